@@ -1,0 +1,65 @@
+// The read path: the live pointer, cached briefly per container, then one HGET on the bucket
+// that holds the record. Two round trips on a cache miss, one otherwise; never a mix of
+// versions, since one request uses one pointer.
+import type { Cluster } from 'ioredis';
+import { bucketOf, controlKeys, dataKey } from '../domain/key-layout.js';
+import { NoLiveVersionError, TransientError } from '../errors.js';
+import { parsePointer, type LivePointer } from './version-store.js';
+
+export interface LiveValue {
+  version: string;
+  value: string | null;
+}
+
+export class LiveReader {
+  private cached: { pointer: LivePointer; expiresAt: number } | null = null;
+  private refreshing: Promise<LivePointer> | null = null;
+  private readonly currentKey: string;
+
+  constructor(
+    private readonly redis: Cluster,
+    private readonly dataset: string,
+    private readonly cacheMs: number,
+    private readonly timeoutMs: number,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.currentKey = controlKeys(dataset).current;
+  }
+
+  async get(recordKey: string): Promise<LiveValue> {
+    const pointer = await this.pointer();
+    const key = dataKey(this.dataset, pointer.version, bucketOf(recordKey, pointer.buckets));
+    const value = await this.call(() => this.redis.hget(key, recordKey));
+    return { version: pointer.version, value };
+  }
+
+  async pointer(): Promise<LivePointer> {
+    const c = this.cached;
+    if (c && c.expiresAt > this.now()) return c.pointer;
+    // One refresh at a time per container: a burst of requests shares it.
+    this.refreshing ??= this.fetchPointer().finally(() => (this.refreshing = null));
+    return this.refreshing;
+  }
+
+  private async fetchPointer(): Promise<LivePointer> {
+    const pointer = parsePointer(await this.call(() => this.redis.get(this.currentKey)));
+    if (!pointer) throw new NoLiveVersionError(`dataset ${this.dataset} has no live version yet`);
+    this.cached = { pointer, expiresAt: this.now() + this.cacheMs };
+    return pointer;
+  }
+
+  /** A reader answers 503 within the timeout rather than waiting on a cluster that is down. */
+  private async call<T>(fn: () => Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
+    });
+    try {
+      return await Promise.race([fn(), timeout]);
+    } catch (err) {
+      throw new TransientError(`Redis did not answer: ${(err as Error).message}`, { cause: err });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

@@ -1,0 +1,117 @@
+// What the pipeline needs from object storage, and its S3 implementation. Reads are pinned to
+// the planned ETag (If-Match): an object replaced mid-load fails the load, it never mixes files.
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  S3Client,
+  S3ServiceException,
+  type S3ClientConfig,
+} from '@aws-sdk/client-s3';
+import type { Readable } from 'node:stream';
+import { InputChangedError, InvalidInputError, TransientError } from '../errors.js';
+
+export interface StoredObject {
+  key: string;
+  etag: string;
+  size: number;
+}
+
+export interface ByteStream extends AsyncIterable<Buffer> {
+  /** Stops reading; the rest of the object is never transferred. */
+  close(): void;
+}
+
+export interface ObjectStore {
+  list(bucket: string, prefix: string): AsyncIterable<StoredObject>;
+  head(bucket: string, key: string): Promise<StoredObject | null>;
+  /** Bytes from `offset` to `end` (exclusive; the object's end when omitted), pinned to `etag`. */
+  read(bucket: string, key: string, etag: string, offset: number, end?: number): Promise<ByteStream>;
+}
+
+export function createS3Client(endpointUrl: string | undefined): S3Client {
+  const config: S3ClientConfig = {};
+  if (endpointUrl) {
+    // A local S3-compatible server (s3rver): path-style URLs, and no streaming checksums,
+    // which it would otherwise store inside the object body.
+    config.endpoint = endpointUrl;
+    config.forcePathStyle = true;
+    config.requestChecksumCalculation = 'WHEN_REQUIRED';
+    config.responseChecksumValidation = 'WHEN_REQUIRED';
+  }
+  return new S3Client(config);
+}
+
+function status(err: unknown): number | undefined {
+  return err instanceof S3ServiceException ? err.$metadata.httpStatusCode : undefined;
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}
+
+export class S3ObjectStore implements ObjectStore {
+  constructor(private readonly s3: S3Client) {}
+
+  async *list(bucket: string, prefix: string): AsyncIterable<StoredObject> {
+    let token: string | undefined;
+    do {
+      let page;
+      try {
+        page = await this.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+      } catch (err) {
+        throw this.translate(err, `listing s3://${bucket}/${prefix}`);
+      }
+      for (const o of page.Contents ?? []) {
+        if (o.Key && o.ETag !== undefined && o.Size !== undefined) yield { key: o.Key, etag: o.ETag, size: o.Size };
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+  }
+
+  async head(bucket: string, key: string): Promise<StoredObject | null> {
+    try {
+      const r = await this.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+      return { key, etag: r.ETag ?? '', size: r.ContentLength ?? 0 };
+    } catch (err) {
+      if (status(err) === 404) return null;
+      throw this.translate(err, `reading s3://${bucket}/${key}`);
+    }
+  }
+
+  async read(bucket: string, key: string, etag: string, offset: number, end?: number): Promise<ByteStream> {
+    let body: Readable;
+    try {
+      const r = await this.s3.send(
+        new GetObjectCommand({ Bucket: bucket, Key: key, IfMatch: etag, Range: `bytes=${offset}-${end === undefined ? '' : end - 1}` }),
+      );
+      body = r.Body as Readable;
+    } catch (err) {
+      const code = status(err);
+      if (code === 412 || code === 404) throw new InputChangedError(`${bucket}/${key}`, etag);
+      if (code === 416) return emptyStream(); // offset at or past the end: nothing to read
+      throw this.translate(err, `reading s3://${bucket}/${key}`);
+    }
+    return {
+      async *[Symbol.asyncIterator]() {
+        try {
+          for await (const chunk of body) yield chunk as Buffer;
+        } catch (err) {
+          throw new TransientError(`reading s3://${bucket}/${key} from byte ${offset} failed: ${describe(err)}`, { cause: err });
+        }
+      },
+      close: () => body.destroy(),
+    };
+  }
+
+  private translate(err: unknown, what: string): Error {
+    const code = status(err);
+    if (code === 403 || code === 400) return new InvalidInputError(`${what}: ${describe(err)}`, { cause: err });
+    if (code === 404) return new InvalidInputError(`${what}: the bucket or object does not exist`, { cause: err });
+    return new TransientError(`${what} failed: ${describe(err)}`, { cause: err });
+  }
+}
+
+function emptyStream(): ByteStream {
+  return { async *[Symbol.asyncIterator]() {}, close() {} };
+}

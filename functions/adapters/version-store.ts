@@ -1,0 +1,160 @@
+// The version lifecycle in Redis: registration under a lock, chunk results, the pointer swap,
+// failure and deletion. Everything that must be atomic is a Lua script on the control slot.
+import type { Cluster } from 'ioredis';
+import { controlKeys, dataKey, type ControlKeys } from '../domain/key-layout.js';
+import type { ChunkResult } from '../domain/load-summary.js';
+import type { VersionInfo, VersionStatus } from '../domain/version-lifecycle.js';
+import { VersionStateError } from '../errors.js';
+import type { ClusterBulkWriter } from './cluster-writer.js';
+import * as lua from './version-scripts.js';
+
+export interface LivePointer {
+  version: string;
+  orderKey: number;
+  buckets: number;
+}
+
+export interface VersionRecord extends VersionInfo {
+  fields: Record<string, string>;
+}
+
+export type RegisterOutcome = { outcome: 'registered' } | { outcome: 'duplicate'; status: string } | { outcome: 'stale'; live: string };
+export type SwapOutcome = { outcome: 'swapped' | 'already-live' | 'refused'; previous: string };
+
+/** Failed and retired versions keep their metadata this long, for operators. */
+const METADATA_TTL_SECONDS = 30 * 24 * 3600;
+
+export function parsePointer(raw: string | null): LivePointer | null {
+  if (!raw) return null;
+  const p = JSON.parse(raw) as LivePointer;
+  return { version: String(p.version), orderKey: Number(p.orderKey), buckets: Number(p.buckets) };
+}
+
+export class VersionStore {
+  private readonly keys: ControlKeys;
+
+  constructor(
+    private readonly redis: Cluster,
+    readonly dataset: string,
+  ) {
+    this.keys = controlKeys(dataset);
+  }
+
+  private run(script: string, keys: string[], args: (string | number)[]): Promise<unknown> {
+    // EVAL keeps this independent of script caches that a failover or restart may empty.
+    return this.redis.eval(script, keys.length, ...keys, ...args.map(String));
+  }
+
+  async register(input: { version: string; orderKey: number; owner: string; buckets: number; lockTtlMs: number; metadata: Record<string, string | number> }): Promise<RegisterOutcome> {
+    const { version, orderKey, owner, buckets, lockTtlMs, metadata } = input;
+    const pairs = Object.entries({ ...metadata, buckets }).flat();
+    const [outcome, detail] = (await this.run(
+      lua.REGISTER,
+      [this.keys.version(version), this.keys.versions, this.keys.current, this.keys.lock(version)],
+      [version, orderKey, owner, lockTtlMs, ...pairs],
+    )) as [string, string];
+    if (outcome === 'registered') return { outcome };
+    if (outcome === 'stale') return { outcome, live: detail };
+    return { outcome: 'duplicate', status: detail };
+  }
+
+  /** Throws unless the version is loading under this owner; returns its bucket count. */
+  async assertLoading(version: string, owner: string): Promise<number> {
+    const [ok, detail] = (await this.run(lua.CHECK_OWNER, [this.keys.version(version)], [owner])) as [string, string];
+    if (ok !== 'ok') throw new VersionStateError(`version ${version} of ${this.dataset} is ${detail}, not loading under this execution`);
+    return Number(detail);
+  }
+
+  /** Stores one chunk's result; false when the version stopped loading meanwhile (the caller must undo its writes). */
+  async recordChunk(version: string, owner: string, result: ChunkResult): Promise<boolean> {
+    const status = await this.run(lua.RECORD_CHUNK, [this.keys.version(version), this.keys.chunkResults(version)], [owner, result.index, JSON.stringify(result)]);
+    return status === 'ok';
+  }
+
+  async chunkResults(version: string): Promise<ChunkResult[]> {
+    const all = await this.redis.hgetall(this.keys.chunkResults(version));
+    return Object.values(all).map((v) => JSON.parse(v) as ChunkResult);
+  }
+
+  async current(): Promise<LivePointer | null> {
+    return parsePointer(await this.redis.get(this.keys.current));
+  }
+
+  /**
+   * Compare-and-set of the pointer. `requiredStatus` is 'loading' for a load's commit and
+   * 'superseded' for a rollback; `force` allows going back in order (rollback only).
+   */
+  async swap(input: { version: string; owner: string; requiredStatus: VersionStatus; force: boolean; now: number; fields: Record<string, string | number> }): Promise<SwapOutcome> {
+    const meta = await this.get(input.version);
+    if (!meta) throw new VersionStateError(`version ${input.version} of ${this.dataset} does not exist`);
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const raw = (await this.redis.get(this.keys.current)) ?? '';
+      const previous = parsePointer(raw || null)?.version ?? '';
+      const pointer = JSON.stringify({ version: input.version, orderKey: meta.orderKey, buckets: meta.buckets });
+      const [outcome, detail] = (await this.run(
+        lua.SWAP,
+        [this.keys.version(input.version), this.keys.current, this.keys.lock(input.version), this.keys.version(previous || input.version)],
+        [input.version, input.owner, raw, pointer, input.now, input.force ? '1' : '0', input.requiredStatus, ...Object.entries(input.fields).flat()],
+      )) as [string, string];
+      if (outcome === 'conflict') continue; // the pointer moved between our read and the script: read again
+      if (outcome === 'wrong-status') throw new VersionStateError(`version ${input.version} of ${this.dataset} is ${detail}, expected ${input.requiredStatus}`);
+      if (outcome === 'wrong-owner') throw new VersionStateError(`version ${input.version} of ${this.dataset} belongs to another execution (${detail})`);
+      return { outcome: outcome as SwapOutcome['outcome'], previous: detail };
+    }
+    throw new VersionStateError(`the pointer of ${this.dataset} kept changing; swap of ${input.version} abandoned`);
+  }
+
+  /** Marks a loading version failed if this owner holds it; false when it is not ours to fail. */
+  async markFailed(version: string, owner: string, error: string, now: number): Promise<{ failed: boolean; status: string }> {
+    const status = (await this.run(lua.MARK_FAILED, [this.keys.version(version), this.keys.lock(version)], [owner, now, error.slice(0, 2000)])) as string;
+    return { failed: status === 'failed', status };
+  }
+
+  /** Claims a version for deletion; false if it may not be deleted (live, loading, gone). */
+  async beginDelete(version: string): Promise<boolean> {
+    const status = (await this.run(lua.BEGIN_RETIRE, [this.keys.version(version)], [])) as string;
+    return status === 'retiring' || status === 'failed' || status === 'refused';
+  }
+
+  /** Deletes a version's data keys (a known list: no SCAN) and its chunk results, then records it. */
+  async deleteData(version: string, buckets: number, writer: ClusterBulkWriter, now: number): Promise<void> {
+    const batch = 1000;
+    for (let from = 0; from < buckets; from += batch) {
+      const to = Math.min(buckets, from + batch);
+      const commands = [];
+      for (let b = from; b < to; b++) commands.push({ op: 'unlink' as const, key: dataKey(this.dataset, version, b) });
+      await writer.write(commands);
+    }
+    await writer.flush();
+    await this.run(lua.FINISH_DELETE, [this.keys.version(version), this.keys.versions, this.keys.chunkResults(version)], [version, now, METADATA_TTL_SECONDS]);
+  }
+
+  async get(version: string): Promise<VersionRecord | null> {
+    const fields = await this.redis.hgetall(this.keys.version(version));
+    if (!fields.status) return null;
+    return toRecord(version, fields);
+  }
+
+  /** Versions still holding data (the sorted set), oldest first. */
+  async list(): Promise<VersionRecord[]> {
+    const ids = await this.redis.zrange(this.keys.versions, '0', '-1');
+    const out: VersionRecord[] = [];
+    for (const id of ids) {
+      const v = await this.get(id);
+      if (v) out.push(v);
+    }
+    return out;
+  }
+}
+
+function toRecord(id: string, fields: Record<string, string>): VersionRecord {
+  const record: VersionRecord = {
+    id,
+    status: fields.status as VersionStatus,
+    orderKey: Number(fields.orderKey),
+    buckets: Number(fields.buckets),
+    fields,
+  };
+  if (fields.supersededAt) record.supersededAt = Number(fields.supersededAt);
+  return record;
+}

@@ -1,0 +1,22 @@
+// What to load, whatever asked for it (a SageMaker completion event or a person).
+export interface IngestRequest {
+  bucket: string;
+  /** A prefix to list, or (when singleObject) one object's key. */
+  key: string;
+  singleObject: boolean;
+  /** Set for SageMaker jobs: the version id derives from it. */
+  jobName?: string;
+  explicitVersion?: string;
+  orderKey?: number;
+  /** For the version's metadata: where the request came from. */
+  origin: string;
+}
+
+const S3_URI = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/;
+
+/** Splits an s3:// URI; `key` is '' for a whole bucket. */
+export function parseS3Uri(uri: string): { bucket: string; key: string } {
+  const m = S3_URI.exec(uri);
+  if (!m) throw new RangeError(`${JSON.stringify(uri)} is not an s3://bucket/key URI`);
+  return { bucket: m[1]!, key: m[2] ?? '' };
+}

@@ -1,0 +1,62 @@
+// Where things live in Redis. Control keys share the hash tag {sluice:<dataset>} so one Lua
+// script can update them atomically on one slot. Data keys carry no hash tag: they spread
+// over every slot, and each is one bucket (a small listpack-encoded hash) of records, so a
+// version's keys are a known list (`0..buckets-1`) and deleting one never needs a SCAN.
+
+/** Listpack limits the layout is sized for; the template's parameter group sets the same. */
+export const REDIS_LAYOUT_SETTINGS = {
+  'hash-max-listpack-entries': '1024',
+  'hash-max-listpack-value': '4096',
+} as const;
+
+/**
+ * Input bytes per bucket. Even the smallest useful record (~25 bytes of JSON) leaves a
+ * bucket at ~330 entries on average, well inside hash-max-listpack-entries; typical 200-byte
+ * records give ~20 per bucket, which keeps HSET/HGET on a bucket to a short linear scan.
+ */
+export const BUCKET_INPUT_BYTES = 8192;
+
+const NAME = /^[A-Za-z0-9._-]{1,64}$/;
+
+export function assertName(kind: 'dataset' | 'version', value: string): void {
+  if (!NAME.test(value)) {
+    throw new RangeError(`${kind} ${JSON.stringify(value)} must be 1-64 characters of A-Z a-z 0-9 . _ -`);
+  }
+}
+
+export function bucketCountFor(totalInputBytes: number): number {
+  return Math.max(1, Math.ceil(totalInputBytes / BUCKET_INPUT_BYTES));
+}
+
+/** FNV-1a over UTF-16 code units: cheap, stable, and identical for writer and reader. */
+export function bucketOf(recordKey: string, buckets: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < recordKey.length; i++) {
+    hash ^= recordKey.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0) % buckets;
+}
+
+export function dataKey(dataset: string, version: string, bucket: number): string {
+  return `sluice:${dataset}:${version}:${bucket}`;
+}
+
+export interface ControlKeys {
+  current: string;
+  versions: string;
+  version(id: string): string;
+  lock(id: string): string;
+  chunkResults(id: string): string;
+}
+
+export function controlKeys(dataset: string): ControlKeys {
+  const tag = `{sluice:${dataset}}`;
+  return {
+    current: `${tag}:current`,
+    versions: `${tag}:versions`,
+    version: (id) => `${tag}:version:${id}`,
+    lock: (id) => `${tag}:lock:${id}`,
+    chunkResults: (id) => `${tag}:chunks:${id}`,
+  };
+}

@@ -1,0 +1,41 @@
+// A version's id and order key. The id is derived from what is being loaded, so a repeated
+// event maps to the same id (invariant 4); the order key decides which version may be live
+// (invariant 3): a transform job's creation time, or an explicit key for manual runs.
+import { createHash } from 'node:crypto';
+import { assertName } from './key-layout.js';
+
+const JOB_NAME = /^[A-Za-z0-9](-*[A-Za-z0-9]){0,62}$/;
+
+export function versionIdForJob(jobName: string): string {
+  if (!JOB_NAME.test(jobName)) throw new RangeError(`TransformJobName ${JSON.stringify(jobName)} is not a valid SageMaker job name`);
+  return jobName;
+}
+
+/** Manual runs without an explicit id: the same objects with the same ETags give the same id. */
+export function versionIdForObjects(s3Uri: string, objects: readonly { key: string; etag: string }[]): string {
+  const h = createHash('sha256').update(s3Uri);
+  for (const o of [...objects].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))) h.update(`\n${o.key}\t${o.etag}`);
+  return `manual-${h.digest('hex').slice(0, 16)}`;
+}
+
+export function explicitVersionId(id: string): string {
+  assertName('version', id);
+  return id;
+}
+
+/**
+ * Order keys are epoch milliseconds. Accepts a number (epoch ms, or epoch seconds when it is
+ * below 1e11, as some SDKs emit) or an ISO-8601 string.
+ */
+export function normaliseOrderKey(value: unknown, what: string): number {
+  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) {
+    return value < 1e11 ? Math.round(value * 1000) : Math.round(value);
+  }
+  if (typeof value === 'string' && value.trim() !== '') {
+    const asNumber = Number(value);
+    if (Number.isFinite(asNumber)) return normaliseOrderKey(asNumber, what);
+    const ms = Date.parse(value);
+    if (Number.isFinite(ms)) return ms;
+  }
+  throw new RangeError(`${what} ${JSON.stringify(value)} is not a timestamp (epoch milliseconds or ISO-8601)`);
+}

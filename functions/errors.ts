@@ -1,0 +1,48 @@
+// Error names are part of the contract: Step Functions Retry/Catch match on `name`, and
+// the API maps them to status codes. Rename one only together with ingest.asl.json.
+
+export class SluiceError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Configuration is missing or invalid; raised at cold start. */
+export class ConfigError extends SluiceError {}
+
+/** The event or request is not something this function can act on. Never retried. */
+export class InvalidInputError extends SluiceError {}
+
+/** The input data itself is unusable (truncated document, too many bad records...). Never retried. */
+export class BadDataError extends SluiceError {
+  constructor(
+    message: string,
+    readonly where?: { object?: string; offset?: number },
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** An input object changed (its ETag no longer matches the plan) while the load ran. */
+export class InputChangedError extends SluiceError {
+  constructor(readonly object: string, readonly expectedEtag: string) {
+    super(`s3://${object} changed during the load (planned ETag ${expectedEtag}); start a new load`);
+  }
+}
+
+/** Too many malformed records: the load fails before the swap. */
+export class TooManyBadRecordsError extends SluiceError {}
+
+/** Redis or S3 did not answer; worth retrying. The state machine retries on this name. */
+export class TransientError extends SluiceError {}
+
+/** The version is not in the state the caller expects (e.g. a chunk for a version that already failed). */
+export class VersionStateError extends SluiceError {}
+
+/** There is nothing live to read from. */
+export class NoLiveVersionError extends SluiceError {}
+
+/** The requested record does not exist in the live version. */
+export class NotFoundError extends SluiceError {}

@@ -1,0 +1,20 @@
+import type { Context } from 'aws-lambda';
+import { cleanupVersion, type CleanupResult } from '../pipeline/cleanup-version.js';
+import { logger, metrics, MetricUnit } from './observability.js';
+import { runtime } from './runtime.js';
+import { failureOf, versionRef } from './step-inputs.js';
+import { withObservability } from './with-observability.js';
+
+async function cleanup(payload: unknown, _context: Context): Promise<CleanupResult> {
+  const { pipeline } = await runtime();
+  const ref = versionRef(payload, pipeline.dataset);
+  logger.appendKeys({ executionId: ref.owner, version: ref.version });
+  const failure = failureOf(payload);
+  const result = await cleanupVersion({ ...ref, failure }, pipeline);
+  metrics.addDimension('dataset', ref.dataset);
+  metrics.addMetric('LoadsFailed', MetricUnit.Count, 1);
+  logger.warn(result.cleaned ? 'failed load cleaned up' : 'nothing to clean up', { ...result, failure });
+  return result;
+}
+
+export const handler = withObservability(cleanup);

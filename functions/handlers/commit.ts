@@ -1,0 +1,19 @@
+import type { Context } from 'aws-lambda';
+import { commitVersion, type CommitResult } from '../pipeline/commit-version.js';
+import { logger, metrics, MetricUnit } from './observability.js';
+import { runtime } from './runtime.js';
+import { chunkCountOf, versionRef } from './step-inputs.js';
+import { withObservability } from './with-observability.js';
+
+async function commit(payload: unknown, _context: Context): Promise<CommitResult> {
+  const { pipeline } = await runtime();
+  const ref = versionRef(payload, pipeline.dataset);
+  logger.appendKeys({ executionId: ref.owner, version: ref.version });
+  const result = await commitVersion({ ...ref, chunkCount: chunkCountOf(payload) }, pipeline);
+  metrics.addDimension('dataset', ref.dataset);
+  metrics.addMetric(result.outcome === 'refused' ? 'StaleVersionsRefused' : 'VersionsCommitted', MetricUnit.Count, 1);
+  logger.info(`commit ${result.outcome}`, { previous: result.previous, records: result.records, badRecords: result.badRecords });
+  return result;
+}
+
+export const handler = withObservability(commit);

@@ -1,0 +1,25 @@
+import type { Context } from 'aws-lambda';
+import type { ChunkResult } from '../domain/load-summary.js';
+import { loadChunk } from '../pipeline/load-chunk.js';
+import { logger, metrics, MetricUnit } from './observability.js';
+import { runtime } from './runtime.js';
+import { chunkOf, versionRef } from './step-inputs.js';
+import { withObservability } from './with-observability.js';
+
+async function loadChunkHandler(payload: unknown, _context: Context): Promise<ChunkResult> {
+  const { pipeline } = await runtime();
+  const ref = versionRef(payload, pipeline.dataset);
+  const chunk = chunkOf(payload);
+  logger.appendKeys({ executionId: ref.owner, version: ref.version, chunk: chunk.index });
+  const started = Date.now();
+  const result = await loadChunk({ ...ref, chunk }, pipeline);
+  const ms = Date.now() - started;
+  metrics.addDimension('dataset', ref.dataset);
+  metrics.addMetric('RecordsLoaded', MetricUnit.Count, result.records);
+  metrics.addMetric('BadRecords', MetricUnit.Count, result.badRecords);
+  metrics.addMetric('ChunkLoadTime', MetricUnit.Milliseconds, ms);
+  logger.info('chunk loaded', { records: result.records, badRecords: result.badRecords, bytes: result.bytes, ms, samples: result.samples });
+  return result;
+}
+
+export const handler = withObservability(loadChunkHandler);

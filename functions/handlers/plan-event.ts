@@ -1,0 +1,71 @@
+// The shapes a Plan invocation may carry: the state machine's wrapper {event, executionId}
+// around an EventBridge SageMaker event or a manual request, or either of those alone
+// (`sam local invoke -e events/...`). Only this file knows those shapes.
+import { parseS3Uri, type IngestRequest } from '../domain/ingest-request.js';
+import { normaliseOrderKey } from '../domain/version-identity.js';
+import { InvalidInputError } from '../errors.js';
+
+export const SAGEMAKER_DETAIL_TYPE = 'SageMaker Transform Job State Change';
+
+interface SageMakerDetail {
+  TransformJobName?: unknown;
+  TransformJobStatus?: unknown;
+  TransformOutput?: { S3OutputPath?: unknown };
+  CreationTime?: unknown;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export function unwrapPlanInvocation(payload: unknown): { event: unknown; executionId: string } {
+  if (isObject(payload) && 'event' in payload && typeof payload.executionId === 'string') {
+    return { event: payload.event, executionId: payload.executionId };
+  }
+  return { event: payload, executionId: `direct-${Date.now()}` };
+}
+
+export function toIngestRequest(event: unknown): IngestRequest {
+  if (!isObject(event)) throw new InvalidInputError('the Plan input must be a JSON object');
+  if (event['detail-type'] !== undefined) return fromSageMakerEvent(event);
+  if (event.s3Uri !== undefined) return fromManualRequest(event);
+  throw new InvalidInputError('the Plan input is neither a SageMaker Transform Job State Change event nor {"s3Uri": ...}');
+}
+
+function fromSageMakerEvent(event: Record<string, unknown>): IngestRequest {
+  if (event['detail-type'] !== SAGEMAKER_DETAIL_TYPE) {
+    throw new InvalidInputError(`unsupported event detail-type ${JSON.stringify(event['detail-type'])}; expected "${SAGEMAKER_DETAIL_TYPE}"`);
+  }
+  const detail = (isObject(event.detail) ? event.detail : {}) as SageMakerDetail;
+  const job = detail.TransformJobName;
+  if (typeof job !== 'string' || job === '') throw new InvalidInputError('event detail.TransformJobName is missing');
+  if (detail.TransformJobStatus !== 'Completed') {
+    throw new InvalidInputError(`transform job ${job} is ${JSON.stringify(detail.TransformJobStatus)}, not Completed: nothing to load`);
+  }
+  const output = detail.TransformOutput?.S3OutputPath;
+  if (typeof output !== 'string') throw new InvalidInputError(`event detail.TransformOutput.S3OutputPath is missing for job ${job}`);
+  const { bucket, key } = guard(() => parseS3Uri(output), 'detail.TransformOutput.S3OutputPath');
+  const orderKey = guard(() => normaliseOrderKey(detail.CreationTime, 'detail.CreationTime'), 'detail.CreationTime');
+  return { bucket, key, singleObject: false, jobName: job, orderKey, origin: `sagemaker:${job}` };
+}
+
+function fromManualRequest(event: Record<string, unknown>): IngestRequest {
+  const { s3Uri, version, orderKey } = event;
+  if (typeof s3Uri !== 'string') throw new InvalidInputError('s3Uri must be a string like s3://bucket/prefix/');
+  const { bucket, key } = guard(() => parseS3Uri(s3Uri), 's3Uri');
+  const request: IngestRequest = { bucket, key, singleObject: key !== '' && !key.endsWith('/'), origin: 'manual' };
+  if (version !== undefined) {
+    if (typeof version !== 'string') throw new InvalidInputError('version must be a string');
+    request.explicitVersion = version;
+  }
+  if (orderKey !== undefined) request.orderKey = guard(() => normaliseOrderKey(orderKey, 'orderKey'), 'orderKey');
+  return request;
+}
+
+function guard<T>(fn: () => T, field: string): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw new InvalidInputError(`${field}: ${(err as Error).message}`);
+  }
+}

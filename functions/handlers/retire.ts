@@ -1,0 +1,16 @@
+import type { Context } from 'aws-lambda';
+import { retireVersions, type RetireResult } from '../pipeline/retire-versions.js';
+import { logger } from './observability.js';
+import { runtime } from './runtime.js';
+import { datasetRef } from './step-inputs.js';
+import { withObservability } from './with-observability.js';
+
+async function retire(payload: unknown, _context: Context): Promise<RetireResult> {
+  const { pipeline } = await runtime();
+  datasetRef(payload, pipeline.dataset);
+  const result = await retireVersions(pipeline);
+  logger.info('retention applied', { ...result });
+  return result;
+}
+
+export const handler = withObservability(retire);

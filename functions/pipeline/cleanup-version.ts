@@ -1,0 +1,25 @@
+// On any failure: mark the version failed (only if this execution still owns it and it is
+// still loading: a live version is never touched) and delete its keys.
+import type { PipelineDeps } from './deps.js';
+
+export interface CleanupInput {
+  dataset: string;
+  version: string;
+  owner: string;
+  failure?: { Error?: string; Cause?: string };
+}
+
+export interface CleanupResult {
+  cleaned: boolean;
+  status: string;
+}
+
+export async function cleanupVersion(input: CleanupInput, deps: PipelineDeps): Promise<CleanupResult> {
+  const now = deps.now();
+  const error = `${input.failure?.Error ?? 'Error'}: ${input.failure?.Cause ?? 'unknown cause'}`;
+  const marked = await deps.versions.markFailed(input.version, input.owner, error, now);
+  if (!marked.failed) return { cleaned: false, status: marked.status };
+  const meta = await deps.versions.get(input.version);
+  if (meta) await deps.versions.deleteData(input.version, meta.buckets, deps.newWriter(), now);
+  return { cleaned: true, status: 'failed' };
+}

@@ -1,0 +1,41 @@
+// Step 3: check the totals, then make the version live with one compare-and-set.
+import { assertCommittable, summarise, type BadSample } from '../domain/load-summary.js';
+import type { PipelineDeps } from './deps.js';
+
+export interface CommitInput {
+  dataset: string;
+  version: string;
+  owner: string;
+  chunkCount: number;
+}
+
+export interface CommitResult {
+  outcome: 'swapped' | 'already-live' | 'refused';
+  version: string;
+  previous: string;
+  records: number;
+  badRecords: number;
+  samples: BadSample[];
+}
+
+export async function commitVersion(input: CommitInput, deps: PipelineDeps): Promise<CommitResult> {
+  const summary = summarise(await deps.versions.chunkResults(input.version), input.chunkCount);
+  assertCommittable(summary, deps.load.maxBadRecordRatio);
+  const now = deps.now();
+  const swap = await deps.versions.swap({
+    version: input.version,
+    owner: input.owner,
+    requiredStatus: 'loading',
+    force: false,
+    now,
+    fields: { records: summary.records, badRecords: summary.badRecords, bytes: summary.bytes, samples: JSON.stringify(summary.samples) },
+  });
+  if (swap.outcome === 'refused') {
+    // A newer version went live while this one loaded. Nobody ever read it: delete it now.
+    const meta = await deps.versions.get(input.version);
+    if (meta && (await deps.versions.beginDelete(input.version))) {
+      await deps.versions.deleteData(input.version, meta.buckets, deps.newWriter(), now);
+    }
+  }
+  return { outcome: swap.outcome, version: input.version, previous: swap.previous, records: summary.records, badRecords: summary.badRecords, samples: summary.samples };
+}
