@@ -317,54 +317,66 @@ function parseInfo(text: string): Map<string, string> {
   return out;
 }
 
+// `redis-cli --json CLUSTER SLOTS`: [[start, end, [ip, port, id, {meta}] (master), ...replicas], ...]
 type SlotsReply = [number, number, ...[string, number, string, ...unknown[]][]][];
 
+interface NodeState {
+  node: SpawnedNode;
+  info: Map<string, string>; // CLUSTER INFO
+  nodesLines: string[]; // CLUSTER NODES
+  ranges: { start: number; end: number; servers: number[] }[]; // CLUSTER SLOTS, sorted, ports only
+  repl: Map<string, string>; // INFO replication
+}
+
+async function readState(node: SpawnedNode): Promise<NodeState> {
+  const cli = (args: string[]) => redisCli(node.port, args, node.host);
+  const [info, nodes, slots, repl] = await Promise.all([
+    cli(['CLUSTER', 'INFO']),
+    cli(['CLUSTER', 'NODES']),
+    cli(['--json', 'CLUSTER', 'SLOTS']),
+    cli(['INFO', 'replication']),
+  ]);
+  const ranges = (JSON.parse(slots) as SlotsReply)
+    .map(([start, end, ...servers]) => ({ start, end, servers: servers.map(([, port]) => port) }))
+    .sort((a, b) => a.start - b.start);
+  return { node, info: parseInfo(info), nodesLines: nodes.trim().split('\n'), ranges, repl: parseInfo(repl) };
+}
+
 /** Returns null when converged, otherwise why not (the last reason ends up in the timeout error). */
-async function convergenceProblem(
-  nodes: SpawnedNode[],
-  masters: number,
-  replicasPerMaster: number,
-): Promise<string | null> {
-  const views: string[] = [];
-  for (const node of nodes) {
+function convergenceProblem(states: NodeState[], masters: number, replicasPerMaster: number): string | null {
+  const views = new Set<string>();
+  for (const { node, info, nodesLines, ranges, repl } of states) {
     const where = `${node.host}:${node.port}`;
     if (node.exited) return `${where} exited`;
 
-    const info = parseInfo(await redisCli(node.port, ['CLUSTER', 'INFO'], node.host));
     if (info.get('cluster_state') !== 'ok') return `${where} cluster_state=${info.get('cluster_state')}`;
     if (info.get('cluster_slots_ok') !== String(TOTAL_SLOTS)) return `${where} cluster_slots_ok=${info.get('cluster_slots_ok')}`;
-    if (info.get('cluster_known_nodes') !== String(nodes.length)) {
-      return `${where} knows ${info.get('cluster_known_nodes')} of ${nodes.length} nodes`;
+    if (info.get('cluster_known_nodes') !== String(states.length)) {
+      return `${where} knows ${info.get('cluster_known_nodes')} of ${states.length} nodes`;
     }
 
     // CLUSTER NODES: no node may be failing, handshaking or disconnected in anyone's view.
-    const lines = (await redisCli(node.port, ['CLUSTER', 'NODES'], node.host)).trim().split('\n');
-    for (const line of lines) {
+    for (const line of nodesLines) {
       const [, addr, flags = '', , , , , link] = line.split(' ');
       if (/fail|handshake|noaddr/.test(flags) || link !== 'connected') return `${where} sees ${addr} as ${flags} ${link}`;
     }
 
-    // CLUSTER SLOTS is what ioredis reads: every slot once, each range served by a master plus
-    // all its replicas, and the same picture from every node.
-    const slots = JSON.parse(await redisCli(node.port, ['--json', 'CLUSTER', 'SLOTS'], node.host)) as SlotsReply;
-    const ranges = slots
-      .map(([start, end, ...servers]) => ({ start, end, servers: servers.map(([, port]) => port) }))
-      .sort((a, b) => a.start - b.start);
+    // CLUSTER SLOTS is what ioredis reads: every slot exactly once, each range served by its
+    // master plus all of that master's replicas, and the same picture from every node.
     let next = 0;
     for (const r of ranges) {
       if (r.start !== next) return `${where} CLUSTER SLOTS gap/overlap at slot ${next}`;
       if (r.servers.length !== 1 + replicasPerMaster) {
-        return `${where} slots ${r.start}-${r.end} served by ${r.servers.length} nodes, want ${1 + replicasPerMaster}`;
+        return `${where} CLUSTER SLOTS ${r.start}-${r.end} lists ${r.servers.length} nodes, want ${1 + replicasPerMaster}`;
       }
       next = r.end + 1;
     }
     if (next !== TOTAL_SLOTS) return `${where} CLUSTER SLOTS covers only up to ${next}`;
     const masterPorts = new Set(ranges.map((r) => r.servers[0]));
     if (masterPorts.size !== masters) return `${where} sees ${masterPorts.size} masters, want ${masters}`;
-    views.push(ranges.map((r) => `${r.start}-${r.end}:${[r.servers[0], ...r.servers.slice(1).sort()].join(',')}`).join(' '));
+    views.add(ranges.map((r) => `${r.start}-${r.end}:${[r.servers[0], ...r.servers.slice(1).sort()].join(',')}`).join(' '));
 
     // Replication must actually be flowing, not just configured.
-    const repl = parseInfo(await redisCli(node.port, ['INFO', 'replication'], node.host));
     if (repl.get('role') === 'slave') {
       if (repl.get('master_link_status') !== 'up') return `${where} master_link_status=${repl.get('master_link_status')}`;
     } else {
@@ -376,27 +388,37 @@ async function convergenceProblem(
       }
     }
   }
-  if (new Set(views).size !== 1) return `nodes disagree on CLUSTER SLOTS:\n${views.join('\n')}`;
+  if (views.size !== 1) return `nodes disagree on CLUSTER SLOTS:\n${[...views].join('\n')}`;
   return null;
 }
 
 /**
- * Speeds up convergence. Redis 7 leaves a replica out of CLUSTER SLOTS while the other nodes
- * still believe its replication offset is 0, and they learn the offset only from cluster-bus
- * traffic, which for idle nodes is one ping every few seconds. A PUBLISH is broadcast on the bus
- * to every node and each bus message header carries the sender's offset, so publishing from
- * every replica whose own offset is already non-zero spreads it at once (no keys are touched).
+ * Speeds up convergence from ~5-10 s to ~1 s. Redis 7 leaves a replica out of a node's
+ * CLUSTER SLOTS until that node has heard, over the cluster bus and directly from the replica,
+ * both that it replicates its master and that its replication offset is non-zero. Idle nodes
+ * ping each other only about once a second, one peer at a time, so that takes several rounds.
+ * A CLUSTER MEET sent from the replica to a peer it already knows makes it open a connection
+ * and send a MEET carrying exactly that header at once; the duplicate handshake entry is
+ * dropped by Redis as soon as the peer answers (this is how `redis-cli --cluster create`
+ * joins nodes in the first place).
  */
-async function nudgeGossip(nodes: SpawnedNode[]): Promise<void> {
-  await Promise.all(
-    nodes.map(async (node) => {
-      const repl = parseInfo(await redisCli(node.port, ['INFO', 'replication'], node.host));
-      if (repl.get('role') === 'slave' && Number(repl.get('slave_repl_offset') ?? 0) > 0) {
-        if (process.env.SLUICE_DEBUG_CLUSTER) console.error('nudge', node.port, repl.get('slave_repl_offset'));
-        await redisCli(node.port, ['PUBLISH', '__sluice_local_cluster_warmup__', String(node.port)], node.host);
-      }
-    }),
+function nudgeGossip(states: NodeState[], lastNudge: Map<string, number>): Promise<unknown> {
+  const now = Date.now();
+  const ready = states.filter(
+    (s) => s.repl.get('role') === 'slave' && s.repl.get('master_link_status') === 'up' && Number(s.repl.get('slave_repl_offset') ?? 0) > 0,
   );
+  const meets: Promise<string>[] = [];
+  for (const peer of states) {
+    const listed = new Set(peer.ranges.flatMap((r) => r.servers));
+    for (const replica of ready) {
+      if (replica === peer || listed.has(replica.node.port)) continue;
+      const key = `${replica.node.port}>${peer.node.port}`;
+      if (now - (lastNudge.get(key) ?? 0) < 500) continue; // give the last MEET time to land
+      lastNudge.set(key, now);
+      meets.push(redisCli(replica.node.port, ['CLUSTER', 'MEET', peer.node.host, String(peer.node.port)], replica.node.host));
+    }
+  }
+  return Promise.allSettled(meets);
 }
 
 async function roleOf(node: SpawnedNode): Promise<'master' | 'replica'> {
@@ -483,15 +505,16 @@ export async function startRedisCluster(opts: StartClusterOptions = {}): Promise
     }
 
     let problem: string | null = 'not checked yet';
+    const lastNudge = new Map<string, number>();
     while (Date.now() < deadline) {
       try {
-        problem = await convergenceProblem(spawned, masters, replicasPerMaster);
+        const states = await Promise.all(spawned.map(readState));
+        problem = convergenceProblem(states, masters, replicasPerMaster);
+        if (problem === null) break;
+        await nudgeGossip(states, lastNudge);
       } catch (err) {
         problem = (err as Error).message;
       }
-      if (process.env.SLUICE_DEBUG_CLUSTER) console.error(Date.now(), problem);
-      if (problem === null) break;
-      await nudgeGossip(spawned).catch(() => undefined);
       await sleep(50);
     }
     if (problem !== null) {

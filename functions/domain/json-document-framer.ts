@@ -11,6 +11,7 @@ const BACKSLASH = 0x5c;
 const COMMA = 0x2c;
 const COLON = 0x3a;
 const DATA_KEY = Buffer.from('data');
+const BOM = [0xef, 0xbb, 0xbf];
 
 function isSpace(b: number): boolean {
   return b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
@@ -34,7 +35,7 @@ export class JsonDocumentFramer implements RecordFramer {
   private elementStart = -1;
   private pieces: Buffer[] = [];
   private pieceBytes = 0;
-  private bomChecked = false;
+  private bomMatched = 0; // bytes of a leading UTF-8 byte order mark seen so far
 
   constructor(private readonly maxRecordBytes: number) {}
 
@@ -44,14 +45,13 @@ export class JsonDocumentFramer implements RecordFramer {
 
   push(bytes: Buffer): RawRecord[] {
     const out: RawRecord[] = [];
-    let from = 0;
-    if (!this.bomChecked && this.position === 0) {
-      this.bomChecked = true;
-      if (bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) from = 3;
-    }
-    let pieceFrom = this.elementStart >= 0 ? from : -1;
-    for (let i = from; i < bytes.length; i++) {
+    let pieceFrom = this.elementStart >= 0 ? 0 : -1;
+    for (let i = 0; i < bytes.length; i++) {
       const b = bytes[i]!;
+      if (this.position + i === this.bomMatched && this.bomMatched < 3 && b === BOM[this.bomMatched]) {
+        this.bomMatched++;
+        continue;
+      }
       if (this.inString) {
         if (this.escape) this.escape = false;
         else if (b === BACKSLASH) this.escape = true;

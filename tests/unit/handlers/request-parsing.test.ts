@@ -1,0 +1,69 @@
+import { readFileSync } from 'node:fs';
+import { parseRank, parseUserId } from '../../../functions/domain/read-request.js';
+import { toIngestRequest, unwrapPlanInvocation } from '../../../functions/handlers/plan-event.js';
+import { loadConfig } from '../../../functions/config.js';
+import { ConfigError, InvalidInputError } from '../../../functions/errors.js';
+
+const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../../../events/${name}`, import.meta.url), 'utf8')) as Record<string, unknown>;
+
+describe('Plan input', () => {
+  test('the SageMaker completion event becomes a request for its output prefix, ordered by creation time', () => {
+    expect(toIngestRequest(fixture('sagemaker-transform-completed.json'))).toEqual({
+      bucket: 'example-ml-predictions',
+      key: 'recs/2026-11-24/',
+      singleObject: false,
+      jobName: 'recs-nightly-2026-11-24',
+      orderKey: 1764028800000,
+      origin: 'sagemaker:recs-nightly-2026-11-24',
+    });
+  });
+
+  test('a Failed job is refused with a message naming the job', () => {
+    expect(() => toIngestRequest(fixture('sagemaker-transform-failed.json'))).toThrow(
+      'transform job recs-nightly-2026-11-24 is "Failed", not Completed: nothing to load',
+    );
+  });
+
+  test('manual requests: a prefix, or one object whatever its name', () => {
+    expect(toIngestRequest(fixture('manual-start.json'))).toMatchObject({ bucket: 'example-ml-predictions', key: 'recs/2026-11-24/', singleObject: false, orderKey: Date.parse('2026-11-24T02:00:00Z') });
+    expect(toIngestRequest({ s3Uri: 's3://bkt/sample/movies.json', version: 'v7' })).toMatchObject({ key: 'sample/movies.json', singleObject: true, explicitVersion: 'v7' });
+    expect(() => toIngestRequest({ s3Uri: 'https://x' })).toThrow(InvalidInputError);
+    expect(() => toIngestRequest({ s3Uri: 's3://bkt/', orderKey: 'soon' })).toThrow('orderKey: orderKey "soon" is not a timestamp');
+    expect(() => toIngestRequest({ hello: 1 })).toThrow('neither a SageMaker');
+  });
+
+  test('the state machine wrapper carries the execution id', () => {
+    expect(unwrapPlanInvocation({ event: { s3Uri: 's3://b/' }, executionId: 'arn:x' })).toEqual({ event: { s3Uri: 's3://b/' }, executionId: 'arn:x' });
+    expect(unwrapPlanInvocation({ s3Uri: 's3://b/' }).executionId).toMatch(/^direct-/);
+  });
+});
+
+describe('API parameters', () => {
+  test('userId', () => {
+    expect(parseUserId('1')).toBe('1');
+    expect(parseUserId('{a}:*?')).toBe('{a}:*?'); // looked up as a hash field: cannot reach another key
+    expect(() => parseUserId(undefined)).toThrow('userId is required');
+    expect(() => parseUserId('x'.repeat(513))).toThrow('at most 512');
+    expect(() => parseUserId('a\nb')).toThrow('control characters');
+  });
+  test('rank', () => {
+    expect(parseRank('1')).toBe(1);
+    for (const bad of ['0', '-1', '1.5', 'abc', '10001', '1e3', ' 1', '99999999']) expect(() => parseRank(bad)).toThrow(InvalidInputError);
+    expect(() => parseRank(undefined)).toThrow('rank is required');
+  });
+});
+
+describe('configuration', () => {
+  test('defaults are secure and usable', () => {
+    const c = loadConfig({});
+    expect(c.redis.tls).toBe(true);
+    expect(c.dataset).toMatchObject({ name: 'recommendations', keyFields: ['userId', 'user_id'] });
+    expect(c.load.objectSuffixes).toEqual(['.out']);
+  });
+  test('bad values are named', () => {
+    expect(() => loadConfig({ REDIS_PORT: 'abc' })).toThrow('REDIS_PORT="abc" must be an integer between 1 and 65535');
+    expect(() => loadConfig({ REDIS_TLS: 'maybe' })).toThrow(ConfigError);
+    expect(() => loadConfig({ DATASET: 'a:b' })).toThrow('DATASET');
+    expect(() => loadConfig({ GRACE_SECONDS: '1', POINTER_CACHE_MS: '5000' })).toThrow('readers could lose their version');
+  });
+});
