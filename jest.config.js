@@ -15,6 +15,7 @@ export default {
     {
       ...shared,
       displayName: 'integration',
+      testTimeout: 120_000,
       testMatch: ['<rootDir>/tests/integration/**/*.test.ts', '<rootDir>/tests/statemachine/**/*.test.ts'],
       globalSetup: '<rootDir>/tests/support/global-setup.ts',
       globalTeardown: '<rootDir>/tests/support/global-teardown.ts',

@@ -7,12 +7,13 @@
 //   pipe open and the caller would hang (FIELD-NOTES).
 // - We only ever signal PIDs we spawned ourselves (never by name): other Redis servers, such as
 //   the standalone one on :6379, must not be touched.
-// - Nodes are spawned detached (own process group) so a Ctrl-C aimed at the test runner does not
-//   race our own orderly shutdown; the exit/signal hooks below clean them up instead.
+// - Nodes are spawned detached (own process group, unref'd) so they neither keep the caller's
+//   event loop alive nor catch signals meant for it; the exit hook and the reaper below make
+//   sure they still die with it.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, closeSync, constants as fsConstants, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, closeSync, constants as fsConstants, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 
@@ -49,10 +50,11 @@ export interface StartClusterOptions {
 const TOTAL_SLOTS = 16384;
 // The cluster bus listens on data port + 10000 unless --cluster-port says otherwise.
 const BUS_OFFSET = 10000;
-// Data ports 12000..22767 keep both the data and bus port below Linux's ephemeral range
-// (32768+), so outgoing connections cannot grab them between our bind test and redis' bind.
+// Data ports 12000..21999 put bus ports at 22000..31999: the two ranges never overlap, and both
+// stay below Linux's ephemeral range (32768+), so outgoing connections cannot grab them between
+// our bind test and redis' own bind.
 const PORT_MIN = 12000;
-const PORT_MAX = 22767;
+const PORT_MAX = 21999;
 // Defaults we add before the caller's settings (which win); both only shorten start-up.
 // - Redis 7 waits 5 s before a diskless full sync, to batch replicas: pure latency here.
 // - A replica's replication offset stays 0 until its master sends it something, and Redis 7
@@ -113,13 +115,19 @@ export async function redisCli(port: number, args: string[], host = '127.0.0.1')
 }
 
 // ---------------------------------------------------------------------------------------------
-// Process bookkeeping: everything we spawned and have not yet seen exit, plus temp dirs we own.
-// If the process dies without stop() (aborted run, thrown globalSetup, Ctrl-C), the hooks below
-// SIGKILL what is left so nothing outlives the run.
+// Process bookkeeping: nothing we spawn may outlive the process that spawned it, even when that
+// process dies without calling stop() (aborted run, thrown globalSetup, Ctrl-C, SIGKILL).
+// Two layers:
+// - a process 'exit' hook that SIGKILLs what is still alive. It only helps in a real Node
+//   process: inside a Jest test file `process` is Jest's sandboxed copy, whose 'exit' event never
+//   fires (checked: a cluster leaked from a test file survived the run);
+// - a reaper: a tiny detached Node process per cluster that holds the read end of a pipe from
+//   us and is told each PID we spawn. The kernel closes the pipe when we die, however we die;
+//   on EOF the reaper SIGKILLs those PIDs (if they are still redis-server) and removes the dir.
 
 const liveChildren = new Map<number, ChildProcess>();
 const ownedDirs = new Set<string>();
-let hooksInstalled = false;
+let exitHookInstalled = false;
 
 function killLeftoversSync(): void {
   for (const pid of liveChildren.keys()) {
@@ -134,29 +142,74 @@ function killLeftoversSync(): void {
   ownedDirs.clear();
 }
 
-function onFatalSignal(signal: NodeJS.Signals): void {
-  killLeftoversSync();
-  // Adding a listener disables Node's default "die on signal"; restore it when we were the only
-  // listener so the process still terminates the way its user asked.
-  for (const sig of FATAL_SIGNALS) process.removeListener(sig, onFatalSignal);
-  if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
-}
-const FATAL_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-
-function installHooks(): void {
-  if (hooksInstalled) return;
-  hooksInstalled = true;
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
   process.on('exit', killLeftoversSync);
-  for (const sig of FATAL_SIGNALS) process.on(sig, onFatalSignal);
+}
+
+// Plain CommonJS for `node -e`. Lines on stdin: "pid N", "dir PATH" (remove on EOF), "disarm".
+const REAPER_SOURCE = `
+const fs = require('node:fs');
+const pids = new Set(); const dirs = new Set(); let armed = true; let buf = '';
+const isRedis = (pid) => { try { return fs.readFileSync('/proc/' + pid + '/cmdline', 'utf8').includes('redis-server'); } catch (e) { return e.code !== 'ENOENT'; } };
+process.stdin.setEncoding('utf8');
+process.stdin.on('data', (chunk) => {
+  buf += chunk; const lines = buf.split('\\n'); buf = lines.pop();
+  for (const line of lines) {
+    const [cmd, ...rest] = line.split(' '); const arg = rest.join(' ');
+    if (cmd === 'pid') pids.add(Number(arg)); else if (cmd === 'dir') dirs.add(arg); else if (cmd === 'disarm') armed = false;
+  }
+});
+process.stdin.on('end', () => {
+  if (!armed) return;
+  for (const pid of pids) if (isRedis(pid)) { try { process.kill(pid, 'SIGKILL'); } catch {} }
+  const until = Date.now() + 2000;
+  const sweep = () => {
+    if ([...pids].some(isRedis) && Date.now() < until) return setTimeout(sweep, 20);
+    for (const dir of dirs) { try { fs.rmSync(dir, { recursive: true, force: true, maxRetries: 3 }); } catch {} }
+  };
+  sweep();
+});
+process.stdin.on('error', () => {});
+`;
+
+interface Reaper {
+  watch(line: string): void;
+  disarm(): void;
+}
+
+function startReaper(): Reaper {
+  const child = spawn(process.execPath, ['-e', REAPER_SOURCE], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
+  child.on('error', () => undefined); // best effort: the exit hook still applies
+  child.unref();
+  // The pipe must not keep our event loop alive either; child_process stdio pipes are sockets.
+  const stdin = child.stdin as Socket | null;
+  stdin?.on('error', () => undefined);
+  stdin?.unref();
+  return {
+    watch: (line) => {
+      stdin?.write(`${line}\n`);
+    },
+    disarm: () => {
+      stdin?.end('disarm\n');
+    },
+  };
 }
 
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     // EPERM means it exists but belongs to someone else — still "alive" for our purposes.
     return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  // A dead process that is not our child lingers as a zombie until its parent reaps it (and
+  // PID 1 in some sandboxes reaps slowly); it holds no ports or memory, so count it as gone.
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true; // no /proc (not Linux): trust kill(pid, 0)
   }
 }
 
@@ -210,8 +263,7 @@ async function pickPorts(host: string, count: number): Promise<number[]> {
   const picked: number[] = [];
   for (let attempt = 0; picked.length < count && attempt < 2_000; attempt++) {
     const port = PORT_MIN + Math.floor(Math.random() * (PORT_MAX - PORT_MIN + 1));
-    if (reservedPorts.has(port) || reservedPorts.has(port + BUS_OFFSET)) continue;
-    if (picked.includes(port) || picked.includes(port + BUS_OFFSET)) continue;
+    if (reservedPorts.has(port) || picked.includes(port)) continue;
     if (!(await canBind(host, port)) || !(await canBind(host, port + BUS_OFFSET))) continue;
     picked.push(port);
     reservedPorts.add(port);
@@ -235,6 +287,9 @@ interface SpawnedNode {
   child: ChildProcess;
   exited: boolean;
 }
+
+// redis-cli colours its --cluster output even when it is not writing to a terminal.
+const stripAnsi = (text: string): string => text.replace(/\x1b\[[0-9;]*m/g, '');
 
 async function tail(file: string, lines = 15): Promise<string> {
   try {
@@ -421,6 +476,55 @@ function nudgeGossip(states: NodeState[], lastNudge: Map<string, number>): Promi
   return Promise.allSettled(meets);
 }
 
+/**
+ * Runs alongside `redis-cli --cluster create`, which MEETs every node with the first one only
+ * and then polls once a second until gossip has told every node about every other node and its
+ * slots: anywhere from 1 to 8 s here. Whenever a node X has been met (it knows more than itself,
+ * so redis-cli is past the config-epoch step, which needs a node that knows nobody) and a peer's
+ * CLUSTER NODES lacks X or X's slots, have X MEET that peer: the MEET header carries exactly
+ * that, and the mesh completes in a fraction of a second.
+ */
+async function speedUpJoin(nodes: SpawnedNode[], creating: Promise<unknown>): Promise<void> {
+  let done = false;
+  const finish = () => {
+    done = true;
+  };
+  creating.then(finish, finish);
+  const lastNudge = new Map<string, number>();
+  while (!done) {
+    const views = await Promise.all(
+      nodes.map(async (node) => {
+        const text = await redisCli(node.port, ['CLUSTER', 'NODES'], node.host).catch(() => '');
+        // id -> "slots as this node sees them"; plus this node's own id.
+        const byId = new Map<string, string>();
+        let self = '';
+        for (const line of text.trim().split('\n')) {
+          const [id = '', , flags = '', , , , , , ...slots] = line.split(' ');
+          if (flags.includes('handshake')) continue;
+          byId.set(id, slots.join(' '));
+          if (flags.includes('myself')) self = id;
+        }
+        return { node, self, byId };
+      }),
+    );
+    const now = Date.now();
+    const meets: Promise<string>[] = [];
+    for (const x of views) {
+      if (x.byId.size < 2) continue; // not met yet
+      const ownSlots = x.byId.get(x.self);
+      for (const peer of views) {
+        if (peer === x || peer.byId.get(x.self) === ownSlots) continue;
+        const key = `${x.node.port}>${peer.node.port}`;
+        if (now - (lastNudge.get(key) ?? 0) < 500) continue; // give the last MEET time to land
+        lastNudge.set(key, now);
+        meets.push(redisCli(x.node.port, ['CLUSTER', 'MEET', peer.node.host, String(peer.node.port)], x.node.host));
+      }
+    }
+    await Promise.allSettled(meets);
+    await sleep(50);
+  }
+}
+
 async function roleOf(node: SpawnedNode): Promise<'master' | 'replica'> {
   const repl = parseInfo(await redisCli(node.port, ['INFO', 'replication'], node.host));
   return repl.get('role') === 'slave' ? 'replica' : 'master';
@@ -449,8 +553,12 @@ export async function startRedisCluster(opts: StartClusterOptions = {}): Promise
 
   const ownsDir = opts.dir === undefined;
   const dir = opts.dir ?? (await mkdtemp(join(tmpdir(), 'sluice-redis-cluster-')));
-  if (ownsDir) ownedDirs.add(dir);
-  installHooks();
+  installExitHook();
+  const reaper = startReaper();
+  if (ownsDir) {
+    ownedDirs.add(dir);
+    reaper.watch(`dir ${dir}`);
+  }
 
   const spawned: SpawnedNode[] = [];
   let stopping: Promise<void> | undefined;
@@ -467,6 +575,7 @@ export async function startRedisCluster(opts: StartClusterOptions = {}): Promise
       } else {
         await Promise.all(spawned.map((n) => rm(n.dir, { recursive: true, force: true })));
       }
+      reaper.disarm();
     })();
     return stopping;
   };
@@ -477,6 +586,7 @@ export async function startRedisCluster(opts: StartClusterOptions = {}): Promise
     for (let round = 0; ; round++) {
       const batch = ports.map((port) => spawnNode(serverBin, host, port, join(dir, `node-${port}`), settings));
       spawned.push(...batch);
+      batch.forEach((n) => reaper.watch(`pid ${n.pid}`));
       const results = await Promise.allSettled(batch.map((n) => waitForPing(n, deadline)));
       const failed = batch.filter((_, i) => results[i]?.status === 'rejected');
       if (failed.length === 0) break;
@@ -499,9 +609,21 @@ export async function startRedisCluster(opts: StartClusterOptions = {}): Promise
       '--cluster-replicas', String(replicasPerMaster),
       '--cluster-yes',
     ];
-    const created = await run(redisCliBinary(), create, Math.max(1_000, deadline - Date.now()));
-    if (!created.stdout.includes(`All ${TOTAL_SLOTS} slots covered`)) {
-      throw new Error(`redis-cli --cluster create did not report full slot coverage:\n${created.stdout}`);
+    let created: string;
+    const creating = run(redisCliBinary(), create, Math.max(1_000, deadline - Date.now()));
+    const joined = speedUpJoin(spawned, creating);
+    try {
+      created = stripAnsi((await creating).stdout);
+      await joined;
+    } catch (err) {
+      await joined;
+      throw new Error(
+        `redis-cli --cluster create failed or ran past the ${timeoutMs} ms start budget: ` +
+          `${stripAnsi((err as Error).message)}\n${await logTails(spawned)}`,
+      );
+    }
+    if (!created.includes(`All ${TOTAL_SLOTS} slots covered`)) {
+      throw new Error(`redis-cli --cluster create did not report full slot coverage:\n${created}\n${await logTails(spawned)}`);
     }
 
     let problem: string | null = 'not checked yet';

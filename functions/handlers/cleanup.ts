@@ -11,7 +11,6 @@ async function cleanup(payload: unknown, _context: Context): Promise<CleanupResu
   logger.appendKeys({ executionId: ref.owner, version: ref.version });
   const failure = failureOf(payload);
   const result = await cleanupVersion({ ...ref, failure }, pipeline);
-  metrics.addDimension('dataset', ref.dataset);
   metrics.addMetric('LoadsFailed', MetricUnit.Count, 1);
   logger.warn(result.cleaned ? 'failed load cleaned up' : 'nothing to clean up', { ...result, failure });
   return result;

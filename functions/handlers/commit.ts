@@ -10,7 +10,6 @@ async function commit(payload: unknown, _context: Context): Promise<CommitResult
   const ref = versionRef(payload, pipeline.dataset);
   logger.appendKeys({ executionId: ref.owner, version: ref.version });
   const result = await commitVersion({ ...ref, chunkCount: chunkCountOf(payload) }, pipeline);
-  metrics.addDimension('dataset', ref.dataset);
   metrics.addMetric(result.outcome === 'refused' ? 'StaleVersionsRefused' : 'VersionsCommitted', MetricUnit.Count, 1);
   logger.info(`commit ${result.outcome}`, { previous: result.previous, records: result.records, badRecords: result.badRecords });
   return result;

@@ -14,7 +14,6 @@ async function loadChunkHandler(payload: unknown, _context: Context): Promise<Ch
   const started = Date.now();
   const result = await loadChunk({ ...ref, chunk }, pipeline);
   const ms = Date.now() - started;
-  metrics.addDimension('dataset', ref.dataset);
   metrics.addMetric('RecordsLoaded', MetricUnit.Count, result.records);
   metrics.addMetric('BadRecords', MetricUnit.Count, result.badRecords);
   metrics.addMetric('ChunkLoadTime', MetricUnit.Milliseconds, ms);

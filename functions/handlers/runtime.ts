@@ -11,6 +11,7 @@ import { readPasswordSecret } from '../adapters/secrets.js';
 import { VersionStore } from '../adapters/version-store.js';
 import { rankedItemsShape } from '../domain/record-shape.js';
 import type { PipelineDeps } from '../pipeline/deps.js';
+import { metrics } from './observability.js';
 
 export interface Runtime {
   config: Config;
@@ -46,6 +47,7 @@ export async function closeRuntime(): Promise<void> {
 
 async function build(): Promise<Runtime> {
   const config = loadConfig();
+  metrics.setDefaultDimensions({ dataset: config.dataset.name });
   const password = config.redis.passwordSecretId ? await readPasswordSecret(config.redis.passwordSecretId) : config.redis.password;
   const redis = createRedisCluster(config.redis, { username: config.redis.username, password }, connectOptions);
   const objects = new S3ObjectStore(createS3Client(config.s3EndpointUrl));

@@ -1,0 +1,112 @@
+// Runs statemachine/ingest.asl.json — the same definition Step Functions runs — in process
+// with aws-local-stepfunctions, each Lambda task bound to its real handler. Used by the tests,
+// the local demo and `sluice ingest`. Placeholders become fake ARNs; the task overrides
+// receive the lambda:invoke parameters {FunctionName, Payload} and answer like Lambda does.
+import { readFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import type { Context } from 'aws-lambda';
+import { ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+
+export const DEFINITION_PATH = fileURLToPath(new URL('../statemachine/ingest.asl.json', import.meta.url));
+
+/** The Task states and the functions they call. */
+export const TASK_FUNCTIONS = {
+  Plan: 'PlanFunction',
+  LoadChunk: 'LoadChunkFunction',
+  Commit: 'CommitFunction',
+  Retire: 'RetireFunction',
+  Cleanup: 'CleanupFunction',
+} as const;
+export type TaskName = keyof typeof TASK_FUNCTIONS;
+
+export type TaskHandler = (payload: unknown) => Promise<unknown>;
+type LambdaHandler = (event: never, context: Context) => Promise<unknown>;
+
+export function loadDefinition(): StateMachineDefinition {
+  const text = readFileSync(DEFINITION_PATH, 'utf8').replace(/\$\{(\w+)\}/g, (_, name: string) => `arn:aws:lambda:us-east-1:000000000000:function:${name.replace(/Arn$/, '')}`);
+  return JSON.parse(text) as StateMachineDefinition;
+}
+
+export function lambdaContext(functionName: string): Context {
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
+    memoryLimitInMB: '1024',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => 900_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+/** The real handlers, imported lazily so that merely loading this module connects nowhere. */
+export async function realTaskHandlers(): Promise<Record<TaskName, TaskHandler>> {
+  // One at a time: Jest's ES module loader mis-links modules imported concurrently.
+  const plan = await import('../functions/handlers/plan.js');
+  const load = await import('../functions/handlers/load-chunk.js');
+  const commit = await import('../functions/handlers/commit.js');
+  const retire = await import('../functions/handlers/retire.js');
+  const cleanup = await import('../functions/handlers/cleanup.js');
+  const bind = (h: LambdaHandler, name: TaskName): TaskHandler => (payload) => h(payload as never, lambdaContext(TASK_FUNCTIONS[name]));
+  return {
+    Plan: bind(plan.handler as LambdaHandler, 'Plan'),
+    LoadChunk: bind(load.handler as LambdaHandler, 'LoadChunk'),
+    Commit: bind(commit.handler as LambdaHandler, 'Commit'),
+    Retire: bind(retire.handler as LambdaHandler, 'Retire'),
+    Cleanup: bind(cleanup.handler as LambdaHandler, 'Cleanup'),
+  };
+}
+
+export interface LocalRunOptions {
+  /** Replace or wrap individual tasks (tests inject failures this way). */
+  handlers?: Partial<Record<TaskName, TaskHandler>>;
+  executionName?: string;
+  /** The WaitForReaders pause in milliseconds (default: none, locally). */
+  graceWaitMs?: number;
+  /** Pause before a retry in milliseconds (default 10). */
+  retryPauseMs?: number;
+}
+
+export interface LocalRunResult {
+  status: 'SUCCEEDED' | 'FAILED';
+  executionId: string;
+  output?: unknown;
+  error?: string;
+  cause?: string;
+}
+
+export async function runIngestLocally(input: unknown, options: LocalRunOptions = {}): Promise<LocalRunResult> {
+  const handlers = { ...(await realTaskHandlers()), ...options.handlers };
+  const name = options.executionName ?? `local-${randomUUID()}`;
+  const executionId = `arn:aws:states:us-east-1:000000000000:execution:sluice-ingest:${name}`;
+  const asLambda = (task: TaskName) => async (params: unknown) => {
+    const { Payload } = params as { Payload: unknown };
+    // Lambda's output crosses a JSON boundary: do the same so nothing non-JSON leaks through.
+    return { StatusCode: 200, Payload: JSON.parse(JSON.stringify((await handlers[task](Payload)) ?? null)) as never };
+  };
+  const machine = new StateMachine(loadDefinition(), { validationOptions: { checkArn: true, checkPaths: true } });
+  const pause = options.retryPauseMs ?? 10;
+  const execution = machine.run(input as never, {
+    context: { Execution: { Id: executionId, Name: name, Input: input as never, StartTime: new Date().toISOString() } },
+    overrides: {
+      taskResourceLocalHandlers: Object.fromEntries((Object.keys(TASK_FUNCTIONS) as TaskName[]).map((t) => [t, asLambda(t)])),
+      waitTimeOverrides: { WaitForReaders: options.graceWaitMs ?? 0 },
+      retryIntervalOverrides: Object.fromEntries((Object.keys(TASK_FUNCTIONS) as TaskName[]).map((t) => [t, pause])),
+    },
+  });
+  try {
+    return { status: 'SUCCEEDED', executionId, output: await execution.result };
+  } catch (err) {
+    if (err instanceof ExecutionError) {
+      const cause = err.cause as { name?: string; message?: string } | undefined;
+      return { status: 'FAILED', executionId, error: cause?.name, cause: cause?.message };
+    }
+    throw err;
+  }
+}

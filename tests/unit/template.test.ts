@@ -1,0 +1,397 @@
+// Checks on template.yaml that `sam validate --lint` cannot make: that it fits the code, the
+// state machine definition and the event fixtures, and that its permissions stay narrow.
+import { existsSync, readFileSync } from 'node:fs';
+import {
+  asArray,
+  everyBranch,
+  intrinsic,
+  isObject,
+  loadTemplate,
+  parameterValues,
+  referencedIds,
+  resolve,
+  resourcesOfType,
+  type Obj,
+  type Resource,
+} from './template/cfn.js';
+import { matchesPattern } from './template/event-pattern.js';
+
+const root = new URL('../../', import.meta.url);
+const template = loadTemplate(new URL('template.yaml', root));
+const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`events/${name}`, root), 'utf8'));
+
+const functions = resourcesOfType(template, 'AWS::Serverless::Function');
+const functionGlobals = template.Globals?.Function ?? {};
+const prop = (r: Resource, key: string): unknown => r.Properties?.[key] ?? functionGlobals[key];
+
+const [stateMachineEntry, ...otherStateMachines] = resourcesOfType(template, 'AWS::Serverless::StateMachine');
+if (!stateMachineEntry || otherStateMachines.length) throw new Error('expected exactly one AWS::Serverless::StateMachine');
+const [stateMachineId, stateMachine] = stateMachineEntry;
+const smProps = stateMachine.Properties ?? {};
+const aslText = readFileSync(new URL(String(smProps.DefinitionUri), root), 'utf8');
+const substitutions = (smProps.DefinitionSubstitutions ?? {}) as Obj;
+
+/** A Ref to a parameter of this template, and that parameter. */
+function parameterOf(v: unknown): Obj | undefined {
+  const fn = intrinsic(v);
+  return fn?.[0] === 'Ref' && typeof fn[1] === 'string' ? template.Parameters[fn[1]] : undefined;
+}
+
+describe('functions', () => {
+  test.each(functions)('%s is an esbuild ESM bundle whose entry point exists', (id, fn) => {
+    const build = (fn.Metadata?.BuildProperties ?? {}) as Obj;
+    expect(fn.Metadata?.BuildMethod).toBe('esbuild');
+    const entryPoints = asArray(build.EntryPoints).map(String);
+    expect(entryPoints).toHaveLength(1);
+    const codeUri = String(prop(fn, 'CodeUri')).replace(/\/?$/, '/');
+    for (const entry of entryPoints) {
+      const file = new URL(codeUri + entry, root);
+      expect({ id, file: file.pathname, exists: existsSync(file) }).toEqual({ id, file: file.pathname, exists: true });
+    }
+    // Handler "plan.handler" is the bundle of handlers/plan.ts, emitted as plan.mjs.
+    const [entry] = entryPoints;
+    expect(String(prop(fn, 'Handler')).replace(/\.[^.]+$/, '')).toBe(entry?.replace(/^.*\//, '').replace(/\.ts$/, ''));
+    expect(build.Format).toBe('esm');
+    expect(asArray(build.OutExtension)).toEqual(['.js=.mjs']);
+    expect(build.Sourcemap).toBe(true);
+    expect(asArray(build.Banner).join('\n')).toMatch(/createRequire[^;]*;\s*const require = /);
+  });
+
+  test.each(functions)('%s runs on Node 22 or newer, arm64, inside the VPC', (_id, fn) => {
+    const runtime = String(prop(fn, 'Runtime'));
+    const major = Number(/^nodejs(\d+)\.x$/.exec(runtime)?.[1]);
+    expect(major).toBeGreaterThanOrEqual(22);
+    // esbuild targets the runtime's Node version.
+    expect(fn.Metadata?.BuildProperties).toEqual(expect.objectContaining({ Target: `node${major}` }));
+    expect(prop(fn, 'Architectures')).toEqual(['arm64']);
+    const vpc = prop(fn, 'VpcConfig') as Obj | undefined;
+    expect(vpc?.SubnetIds).toBeDefined();
+    expect(asArray(vpc?.SecurityGroupIds).length).toBeGreaterThan(0);
+  });
+
+  test.each(functions)('%s runs under a role defined in this template (SAM-generated roles attach managed policies with Resource "*")', (_id, fn) => {
+    const role = intrinsic(fn.Properties?.Role);
+    expect(role?.[0]).toBe('Fn::GetAtt');
+    const roleId = String(asArray(role?.[1])[0]);
+    expect(template.Resources[roleId]?.Type).toBe('AWS::IAM::Role');
+    expect(fn.Properties?.Policies).toBeUndefined();
+  });
+});
+
+describe('state machine', () => {
+  const placeholders = new Set([...aslText.matchAll(/\$\{([^}]+)\}/g)].map((m) => m[1]));
+
+  test('every ${...} in the definition has a substitution, and every substitution is used', () => {
+    expect([...placeholders].sort()).toEqual(Object.keys(substitutions).sort());
+  });
+
+  test('each function the definition invokes is allowed lambda:InvokeFunction on it, and nothing else is', () => {
+    const invoked = lambdaTaskPlaceholders(JSON.parse(aslText)).map((placeholder) => {
+      const target = referencedIds(substitutions[placeholder]);
+      expect(target.size).toBe(1);
+      return [...target][0] as string;
+    });
+    expect(invoked.length).toBeGreaterThan(0);
+    for (const id of invoked) expect(template.Resources[id]?.Type).toBe('AWS::Serverless::Function');
+
+    const allowed = new Set<string>();
+    for (const s of statementsOf(principalPolicies(stateMachine))) {
+      if (!asArray(s.Action).includes('lambda:InvokeFunction')) continue;
+      for (const resource of asArray(s.Resource)) referencedIds(resource).forEach((id) => allowed.add(id));
+    }
+    expect([...allowed].sort()).toEqual([...new Set(invoked)].sort());
+  });
+
+  test('logs and traces', () => {
+    const logging = smProps.Logging as Obj;
+    expect(['ALL', 'ERROR', 'FATAL']).toContain(logging.Level);
+    expect(asArray(logging.Destinations).length).toBe(1);
+    expect(smProps.Tracing).toEqual({ Enabled: true });
+  });
+});
+
+describe('EventBridge trigger', () => {
+  const rules = resourcesOfType(template, 'AWS::Events::Rule').filter(([, r]) =>
+    asArray(r.Properties?.Targets).some((target) => isObject(target) && referencedIds(target.Arn).has(stateMachineId)),
+  );
+  const [ruleEntry] = rules;
+  const rule = ruleEntry?.[1];
+  const patternWith = (overrides: Obj) => resolve(template, rule?.Properties?.EventPattern, parameterValues(template, overrides));
+  const completed = fixture('sagemaker-transform-completed.json');
+
+  test('one rule starts the state machine, with a retry policy and a dead-letter queue', () => {
+    expect(rules).toHaveLength(1);
+    const [target] = asArray(rule?.Properties?.Targets) as Obj[];
+    expect(target?.RetryPolicy).toEqual(expect.objectContaining({ MaximumRetryAttempts: expect.any(Number), MaximumEventAgeInSeconds: expect.any(Number) }));
+    const dlq = referencedIds((target?.DeadLetterConfig as Obj | undefined)?.Arn);
+    expect([...dlq].map((id) => template.Resources[id]?.Type)).toEqual(['AWS::SQS::Queue']);
+  });
+
+  test('with the default parameters it accepts the completion event and rejects Failed and InProgress', () => {
+    const pattern = patternWith({});
+    expect(matchesPattern(pattern, completed)).toBe(true);
+    expect(matchesPattern(pattern, fixture('sagemaker-transform-failed.json'))).toBe(false);
+    expect(matchesPattern(pattern, fixture('sagemaker-transform-inprogress.json'))).toBe(false);
+  });
+
+  test('a job-name prefix narrows it to jobs whose name starts with the prefix', () => {
+    expect(matchesPattern(patternWith({ TransformJobNamePrefix: 'recs-nightly-' }), completed)).toBe(true);
+    expect(matchesPattern(patternWith({ TransformJobNamePrefix: 'fraud-' }), completed)).toBe(false);
+    expect(matchesPattern(patternWith({ TransformJobNamePrefix: 'recs-nightly-' }), fixture('sagemaker-transform-failed.json'))).toBe(false);
+  });
+});
+
+describe('the event-pattern matcher used above', () => {
+  const event = { source: 'aws.sagemaker', detail: { status: 'Completed', name: 'recs-1', tags: ['a', 'b'], n: 5 } };
+
+  test('literals, nesting and arrays', () => {
+    expect(matchesPattern({ source: ['aws.sagemaker'], detail: { status: ['Failed', 'Completed'] } }, event)).toBe(true);
+    expect(matchesPattern({ detail: { status: ['completed'] } }, event)).toBe(false);
+    expect(matchesPattern({ detail: { tags: ['b'] } }, event)).toBe(true);
+    expect(matchesPattern({ detail: { missing: ['x'] } }, event)).toBe(false);
+    expect(matchesPattern({ source: { nested: ['x'] } }, event)).toBe(false);
+  });
+
+  test('prefix, suffix, anything-but, exists, numeric', () => {
+    expect(matchesPattern({ detail: { name: [{ prefix: 'recs-' }] } }, event)).toBe(true);
+    expect(matchesPattern({ detail: { name: [{ prefix: 'recs-2' }] } }, event)).toBe(false);
+    expect(matchesPattern({ detail: { n: [{ prefix: '5' }] } }, event)).toBe(false);
+    expect(matchesPattern({ detail: { name: [{ suffix: '-1' }] } }, event)).toBe(true);
+    expect(matchesPattern({ detail: { status: [{ 'anything-but': ['Failed', 'Stopped'] }] } }, event)).toBe(true);
+    expect(matchesPattern({ detail: { status: [{ 'anything-but': 'Completed' }] } }, event)).toBe(false);
+    expect(matchesPattern({ detail: { missing: [{ 'anything-but': 'x' }] } }, event)).toBe(false);
+    expect(matchesPattern({ detail: { missing: [{ exists: false }], name: [{ exists: true }] } }, event)).toBe(true);
+    expect(matchesPattern({ detail: { n: [{ numeric: ['>', 1, '<=', 5] }] } }, event)).toBe(true);
+    expect(matchesPattern({ detail: { n: [{ numeric: ['>', 5] }] } }, event)).toBe(false);
+  });
+
+  test('unknown operators and malformed patterns throw instead of matching', () => {
+    expect(() => matchesPattern({ detail: { name: [{ wildcard: 'recs-*' }] } }, event)).toThrow(/unsupported pattern operator "wildcard"/);
+    expect(() => matchesPattern({ source: 'aws.sagemaker' }, event)).toThrow(/must be an array or an object/);
+  });
+});
+
+// Resource "*" is allowed only for actions that cannot be scoped to a resource at all.
+const WILDCARD_ALLOWED = new Set([
+  // Lambda creates and removes the ENIs of a VPC function with its execution role.
+  'ec2:CreateNetworkInterface',
+  'ec2:DescribeNetworkInterfaces',
+  'ec2:DescribeSubnets',
+  'ec2:DeleteNetworkInterface',
+  'ec2:AssignPrivateIpAddresses',
+  'ec2:UnassignPrivateIpAddresses',
+  // X-Ray has no resource-level permissions (Lambda active tracing, Step Functions tracing).
+  'xray:PutTraceSegments',
+  'xray:PutTelemetryRecords',
+  'xray:GetSamplingRules',
+  'xray:GetSamplingTargets',
+  // Step Functions logging goes through CloudWatch Logs' vended-log delivery API.
+  'logs:CreateLogDelivery',
+  'logs:GetLogDelivery',
+  'logs:UpdateLogDelivery',
+  'logs:DeleteLogDelivery',
+  'logs:ListLogDeliveries',
+  'logs:PutResourcePolicy',
+  'logs:DescribeResourcePolicies',
+  'logs:DescribeLogGroups',
+]);
+
+/** Every permission statement in the template, from either branch of any Fn::If. */
+function allStatements(): { where: string; statement: Obj }[] {
+  const out: { where: string; statement: Obj }[] = [];
+  for (const [id, r] of Object.entries(template.Resources)) {
+    const props = r.Properties ?? {};
+    const documents: unknown[] = [];
+    if (r.Type === 'AWS::IAM::Role') documents.push(...asArray(props.Policies).map((p) => (p as Obj).PolicyDocument));
+    if (['AWS::IAM::ManagedPolicy', 'AWS::IAM::Policy', 'AWS::SQS::QueuePolicy', 'AWS::SNS::TopicPolicy', 'AWS::S3::BucketPolicy'].includes(r.Type)) {
+      documents.push(props.PolicyDocument);
+    }
+    if (r.Type.startsWith('AWS::Serverless::')) documents.push(...asArray(props.Policies));
+    for (const doc of documents) {
+      if (!isObject(doc) || !('Statement' in doc)) throw new Error(`${id}: a policy that is not an inline document (${JSON.stringify(doc)}) cannot be checked`);
+      for (const statement of asArray(doc.Statement).flatMap(everyBranch)) out.push({ where: id, statement: statement as Obj });
+    }
+  }
+  return out;
+}
+
+/** The statements a principal (state machine or function) gets through its role. */
+function principalPolicies(resource: Resource): Obj[] {
+  const role = intrinsic(resource.Properties?.Role);
+  if (role?.[0] !== 'Fn::GetAtt') return asArray(resource.Properties?.Policies) as Obj[];
+  const roleResource = template.Resources[String(asArray(role[1])[0])];
+  const inline = asArray(roleResource?.Properties?.Policies).map((p) => (p as Obj).PolicyDocument as Obj);
+  const managed = asArray(roleResource?.Properties?.ManagedPolicyArns).map((arn) => {
+    const policy = template.Resources[[...referencedIds(arn)][0] ?? ''];
+    if (policy?.Type !== 'AWS::IAM::ManagedPolicy') throw new Error(`managed policy ${JSON.stringify(arn)} is not defined in this template`);
+    return policy.Properties?.PolicyDocument as Obj;
+  });
+  return [...inline, ...managed];
+}
+
+function statementsOf(documents: Obj[]): Obj[] {
+  return documents.flatMap((d) => asArray(d.Statement).flatMap(everyBranch)) as Obj[];
+}
+
+describe('permissions', () => {
+  const statements = allStatements();
+
+  test('there are statements to check', () => {
+    expect(statements.length).toBeGreaterThan(10);
+  });
+
+  test('no statement grants Resource "*" except the allow-listed actions, and none uses wildcards or Not* forms', () => {
+    const offending: string[] = [];
+    for (const { where, statement } of statements) {
+      const actions = asArray(statement.Action).map(String);
+      if (statement.NotAction || statement.NotResource || statement.NotPrincipal) offending.push(`${where}: Not* form`);
+      for (const action of actions) if (action.includes('*')) offending.push(`${where}: action ${action}`);
+      if (statement.Effect !== 'Allow') continue;
+      const resources = asArray(statement.Resource);
+      if (resources.includes('*')) {
+        for (const action of actions) if (!WILDCARD_ALLOWED.has(action)) offending.push(`${where}: ${action} on Resource "*"`);
+      }
+    }
+    expect(offending).toEqual([]);
+  });
+
+  test('roles carry no AWS managed policies (they cannot be checked here and usually grant "*")', () => {
+    for (const [id, role] of resourcesOfType(template, 'AWS::IAM::Role')) {
+      for (const arn of asArray(role.Properties?.ManagedPolicyArns)) {
+        const [target] = [...referencedIds(arn)];
+        expect({ id, type: template.Resources[target ?? '']?.Type }).toEqual({ id, type: 'AWS::IAM::ManagedPolicy' });
+      }
+    }
+  });
+
+  test('S3 access is read-only and limited to the predictions bucket and prefix', () => {
+    const s3 = statements.filter(({ statement }) => asArray(statement.Action).some((a) => String(a).startsWith('s3:')));
+    expect(s3.length).toBeGreaterThan(0);
+    for (const { statement } of s3) {
+      for (const action of asArray(statement.Action)) expect(['s3:GetObject', 's3:ListBucket']).toContain(action);
+      for (const resource of asArray(statement.Resource)) {
+        const sub = intrinsic(resource);
+        expect(sub?.[0]).toBe('Fn::Sub');
+        const arn = String(sub?.[1]);
+        if (asArray(statement.Action).includes('s3:ListBucket')) {
+          expect(arn).toBe('arn:${AWS::Partition}:s3:::${PredictionsBucket}');
+          expect(statement.Condition).toEqual({ StringLike: { 's3:prefix': { 'Fn::Sub': '${PredictionsPrefix}*' } } });
+        } else {
+          expect(arn).toBe('arn:${AWS::Partition}:s3:::${PredictionsBucket}/${PredictionsPrefix}*');
+        }
+      }
+    }
+  });
+});
+
+describe('read API', () => {
+  const [stageEntry] = resourcesOfType(template, 'AWS::ApiGatewayV2::Stage');
+  const routes = resourcesOfType(template, 'AWS::ApiGatewayV2::Route');
+
+  test('the stage is throttled', () => {
+    const settings = (stageEntry?.[1].Properties?.DefaultRouteSettings ?? {}) as Obj;
+    for (const key of ['ThrottlingRateLimit', 'ThrottlingBurstLimit']) {
+      const value = resolve(template, settings[key], parameterValues(template));
+      expect(Number(value)).toBeGreaterThan(0);
+    }
+  });
+
+  test('both routes exist and require IAM exactly when ApiAuthorization=AWS_IAM', () => {
+    expect(routes.map(([, r]) => r.Properties?.RouteKey).sort()).toEqual(['GET /recommendations', 'GET /users/{userId}/recommendations']);
+    for (const [, route] of routes) {
+      const auth = (value: string) => resolve(template, route.Properties?.AuthorizationType, parameterValues(template, { ApiAuthorization: value }));
+      expect(auth('AWS_IAM')).toBe('AWS_IAM');
+      expect(auth('NONE')).toBe('NONE');
+    }
+  });
+});
+
+describe('cache', () => {
+  const [groupEntry, ...others] = resourcesOfType(template, 'AWS::ElastiCache::ReplicationGroup');
+  const group = (groupEntry?.[1].Properties ?? {}) as Obj;
+
+  test('one replication group: cluster mode, TLS, at-rest encryption, failover, Multi-AZ', () => {
+    expect(others).toHaveLength(0);
+    expect(group).toEqual(
+      expect.objectContaining({
+        ClusterMode: 'Enabled',
+        TransitEncryptionEnabled: true,
+        AtRestEncryptionEnabled: true,
+        AutomaticFailoverEnabled: true,
+        MultiAZEnabled: true,
+      }),
+    );
+  });
+
+  test('at least one replica per shard, whatever is deployed', () => {
+    const replicas = parameterOf(group.ReplicasPerNodeGroup);
+    expect(replicas).toBeDefined();
+    expect(Number(replicas?.MinValue)).toBeGreaterThanOrEqual(1);
+    expect(Number(replicas?.Default)).toBeGreaterThanOrEqual(1);
+  });
+
+  test('the AUTH token is resolved from Secrets Manager, never written in the template', () => {
+    const sub = intrinsic(group.AuthToken);
+    expect(sub?.[0]).toBe('Fn::Sub');
+    expect(String(sub?.[1])).toMatch(/^\{\{resolve:secretsmanager:\$\{\w+\}:SecretString:\w+\}\}$/);
+  });
+
+  test('the parameter group enables cluster mode and the compact hash encoding the key layout needs', () => {
+    const paramGroup = template.Resources[[...referencedIds(group.CacheParameterGroupName)][0] ?? ''];
+    const major = String(group.EngineVersion).split('.')[0];
+    expect(paramGroup?.Properties?.CacheParameterGroupFamily).toBe(`${String(group.Engine)}${major}`);
+    expect(paramGroup?.Properties?.Properties).toEqual(
+      expect.objectContaining({ 'cluster-enabled': 'yes', 'hash-max-listpack-entries': '1024', 'hash-max-listpack-value': '4096' }),
+    );
+  });
+
+  test('only the functions reach the Redis port', () => {
+    const ingress = resourcesOfType(template, 'AWS::EC2::SecurityGroupIngress').filter(([, r]) => referencedIds(r.Properties?.GroupId).size > 0);
+    const groupSgs = new Set(asArray(group.SecurityGroupIds).flatMap((sg) => [...referencedIds(sg)]));
+    const toCache = ingress.filter(([, r]) => [...referencedIds(r.Properties?.GroupId)].some((id) => groupSgs.has(id)));
+    expect(toCache).toHaveLength(1);
+    const rule = toCache[0]?.[1].Properties ?? {};
+    expect([rule.FromPort, rule.ToPort]).toEqual([group.Port, group.Port]);
+    const functionSgs = new Set(functions.flatMap(([, fn]) => asArray((prop(fn, 'VpcConfig') as Obj).SecurityGroupIds).flatMap((sg) => [...referencedIds(sg)])));
+    expect([...referencedIds(rule.SourceSecurityGroupId)].every((id) => functionSgs.has(id))).toBe(true);
+    for (const id of groupSgs) expect(template.Resources[id]?.Properties?.SecurityGroupIngress).toBeUndefined();
+  });
+});
+
+describe('alarms', () => {
+  const alarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties ?? {});
+  const metricNames = (a: Obj): string[] => [
+    String(a.MetricName ?? ''),
+    ...asArray(a.Metrics).map((m) => String((((m as Obj).MetricStat as Obj | undefined)?.Metric as Obj | undefined)?.MetricName ?? '')),
+  ];
+
+  test.each([
+    ['failed executions', 'AWS/States', 'ExecutionsFailed'],
+    ['API 5xx', 'AWS/ApiGateway', '5xx'],
+    ['read errors', 'AWS/Lambda', 'Errors'],
+    ['dead-letter queue not empty', 'AWS/SQS', 'ApproximateNumberOfMessagesVisible'],
+  ])('%s raise an alarm to the SNS topic', (_what, namespace, metric) => {
+    const alarm = alarms.find((a) => metricNames(a).includes(metric) && JSON.stringify(a).includes(namespace));
+    expect(alarm).toBeDefined();
+    const topics = asArray(alarm?.AlarmActions).flatMap((x) => [...referencedIds(x)]);
+    expect(topics.map((id) => template.Resources[id]?.Type)).toEqual(['AWS::SNS::Topic']);
+  });
+});
+
+/** Placeholders named as FunctionName by lambda:invoke tasks, anywhere in the definition. */
+function lambdaTaskPlaceholders(definition: unknown): string[] {
+  const found: string[] = [];
+  const walk = (x: unknown): void => {
+    if (Array.isArray(x)) return x.forEach(walk);
+    if (!isObject(x)) return;
+    if (x.Type === 'Task' && String(x.Resource).startsWith('arn:aws:states:::lambda:invoke')) {
+      const name = String((x.Parameters as Obj | undefined)?.FunctionName ?? '');
+      const m = /^\$\{([^}]+)\}$/.exec(name);
+      if (!m?.[1]) throw new Error(`lambda:invoke task with FunctionName ${JSON.stringify(name)}: expected a \${...} substitution`);
+      found.push(m[1]);
+    }
+    Object.values(x).forEach(walk);
+  };
+  walk(definition);
+  return found;
+}

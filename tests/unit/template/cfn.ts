@@ -1,0 +1,143 @@
+// Reading template.yaml the way CloudFormation would, as far as the template tests need:
+// short-form tags (yaml-cfn), conditions evaluated for given parameter values, Fn::If and
+// AWS::NoValue resolved, and the logical ids a value refers to.
+import { readFileSync } from 'node:fs';
+import { yamlParse } from 'yaml-cfn';
+
+export type Obj = Record<string, unknown>;
+
+export interface Resource {
+  Type: string;
+  Condition?: string;
+  Properties?: Obj;
+  Metadata?: Obj;
+}
+
+export interface Template {
+  Parameters: Record<string, Obj>;
+  Conditions: Record<string, unknown>;
+  Globals?: { Function?: Obj; StateMachine?: Obj };
+  Resources: Record<string, Resource>;
+  Outputs?: Record<string, Obj>;
+}
+
+export const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+export const asArray = (v: unknown): unknown[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+export function loadTemplate(url: URL): Template {
+  return yamlParse(readFileSync(url, 'utf8')) as Template;
+}
+
+export function resourcesOfType(t: Template, type: string): [string, Resource][] {
+  return Object.entries(t.Resources).filter(([, r]) => r.Type === type);
+}
+
+/** The one-key intrinsic `{ "Fn::X": arg }` / `{ Ref: arg }`, if `v` is one. */
+export function intrinsic(v: unknown): [string, unknown] | undefined {
+  if (!isObject(v)) return undefined;
+  const keys = Object.keys(v);
+  const key = keys[0];
+  return keys.length === 1 && key !== undefined && (key === 'Ref' || key === 'Condition' || key.startsWith('Fn::')) ? [key, v[key]] : undefined;
+}
+
+/** Parameter values: the defaults, overridden by `overrides`. */
+export function parameterValues(t: Template, overrides: Obj = {}): Obj {
+  const values: Obj = {};
+  for (const [name, p] of Object.entries(t.Parameters)) values[name] = p.Default;
+  return { ...values, ...overrides };
+}
+
+export function evaluateCondition(t: Template, name: string, params: Obj): boolean {
+  if (!(name in t.Conditions)) throw new Error(`unknown condition ${name}`);
+  return Boolean(evaluate(t, t.Conditions[name], params));
+}
+
+function evaluate(t: Template, v: unknown, params: Obj): unknown {
+  const fn = intrinsic(v);
+  if (!fn) return v;
+  const [key, arg] = fn;
+  const args = asArray(arg);
+  switch (key) {
+    case 'Ref':
+      if (typeof arg !== 'string' || !(arg in params)) throw new Error(`cannot evaluate Ref ${JSON.stringify(arg)} in a condition`);
+      return params[arg];
+    case 'Condition':
+      return evaluateCondition(t, String(arg), params);
+    case 'Fn::Not':
+      return !evaluate(t, args[0], params);
+    case 'Fn::And':
+      return args.every((a) => evaluate(t, a, params));
+    case 'Fn::Or':
+      return args.some((a) => evaluate(t, a, params));
+    case 'Fn::Equals':
+      return String(evaluate(t, args[0], params)) === String(evaluate(t, args[1], params));
+    case 'Fn::Join': {
+      const [sep, list] = args;
+      return asArray(evaluate(t, list, params)).map((x) => String(x)).join(String(sep));
+    }
+    default:
+      throw new Error(`cannot evaluate ${key} in a condition`);
+  }
+}
+
+const NO_VALUE = Symbol('AWS::NoValue');
+
+/**
+ * `v` as deployed with `params`: Fn::If picks its branch, AWS::NoValue disappears, and Refs to
+ * parameters become their values. Other intrinsics are left as they are.
+ */
+export function resolve(t: Template, v: unknown, params: Obj): unknown {
+  const out = resolveInner(t, v, params);
+  return out === NO_VALUE ? undefined : out;
+}
+
+function resolveInner(t: Template, v: unknown, params: Obj): unknown {
+  const fn = intrinsic(v);
+  if (fn?.[0] === 'Fn::If') {
+    const [cond, yes, no] = asArray(fn[1]);
+    return resolveInner(t, evaluateCondition(t, String(cond), params) ? yes : no, params);
+  }
+  if (fn?.[0] === 'Ref' && fn[1] === 'AWS::NoValue') return NO_VALUE;
+  if (fn?.[0] === 'Ref' && typeof fn[1] === 'string' && fn[1] in t.Parameters) return params[fn[1]];
+  if (Array.isArray(v)) return v.map((x) => resolveInner(t, x, params)).filter((x) => x !== NO_VALUE);
+  if (isObject(v)) {
+    const out: Obj = {};
+    for (const [k, x] of Object.entries(v)) {
+      const r = resolveInner(t, x, params);
+      if (r !== NO_VALUE) out[k] = r;
+    }
+    return out;
+  }
+  return v;
+}
+
+/** Both branches of every Fn::If (minus AWS::NoValue): what any parameter choice could deploy. */
+export function everyBranch(v: unknown): unknown[] {
+  const fn = intrinsic(v);
+  if (fn?.[0] === 'Fn::If') {
+    const [, yes, no] = asArray(fn[1]);
+    return [...everyBranch(yes), ...everyBranch(no)];
+  }
+  if (fn?.[0] === 'Ref' && fn[1] === 'AWS::NoValue') return [];
+  return [v];
+}
+
+/** Logical ids (resources or parameters) that `v` refers to through Ref, Fn::GetAtt or Fn::Sub. */
+export function referencedIds(v: unknown): Set<string> {
+  const ids = new Set<string>();
+  const walk = (x: unknown): void => {
+    const fn = intrinsic(x);
+    if (fn?.[0] === 'Ref' && typeof fn[1] === 'string') ids.add(fn[1]);
+    else if (fn?.[0] === 'Fn::GetAtt') ids.add(String(asArray(fn[1])[0]));
+    else if (fn?.[0] === 'Fn::Sub') {
+      const [text, vars] = Array.isArray(fn[1]) ? fn[1] : [fn[1]];
+      for (const m of String(text).matchAll(/\$\{([^}!.]+)(?:\.[^}]*)?\}/g)) if (m[1] && !(isObject(vars) && m[1] in vars)) ids.add(m[1]);
+      if (isObject(vars)) Object.values(vars).forEach(walk);
+      return;
+    }
+    if (Array.isArray(x)) x.forEach(walk);
+    else if (isObject(x)) Object.values(x).forEach(walk);
+  };
+  walk(v);
+  return ids;
+}
