@@ -10,12 +10,13 @@ const shared = {
 };
 
 export default {
+  // Integration tests load real data into a real cluster; unit tests finish long before this.
+  testTimeout: 120_000,
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/tests/unit/**/*.test.ts'] },
     {
       ...shared,
       displayName: 'integration',
-      testTimeout: 120_000,
       testMatch: ['<rootDir>/tests/integration/**/*.test.ts', '<rootDir>/tests/statemachine/**/*.test.ts'],
       globalSetup: '<rootDir>/tests/support/global-setup.ts',
       globalTeardown: '<rootDir>/tests/support/global-teardown.ts',

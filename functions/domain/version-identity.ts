@@ -24,13 +24,12 @@ export function explicitVersionId(id: string): string {
 }
 
 /**
- * Order keys are epoch milliseconds. Accepts a number (epoch ms, or epoch seconds when it is
- * below 1e11, as some SDKs emit) or an ISO-8601 string.
+ * Order keys are numbers compared as they are; SageMaker's creation time gives epoch
+ * milliseconds, and an ISO-8601 string is turned into epoch milliseconds too. A manual run
+ * that should order against jobs must use a time, not a small counter.
  */
 export function normaliseOrderKey(value: unknown, what: string): number {
-  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) {
-    return value < 1e11 ? Math.round(value * 1000) : Math.round(value);
-  }
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return value;
   if (typeof value === 'string' && value.trim() !== '') {
     const asNumber = Number(value);
     if (Number.isFinite(asNumber)) return normaliseOrderKey(asNumber, what);

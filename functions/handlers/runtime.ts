@@ -11,7 +11,7 @@ import { readPasswordSecret } from '../adapters/secrets.js';
 import { VersionStore } from '../adapters/version-store.js';
 import { rankedItemsShape } from '../domain/record-shape.js';
 import type { PipelineDeps } from '../pipeline/deps.js';
-import { metrics } from './observability.js';
+import { logger, metrics } from './observability.js';
 
 export interface Runtime {
   config: Config;
@@ -42,7 +42,12 @@ export async function closeRuntime(): Promise<void> {
   current = null;
   if (!r) return;
   const built = await r.catch(() => null);
-  if (built) await built.redis.quit().catch(() => built.redis.disconnect());
+  if (!built) return;
+  // QUIT waits for a connection; a cluster that never connected would wait forever.
+  const quit = built.redis.quit().catch(() => undefined);
+  const timeout = new Promise((r) => setTimeout(r, 1000).unref());
+  await Promise.race([quit, timeout]);
+  built.redis.disconnect();
 }
 
 async function build(): Promise<Runtime> {
@@ -50,6 +55,12 @@ async function build(): Promise<Runtime> {
   metrics.setDefaultDimensions({ dataset: config.dataset.name });
   const password = config.redis.passwordSecretId ? await readPasswordSecret(config.redis.passwordSecretId) : config.redis.password;
   const redis = createRedisCluster(config.redis, { username: config.redis.username, password }, connectOptions);
+  // Connection trouble surfaces as command errors (503 / TransientError); log it, once per kind.
+  let lastError = '';
+  redis.on('error', (err: Error) => {
+    if (err.message !== lastError) logger.warn('Redis connection error', { errorName: err.name, errorMessage: err.message });
+    lastError = err.message;
+  });
   const objects = new S3ObjectStore(createS3Client(config.s3EndpointUrl));
   const versions = new VersionStore(redis, config.dataset.name);
   const pipeline: PipelineDeps = {

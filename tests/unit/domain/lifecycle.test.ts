@@ -47,9 +47,11 @@ describe('version identity', () => {
     expect(a).toMatch(/^manual-[0-9a-f]{16}$/);
   });
 
-  test('order keys from epoch ms, epoch seconds and ISO strings', () => {
+  test('order keys from epoch ms, plain integers and ISO strings', () => {
     expect(normaliseOrderKey(1764028800000, 'x')).toBe(1764028800000);
-    expect(normaliseOrderKey(1764028800, 'x')).toBe(1764028800000);
+    expect(normaliseOrderKey(7, 'x')).toBe(7);
+    expect(() => normaliseOrderKey(1.5, 'x')).toThrow(RangeError);
+    expect(() => normaliseOrderKey(-1, 'x')).toThrow(RangeError);
     expect(normaliseOrderKey('2025-11-25T00:00:00Z', 'x')).toBe(1764028800000);
     expect(normaliseOrderKey('1764028800000', 'x')).toBe(1764028800000);
     expect(() => normaliseOrderKey('yesterday', 'orderKey')).toThrow('orderKey "yesterday" is not a timestamp');

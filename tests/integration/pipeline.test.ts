@@ -1,0 +1,204 @@
+// The whole pipeline on the real cluster and s3rver, through the real state machine and the
+// read handler: the AWS sample, 100k records in three files, and invariants 1-6 of DESIGN.md.
+import { readFileSync } from 'node:fs';
+import pLimit from 'p-limit';
+import { AWS_SAMPLE_DOCUMENT, jsonLinesParts, recommendations, type SampleRecord } from '../../local/sample-data.js';
+import { realTaskHandlers, runIngestLocally } from '../../local/state-machine.js';
+import { adminRedis, api, closeTestClients, eventually, putObject, useSluiceEnv, versionKeyCount } from '../support/sluice.js';
+
+const BUCKET = 'pipeline-bucket';
+afterAll(closeTestClients);
+
+describe('the AWS sample (pandas orient="table" document)', () => {
+  beforeAll(async () => {
+    await useSluiceEnv({ DATASET: 'movies' });
+    await putObject(BUCKET, 'sample/movies.json', AWS_SAMPLE_DOCUMENT);
+  });
+
+  test('loads through the state machine and answers both routes', async () => {
+    const run = await runIngestLocally({ s3Uri: `s3://${BUCKET}/sample/movies.json` });
+    expect(run.status).toBe('SUCCEEDED');
+    const version = (run.output as { version: string }).version;
+    expect(version).toMatch(/^manual-/);
+    expect(await api('/recommendations?userId=1&rank=1')).toEqual({ status: 200, body: { userId: '1', rank: 1, item: 2012, version } });
+    expect(await api('/users/1/recommendations')).toEqual({ status: 200, body: { userId: '1', items: [2012, 553, 780], version } });
+    expect((await api('/users/3/recommendations')).body.items).toEqual([2424, 527, 3949, 1302]);
+    expect((await api('/recommendations?userId=2&rank=1')).body.item).toBe(1704);
+  });
+
+  test('errors: 400 for bad parameters, 404 for unknown users and ranks past the list, as JSON without internals', async () => {
+    expect(await api('/recommendations?userId=1&rank=4')).toEqual({ status: 404, body: { error: { code: 'not_found', message: 'user 1 has 3 recommendations; rank 4 is past the end' } } });
+    expect(await api('/users/999/recommendations')).toEqual({ status: 404, body: { error: { code: 'not_found', message: 'no recommendations for user 999' } } });
+    expect((await api('/recommendations?userId=1')).status).toBe(400);
+    expect((await api('/recommendations?userId=1&rank=0')).body).toEqual({ error: { code: 'bad_request', message: 'rank must be an integer between 1 and 10000' } });
+    expect((await api('/recommendations?rank=1')).status).toBe(400);
+  });
+
+  test('503 when the dataset has no live version', async () => {
+    await useSluiceEnv({ DATASET: 'never-loaded' });
+    expect(await api('/users/1/recommendations')).toEqual({ status: 503, body: { error: { code: 'no_live_version', message: 'no version of this dataset is live yet' } } });
+  });
+
+  test('503 when Redis cannot be reached', async () => {
+    await useSluiceEnv({ DATASET: 'movies', REDIS_PORT: '1', REDIS_COMMAND_TIMEOUT_MS: '300' });
+    const answer = await api('/users/1/recommendations');
+    expect(answer).toEqual({ status: 503, body: { error: { code: 'unavailable', message: 'the data store is unavailable; retry shortly' } } });
+  });
+});
+
+describe('a three-file JSON Lines output with 100k records', () => {
+  const USERS = 100_000;
+  beforeAll(async () => {
+    await useSluiceEnv({ DATASET: 'big', CHUNK_SIZE_BYTES: String(1 << 20), MAP_CONCURRENCY: '8' });
+    const parts = jsonLinesParts({ users: USERS, scored: true, joined: true }, 3);
+    for (const [i, body] of parts.entries()) await putObject(BUCKET, `big/2026-11-24/part-${i}.jsonl.out`, body);
+  });
+
+  test('every record is loaded once and reads back through the API handler', async () => {
+    const run = await runIngestLocally({ s3Uri: `s3://${BUCKET}/big/2026-11-24/`, version: 'big-1' });
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.output).toMatchObject({ objects: 3, result: { commit: { outcome: 'swapped', records: USERS, badRecords: 0 } } });
+    // Each record is a field in exactly one bucket: the field count is the record count.
+    const buckets = (run.output as { buckets: number }).buckets;
+    let fields = 0;
+    const redis = adminRedis();
+    for (let b = 0; b < buckets; b += 500) {
+      for (let i = b; i < Math.min(buckets, b + 500); i++) fields += await redis.hlen(`sluice:big:big-1:${i}`);
+    }
+    expect(fields).toBe(USERS);
+    const limit = pLimit(50);
+    const mismatches: string[] = [];
+    await Promise.all(
+      [...recommendations({ users: USERS, scored: true })].map((r) =>
+        limit(async () => {
+          const a = await api(`/users/${r.userId}/recommendations`);
+          if (a.status !== 200 || JSON.stringify(a.body.items) !== JSON.stringify(r.items) || a.body.version !== 'big-1') mismatches.push(r.userId);
+        }),
+      ),
+    );
+    expect(mismatches).toEqual([]);
+  });
+});
+
+describe('invariants while versions come and go', () => {
+  const DATASET = 'inv';
+  const USERS = 5000;
+  const data = (itemBase: number) => [...recommendations({ users: USERS, itemsPerUser: 5, itemBase })];
+  // Item ids tell the versions apart: v1 items are < 1e6, v2 items in [1e6, 2e6), ...
+  const versionOfItems = (items: number[]) => Math.floor(items[0]! / 1_000_000) + 1;
+
+  async function upload(prefix: string, itemBase: number): Promise<void> {
+    const parts = jsonLinesParts({ users: USERS, itemsPerUser: 5, itemBase }, 2);
+    for (const [i, body] of parts.entries()) await putObject(BUCKET, `${prefix}/part-${i}.out`, body);
+  }
+
+  const pointer = async () => JSON.parse((await adminRedis().get(`{sluice:${DATASET}}:current`)) ?? 'null') as { version: string } | null;
+
+  beforeAll(async () => {
+    await useSluiceEnv({ DATASET, CHUNK_SIZE_BYTES: '32768', MAP_CONCURRENCY: '4', GRACE_SECONDS: '5', RETAIN_VERSIONS: '2' });
+    await upload('inv/v1', 0);
+    await upload('inv/v2', 1_000_000);
+    await upload('inv/v3', 2_000_000);
+    expect((await runIngestLocally({ s3Uri: `s3://${BUCKET}/inv/v1/`, version: 'v1', orderKey: 1000 })).status).toBe('SUCCEEDED');
+  });
+
+  test('1. readers during a load and swap see the old or the new version, never a mix, with 0 errors', async () => {
+    const v1 = data(0);
+    const v2 = data(1_000_000);
+    let loading = true;
+    const stats = { answers: 0, errors: 0, mixed: 0, backwards: 0, v1: 0, v2: 0 };
+    const reader = async (seed: number) => {
+      let seenV2 = false;
+      for (let i = seed; loading || i < seed + 20; i += 7) {
+        const u = i % USERS;
+        const a = await api(`/users/u${u}/recommendations`);
+        stats.answers++;
+        if (a.status !== 200) {
+          stats.errors++;
+          continue;
+        }
+        const items = a.body.items as number[];
+        const expected = a.body.version === 'v1' ? v1[u]! : a.body.version === 'v2' ? v2[u]! : null;
+        if (!expected || JSON.stringify(items) !== JSON.stringify(expected.items) || versionOfItems(items) !== Number(String(a.body.version).slice(1))) stats.mixed++;
+        if (a.body.version === 'v2') seenV2 = true;
+        else if (seenV2) stats.backwards++;
+        stats[a.body.version as 'v1' | 'v2']++;
+      }
+    };
+    const readers = Array.from({ length: 8 }, (_, k) => reader(k * 613));
+    const run = await runIngestLocally({ s3Uri: `s3://${BUCKET}/inv/v2/`, version: 'v2', orderKey: 2000 });
+    loading = false;
+    await Promise.all(readers);
+    expect(run.status).toBe('SUCCEEDED');
+    expect(stats).toMatchObject({ errors: 0, mixed: 0, backwards: 0 });
+    expect(stats.v1).toBeGreaterThan(0);
+    expect(stats.v2).toBeGreaterThan(0);
+  });
+
+  test('3. an older order key is refused: at plan time, and at commit time after a newer version went live', async () => {
+    const early = await runIngestLocally({ s3Uri: `s3://${BUCKET}/inv/v1/`, version: 'old', orderKey: 1500 });
+    expect(early).toMatchObject({ status: 'SUCCEEDED', output: { action: 'skip', reason: 'live version v2 has an order key at or after 1500' } });
+    expect(await versionKeyCount(DATASET, 'old')).toBe(0);
+
+    // A late job registers (order 2500) and loads, but v3 (order 3000) goes live before it commits.
+    const h = await realTaskHandlers();
+    const plan = (await h.Plan({ event: { s3Uri: `s3://${BUCKET}/inv/v1/`, version: 'late', orderKey: 2500 }, executionId: 'exec-late' })) as {
+      chunks: unknown[];
+      chunkCount: number;
+    };
+    for (const chunk of plan.chunks) await h.LoadChunk({ dataset: DATASET, version: 'late', owner: 'exec-late', chunk });
+    expect(await versionKeyCount(DATASET, 'late')).toBeGreaterThan(0);
+    expect((await runIngestLocally({ s3Uri: `s3://${BUCKET}/inv/v3/`, version: 'v3', orderKey: 3000 })).status).toBe('SUCCEEDED');
+    const commit = await h.Commit({ dataset: DATASET, version: 'late', owner: 'exec-late', chunkCount: plan.chunkCount });
+    expect(commit).toMatchObject({ outcome: 'refused', previous: 'v3' });
+    expect((await pointer())?.version).toBe('v3');
+    expect(await versionKeyCount(DATASET, 'late')).toBe(0);
+    expect(await adminRedis().hget(`{sluice:${DATASET}}:version:late`, 'status')).toBe('refused');
+  });
+
+  test('4. a repeated SageMaker event is a no-op, also when both executions run at once', async () => {
+    const event = JSON.parse(readFileSync(new URL('../../events/sagemaker-transform-completed.json', import.meta.url), 'utf8')) as {
+      detail: { TransformJobName: string; CreationTime: number; TransformOutput: { S3OutputPath: string } };
+    };
+    event.detail.TransformJobName = 'recs-job-4';
+    event.detail.CreationTime = 4000;
+    event.detail.TransformOutput.S3OutputPath = `s3://${BUCKET}/inv/v1/`;
+    const [a, b] = await Promise.all([runIngestLocally(event), runIngestLocally(event)]);
+    const outcomes = [a, b].map((r) => (r.output as { action: string }).action).sort();
+    expect([a.status, b.status]).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+    expect(outcomes).toEqual(['load', 'skip']);
+    const again = await runIngestLocally(event);
+    expect(again.output).toMatchObject({ action: 'skip', reason: 'version recs-job-4 is already live' });
+    expect((await pointer())?.version).toBe('recs-job-4');
+    expect((await api('/users/u1/recommendations')).body.items).toEqual(data(0)[1]!.items);
+  });
+
+  test('5. a load failing midway on bad data leaves the live version answering and its own keys gone', async () => {
+    const lines = jsonLinesParts({ users: 400, itemsPerUser: 5, itemBase: 7_000_000 }, 1)[0]!.toString().split('\n');
+    for (let i = 300; i < 360; i++) lines[i] = lines[i]!.slice(0, 20); // 60 truncated lines: 15%
+    await putObject(BUCKET, 'inv/bad/part-0.out', lines.join('\n'));
+    const live = (await pointer())?.version;
+    const run = await runIngestLocally({ s3Uri: `s3://${BUCKET}/inv/bad/`, version: 'bad', orderKey: 9000 });
+    expect(run).toMatchObject({ status: 'FAILED', error: 'TooManyBadRecordsError' });
+    expect(run.cause).toMatch(/60 of 400 records are bad .* s3:\/\/pipeline-bucket\/inv\/bad\/part-0\.out at byte \d+: malformed JSON/);
+    expect((await pointer())?.version).toBe(live);
+    expect(await versionKeyCount(DATASET, 'bad')).toBe(0);
+    expect((await api('/users/u3/recommendations')).body.version).toBe(live);
+  });
+
+  test('2/6. retention: versions past the count are deleted only after the grace period, by known keys', async () => {
+    // Live: recs-job-4; superseded: v3, v2, v1 (v1 long enough ago, v3 moments ago).
+    const h = await realTaskHandlers();
+    const retire = () => h.Retire({ dataset: DATASET }) as Promise<{ retired: string[]; deferred: string[] }>;
+    const first = await retire();
+    expect(first.deferred).toContain('v2'); // superseded by v3 seconds ago: readers may still hold it
+    await eventually(retire, (r) => r.retired.includes('v2'), 20_000);
+    for (const v of ['v1', 'v2']) {
+      expect(await versionKeyCount(DATASET, v)).toBe(0);
+      expect(await adminRedis().hget(`{sluice:${DATASET}}:version:${v}`, 'status')).toBe('retired');
+    }
+    expect(await versionKeyCount(DATASET, 'v3')).toBeGreaterThan(0); // the one previous version is kept
+    expect((await pointer())?.version).toBe('recs-job-4');
+    expect(await adminRedis().zrange(`{sluice:${DATASET}}:versions`, '0', '-1')).toEqual(['v3', 'recs-job-4']);
+  });
+});
