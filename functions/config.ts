@@ -1,5 +1,7 @@
 // All configuration comes from the environment, the same locally and in AWS. Read once per
 // container (cold start) and passed down; nothing below the handlers reads process.env.
+import { readFileSync } from 'node:fs';
+import { DEFAULT_ITEMS_FIELDS, DEFAULT_KEY_FIELDS, parseDatasetSpecs, type DatasetSpec } from './domain/dataset-spec.js';
 import { ConfigError } from './errors.js';
 
 type Env = Record<string, string | undefined>;
@@ -64,13 +66,6 @@ export interface RedisConfig {
   commandTimeoutMs: number;
 }
 
-export interface DatasetConfig {
-  name: string;
-  /** Candidate field paths (dot-separated) for the record key; the first one present wins. */
-  keyFields: string[];
-  /** Candidate field paths for the ranked items; the first one present wins. */
-  itemsFields: string[];
-}
 
 export interface LoadConfig {
   objectSuffixes: string[];
@@ -92,16 +87,46 @@ export interface ReadConfig {
 
 export interface Config {
   redis: RedisConfig;
-  dataset: DatasetConfig;
+  /** Every dataset this stack serves (DATASETS), or the single one described by DATASET/KEY_FIELD/ITEMS_FIELD. */
+  datasets: DatasetSpec[];
+  /** The dataset behind the /recommendations routes. */
+  defaultDataset: string;
   load: LoadConfig;
   read: ReadConfig;
   s3EndpointUrl?: string;
 }
 
+function datasetsFrom(env: Env): DatasetSpec[] | undefined {
+  const inline = optional(env, 'DATASETS');
+  const file = optional(env, 'DATASETS_FILE');
+  if (!inline && !file) return undefined;
+  let text = inline;
+  const source = inline ? 'DATASETS' : `DATASETS_FILE ${file}`;
+  try {
+    text ??= readFileSync(file!, 'utf8');
+    return parseDatasetSpecs(JSON.parse(text));
+  } catch (err) {
+    throw new ConfigError(`${source}: ${(err as Error).message}`);
+  }
+}
+
 export function loadConfig(env: Env = process.env): Config {
-  const dataset = str(env, 'DATASET', 'recommendations');
+  const declared = datasetsFrom(env);
+  const dataset = str(env, 'DATASET', declared?.find((d) => d.kind === 'ranked-items')?.name ?? declared?.[0]?.name ?? 'recommendations');
   if (!DATASET_NAME.test(dataset)) {
     throw new ConfigError(`DATASET=${JSON.stringify(dataset)} must be 1-64 letters, digits, '_' or '-'`);
+  }
+  const datasets: DatasetSpec[] = declared ?? [
+    {
+      name: dataset,
+      kind: 'ranked-items',
+      key: { fields: list(env, 'KEY_FIELD', DEFAULT_KEY_FIELDS), mode: 'first-present' },
+      itemsFields: list(env, 'ITEMS_FIELD', DEFAULT_ITEMS_FIELDS),
+      jobs: { names: [], prefixes: [''] },
+    },
+  ];
+  if (!datasets.some((d) => d.name === dataset)) {
+    throw new ConfigError(`DATASET=${dataset} is not one of the declared datasets (${datasets.map((d) => d.name).join(', ')})`);
   }
   const inputFormat = str(env, 'INPUT_FORMAT', 'auto');
   if (inputFormat !== 'auto' && inputFormat !== 'jsonl' && inputFormat !== 'json') {
@@ -127,17 +152,8 @@ export function loadConfig(env: Env = process.env): Config {
   }
   return {
     redis,
-    dataset: {
-      name: dataset,
-      keyFields: list(env, 'KEY_FIELD', ['userId', 'user_id']),
-      itemsFields: list(env, 'ITEMS_FIELD', [
-        'movieId',
-        'recommendations',
-        'items',
-        'SageMakerOutput.recommendations',
-        'SageMakerOutput',
-      ]),
-    },
+    datasets,
+    defaultDataset: dataset,
     load: {
       objectSuffixes: list(env, 'OBJECT_SUFFIX', ['.out']),
       chunkSizeBytes: int(env, 'CHUNK_SIZE_BYTES', 64 * 1024 * 1024, 1),

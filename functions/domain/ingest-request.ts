@@ -8,6 +8,8 @@ export interface IngestRequest {
   jobName?: string;
   explicitVersion?: string;
   orderKey?: number;
+  /** Manual runs may name the dataset; jobs are matched to one by name. */
+  dataset?: string;
   /** For the version's metadata: where the request came from. */
   origin: string;
 }

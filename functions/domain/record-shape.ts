@@ -2,6 +2,7 @@
 // hold them is configuration. A record that cannot be used becomes a BadRecord with a reason;
 // it never throws, so one bad line cannot stop a load.
 import { isUtf8 } from 'node:buffer';
+import { COMPOSITE_KEY_SEPARATOR, type DatasetSpec, type FieldType, type KeySpec } from './dataset-spec.js';
 import type { RawRecord } from './raw-record.js';
 
 export const MAX_KEY_LENGTH = 512;
@@ -65,40 +66,111 @@ export function parseObject(record: RawRecord, maxRecordBytes?: number): Parsed 
   return { ok: true, object: parsed as Record<string, unknown> };
 }
 
-/** Reads the record key from the first configured field that is present. */
-export function readKey(obj: Record<string, unknown>, fields: readonly { name: string; path: Path }[], offset: number): string | BadRecord {
-  for (const { name, path } of fields) {
-    const v = lookup(obj, path);
-    if (v === undefined) continue;
-    let key: string;
-    if (typeof v === 'string') key = v;
-    else if (typeof v === 'number' && Number.isSafeInteger(v)) key = String(v);
-    else return { offset, reason: `key field "${name}" is a ${typeName(v)}; expected a string or an integer` };
-    if (key.length === 0) return { offset, reason: `key field "${name}" is empty` };
-    if (key.length > MAX_KEY_LENGTH) return { offset, reason: `key field "${name}" is longer than ${MAX_KEY_LENGTH} characters` };
-    return key;
-  }
-  return { offset, reason: `no key field (${fields.map((f) => f.name).join(', ')})` };
+type CompiledField = { name: string; path: Path };
+
+function keyPart(v: unknown, name: string, offset: number): string | BadRecord {
+  if (typeof v === 'string') return v === '' ? { offset, reason: `key field "${name}" is empty` } : v;
+  if (typeof v === 'number' && Number.isSafeInteger(v)) return String(v);
+  return { offset, reason: `key field "${name}" is a ${typeName(v)}; expected a string or an integer` };
 }
 
-/** Ranked items: the value is the JSON array of items, in the record's order. */
-export function rankedItemsShape(keyFields: readonly string[], itemsFields: readonly string[], maxRecordBytes?: number): RecordShape {
-  const keys = compile(keyFields);
-  const items = compile(itemsFields);
+/** Reads the record key: the first listed field present, or all of them joined (composite). */
+export function readKey(obj: Record<string, unknown>, spec: { fields: readonly CompiledField[]; mode: KeySpec['mode'] }, offset: number): string | BadRecord {
+  let key: string | undefined;
+  if (spec.mode === 'first-present') {
+    for (const { name, path } of spec.fields) {
+      const v = lookup(obj, path);
+      if (v === undefined) continue;
+      const part = keyPart(v, name, offset);
+      if (typeof part !== 'string') return part;
+      key = part;
+      break;
+    }
+    if (key === undefined) return { offset, reason: `no key field (${spec.fields.map((f) => f.name).join(', ')})` };
+  } else {
+    const parts: string[] = [];
+    for (const { name, path } of spec.fields) {
+      const v = lookup(obj, path);
+      if (v === undefined) return { offset, reason: `key field "${name}" is missing` };
+      const part = keyPart(v, name, offset);
+      if (typeof part !== 'string') return part;
+      parts.push(part);
+    }
+    key = parts.join(COMPOSITE_KEY_SEPARATOR);
+  }
+  if (key.length > MAX_KEY_LENGTH) return { offset, reason: `the key is longer than ${MAX_KEY_LENGTH} characters` };
+  return key;
+}
+
+function hasType(v: unknown, type: FieldType): boolean {
+  switch (type) {
+    case 'any':
+      return true;
+    case 'integer':
+      return Number.isSafeInteger(v);
+    case 'array':
+      return Array.isArray(v);
+    case 'object':
+      return typeof v === 'object' && v !== null && !Array.isArray(v);
+    default:
+      return typeof v === type;
+  }
+}
+
+/** The shape a dataset's records take in Redis: ranked items as a JSON array, feature rows as a JSON object. */
+export function shapeFor(spec: DatasetSpec, maxRecordBytes?: number): RecordShape {
+  const key = { fields: compile(spec.key.fields), mode: spec.key.mode };
+  const value = spec.kind === 'ranked-items' ? rankedItemsValue(compile(spec.itemsFields)) : featureRowValue(spec, spec.key.fields);
   return {
     shape(record) {
       const parsed = parseObject(record, maxRecordBytes);
       if (!parsed.ok) return parsed.bad;
-      const o = parsed.object;
-      const key = readKey(o, keys, record.offset);
-      if (typeof key !== 'string') return key;
-      for (const { name, path } of items) {
-        const v = lookup(o, path);
-        if (v === undefined) continue;
-        if (!Array.isArray(v)) return { offset: record.offset, reason: `items field "${name}" is a ${typeName(v)}; expected an array` };
-        return { key, value: JSON.stringify(v) };
-      }
-      return { offset: record.offset, reason: `no items field (${items.map((f) => f.name).join(', ')})` };
+      const k = readKey(parsed.object, key, record.offset);
+      if (typeof k !== 'string') return k;
+      const v = value(parsed.object, record.offset);
+      return typeof v === 'string' ? { key: k, value: v } : v;
     },
   };
+}
+
+type ValueOf = (obj: Record<string, unknown>, offset: number) => string | BadRecord;
+
+function rankedItemsValue(items: readonly CompiledField[]): ValueOf {
+  return (o, offset) => {
+    for (const { name, path } of items) {
+      const v = lookup(o, path);
+      if (v === undefined) continue;
+      if (!Array.isArray(v)) return { offset, reason: `items field "${name}" is a ${typeName(v)}; expected an array` };
+      return JSON.stringify(v);
+    }
+    return { offset, reason: `no items field (${items.map((f) => f.name).join(', ')})` };
+  };
+}
+
+/** Feature rows keep the declared fields (null allowed, missing or mistyped is a bad record), or every field but the key. */
+function featureRowValue(spec: DatasetSpec, keyFields: readonly string[]): ValueOf {
+  const declared = spec.fields ? Object.entries(spec.fields) : undefined;
+  return (o, offset) => {
+    if (!declared) {
+      const row: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(o)) if (!keyFields.includes(k)) row[k] = v;
+      return JSON.stringify(row);
+    }
+    const row: Record<string, unknown> = {};
+    for (const [field, type] of declared) {
+      const v = o[field];
+      if (v === undefined) return { offset, reason: `field "${field}" is missing` };
+      if (v !== null && !hasType(v, type)) return { offset, reason: `field "${field}" is a ${typeName(v)}; expected ${type}` };
+      row[field] = v;
+    }
+    return JSON.stringify(row);
+  };
+}
+
+/** Ranked items keyed by the first present of `keyFields` (the single-dataset default). */
+export function rankedItemsShape(keyFields: readonly string[], itemsFields: readonly string[], maxRecordBytes?: number): RecordShape {
+  return shapeFor(
+    { name: 'default', kind: 'ranked-items', key: { fields: [...keyFields], mode: 'first-present' }, itemsFields: [...itemsFields], jobs: { names: [], prefixes: [] } },
+    maxRecordBytes,
+  );
 }

@@ -6,9 +6,10 @@ import { failureOf, versionRef } from './step-inputs.js';
 import { withObservability } from './with-observability.js';
 
 async function cleanup(payload: unknown, _context: Context): Promise<CleanupResult> {
-  const { pipeline } = await runtime();
-  const ref = versionRef(payload, pipeline.dataset);
-  logger.appendKeys({ executionId: ref.owner, version: ref.version });
+  const ref = versionRef(payload);
+  const { pipeline } = (await runtime()).dataset(ref.dataset);
+  metrics.addDimension('dataset', ref.dataset);
+  logger.appendKeys({ executionId: ref.owner, dataset: ref.dataset, version: ref.version });
   const failure = failureOf(payload);
   const result = await cleanupVersion({ ...ref, failure }, pipeline);
   metrics.addMetric('LoadsFailed', MetricUnit.Count, 1);

@@ -6,9 +6,10 @@ import { chunkCountOf, versionRef } from './step-inputs.js';
 import { withObservability } from './with-observability.js';
 
 async function commit(payload: unknown, _context: Context): Promise<CommitResult> {
-  const { pipeline } = await runtime();
-  const ref = versionRef(payload, pipeline.dataset);
-  logger.appendKeys({ executionId: ref.owner, version: ref.version });
+  const ref = versionRef(payload);
+  const { pipeline } = (await runtime()).dataset(ref.dataset);
+  metrics.addDimension('dataset', ref.dataset);
+  logger.appendKeys({ executionId: ref.owner, dataset: ref.dataset, version: ref.version });
   const result = await commitVersion({ ...ref, chunkCount: chunkCountOf(payload) }, pipeline);
   metrics.addMetric(result.outcome === 'refused' ? 'StaleVersionsRefused' : 'VersionsCommitted', MetricUnit.Count, 1);
   logger.info(`commit ${result.outcome}`, { previous: result.previous, records: result.records, badRecords: result.badRecords });

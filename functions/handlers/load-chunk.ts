@@ -7,10 +7,11 @@ import { chunkOf, versionRef } from './step-inputs.js';
 import { withObservability } from './with-observability.js';
 
 async function loadChunkHandler(payload: unknown, _context: Context): Promise<ChunkResult> {
-  const { pipeline } = await runtime();
-  const ref = versionRef(payload, pipeline.dataset);
+  const ref = versionRef(payload);
+  const { pipeline } = (await runtime()).dataset(ref.dataset);
   const chunk = chunkOf(payload);
-  logger.appendKeys({ executionId: ref.owner, version: ref.version, chunk: chunk.index });
+  metrics.addDimension('dataset', ref.dataset);
+  logger.appendKeys({ executionId: ref.owner, dataset: ref.dataset, version: ref.version, chunk: chunk.index });
   const started = Date.now();
   const result = await loadChunk({ ...ref, chunk }, pipeline);
   const ms = Date.now() - started;

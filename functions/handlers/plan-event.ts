@@ -50,13 +50,17 @@ function fromSageMakerEvent(event: Record<string, unknown>): IngestRequest {
 }
 
 function fromManualRequest(event: Record<string, unknown>): IngestRequest {
-  const { s3Uri, version, orderKey } = event;
+  const { s3Uri, version, orderKey, dataset } = event;
   if (typeof s3Uri !== 'string') throw new InvalidInputError('s3Uri must be a string like s3://bucket/prefix/');
   const { bucket, key } = guard(() => parseS3Uri(s3Uri), 's3Uri');
   const request: IngestRequest = { bucket, key, singleObject: key !== '' && !key.endsWith('/'), origin: 'manual' };
   if (version !== undefined) {
     if (typeof version !== 'string') throw new InvalidInputError('version must be a string');
     request.explicitVersion = version;
+  }
+  if (dataset !== undefined) {
+    if (typeof dataset !== 'string') throw new InvalidInputError('dataset must be a string');
+    request.dataset = dataset;
   }
   if (orderKey !== undefined) request.orderKey = guard(() => normaliseOrderKey(orderKey, 'orderKey'), 'orderKey');
   return request;

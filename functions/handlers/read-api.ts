@@ -15,11 +15,11 @@ const routes: Record<string, Route> = {
     const q = event.queryStringParameters ?? {};
     const userId = parseUserId(q.userId);
     const rank = parseRank(q.rank);
-    return json(200, await rankedItem((await runtime()).reader, userId, rank));
+    return json(200, await rankedItem((await runtime()).defaultDataset.reader, userId, rank));
   },
   'GET /users/{userId}/recommendations': async (event) => {
     const userId = parseUserId(event.pathParameters?.userId);
-    return json(200, await userItems((await runtime()).reader, userId));
+    return json(200, await userItems((await runtime()).defaultDataset.reader, userId));
   },
 };
 

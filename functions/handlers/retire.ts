@@ -6,8 +6,7 @@ import { datasetRef } from './step-inputs.js';
 import { withObservability } from './with-observability.js';
 
 async function retire(payload: unknown, _context: Context): Promise<RetireResult> {
-  const { pipeline } = await runtime();
-  datasetRef(payload, pipeline.dataset);
+  const { pipeline } = (await runtime()).dataset(datasetRef(payload).dataset);
   const result = await retireVersions(pipeline);
   logger.info('retention applied', { ...result });
   return result;

@@ -1,23 +1,35 @@
-// Everything a container builds once: configuration, the Redis and S3 clients, and the
-// pipeline's dependencies over them. Built lazily on the first invocation (so importing a
-// handler never connects anywhere) and reused by later ones.
+// Everything a container builds once: configuration, the Redis and S3 clients, and per
+// dataset the pipeline's dependencies and a reader over them. Built lazily on the first
+// invocation (so importing a handler never connects anywhere) and reused by later ones.
 import type { Cluster } from 'ioredis';
 import { loadConfig, type Config } from '../config.js';
 import { ClusterBulkWriter } from '../adapters/cluster-writer.js';
 import { LiveReader } from '../adapters/live-reader.js';
-import { S3ObjectStore, createS3Client } from '../adapters/object-store.js';
+import { S3ObjectStore, createS3Client, type ObjectStore } from '../adapters/object-store.js';
 import { createRedisCluster, type ClusterConnectOptions } from '../adapters/redis-connection.js';
 import { readPasswordSecret } from '../adapters/secrets.js';
 import { VersionStore } from '../adapters/version-store.js';
-import { rankedItemsShape } from '../domain/record-shape.js';
+import type { DatasetSpec } from '../domain/dataset-spec.js';
+import { shapeFor } from '../domain/record-shape.js';
+import { InvalidInputError } from '../errors.js';
 import type { PipelineDeps } from '../pipeline/deps.js';
 import { logger, metrics } from './observability.js';
+
+export interface DatasetRuntime {
+  spec: DatasetSpec;
+  pipeline: PipelineDeps;
+  reader: LiveReader;
+}
 
 export interface Runtime {
   config: Config;
   redis: Cluster;
-  pipeline: PipelineDeps;
-  reader: LiveReader;
+  objects: ObjectStore;
+  datasets: DatasetRuntime[];
+  /** The dataset behind the /recommendations routes. */
+  defaultDataset: DatasetRuntime;
+  /** A declared dataset; an unknown name is the caller's error. */
+  dataset(name: string): DatasetRuntime;
 }
 
 let current: Promise<Runtime> | null = null;
@@ -52,7 +64,6 @@ export async function closeRuntime(): Promise<void> {
 
 async function build(): Promise<Runtime> {
   const config = loadConfig();
-  metrics.setDefaultDimensions({ dataset: config.dataset.name });
   const password = config.redis.passwordSecretId ? await readPasswordSecret(config.redis.passwordSecretId) : config.redis.password;
   const redis = createRedisCluster(config.redis, { username: config.redis.username, password }, connectOptions);
   // Connection trouble surfaces as command errors (503 / TransientError); log it, once per kind.
@@ -62,15 +73,27 @@ async function build(): Promise<Runtime> {
     lastError = err.message;
   });
   const objects = new S3ObjectStore(createS3Client(config.s3EndpointUrl));
-  const versions = new VersionStore(redis, config.dataset.name);
-  const pipeline: PipelineDeps = {
-    dataset: config.dataset.name,
-    load: config.load,
-    objects,
-    versions,
-    newWriter: () => new ClusterBulkWriter(redis, { batchSize: config.load.writeBatchSize, batchesInFlight: config.load.writeBatchesInFlight }),
-    shape: rankedItemsShape(config.dataset.keyFields, config.dataset.itemsFields, config.load.maxRecordBytes),
-    now: Date.now,
+  const newWriter = () => new ClusterBulkWriter(redis, { batchSize: config.load.writeBatchSize, batchesInFlight: config.load.writeBatchesInFlight });
+  const datasets = config.datasets.map(
+    (spec): DatasetRuntime => ({
+      spec,
+      pipeline: {
+        dataset: spec.name,
+        load: config.load,
+        objects,
+        versions: new VersionStore(redis, spec.name),
+        newWriter,
+        shape: shapeFor(spec, config.load.maxRecordBytes),
+        now: Date.now,
+      },
+      reader: new LiveReader(redis, spec.name, config.read.pointerCacheMs, config.redis.commandTimeoutMs),
+    }),
+  );
+  const byName = new Map(datasets.map((d) => [d.spec.name, d]));
+  const dataset = (name: string): DatasetRuntime => {
+    const d = byName.get(name);
+    if (!d) throw new InvalidInputError(`unknown dataset ${JSON.stringify(name).slice(0, 80)}; this stack serves ${[...byName.keys()].join(', ')}`);
+    return d;
   };
-  return { config, redis, pipeline, reader: new LiveReader(redis, config.dataset.name, config.read.pointerCacheMs, config.redis.commandTimeoutMs) };
+  return { config, redis, objects, datasets, defaultDataset: dataset(config.defaultDataset), dataset };
 }

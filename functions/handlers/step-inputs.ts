@@ -22,19 +22,14 @@ function count(o: Obj, field: string, where: string): number {
   return v;
 }
 
-/** The dataset, version and owner every step receives; the dataset must be the one this function serves. */
-export function versionRef(payload: unknown, dataset: string): { dataset: string; version: string; owner: string } {
+/** The dataset, version and owner every step receives. */
+export function versionRef(payload: unknown): { dataset: string; version: string; owner: string } {
   const o = obj(payload, 'the input');
-  const ref = { dataset: text(o, 'dataset', 'input'), version: text(o, 'version', 'input'), owner: text(o, 'owner', 'input') };
-  if (ref.dataset !== dataset) throw new InvalidInputError(`input.dataset ${JSON.stringify(ref.dataset)} is not this function's dataset (${dataset})`);
-  return ref;
+  return { dataset: text(o, 'dataset', 'input'), version: text(o, 'version', 'input'), owner: text(o, 'owner', 'input') };
 }
 
-export function datasetRef(payload: unknown, dataset: string): { dataset: string } {
-  const o = obj(payload, 'the input');
-  const name = text(o, 'dataset', 'input');
-  if (name !== dataset) throw new InvalidInputError(`input.dataset ${JSON.stringify(name)} is not this function's dataset (${dataset})`);
-  return { dataset: name };
+export function datasetRef(payload: unknown): { dataset: string } {
+  return { dataset: text(obj(payload, 'the input'), 'dataset', 'input') };
 }
 
 export function chunkOf(payload: unknown): Chunk {

@@ -57,7 +57,8 @@ describe('configuration', () => {
   test('defaults are secure and usable', () => {
     const c = loadConfig({});
     expect(c.redis.tls).toBe(true);
-    expect(c.dataset).toMatchObject({ name: 'recommendations', keyFields: ['userId', 'user_id'] });
+    expect(c.defaultDataset).toBe('recommendations');
+    expect(c.datasets).toEqual([expect.objectContaining({ name: 'recommendations', kind: 'ranked-items', key: { fields: ['userId', 'user_id'], mode: 'first-present' } })]);
     expect(c.load.objectSuffixes).toEqual(['.out']);
   });
   test('bad values are named', () => {

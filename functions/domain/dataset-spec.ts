@@ -1,0 +1,105 @@
+// A dataset declared once: what its records look like, how their key is formed, what is
+// stored as the value, and which transform jobs feed it. Validated here, with errors that
+// name the dataset and the field.
+
+export type DatasetKind = 'ranked-items' | 'feature-rows';
+export type FieldType = 'string' | 'number' | 'integer' | 'boolean' | 'array' | 'object' | 'any';
+const FIELD_TYPES: readonly FieldType[] = ['string', 'number', 'integer', 'boolean', 'array', 'object', 'any'];
+
+export interface KeySpec {
+  fields: string[];
+  /** 'first-present': the first listed field the record has; 'composite': all of them, joined with ':' in this order. */
+  mode: 'first-present' | 'composite';
+}
+
+export interface DatasetSpec {
+  name: string;
+  kind: DatasetKind;
+  key: KeySpec;
+  /** ranked-items: candidate fields holding the ranked array; the first present wins. */
+  itemsFields: string[];
+  /** feature-rows: the fields to keep and their expected types; undefined keeps every field but the key. */
+  fields?: Record<string, FieldType>;
+  /** Transform jobs that feed it: exact names, or name prefixes ('' takes every job). */
+  jobs: { names: string[]; prefixes: string[] };
+}
+
+export const COMPOSITE_KEY_SEPARATOR = ':';
+export const DEFAULT_KEY_FIELDS = ['userId', 'user_id'];
+export const DEFAULT_ITEMS_FIELDS = ['movieId', 'recommendations', 'items', 'SageMakerOutput.recommendations', 'SageMakerOutput'];
+
+const NAME = /^[A-Za-z0-9_-]{1,64}$/;
+
+type Obj = Record<string, unknown>;
+
+function strings(v: unknown, where: string): string[] {
+  if (typeof v === 'string') return [v];
+  if (!Array.isArray(v) || v.length === 0 || !v.every((s) => typeof s === 'string' && s !== '')) {
+    throw new RangeError(`${where} must be a non-empty string or array of strings`);
+  }
+  return v as string[];
+}
+
+/** Parses the DATASETS declaration (a JSON array of dataset objects). */
+export function parseDatasetSpecs(value: unknown): DatasetSpec[] {
+  if (!Array.isArray(value) || value.length === 0) throw new RangeError('DATASETS must be a non-empty JSON array of datasets');
+  const specs = value.map((raw, i) => parseDatasetSpec(raw, `DATASETS[${i}]`));
+  const names = new Set<string>();
+  for (const s of specs) {
+    if (names.has(s.name)) throw new RangeError(`dataset ${s.name} is declared twice`);
+    names.add(s.name);
+  }
+  return specs;
+}
+
+function parseDatasetSpec(raw: unknown, where: string): DatasetSpec {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new RangeError(`${where} must be an object`);
+  const o = raw as Obj;
+  const name = o.name;
+  if (typeof name !== 'string' || !NAME.test(name)) throw new RangeError(`${where}.name must be 1-64 letters, digits, '_' or '-'`);
+  const at = `dataset ${name}`;
+  const kind = o.kind ?? 'ranked-items';
+  if (kind !== 'ranked-items' && kind !== 'feature-rows') throw new RangeError(`${at}: kind must be "ranked-items" or "feature-rows"`);
+  const key: KeySpec =
+    o.key === undefined
+      ? { fields: DEFAULT_KEY_FIELDS, mode: 'first-present' }
+      : { fields: strings(o.key, `${at}: key`), mode: 'composite' };
+  if (o.keyCandidates !== undefined) {
+    if (o.key !== undefined) throw new RangeError(`${at}: give either key (composite, in order) or keyCandidates (first present), not both`);
+    key.fields = strings(o.keyCandidates, `${at}: keyCandidates`);
+    key.mode = 'first-present';
+  }
+  const spec: DatasetSpec = {
+    name,
+    kind,
+    key,
+    itemsFields: o.items === undefined ? DEFAULT_ITEMS_FIELDS : strings(o.items, `${at}: items`),
+    jobs: { names: [], prefixes: [] },
+  };
+  if (o.fields !== undefined) {
+    if (kind !== 'feature-rows') throw new RangeError(`${at}: fields applies to feature-rows datasets only`);
+    if (typeof o.fields !== 'object' || o.fields === null || Array.isArray(o.fields)) throw new RangeError(`${at}: fields must map field names to types`);
+    spec.fields = {};
+    for (const [field, type] of Object.entries(o.fields as Obj)) {
+      if (!FIELD_TYPES.includes(type as FieldType)) throw new RangeError(`${at}: field ${field} has type ${JSON.stringify(type)}; expected one of ${FIELD_TYPES.join(', ')}`);
+      spec.fields[field] = type as FieldType;
+    }
+  }
+  const jobs = (o.jobs ?? {}) as Obj;
+  if (jobs.names !== undefined) spec.jobs.names = strings(jobs.names, `${at}: jobs.names`);
+  if (jobs.prefix !== undefined) spec.jobs.prefixes = typeof jobs.prefix === 'string' ? [jobs.prefix] : strings(jobs.prefix, `${at}: jobs.prefix`);
+  return spec;
+}
+
+/** The dataset a completed job feeds: an exact name beats a prefix; a longer prefix beats a shorter one. */
+export function datasetForJob(specs: readonly DatasetSpec[], jobName: string): DatasetSpec | undefined {
+  const exact = specs.find((s) => s.jobs.names.includes(jobName));
+  if (exact) return exact;
+  let best: { spec: DatasetSpec; length: number } | undefined;
+  for (const s of specs) {
+    for (const p of s.jobs.prefixes) {
+      if (jobName.startsWith(p) && (!best || p.length > best.length)) best = { spec: s, length: p.length };
+    }
+  }
+  return best?.spec;
+}
