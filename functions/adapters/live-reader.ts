@@ -4,6 +4,7 @@
 import type { Cluster } from 'ioredis';
 import { bucketOf, controlKeys, dataKey } from '../domain/key-layout.js';
 import { NoLiveVersionError, TransientError } from '../errors.js';
+import { groupByOwner, masterConnection } from './slot-owner.js';
 import { parsePointer, type LivePointer } from './version-store.js';
 
 export interface LiveValue {
@@ -31,6 +32,31 @@ export class LiveReader {
     const key = dataKey(this.dataset, pointer.version, bucketOf(recordKey, pointer.buckets));
     const value = await this.call(() => this.redis.hget(key, recordKey));
     return { version: pointer.version, value };
+  }
+
+  /**
+   * Several records from one version: one pointer, then one pipelined round trip per master
+   * (the HGETs to each node go out together, the nodes are asked in parallel).
+   */
+  async getMany(recordKeys: readonly string[]): Promise<{ version: string; values: (string | null)[] }> {
+    const pointer = await this.pointer();
+    const keys = recordKeys.map((k) => dataKey(this.dataset, pointer.version, bucketOf(k, pointer.buckets)));
+    const values = new Array<string | null>(recordKeys.length).fill(null);
+    await this.call(async () => {
+      const groups = groupByOwner(this.redis, keys, (k) => k);
+      await Promise.all(
+        [...groups].map(async ([node, members]) => {
+          const pipeline = masterConnection(this.redis, node).pipeline();
+          for (const { item, index } of members) pipeline.hget(item, recordKeys[index]!);
+          const results = (await pipeline.exec()) ?? [];
+          results.forEach(([err, value], i) => {
+            if (err) throw err;
+            values[members[i]!.index] = (value as string | null) ?? null;
+          });
+        }),
+      );
+    });
+    return { version: pointer.version, values };
   }
 
   async pointer(): Promise<LivePointer> {

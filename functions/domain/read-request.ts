@@ -10,10 +10,7 @@ export const MAX_RANK = 10_000;
 const PRINTABLE = /^[^\u0000-\u001f\u007f]+$/u;
 
 export function parseUserId(raw: string | undefined): string {
-  if (raw === undefined || raw === '') throw new InvalidInputError('userId is required');
-  if (raw.length > MAX_KEY_LENGTH) throw new InvalidInputError(`userId must be at most ${MAX_KEY_LENGTH} characters`);
-  if (!PRINTABLE.test(raw)) throw new InvalidInputError('userId must not contain control characters');
-  return raw;
+  return parseKey(raw, 'userId');
 }
 
 export function parseRank(raw: string | undefined): number {
@@ -22,4 +19,46 @@ export function parseRank(raw: string | undefined): number {
   const rank = Number(raw);
   if (rank < 1 || rank > MAX_RANK) throw new InvalidInputError(`rank must be an integer between 1 and ${MAX_RANK}`);
   return rank;
+}
+
+export const MAX_BATCH_KEYS = 100;
+export const MAX_FIELDS = 100;
+
+/** `fields=a,b` → ['a', 'b']; absent → undefined (all fields). */
+export function parseFields(raw: string | undefined): string[] | undefined {
+  if (raw === undefined) return undefined;
+  const fields = raw.split(',').map((f) => f.trim()).filter(Boolean);
+  if (fields.length === 0) throw new InvalidInputError('fields must list at least one field name, e.g. fields=a,b');
+  if (fields.length > MAX_FIELDS) throw new InvalidInputError(`fields may name at most ${MAX_FIELDS} fields`);
+  for (const f of fields) {
+    if (f.length > 128 || !PRINTABLE.test(f)) throw new InvalidInputError('field names must be at most 128 printable characters');
+  }
+  return fields;
+}
+
+/** The body of a batch-get: {"keys": [...]} with 1..MAX_BATCH_KEYS string keys (integers accepted). */
+export function parseBatchKeys(body: string | undefined): string[] {
+  if (!body) throw new InvalidInputError('the request body must be JSON: {"keys": [...]}');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    throw new InvalidInputError('the request body is not valid JSON');
+  }
+  const keys = (parsed as { keys?: unknown } | null)?.keys;
+  if (!Array.isArray(keys) || keys.length === 0) throw new InvalidInputError('"keys" must be a non-empty array');
+  if (keys.length > MAX_BATCH_KEYS) throw new InvalidInputError(`"keys" may hold at most ${MAX_BATCH_KEYS} keys`);
+  return keys.map((k, i) => {
+    const key = typeof k === 'number' && Number.isSafeInteger(k) ? String(k) : k;
+    if (typeof key !== 'string') throw new InvalidInputError(`keys[${i}] must be a string`);
+    return parseKey(key, `keys[${i}]`);
+  });
+}
+
+/** A record key from a path or a body. */
+export function parseKey(raw: string | undefined, what = 'key'): string {
+  if (raw === undefined || raw === '') throw new InvalidInputError(`${what} is required`);
+  if (raw.length > MAX_KEY_LENGTH) throw new InvalidInputError(`${what} must be at most ${MAX_KEY_LENGTH} characters`);
+  if (!PRINTABLE.test(raw)) throw new InvalidInputError(`${what} must not contain control characters`);
+  return raw;
 }

@@ -1,43 +1,76 @@
-// GET /recommendations?userId=&rank=  and  GET /users/{userId}/recommendations
-// API Gateway HTTP API, payload format 2.0.
+// The read API (API Gateway HTTP API, payload format 2.0):
+//   GET  /recommendations?userId=&rank=            one rank of a user's list (default dataset)
+//   GET  /users/{userId}/recommendations           a user's whole list (default dataset)
+//   GET  /datasets/{dataset}/items/{key}[?fields=]  one record of any dataset
+//   POST /datasets/{dataset}/batch-get {"keys":[]} up to 100 records, all from one version
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { parseRank, parseUserId } from '../domain/read-request.js';
+import { parseBatchKeys, parseFields, parseKey, parseRank, parseUserId } from '../domain/read-request.js';
 import { rankedItem, userItems } from '../pipeline/read-recommendations.js';
+import { batchGet, getRecord } from '../pipeline/read-records.js';
+import { NotFoundError } from '../errors.js';
 import { errorResponse, json } from './http-errors.js';
 import { logger, metrics, MetricUnit } from './observability.js';
-import { runtime } from './runtime.js';
+import { runtime, type DatasetRuntime } from './runtime.js';
 
-type Route = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+/** A dataset named in a path: an unknown one is a 404, like an unknown record. */
+async function datasetNamed(raw: string | undefined): Promise<DatasetRuntime> {
+  const name = parseKey(raw, 'dataset');
+  const rt = await runtime();
+  if (!rt.datasets.some((d) => d.spec.name === name)) throw new NotFoundError(`no dataset named ${name.slice(0, 64)}`);
+  return rt.dataset(name);
+}
+
+type Params = Record<string, string>;
+type Route = { method: string; pattern: RegExp; params: string[]; run: (event: APIGatewayProxyEventV2, p: Params) => Promise<APIGatewayProxyStructuredResultV2> };
+
+function body(event: APIGatewayProxyEventV2): string | undefined {
+  if (event.body === undefined) return undefined;
+  return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+}
 
 const routes: Record<string, Route> = {
-  'GET /recommendations': async (event) => {
-    const q = event.queryStringParameters ?? {};
-    const userId = parseUserId(q.userId);
-    const rank = parseRank(q.rank);
-    return json(200, await rankedItem((await runtime()).defaultDataset.reader, userId, rank));
+  'GET /recommendations': {
+    method: 'GET',
+    pattern: /^\/recommendations$/,
+    params: [],
+    run: async (event) => {
+      const q = event.queryStringParameters ?? {};
+      const userId = parseUserId(q.userId);
+      const rank = parseRank(q.rank);
+      return json(200, await rankedItem((await runtime()).defaultDataset.reader, userId, rank));
+    },
   },
-  'GET /users/{userId}/recommendations': async (event) => {
-    const userId = parseUserId(event.pathParameters?.userId);
-    return json(200, await userItems((await runtime()).defaultDataset.reader, userId));
+  'GET /users/{userId}/recommendations': {
+    method: 'GET',
+    pattern: /^\/users\/([^/]+)\/recommendations$/,
+    params: ['userId'],
+    run: async (_event, p) => json(200, await userItems((await runtime()).defaultDataset.reader, parseUserId(p.userId))),
+  },
+  'GET /datasets/{dataset}/items/{key}': {
+    method: 'GET',
+    pattern: /^\/datasets\/([^/]+)\/items\/([^/]+)$/,
+    params: ['dataset', 'key'],
+    run: async (event, p) => {
+      const d = await datasetNamed(p.dataset);
+      const fields = parseFields(event.queryStringParameters?.fields);
+      return json(200, await getRecord(d.reader, d.spec, parseKey(p.key), fields));
+    },
+  },
+  'POST /datasets/{dataset}/batch-get': {
+    method: 'POST',
+    pattern: /^\/datasets\/([^/]+)\/batch-get$/,
+    params: ['dataset'],
+    run: async (event, p) => {
+      const d = await datasetNamed(p.dataset);
+      const keys = parseBatchKeys(body(event));
+      const fields = parseFields(event.queryStringParameters?.fields);
+      return json(200, await batchGet(d.reader, d.spec, keys, fields));
+    },
   },
 };
 
-/** The route for an event: its routeKey, or (for hand-made events) the method and path. */
-function routeOf(event: APIGatewayProxyEventV2): Route | undefined {
-  if (event.routeKey && routes[event.routeKey]) return routes[event.routeKey];
-  const method = event.requestContext?.http?.method ?? 'GET';
-  const path = event.rawPath ?? '';
-  if (method === 'GET' && path === '/recommendations') return routes['GET /recommendations'];
-  const m = /^\/users\/([^/]+)\/recommendations$/.exec(path);
-  if (method === 'GET' && m) {
-    event.pathParameters = { ...event.pathParameters, userId: safeDecode(m[1]!) };
-    return routes['GET /users/{userId}/recommendations'];
-  }
-  return undefined;
-}
-
-function safeDecode(s: string): string {
+function decode(s: string): string {
   try {
     return decodeURIComponent(s);
   } catch {
@@ -45,11 +78,24 @@ function safeDecode(s: string): string {
   }
 }
 
+/** The route and its parameters: by routeKey from API Gateway, or by method and path (local server, hand-made events). */
+function match(event: APIGatewayProxyEventV2): { route: Route; params: Params } | undefined {
+  const byKey = event.routeKey ? routes[event.routeKey] : undefined;
+  if (byKey) return { route: byKey, params: (event.pathParameters ?? {}) as Params };
+  const method = event.requestContext?.http?.method ?? 'GET';
+  const path = event.rawPath ?? '';
+  for (const route of Object.values(routes)) {
+    const m = route.method === method ? route.pattern.exec(path) : null;
+    if (m) return { route, params: Object.fromEntries(route.params.map((name, i) => [name, decode(m[i + 1]!)])) };
+  }
+  return undefined;
+}
+
 async function readApi(event: APIGatewayProxyEventV2, _context: Context): Promise<APIGatewayProxyStructuredResultV2> {
-  const route = routeOf(event);
-  if (!route) return json(404, { error: { code: 'not_found', message: 'no such route' } });
+  const found = match(event);
+  if (!found) return json(404, { error: { code: 'not_found', message: 'no such route' } });
   try {
-    return await route(event);
+    return await found.route.run(event, found.params);
   } catch (err) {
     const response = errorResponse(err);
     if (response.statusCode && response.statusCode >= 500) {

@@ -5,6 +5,7 @@ import { CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/c
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { Cluster } from 'ioredis';
 import { localS3Client, LOCAL_S3_CREDENTIALS } from '../../local/s3-server.js';
+import { toHttpApiEvent } from '../../local/api-server.js';
 import { lambdaContext } from '../../local/state-machine.js';
 import { closeRuntime } from '../../functions/handlers/runtime.js';
 import { testInfra } from './infra.js';
@@ -86,23 +87,10 @@ type ApiHandler = (e: APIGatewayProxyEventV2, c: ReturnType<typeof lambdaContext
 let apiHandler: ApiHandler | null = null;
 
 /** Calls the real read handler with an HTTP API v2 event for `path` (query string included). */
-export async function api(path: string): Promise<ApiAnswer> {
+export async function api(path: string, init: { method?: string; body?: unknown } = {}): Promise<ApiAnswer> {
   apiHandler ??= (await import('../../functions/handlers/read-api.js')).handler as unknown as ApiHandler;
-  const url = new URL(path, 'http://localhost');
-  const query = Object.fromEntries(url.searchParams);
-  const user = /^\/users\/([^/]+)\/recommendations$/.exec(url.pathname);
-  const routeKey = user ? 'GET /users/{userId}/recommendations' : `GET ${url.pathname}`;
-  const event = {
-    version: '2.0',
-    routeKey,
-    rawPath: url.pathname,
-    rawQueryString: url.search.slice(1),
-    headers: {},
-    queryStringParameters: Object.keys(query).length ? query : undefined,
-    pathParameters: user ? { userId: decodeURIComponent(user[1]!) } : undefined,
-    requestContext: { http: { method: 'GET', path: url.pathname } },
-    isBase64Encoded: false,
-  } as unknown as APIGatewayProxyEventV2;
+  const body = init.body === undefined ? undefined : typeof init.body === 'string' ? init.body : JSON.stringify(init.body);
+  const event = toHttpApiEvent(init.method ?? 'GET', path, { 'content-type': 'application/json' }, body);
   const r = await apiHandler(event, lambdaContext('ReadApiFunction'));
   return { status: r.statusCode ?? 0, body: JSON.parse(r.body ?? '{}') as Record<string, unknown> };
 }

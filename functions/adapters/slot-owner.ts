@@ -1,0 +1,30 @@
+// Which master owns a key, and that master's own connection: the basis for sending one
+// pipeline per node (ioredis rejects a cluster pipeline whose keys span nodes).
+import calculateSlot from 'cluster-key-slot';
+import type { Cluster, Redis } from 'ioredis';
+import { TransientError } from '../errors.js';
+
+export function ownerOf(cluster: Cluster, key: string): string {
+  const owner = cluster.slots[calculateSlot(key)]?.[0];
+  if (!owner) throw new TransientError(`no Redis node serves the slot of ${key} (cluster not ready or resharding)`);
+  return owner;
+}
+
+export function masterConnection(cluster: Cluster, nodeKey: string): Redis {
+  for (const node of cluster.nodes('master')) {
+    if (`${node.options.host}:${node.options.port}` === nodeKey) return node;
+  }
+  throw new TransientError(`no connection to Redis master ${nodeKey}`);
+}
+
+/** Groups items by the master that owns each one's key, keeping their positions. */
+export function groupByOwner<T>(cluster: Cluster, items: readonly T[], keyOf: (item: T) => string): Map<string, { item: T; index: number }[]> {
+  const groups = new Map<string, { item: T; index: number }[]>();
+  items.forEach((item, index) => {
+    const owner = ownerOf(cluster, keyOf(item));
+    let g = groups.get(owner);
+    if (!g) groups.set(owner, (g = []));
+    g.push({ item, index });
+  });
+  return groups;
+}

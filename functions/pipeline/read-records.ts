@@ -1,0 +1,46 @@
+// The dataset read API's logic: one record (a feature row or a ranked list) by key, with an
+// optional field projection, or up to MAX_BATCH_KEYS records from one version at once.
+import type { LiveReader } from '../adapters/live-reader.js';
+import type { DatasetSpec } from '../domain/dataset-spec.js';
+import { NotFoundError } from '../errors.js';
+
+export interface RecordAnswer {
+  dataset: string;
+  key: string;
+  version: string;
+  /** Feature rows: the row (projected). Ranked items: the list. */
+  value: unknown;
+}
+
+export type BatchEntry = { key: string; found: true; value: unknown } | { key: string; found: false };
+
+export interface BatchAnswer {
+  dataset: string;
+  version: string;
+  results: BatchEntry[];
+}
+
+function decode(spec: DatasetSpec, raw: string, fields?: readonly string[]): unknown {
+  const value = JSON.parse(raw) as unknown;
+  if (!fields || spec.kind !== 'feature-rows') return value;
+  const row = value as Record<string, unknown>;
+  return Object.fromEntries(fields.filter((f) => Object.hasOwn(row, f)).map((f) => [f, row[f]]));
+}
+
+export async function getRecord(reader: LiveReader, spec: DatasetSpec, key: string, fields?: readonly string[]): Promise<RecordAnswer> {
+  const { version, value } = await reader.get(key);
+  if (value === null) throw new NotFoundError(`no record with key ${key} in dataset ${spec.name}`);
+  return { dataset: spec.name, key, version, value: decode(spec, value, fields) };
+}
+
+export async function batchGet(reader: LiveReader, spec: DatasetSpec, keys: readonly string[], fields?: readonly string[]): Promise<BatchAnswer> {
+  const { version, values } = await reader.getMany(keys);
+  return {
+    dataset: spec.name,
+    version,
+    results: keys.map((key, i): BatchEntry => {
+      const raw = values[i];
+      return raw == null ? { key, found: false } : { key, found: true, value: decode(spec, raw, fields) };
+    }),
+  };
+}
