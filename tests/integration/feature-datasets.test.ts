@@ -97,3 +97,17 @@ test('a load of one dataset never touches another; a mistyped feature is a count
   expect(await countKeys('sluice:zipcode_features:*')).toBe(zipKeys);
   expect((await api('/datasets/customer_features/items/19530219_5179?fields=credit_score')).body.value).toEqual({ credit_score: 700 });
 });
+
+test('the events/ fixtures for the dataset routes answer through the handler as API Gateway would send them', async () => {
+  const { handler } = await import('../../functions/handlers/read-api.js');
+  const { lambdaContext } = await import('../../local/state-machine.js');
+  const call = async (name: string) => {
+    const event = JSON.parse(readFileSync(new URL(`../../events/${name}`, import.meta.url), 'utf8')) as never;
+    const r = (await handler(event, lambdaContext('ReadApiFunction'))) as { statusCode: number; body: string };
+    return { status: r.statusCode, body: JSON.parse(r.body) as Record<string, unknown> };
+  };
+  expect(await call('api-get-dataset-item.json')).toMatchObject({ status: 200, body: { key: '19530219_5179', value: { credit_score: 700 } } });
+  const batch = await call('api-batch-get.json');
+  expect(batch.status).toBe(200);
+  expect((batch.body.results as { found: boolean }[]).map((r) => r.found)).toEqual([true, true, false]);
+});
