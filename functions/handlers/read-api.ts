@@ -70,6 +70,9 @@ const routes: Record<string, Route> = {
   },
 };
 
+/** The routes this handler answers; the template must declare exactly these. */
+export const ROUTE_KEYS = Object.keys(routes);
+
 function decode(s: string): string {
   try {
     return decodeURIComponent(s);
