@@ -80,13 +80,13 @@ if s == 'retiring' or s == 'failed' or s == 'refused' then return s end
 return s or 'missing'
 `;
 
-/** KEYS: version, versions, chunkResults. ARGV: id, now, metadata ttl seconds. */
+/** KEYS: version, versions, chunkResults, chunkPlan. ARGV: id, now, metadata ttl seconds. */
 export const FINISH_DELETE = `
 local s = redis.call('HGET', KEYS[1], 'status')
 if s == 'retiring' then redis.call('HSET', KEYS[1], 'status', 'retired', 'retiredAt', ARGV[2]) end
 redis.call('HSET', KEYS[1], 'dataDeletedAt', ARGV[2])
 redis.call('ZREM', KEYS[2], ARGV[1])
-redis.call('DEL', KEYS[3])
+redis.call('DEL', KEYS[3], KEYS[4])
 redis.call('EXPIRE', KEYS[1], ARGV[3])
 return s or 'missing'
 `;

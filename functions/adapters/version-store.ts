@@ -2,6 +2,7 @@
 // failure and deletion. Everything that must be atomic is a Lua script on the control slot.
 import type { Cluster } from 'ioredis';
 import { controlKeys, dataKey, type ControlKeys } from '../domain/key-layout.js';
+import type { Chunk } from '../domain/chunk-plan.js';
 import type { ChunkResult } from '../domain/load-summary.js';
 import type { VersionInfo, VersionStatus } from '../domain/version-lifecycle.js';
 import { VersionStateError } from '../errors.js';
@@ -71,6 +72,24 @@ export class VersionStore {
     return status === 'ok';
   }
 
+  /**
+   * The chunk list lives in Redis, not in the state machine's payload (capped at 256 KiB):
+   * the Map iterates over chunk numbers and each worker fetches its own chunk.
+   */
+  async savePlan(version: string, chunks: readonly Chunk[]): Promise<void> {
+    const key = this.keys.chunkPlan(version);
+    await this.redis.del(key);
+    for (let i = 0; i < chunks.length; i += 500) {
+      const fields = chunks.slice(i, i + 500).flatMap((c) => [String(c.index), JSON.stringify(c)]);
+      await this.redis.hset(key, ...fields);
+    }
+  }
+
+  async planChunk(version: string, index: number): Promise<Chunk | null> {
+    const raw = await this.redis.hget(this.keys.chunkPlan(version), String(index));
+    return raw ? (JSON.parse(raw) as Chunk) : null;
+  }
+
   async chunkResults(version: string): Promise<ChunkResult[]> {
     const all = await this.redis.hgetall(this.keys.chunkResults(version));
     return Object.values(all).map((v) => JSON.parse(v) as ChunkResult);
@@ -126,7 +145,7 @@ export class VersionStore {
       await writer.write(commands);
     }
     await writer.flush();
-    await this.run(lua.FINISH_DELETE, [this.keys.version(version), this.keys.versions, this.keys.chunkResults(version)], [version, now, METADATA_TTL_SECONDS]);
+    await this.run(lua.FINISH_DELETE, [this.keys.version(version), this.keys.versions, this.keys.chunkResults(version), this.keys.chunkPlan(version)], [version, now, METADATA_TTL_SECONDS]);
   }
 
   async get(version: string): Promise<VersionRecord | null> {

@@ -48,6 +48,7 @@ export interface ControlKeys {
   version(id: string): string;
   lock(id: string): string;
   chunkResults(id: string): string;
+  chunkPlan(id: string): string;
 }
 
 export function controlKeys(dataset: string): ControlKeys {
@@ -58,5 +59,6 @@ export function controlKeys(dataset: string): ControlKeys {
     version: (id) => `${tag}:version:${id}`,
     lock: (id) => `${tag}:lock:${id}`,
     chunkResults: (id) => `${tag}:chunks:${id}`,
+    chunkPlan: (id) => `${tag}:plan:${id}`,
   };
 }

@@ -1,5 +1,6 @@
 import type { Context } from 'aws-lambda';
 import type { ChunkResult } from '../domain/load-summary.js';
+import { VersionStateError } from '../errors.js';
 import { loadChunk } from '../pipeline/load-chunk.js';
 import { logger, metrics, MetricUnit } from './observability.js';
 import { runtime } from './runtime.js';
@@ -9,7 +10,9 @@ import { withObservability } from './with-observability.js';
 async function loadChunkHandler(payload: unknown, _context: Context): Promise<ChunkResult> {
   const ref = versionRef(payload);
   const { pipeline } = (await runtime()).dataset(ref.dataset);
-  const chunk = chunkOf(payload);
+  const given = chunkOf(payload);
+  const chunk = typeof given === 'number' ? await pipeline.versions.planChunk(ref.version, given) : given;
+  if (!chunk) throw new VersionStateError(`version ${ref.version} of ${ref.dataset} has no chunk ${given} in its plan`);
   metrics.addDimension('dataset', ref.dataset);
   logger.appendKeys({ executionId: ref.owner, dataset: ref.dataset, version: ref.version, chunk: chunk.index });
   const started = Date.now();

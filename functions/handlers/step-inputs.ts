@@ -32,8 +32,11 @@ export function datasetRef(payload: unknown): { dataset: string } {
   return { dataset: text(obj(payload, 'the input'), 'dataset', 'input') };
 }
 
-export function chunkOf(payload: unknown): Chunk {
-  const c = obj(obj(payload, 'the input').chunk, 'input.chunk');
+/** The chunk to load: its number in the version's stored plan (from the state machine), or the chunk itself. */
+export function chunkOf(payload: unknown): Chunk | number {
+  const raw = obj(payload, 'the input').chunk;
+  if (typeof raw === 'number' && Number.isSafeInteger(raw) && raw >= 0) return raw;
+  const c = obj(raw, 'input.chunk (a chunk number or {index, parts})');
   const parts = c.parts;
   if (!Array.isArray(parts) || parts.length === 0) throw new InvalidInputError('input.chunk.parts must be a non-empty array');
   return {

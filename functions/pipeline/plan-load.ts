@@ -1,7 +1,7 @@
 // Step 1: find the input objects, cut them into chunks and register the new version.
 import pLimit from 'p-limit';
 import type { StoredObject } from '../adapters/object-store.js';
-import { planChunks, type Chunk, type InputObject } from '../domain/chunk-plan.js';
+import { planChunks, type InputObject } from '../domain/chunk-plan.js';
 import { FORMAT_SNIFF_BYTES, detectFormat } from '../domain/input-format.js';
 import type { IngestRequest } from '../domain/ingest-request.js';
 import { bucketCountFor } from '../domain/key-layout.js';
@@ -20,7 +20,8 @@ export interface PlanResult {
   totalBytes: number;
   buckets: number;
   chunkCount: number;
-  chunks: Chunk[];
+  /** Chunk numbers for the Map state; the chunks themselves are stored with the version. */
+  chunks: number[];
   mapConcurrency: number;
   graceSeconds: number;
 }
@@ -58,7 +59,7 @@ export async function planLoad(request: IngestRequest, owner: string, deps: Pipe
     totalBytes: plan.totalBytes,
     buckets,
     chunkCount: plan.chunks.length,
-    chunks: plan.chunks,
+    chunks: plan.chunks.map((c) => c.index),
     mapConcurrency: deps.load.mapConcurrency,
     graceSeconds: deps.load.graceSeconds,
   };
@@ -70,7 +71,16 @@ export async function planLoad(request: IngestRequest, owner: string, deps: Pipe
     lockTtlMs: LOCK_TTL_MS,
     metadata: { source: uri, origin: request.origin, objects: objects.length, bytes: plan.totalBytes, chunks: plan.chunks.length, createdAt: deps.now() },
   });
-  if (registered.outcome === 'registered') return result;
+  if (registered.outcome === 'registered') {
+    try {
+      await deps.versions.savePlan(version, plan.chunks);
+    } catch (err) {
+      // Nothing was loaded yet: fail the registration so a retry of this run can take it again.
+      await deps.versions.markFailed(version, owner, `saving the chunk plan failed: ${(err as Error).message}`, deps.now()).catch(() => undefined);
+      throw err;
+    }
+    return result;
+  }
   const reason =
     registered.outcome === 'stale'
       ? `live version ${registered.live} has an order key at or after ${orderKey}`

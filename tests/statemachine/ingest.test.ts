@@ -36,7 +36,7 @@ test('a chunk failing once with a Lambda service error is retried and the load c
   const real = await realTaskHandlers();
   const calls = new Map<number, number>();
   const flaky: TaskHandler = async (payload) => {
-    const index = (payload as { chunk: { index: number } }).chunk.index;
+    const index = (payload as { chunk: number }).chunk;
     calls.set(index, (calls.get(index) ?? 0) + 1);
     if (index === 1 && calls.get(index) === 1) {
       await real.LoadChunk(payload); // the first attempt writes, then "dies": the retry must not duplicate
@@ -57,7 +57,7 @@ test('a chunk failing for good: cleanup deletes the partial version, the executi
   const before = await pointer();
   const real = await realTaskHandlers();
   const broken: TaskHandler = async (payload) => {
-    const index = (payload as { chunk: { index: number } }).chunk.index;
+    const index = (payload as { chunk: number }).chunk;
     const result = await real.LoadChunk(payload); // leaves keys behind, as a half-done load would
     if (index === 2) throw new BadDataError('s3://sm-bucket/job-a/part-00002.jsonl.out: the JSON document is truncated');
     return result;
@@ -76,4 +76,16 @@ test('a chunk failing for good: cleanup deletes the partial version, the executi
 test('a repeated run of the same version ends early and successfully, changing nothing', async () => {
   const run = await runIngestLocally({ s3Uri: `s3://${BUCKET}/job-a/`, version: 'v2', orderKey: 2000 });
   expect(run).toMatchObject({ status: 'SUCCEEDED', output: { action: 'skip', reason: 'version v2 is already live' } });
+});
+
+test('thousands of input objects: the Map carries chunk numbers, the chunk list lives with the version', async () => {
+  const objects = 3000;
+  const lines = [...recommendations({ users: objects, scored: true })];
+  await Promise.all(lines.map((r, i) => putObject(BUCKET, `many/part-${String(i).padStart(5, '0')}-of-a-long-series.jsonl.out`, JSON.stringify({ userId: r.userId, recommendations: r.items }))));
+  const run = await runIngestLocally({ s3Uri: `s3://${BUCKET}/many/`, version: 'many', orderKey: 5000 });
+  expect(run.status).toBe('SUCCEEDED');
+  const out = run.output as { objects: number; chunks: number[]; result: { commit: { records: number } } };
+  expect(out.objects).toBe(objects);
+  expect(out.result.commit.records).toBe(objects);
+  expect(Buffer.byteLength(JSON.stringify(run.output))).toBeLessThan(64 * 1024); // far inside the 256 KiB state limit
 });
