@@ -12,7 +12,8 @@ async function commit(payload: unknown, _context: Context): Promise<CommitResult
   logger.appendKeys({ executionId: ref.owner, dataset: ref.dataset, version: ref.version });
   const result = await commitVersion({ ...ref, chunkCount: chunkCountOf(payload) }, pipeline);
   metrics.addMetric(result.outcome === 'refused' ? 'StaleVersionsRefused' : 'VersionsCommitted', MetricUnit.Count, 1);
-  logger.info(`commit ${result.outcome}`, { previous: result.previous, records: result.records, badRecords: result.badRecords });
+  if (result.outcome === 'swapped') metrics.addMetric('LoadTime', MetricUnit.Milliseconds, result.loadMs);
+  logger.info(`commit ${result.outcome}`, { previous: result.previous, records: result.records, badRecords: result.badRecords, loadMs: result.loadMs });
   return result;
 }
 

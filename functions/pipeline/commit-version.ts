@@ -16,6 +16,8 @@ export interface CommitResult {
   records: number;
   badRecords: number;
   samples: BadSample[];
+  /** From registration to the swap (or refusal). */
+  loadMs: number;
 }
 
 export async function commitVersion(input: CommitInput, deps: PipelineDeps): Promise<CommitResult> {
@@ -37,5 +39,14 @@ export async function commitVersion(input: CommitInput, deps: PipelineDeps): Pro
       await deps.versions.deleteData(input.version, meta.buckets, deps.newWriter(), now);
     }
   }
-  return { outcome: swap.outcome, version: input.version, previous: swap.previous, records: summary.records, badRecords: summary.badRecords, samples: summary.samples };
+  const registered = Number((await deps.versions.get(input.version))?.fields.createdAt ?? now);
+  return {
+    outcome: swap.outcome,
+    version: input.version,
+    previous: swap.previous,
+    records: summary.records,
+    badRecords: summary.badRecords,
+    samples: summary.samples,
+    loadMs: Math.max(0, now - registered),
+  };
 }
