@@ -60,6 +60,21 @@ export function jsonLinesParts(o: RecommendationOptions, parts: number): Buffer[
   return lines.map((l) => Buffer.from(l.join('\n') + (l.length ? '\n' : '')));
 }
 
+export interface TransformOutputObject {
+  /** Key under the job's S3OutputPath. */
+  key: string;
+  body: Buffer;
+}
+
+/**
+ * A batch transform job's output as SageMaker writes it with SplitType=Line/AssembleWith=Line:
+ * one `<input object>.out` JSON Lines object per input part (users spread over `parts`), ranked
+ * items, with scores if `scored`, joined with the input record if `joined` (JoinSource=Input).
+ */
+export function transformOutput(o: RecommendationOptions, parts: number): TransformOutputObject[] {
+  return jsonLinesParts(o, parts).map((body, i) => ({ key: `users-${String(i).padStart(5, '0')}.jsonl.out`, body }));
+}
+
 /** The AWS ElastiCache sample's three users, as its pandas orient="table" document. */
 export const AWS_SAMPLE_DOCUMENT = JSON.stringify({
   schema: {

@@ -379,6 +379,33 @@ describe('alarms', () => {
   });
 });
 
+describe('admin function', () => {
+  const admin = template.Resources.AdminFunction;
+
+  test('exists, and its fixtures are status and a dry-run rollback', () => {
+    expect(admin?.Type).toBe('AWS::Serverless::Function');
+    expect(fixture('admin-status.json')).toEqual({ action: 'status' });
+    expect(fixture('admin-rollback.json')).toEqual({ action: 'rollback', dryRun: true });
+  });
+
+  test('is not reachable from the API or the state machine: no other resource refers to it', () => {
+    const referrers = Object.entries(template.Resources)
+      .filter(([id, r]) => id !== 'AdminFunction' && referencedIds(r.Properties).has('AdminFunction'))
+      .map(([id]) => id);
+    expect(referrers).toEqual([]);
+    expect(aslText).not.toMatch(/Admin/);
+  });
+
+  test('talks to Redis only: its role reads no S3 and decrypts nothing, and it may write its own log group', () => {
+    const statements = statementsOf(principalPolicies(admin!));
+    const actions = statements.flatMap((s) => asArray(s.Action).map(String));
+    expect(actions.filter((a) => a.startsWith('s3:') || a.startsWith('kms:'))).toEqual([]);
+    const logGroup = [...referencedIds((admin?.Properties?.LoggingConfig as Obj | undefined)?.LogGroup)][0];
+    const writable = statements.filter((s) => asArray(s.Action).includes('logs:PutLogEvents')).flatMap((s) => asArray(s.Resource).flatMap((r) => [...referencedIds(r)]));
+    expect(writable).toContain(logGroup);
+  });
+});
+
 /** Placeholders named as FunctionName by lambda:invoke tasks, anywhere in the definition. */
 function lambdaTaskPlaceholders(definition: unknown): string[] {
   const found: string[] = [];

@@ -1,0 +1,164 @@
+// What every command shares: its declaration (options, help text), argument parsing with
+// node:util parseArgs, the exit codes, and the mapping from errors to exit codes.
+import { parseArgs } from 'node:util';
+import type { Writable } from 'node:stream';
+import type { StepFunctions } from './aws-run.js';
+import { ConfigError, InvalidInputError, NoLiveVersionError, NotFoundError, TransientError, VersionStateError } from '../functions/errors.js';
+
+export const EXIT = {
+  OK: 0,
+  FAILED: 1,
+  USAGE: 2,
+  UNREACHABLE: 3,
+  NO_LIVE_VERSION: 4,
+  NOT_FOUND: 5,
+  REFUSED: 6,
+  INTERRUPTED: 130,
+} as const;
+
+export const EXIT_CODE_HELP = `Exit codes:
+  0    success (a repeated load of a live version is a success: nothing to do)
+  1    the load failed (the live version is untouched), or the command failed otherwise
+  2    usage or configuration error: bad arguments, a bad environment variable, a missing or unreadable file
+  3    Redis (or S3, or the AWS API) could not be reached
+  4    the dataset has no live version
+  5    not found: no such user, rank, version, or no retained version to roll back to
+  6    refused: a newer version is live, or the version is not in a state that can be made live
+  130  interrupted (Ctrl-C)`;
+
+/** An error that knows its exit code; its message is shown as is. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'CliError';
+  }
+}
+
+export class UsageError extends CliError {
+  constructor(message: string) {
+    super(message, EXIT.USAGE);
+  }
+}
+
+export function exitCodeFor(err: unknown): number {
+  if (err instanceof CliError) return err.exitCode;
+  if (err instanceof ConfigError || err instanceof InvalidInputError) return EXIT.USAGE;
+  if (err instanceof TransientError) return EXIT.UNREACHABLE;
+  if (err instanceof NoLiveVersionError) return EXIT.NO_LIVE_VERSION;
+  if (err instanceof NotFoundError) return EXIT.NOT_FOUND;
+  if (err instanceof VersionStateError) return EXIT.REFUSED;
+  return EXIT.FAILED;
+}
+
+/** What a command may use of the world; tests pass their own. */
+export interface CliContext {
+  /** Results: summaries, JSON, request logs. */
+  out: Writable;
+  /** Progress, notes and errors. */
+  err: Writable;
+  env: NodeJS.ProcessEnv;
+  /** `err` is a terminal: draw a progress bar rather than lines. */
+  tty: boolean;
+  /** Aborted on Ctrl-C (or SIGTERM/SIGHUP). */
+  signal: AbortSignal;
+  /** `ingest --aws`: the Step Functions client for a region (default: the SDK's SFNClient; tests pass a stub). */
+  stepFunctions?: (region: string) => StepFunctions;
+}
+
+export interface OptionSpec {
+  type: 'string' | 'boolean';
+  short?: string;
+  /** For string options: the placeholder shown in the help. */
+  value?: string;
+  description: string;
+}
+
+export interface Parsed {
+  values: Record<string, string | boolean | undefined>;
+  positionals: string[];
+}
+
+export interface Command {
+  name: string;
+  /** `sluice <name> ...` */
+  usage: string;
+  description: string;
+  options: Record<string, OptionSpec>;
+  /** How many positional arguments it takes. */
+  positionals: { min: number; max: number };
+  examples?: string[];
+  run(args: Parsed, ctx: CliContext): Promise<number>;
+}
+
+export const COMMON_OPTIONS: Record<string, OptionSpec> = {
+  help: { type: 'boolean', short: 'h', description: 'show this help' },
+  verbose: { type: 'boolean', short: 'v', description: "show the handlers' own logs (Powertools, JSON) on stderr" },
+};
+
+export function parseCommandArgs(command: Command, argv: string[]): Parsed {
+  const options = { ...command.options, ...COMMON_OPTIONS };
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: Object.fromEntries(Object.entries(options).map(([name, o]) => [name, o.short ? { type: o.type, short: o.short } : { type: o.type }])),
+      strict: true,
+      allowPositionals: true,
+    });
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message.replace(/\. To specify a positional argument.*$/s, '')} (see sluice ${command.name} --help)`);
+  }
+  const values = parsed.values as Parsed['values'];
+  if (values.help) return { values, positionals: parsed.positionals };
+  const { min, max } = command.positionals;
+  if (parsed.positionals.length < min) throw new UsageError(`sluice ${command.name} needs ${min === max ? min : `at least ${min}`} argument${min === 1 ? '' : 's'}: ${command.usage} (see --help)`);
+  if (parsed.positionals.length > max) {
+    throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[max])}: ${command.usage} (see sluice ${command.name} --help)`);
+  }
+  return { values, positionals: parsed.positionals };
+}
+
+export function helpText(command: Command): string {
+  const options = { ...command.options, ...COMMON_OPTIONS };
+  const rows = Object.entries(options).map(([name, o]) => {
+    const flag = `${o.short ? `-${o.short}, ` : '    '}--${name}${o.type === 'string' ? ` ${o.value ?? 'VALUE'}` : ''}`;
+    return [flag, o.description] as const;
+  });
+  const width = Math.max(...rows.map(([f]) => f.length)) + 2;
+  const lines = [`Usage: ${command.usage}`, '', command.description, '', 'Options:', ...rows.map(([f, d]) => `  ${f.padEnd(width)}${d}`)];
+  if (command.examples?.length) lines.push('', 'Examples:', ...command.examples.map((e) => `  ${e}`));
+  lines.push('', EXIT_CODE_HELP, '');
+  return lines.join('\n');
+}
+
+export function stringOption(args: Parsed, name: string): string | undefined {
+  const v = args.values[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+export function flag(args: Parsed, name: string): boolean {
+  return args.values[name] === true;
+}
+
+/** A whole number in [min, max], or a usage error naming the option. */
+export function intOption(args: Parsed, name: string, defaultValue: number, min: number, max: number): number {
+  const raw = stringOption(args, name);
+  if (raw === undefined) return defaultValue;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || n < min || n > max) throw new UsageError(`--${name} ${JSON.stringify(raw)} must be a whole number from ${min} to ${max}`);
+  return n;
+}
+
+export function writeLine(stream: Writable, text = ''): void {
+  stream.write(`${text}\n`);
+}
+
+/** Resolves once the user asks to stop (at once if they already have). */
+export function untilStopped(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+}

@@ -1,0 +1,108 @@
+// Where the commands find Redis and S3: the same environment variables the Lambdas read
+// (functions/config.ts), and for `sluice up` / `sluice demo` a local Redis Cluster and S3 that
+// set them. Also the one place that opens the runtime and checks that Redis answers, because a
+// cluster client with no reachable node queues commands forever.
+import { startRedisCluster, type LocalRedisCluster } from '../local/redis-cluster.js';
+import { LOCAL_S3_CREDENTIALS, startS3, type LocalS3 } from '../local/s3-server.js';
+import { REDIS_LAYOUT_SETTINGS } from '../functions/domain/key-layout.js';
+import { closeRuntime, runtime, type Runtime } from '../functions/handlers/runtime.js';
+import { CliError, EXIT } from './args.js';
+
+/** Bucket that `sluice ingest <file>` uploads to, unless SLUICE_BUCKET or --bucket says otherwise. */
+export const DEFAULT_BUCKET = 'sluice-local';
+
+export function bucketFrom(env: NodeJS.ProcessEnv, option?: string): string {
+  return option ?? (env.SLUICE_BUCKET?.trim() || DEFAULT_BUCKET);
+}
+
+export interface LocalStack {
+  cluster: LocalRedisCluster;
+  s3: LocalS3;
+  bucket: string;
+  /** The variables that point every command (and handler) at this stack. */
+  env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+/** A Redis Cluster (3 masters, 3 replicas, the layout's listpack settings) and s3rver with one bucket. */
+export async function startLocalStack(bucket = DEFAULT_BUCKET): Promise<LocalStack> {
+  const [cluster, s3] = await Promise.allSettled([startRedisCluster({ settings: { ...REDIS_LAYOUT_SETTINGS } }), startS3({ buckets: [bucket] })]);
+  if (cluster.status === 'rejected' || s3.status === 'rejected') {
+    await Promise.all([cluster.status === 'fulfilled' && cluster.value.stop(), s3.status === 'fulfilled' && s3.value.stop()]);
+    const reason = (cluster.status === 'rejected' ? cluster.reason : (s3 as PromiseRejectedResult).reason) as Error;
+    throw new CliError(`could not start the local stack: ${reason.message}`, EXIT.FAILED, { cause: reason });
+  }
+  const master = cluster.value.nodes.find((n) => n.role === 'master')!;
+  return {
+    cluster: cluster.value,
+    s3: s3.value,
+    bucket,
+    env: {
+      REDIS_HOST: master.host,
+      REDIS_PORT: String(master.port),
+      REDIS_TLS: 'false',
+      AWS_ENDPOINT_URL_S3: s3.value.endpoint,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: LOCAL_S3_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_S3_CREDENTIALS.secretAccessKey,
+      SLUICE_BUCKET: bucket,
+    },
+    stop: async () => {
+      await closeRuntime();
+      await Promise.all([s3.value.stop(), cluster.value.stop()]);
+    },
+  };
+}
+
+/** How long a command waits for the cluster before it reports Redis unreachable. */
+function connectTimeoutMs(env: NodeJS.ProcessEnv): number {
+  const raw = Number(env.SLUICE_CONNECT_TIMEOUT_MS);
+  return Number.isFinite(raw) && raw > 0 ? raw : 3000;
+}
+
+/**
+ * The handlers' runtime (configuration from the environment, clients), once Redis answers.
+ * Configuration errors surface as ConfigError (exit 2); no answer within the timeout is exit 3.
+ */
+export async function openRuntime(env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<Runtime> {
+  const rt = await runtime();
+  const { host, port, tls } = rt.config.redis;
+  const where = `Redis at ${host}:${port} (REDIS_TLS=${tls})`;
+  const hint = `; check REDIS_HOST, REDIS_PORT and REDIS_TLS${tls ? ' (a local cluster from sluice up needs REDIS_TLS=false)' : ''}`;
+  // The cluster's own error only says that no node answered; a node's error says why.
+  let lastError = '';
+  const onError = (err: Error) => {
+    lastError ||= err.message;
+  };
+  const onNodeError = (err: Error) => {
+    lastError = err.message;
+  };
+  rt.redis.on('error', onError);
+  rt.redis.on('node error', onNodeError);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      if (rt.redis.status === 'ready') return resolve();
+      const timer = setTimeout(() => reject(new CliError(`cannot reach ${where}${lastError ? `: ${lastError.replace(/\.$/, '')}` : ''}${hint}`, EXIT.UNREACHABLE)), connectTimeoutMs(env));
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', aborted);
+      };
+      const aborted = () => {
+        done();
+        reject(new CliError('interrupted', EXIT.INTERRUPTED));
+      };
+      signal?.addEventListener('abort', aborted, { once: true });
+      rt.redis.once('ready', () => {
+        done();
+        resolve();
+      });
+    });
+  } catch (err) {
+    await closeRuntime();
+    throw err;
+  } finally {
+    rt.redis.off('error', onError);
+    rt.redis.off('node error', onNodeError);
+  }
+  return rt;
+}

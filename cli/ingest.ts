@@ -1,0 +1,208 @@
+// sluice ingest: run the state machine on a local file or directory (uploaded to the configured
+// S3 first), an S3 prefix or object, or an event fixture; here, or with --aws in AWS.
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { basename, join, relative, resolve } from 'node:path';
+import { CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { createS3Client } from '../functions/adapters/object-store.js';
+import { parseS3Uri } from '../functions/domain/ingest-request.js';
+import { explicitVersionId } from '../functions/domain/version-identity.js';
+import { toIngestRequest } from '../functions/handlers/plan-event.js';
+import { closeRuntime } from '../functions/handlers/runtime.js';
+import { CliError, EXIT, UsageError, flag, intOption, stringOption, type CliContext, type Command, type Parsed } from './args.js';
+import { executionName, followExecution, regionOf, startExecution } from './aws-run.js';
+import { bucketFrom, openRuntime } from './env.js';
+import { runLocalIngest } from './local-run.js';
+import { Progress } from './progress.js';
+import { exitCodeOf, printReport } from './report.js';
+
+type Source = { kind: 's3'; uri: string } | { kind: 'file' | 'dir'; path: string };
+
+async function sourceOf(arg: string | undefined): Promise<Source | undefined> {
+  if (arg === undefined) return undefined;
+  if (arg.startsWith('s3://')) {
+    try {
+      parseS3Uri(arg);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    return { kind: 's3', uri: arg };
+  }
+  const info = await stat(arg).catch(() => null);
+  if (!info) throw new UsageError(`no such file or directory: ${arg}`);
+  if (info.isFile()) return { kind: 'file', path: resolve(arg) };
+  if (info.isDirectory()) return { kind: 'dir', path: resolve(arg) };
+  throw new UsageError(`${arg} is neither a file nor a directory`);
+}
+
+async function readEvent(file: string): Promise<Record<string, unknown>> {
+  let value: unknown;
+  try {
+    value = JSON.parse(await readFile(file, 'utf8'));
+  } catch (err) {
+    throw new UsageError(`cannot read the event ${file}: ${(err as Error).message}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new UsageError(`the event ${file} must be a JSON object`);
+  return value as Record<string, unknown>;
+}
+
+/**
+ * The execution input: the event as given (its S3 location replaced by the source, if one is
+ * given), or a manual request {s3Uri, version?, orderKey?, dataset?}. Validated the way Plan
+ * will validate it, so a mistake is a usage error here rather than a failed execution.
+ */
+export function buildInput(s3Uri: { object?: string; prefix: string } | undefined, event: Record<string, unknown> | undefined, args: Parsed): Record<string, unknown> {
+  const version = stringOption(args, 'version');
+  const orderKey = stringOption(args, 'order-key');
+  const dataset = stringOption(args, 'dataset');
+  let input: Record<string, unknown>;
+  if (event && event['detail-type'] !== undefined) {
+    const given = [version && '--version', orderKey && '--order-key', dataset && '--dataset'].filter(Boolean);
+    if (given.length > 0) {
+      throw new UsageError(`${given.join(', ')} apply to manual runs; a SageMaker event's version is its job name and its order key the job's CreationTime (edit the event instead)`);
+    }
+    input = structuredClone(event);
+    if (s3Uri) {
+      const detail = (input.detail ?? {}) as Record<string, unknown>;
+      input.detail = { ...detail, TransformOutput: { ...((detail.TransformOutput ?? {}) as object), S3OutputPath: s3Uri.prefix } };
+    }
+  } else {
+    input = { ...event };
+    if (s3Uri) input.s3Uri = s3Uri.object ?? s3Uri.prefix;
+    if (version !== undefined) {
+      try {
+        input.version = explicitVersionId(version);
+      } catch (err) {
+        throw new UsageError(`--version: ${(err as Error).message}`);
+      }
+    }
+    if (orderKey !== undefined) input.orderKey = orderKey;
+    if (dataset !== undefined) input.dataset = dataset;
+    if (input.s3Uri === undefined) throw new UsageError('nothing to load: give a file, a directory or an s3:// URI, or --event with a SageMaker event or {"s3Uri": ...}');
+  }
+  try {
+    toIngestRequest(input);
+  } catch (err) {
+    throw new UsageError(`the execution input is not valid: ${(err as Error).message}`);
+  }
+  return input;
+}
+
+/** Uploads a file or a directory's files under local/<name>/ and says where they are. */
+async function upload(source: { kind: 'file' | 'dir'; path: string }, s3: S3Client, bucket: string, ctx: CliContext): Promise<{ object?: string; prefix: string }> {
+  const name = basename(source.path);
+  const prefix = `local/${name}/`;
+  const files = source.kind === 'file' ? [source.path] : (await readdir(source.path, { recursive: true, withFileTypes: true })).filter((d) => d.isFile()).map((d) => join(d.parentPath, d.name));
+  if (files.length === 0) throw new UsageError(`${source.path} holds no files`);
+  let total = 0;
+  for (const file of files) {
+    const key = prefix + (source.kind === 'file' ? name : relative(source.path, file).split('\\').join('/'));
+    const size = (await stat(file)).size;
+    total += size;
+    const put = () => s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: createReadStream(file), ContentLength: size }));
+    await put().catch(async (err: Error & { $metadata?: { httpStatusCode?: number } }) => {
+      if (err.name === 'NoSuchBucket') {
+        await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+        return put();
+      }
+      if (err.$metadata?.httpStatusCode === undefined) throw new CliError(`cannot reach S3 to upload ${file}: ${err.message}`, EXIT.UNREACHABLE, { cause: err });
+      throw new CliError(`uploading ${file} to s3://${bucket}/${key} failed: ${err.name}: ${err.message}`, EXIT.FAILED, { cause: err });
+    });
+  }
+  ctx.err.write(`uploaded ${files.length} file${files.length === 1 ? '' : 's'} (${total} bytes) to s3://${bucket}/${prefix}\n`);
+  return { object: source.kind === 'file' ? `s3://${bucket}/${prefix}${name}` : undefined, prefix: `s3://${bucket}/${prefix}` };
+}
+
+function s3Location(uri: string): { object?: string; prefix: string } {
+  const { key } = parseS3Uri(uri);
+  return key === '' || key.endsWith('/') ? { prefix: uri } : { object: uri, prefix: uri.slice(0, uri.lastIndexOf('/') + 1) };
+}
+
+async function runInAws(args: Parsed, source: Source | undefined, event: Record<string, unknown> | undefined, ctx: CliContext): Promise<number> {
+  const arn = stringOption(args, 'state-machine') ?? ctx.env.SLUICE_STATE_MACHINE_ARN?.trim();
+  if (!arn) throw new UsageError('--aws needs --state-machine <arn> (or SLUICE_STATE_MACHINE_ARN): the StateMachineArn output of the stack');
+  const region = regionOf(arn);
+  if (source && source.kind !== 's3') throw new UsageError(`--aws loads from S3: upload ${source.path} to the predictions bucket first, then give its s3:// URI`);
+  const input = buildInput(source?.kind === 's3' ? s3Location(source.uri) : undefined, event, args);
+  const name = executionName(stringOption(args, 'name'));
+  const sfn = ctx.stepFunctions?.(region) ?? new SFNClient({ region });
+  const executionArn = await startExecution(sfn, arn, name, input);
+  ctx.err.write(`started execution ${executionArn}\n`);
+  if (flag(args, 'detach')) {
+    ctx.out.write(`${executionArn}\n`);
+    return EXIT.OK;
+  }
+  const pollMs = intOption(args, 'poll-ms', 2000, 10, 60_000);
+  const report = await followExecution(sfn, executionArn, new Progress(ctx.err, ctx.tty), { pollMs, signal: ctx.signal });
+  printReport(report, ctx, flag(args, 'json'));
+  return exitCodeOf(report);
+}
+
+async function run(args: Parsed, ctx: CliContext): Promise<number> {
+  const source = await sourceOf(args.positionals[0]);
+  const eventFile = stringOption(args, 'event');
+  const event = eventFile ? await readEvent(eventFile) : undefined;
+  if (!source && !event) throw new UsageError('nothing to load: give a file, a directory or an s3:// URI, or --event (see sluice ingest --help)');
+  if (flag(args, 'aws')) return runInAws(args, source, event, ctx);
+  for (const name of ['state-machine', 'name', 'detach', 'poll-ms']) {
+    if (args.values[name] !== undefined) throw new UsageError(`--${name} applies to --aws runs only`);
+  }
+  // Check the arguments before touching anything (a placeholder stands in for an upload's
+  // location), then that Redis answers before uploading.
+  buildInput(source?.kind === 's3' ? s3Location(source.uri) : source ? { prefix: 's3://placeholder/local/' } : undefined, event, args);
+  try {
+    const rt = await openRuntime(ctx.env, ctx.signal);
+    let location = source?.kind === 's3' ? s3Location(source.uri) : undefined;
+    if (source && source.kind !== 's3') {
+      const s3 = createS3Client(rt.config.s3EndpointUrl);
+      try {
+        location = await upload(source, s3, bucketFrom(ctx.env, stringOption(args, 'bucket')), ctx);
+      } finally {
+        s3.destroy();
+      }
+    }
+    const input = buildInput(location, event, args);
+    const report = await runLocalIngest(input, new Progress(ctx.err, ctx.tty), ctx.signal);
+    printReport(report, ctx, flag(args, 'json'));
+    return exitCodeOf(report);
+  } finally {
+    await closeRuntime();
+  }
+}
+
+export const command: Command = {
+  name: 'ingest',
+  usage: 'sluice ingest <file | directory | s3://bucket/prefix/ | s3://bucket/object> [options]',
+  description: [
+    'Loads a transform output through the real state machine (statemachine/ingest.asl.json) and',
+    'handlers, here, against the Redis and S3 the environment names (REDIS_HOST, REDIS_PORT,',
+    'REDIS_TLS, AWS_ENDPOINT_URL_S3, ...; `sluice up` prints them for a local stack). A local',
+    'file or directory is uploaded to the configured S3 first, under s3://<bucket>/local/<name>/.',
+    'A prefix loads the objects ending in OBJECT_SUFFIX (.out); one object loads whatever its name.',
+    '',
+    'With --aws, starts the deployed state machine instead (StartExecution) and follows it to',
+    'the end. Shows progress on stderr (a bar on a terminal), then a summary on stdout.',
+  ].join('\n'),
+  options: {
+    event: { type: 'string', value: 'FILE', description: 'the execution input: a SageMaker completion event or {"s3Uri": ...} (see events/); a source given as well replaces its S3 location' },
+    version: { type: 'string', value: 'ID', description: 'version id of a manual run (default: derived from the URI and the objects\' ETags)' },
+    'order-key': { type: 'string', value: 'KEY', description: 'order key of a manual run: epoch milliseconds or ISO-8601 (default: now)' },
+    dataset: { type: 'string', value: 'NAME', description: 'dataset of a manual run (default: DATASET)' },
+    bucket: { type: 'string', value: 'NAME', description: 'bucket a local file is uploaded to (default: SLUICE_BUCKET, else sluice-local)' },
+    json: { type: 'boolean', description: 'print the summary as JSON' },
+    aws: { type: 'boolean', description: 'start the deployed state machine rather than running it here' },
+    'state-machine': { type: 'string', value: 'ARN', description: 'with --aws: the state machine (default: SLUICE_STATE_MACHINE_ARN)' },
+    name: { type: 'string', value: 'NAME', description: 'with --aws: the execution name (default: sluice-cli-<time>-<random>)' },
+    detach: { type: 'boolean', description: 'with --aws: print the execution ARN and return without following it' },
+    'poll-ms': { type: 'string', value: 'MS', description: 'with --aws: how often to poll the execution (default: 2000)' },
+  },
+  positionals: { min: 0, max: 1 },
+  examples: [
+    'sluice ingest ./transform-output/ --version recs-2026-11-24 --order-key 2026-11-24T02:00:00Z',
+    'sluice ingest s3://example-ml-predictions/recs/2026-11-24/',
+    'sluice ingest --event events/sagemaker-transform-completed.json s3://sluice-local/local/recs/',
+    'sluice ingest --aws --state-machine "$STATE_MACHINE_ARN" --event events/manual-start.json',
+  ],
+  run,
+};

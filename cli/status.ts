@@ -1,0 +1,78 @@
+// sluice status: the live version and the retained ones, per dataset (the admin function's
+// status, from this machine).
+import { closeRuntime } from '../functions/handlers/runtime.js';
+import { datasetStatus, type DatasetStatus, type VersionReport } from '../functions/pipeline/version-status.js';
+import { EXIT, flag, stringOption, writeLine, type CliContext, type Command, type Parsed } from './args.js';
+import { openRuntime } from './env.js';
+import { count } from './progress.js';
+
+/** Order keys are usually epoch milliseconds (a job's creation time): show those as times. */
+export function orderKeyText(key: number): string {
+  return key >= Date.UTC(2000, 0, 1) && key < Date.UTC(2200, 0, 1) ? new Date(key).toISOString() : String(key);
+}
+
+const minute = (iso: string | undefined): string => (iso ? iso.slice(0, 19).replace('T', ' ') : '');
+
+function table(rows: string[][]): string[] {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd());
+}
+
+function row(v: VersionReport): string[] {
+  const state = v.status === 'loading' && v.chunks !== undefined ? `loading ${v.chunksDone ?? 0}/${v.chunks}` : v.status;
+  return [
+    v.live ? '*' : ' ',
+    v.version,
+    state,
+    orderKeyText(v.orderKey),
+    v.records === undefined ? '' : count(v.records),
+    v.badRecords === undefined ? '' : count(v.badRecords),
+    minute(v.loadedAt ?? v.createdAt),
+    v.loadSeconds === undefined ? '' : `${v.loadSeconds.toFixed(1)} s`,
+    v.source ?? '',
+  ];
+}
+
+export function printStatus(s: DatasetStatus, ctx: CliContext): void {
+  if (!s.live) writeLine(ctx.out, `dataset ${s.dataset}: no live version`);
+  else writeLine(ctx.out, `dataset ${s.dataset}: live version ${s.live.version} (order key ${orderKeyText(s.live.orderKey)})`);
+  if (s.versions.length === 0) {
+    writeLine(ctx.out, '  no versions hold data (load one with sluice ingest)');
+    return;
+  }
+  const header = ['', 'VERSION', 'STATE', 'ORDER KEY', 'RECORDS', 'BAD', 'LOADED (UTC)', 'LOAD TIME', 'SOURCE'];
+  for (const line of table([header, ...s.versions.map(row)])) writeLine(ctx.out, `  ${line}`);
+  for (const v of s.versions) if (v.error) writeLine(ctx.out, `  ${v.version}: ${v.error}`);
+}
+
+async function run(args: Parsed, ctx: CliContext): Promise<number> {
+  try {
+    const rt = await openRuntime(ctx.env, ctx.signal);
+    const name = stringOption(args, 'dataset');
+    const targets = name ? [rt.dataset(name)] : rt.datasets;
+    const datasets: DatasetStatus[] = [];
+    for (const d of targets) datasets.push(await datasetStatus(d.pipeline));
+    if (flag(args, 'json')) writeLine(ctx.out, JSON.stringify({ datasets }, null, 2));
+    else datasets.forEach((d) => printStatus(d, ctx));
+    return datasets.every((d) => d.live) ? EXIT.OK : EXIT.NO_LIVE_VERSION;
+  } finally {
+    await closeRuntime();
+  }
+}
+
+export const command: Command = {
+  name: 'status',
+  usage: 'sluice status [--dataset NAME] [--json]',
+  description: [
+    'Shows each dataset\'s live version and the versions it still holds (live, retained for',
+    'rollback, loading), newest first, with their order keys, record counts, load times, states',
+    'and sources. Exits 4 when a dataset shown has no live version. The admin function answers the',
+    'same for a deployed stack ({"action": "status"}).',
+  ].join('\n'),
+  options: {
+    dataset: { type: 'string', value: 'NAME', description: 'one dataset (default: every declared dataset)' },
+    json: { type: 'boolean', description: 'print JSON: {"datasets": [{dataset, live, versions: [...]}]}' },
+  },
+  positionals: { min: 0, max: 0 },
+  run,
+};

@@ -1,0 +1,78 @@
+// Make a retained earlier version live again, through the same compare-and-set as a commit
+// (VersionStore.swap): the target must still be 'superseded' (so its data is intact and no
+// retirement has claimed it) and the pointer must not move between our read and the swap.
+//
+// A rollback normally goes back in order: the target's order key is older than the live one's.
+// A commit would refuse that (invariant 3); asking for a rollback is the explicit override, so
+// the swap runs with `force`. The result says so, because it lowers the bar: until a newer load,
+// any load ordered after the target may replace it. The version rolled away from stays retained
+// (superseded) and can be made live again the same way.
+import { NotFoundError, VersionStateError } from '../errors.js';
+import type { PipelineDeps } from './deps.js';
+
+export interface RollbackInput {
+  /** The version to make live; default: the newest retained (superseded) version. */
+  version?: string;
+  /** Only say what would happen. */
+  dryRun?: boolean;
+}
+
+export interface RollbackResult {
+  dataset: string;
+  /** 'planned' for a dry run. */
+  outcome: 'swapped' | 'already-live' | 'planned';
+  version: string;
+  orderKey: number;
+  /** The version that was live ('' when none was). */
+  previous: string;
+  previousOrderKey: number | null;
+  /** The target is not newer than the version it replaces. */
+  backInOrder: boolean;
+}
+
+type RollbackDeps = Pick<PipelineDeps, 'dataset' | 'versions' | 'now'>;
+
+export async function rollbackVersion(input: RollbackInput, deps: RollbackDeps): Promise<RollbackResult> {
+  const live = await deps.versions.current();
+  const target = input.version ? await named(input.version, deps) : await newestRetained(deps);
+  const result: RollbackResult = {
+    dataset: deps.dataset,
+    outcome: 'planned',
+    version: target.id,
+    orderKey: target.orderKey,
+    previous: live?.version ?? '',
+    previousOrderKey: live?.orderKey ?? null,
+    backInOrder: live !== null && target.orderKey <= live.orderKey,
+  };
+  if (live?.version === target.id) return { ...result, outcome: 'already-live' };
+  if (target.status !== 'superseded') {
+    const why = target.status === 'retired' || target.status === 'retiring' ? 'its data has been deleted' : 'it never became live';
+    throw new VersionStateError(`version ${target.id} of ${deps.dataset} is ${target.status}: ${why}; only a retained earlier version (superseded) can be made live again`);
+  }
+  if (input.dryRun) return result;
+  const now = deps.now();
+  const swap = await deps.versions.swap({
+    version: target.id,
+    owner: '',
+    requiredStatus: 'superseded',
+    force: true,
+    now,
+    // committedAt becomes now; keep when the load itself finished.
+    fields: { loadedAt: target.fields.loadedAt ?? target.fields.committedAt ?? '', rolledBackAt: now, rolledBackFrom: live?.version ?? '' },
+  });
+  if (swap.outcome === 'refused') throw new VersionStateError(`the swap to ${target.id} was refused`); // cannot happen with force
+  return { ...result, outcome: swap.outcome, previous: swap.previous };
+}
+
+async function named(version: string, deps: RollbackDeps) {
+  const v = await deps.versions.get(version);
+  if (!v) throw new NotFoundError(`dataset ${deps.dataset} has no version ${version}`);
+  return v;
+}
+
+async function newestRetained(deps: RollbackDeps) {
+  const retained = (await deps.versions.list()).filter((v) => v.status === 'superseded').sort((a, b) => b.orderKey - a.orderKey);
+  const [newest] = retained;
+  if (!newest) throw new NotFoundError(`dataset ${deps.dataset} has no retained earlier version to roll back to`);
+  return newest;
+}

@@ -1,0 +1,96 @@
+// Runs the sluice command as a user does: bin/sluice.js in a child process (which re-executes
+// itself with tsx on the project's Node 22), with the environment pointing at the test
+// cluster and s3rver. Only processes started here are ever signalled, by their PID.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { LOCAL_S3_CREDENTIALS } from '../../local/s3-server.js';
+import { testInfra } from '../support/infra.js';
+
+export const BIN = fileURLToPath(new URL('../../bin/sluice.js', import.meta.url));
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** The variables a user would export after `sluice up`, for the test cluster and s3rver. */
+export function testStackEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const infra = testInfra();
+  return {
+    REDIS_HOST: infra.redisHost,
+    REDIS_PORT: String(infra.redisPort),
+    REDIS_TLS: 'false',
+    AWS_ENDPOINT_URL_S3: infra.s3Endpoint,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: LOCAL_S3_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_S3_CREDENTIALS.secretAccessKey,
+    POINTER_CACHE_MS: '0',
+    GRACE_SECONDS: '2',
+    // Many commands start at once in some tests: give the cluster connection room.
+    SLUICE_CONNECT_TIMEOUT_MS: '15000',
+    ...extra,
+  };
+}
+
+function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
+  const base = { ...process.env };
+  // The Jest worker's own settings must not leak into the command.
+  for (const k of Object.keys(base)) if (k.startsWith('JEST') || k === 'NODE_OPTIONS') delete base[k];
+  return { ...base, ...env };
+}
+
+export function sluice(args: string[], env: Record<string, string> = {}, timeoutMs = 60_000): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`sluice ${args.join(' ')} ran past ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+    }, timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** A long-running command (serve, up): wait for its output, then stop it like Ctrl-C would. */
+export class RunningCli {
+  stdout = '';
+  stderr = '';
+  private readonly exited: Promise<number | null>;
+
+  constructor(readonly child: ChildProcess) {
+    child.stdout!.on('data', (d: Buffer) => (this.stdout += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
+    this.exited = new Promise((resolve) => child.on('close', (code) => resolve(code)));
+  }
+
+  static start(args: string[], env: Record<string, string> = {}): RunningCli {
+    return new RunningCli(spawn(process.execPath, [BIN, ...args], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] }));
+  }
+
+  /** The first match of `pattern` in stdout, waiting for it (and failing if the command exits first). */
+  async waitFor(pattern: RegExp, timeoutMs = 30_000): Promise<RegExpMatchArray> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const m = pattern.exec(this.stdout);
+      if (m) return m;
+      if (this.child.exitCode !== null || Date.now() > deadline) {
+        throw new Error(`no ${pattern} in the output (exit ${this.child.exitCode})\nstdout: ${this.stdout}\nstderr: ${this.stderr}`);
+      }
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+
+  /** Sends `signal` to the process this test started and waits for its exit code. */
+  async stop(signal: NodeJS.Signals = 'SIGINT'): Promise<number | null> {
+    if (this.child.exitCode === null) this.child.kill(signal);
+    return this.exited;
+  }
+}
