@@ -1,6 +1,6 @@
 import type { Context } from 'aws-lambda';
 import { cleanupVersion, type CleanupResult } from '../pipeline/cleanup-version.js';
-import { logger, metrics, MetricUnit } from './observability.js';
+import { emitMetrics, logger, MetricUnit } from './observability.js';
 import { runtime } from './runtime.js';
 import { failureOf, versionRef } from './step-inputs.js';
 import { withObservability } from './with-observability.js';
@@ -8,11 +8,10 @@ import { withObservability } from './with-observability.js';
 async function cleanup(payload: unknown, _context: Context): Promise<CleanupResult> {
   const ref = versionRef(payload);
   const { pipeline } = (await runtime()).dataset(ref.dataset);
-  metrics.addDimension('dataset', ref.dataset);
   logger.appendKeys({ executionId: ref.owner, dataset: ref.dataset, version: ref.version });
   const failure = failureOf(payload);
   const result = await cleanupVersion({ ...ref, failure }, pipeline);
-  metrics.addMetric('LoadsFailed', MetricUnit.Count, 1);
+  emitMetrics(ref.dataset, [['LoadsFailed', MetricUnit.Count, 1]]);
   logger.warn(result.cleaned ? 'failed load cleaned up' : 'nothing to clean up', { ...result, failure });
   return result;
 }

@@ -1,6 +1,6 @@
 import type { Context } from 'aws-lambda';
 import { commitVersion, type CommitResult } from '../pipeline/commit-version.js';
-import { logger, metrics, MetricUnit } from './observability.js';
+import { emitMetrics, logger, MetricUnit } from './observability.js';
 import { runtime } from './runtime.js';
 import { chunkCountOf, versionRef } from './step-inputs.js';
 import { withObservability } from './with-observability.js';
@@ -8,11 +8,10 @@ import { withObservability } from './with-observability.js';
 async function commit(payload: unknown, _context: Context): Promise<CommitResult> {
   const ref = versionRef(payload);
   const { pipeline } = (await runtime()).dataset(ref.dataset);
-  metrics.addDimension('dataset', ref.dataset);
   logger.appendKeys({ executionId: ref.owner, dataset: ref.dataset, version: ref.version });
   const result = await commitVersion({ ...ref, chunkCount: chunkCountOf(payload) }, pipeline);
-  metrics.addMetric(result.outcome === 'refused' ? 'StaleVersionsRefused' : 'VersionsCommitted', MetricUnit.Count, 1);
-  if (result.outcome === 'swapped') metrics.addMetric('LoadTime', MetricUnit.Milliseconds, result.loadMs);
+  emitMetrics(ref.dataset, [[result.outcome === 'refused' ? 'StaleVersionsRefused' : 'VersionsCommitted', MetricUnit.Count, 1]]);
+  if (result.outcome === 'swapped') emitMetrics(ref.dataset, [['LoadTime', MetricUnit.Milliseconds, result.loadMs]]);
   logger.info(`commit ${result.outcome}`, { previous: result.previous, records: result.records, badRecords: result.badRecords, loadMs: result.loadMs });
   return result;
 }

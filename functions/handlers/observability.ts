@@ -9,3 +9,18 @@ export const metrics = new Metrics({
   serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'sluice',
 });
 export { MetricUnit } from '@aws-lambda-powertools/metrics';
+
+type Unit = Parameters<Metrics['addMetric']>[1];
+
+/**
+ * Emits metrics with the dataset as their dimension. Each goes out as its own single-metric
+ * blob, so invocations running side by side in one process (the local runner) never share
+ * dimensions; in Lambda it costs nothing extra (EMF is a log line).
+ */
+export function emitMetrics(dataset: string, entries: [name: string, unit: Unit, value: number][]): void {
+  for (const [name, unit, value] of entries) {
+    const single = metrics.singleMetric();
+    single.addDimension('dataset', dataset);
+    single.addMetric(name, unit, value);
+  }
+}

@@ -2,7 +2,7 @@ import type { Context } from 'aws-lambda';
 import { datasetForJob } from '../domain/dataset-spec.js';
 import type { IngestRequest } from '../domain/ingest-request.js';
 import { planLoad, type PlanResult } from '../pipeline/plan-load.js';
-import { logger, metrics, MetricUnit } from './observability.js';
+import { emitMetrics, logger, MetricUnit } from './observability.js';
 import { toIngestRequest, unwrapPlanInvocation } from './plan-event.js';
 import { runtime, type DatasetRuntime, type Runtime } from './runtime.js';
 import { withObservability } from './with-observability.js';
@@ -54,7 +54,7 @@ async function plan(payload: unknown, _context: Context): Promise<PlanResult> {
     totalBytes: result.totalBytes,
     chunks: result.chunkCount,
   });
-  if (result.action === 'skip') metrics.addMetric('DuplicateRuns', MetricUnit.Count, 1);
+  if (result.action === 'skip') emitMetrics(result.dataset || 'none', [['DuplicateRuns', MetricUnit.Count, 1]]);
   return result;
 }
 

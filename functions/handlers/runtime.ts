@@ -3,6 +3,7 @@
 // invocation (so importing a handler never connects anywhere) and reused by later ones.
 import type { Cluster } from 'ioredis';
 import { loadConfig, type Config } from '../config.js';
+import { ClusterMemoryProbe } from '../adapters/cluster-memory.js';
 import { ClusterBulkWriter } from '../adapters/cluster-writer.js';
 import { LiveReader } from '../adapters/live-reader.js';
 import { S3ObjectStore, createS3Client, type ObjectStore } from '../adapters/object-store.js';
@@ -73,6 +74,7 @@ async function build(): Promise<Runtime> {
     lastError = err.message;
   });
   const objects = new S3ObjectStore(createS3Client(config.s3EndpointUrl));
+  const memory = new ClusterMemoryProbe(redis);
   const newWriter = () => new ClusterBulkWriter(redis, { batchSize: config.load.writeBatchSize, batchesInFlight: config.load.writeBatchesInFlight });
   const datasets = config.datasets.map(
     (spec): DatasetRuntime => ({
@@ -85,6 +87,7 @@ async function build(): Promise<Runtime> {
         newWriter,
         shape: shapeFor(spec, config.load.maxRecordBytes),
         now: Date.now,
+        memory,
       },
       reader: new LiveReader(redis, spec.name, config.read.pointerCacheMs, config.redis.commandTimeoutMs),
     }),

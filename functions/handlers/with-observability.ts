@@ -12,7 +12,6 @@ export function withObservability<E, R>(fn: (event: E, context: Context) => Prom
       // Flush only when something was recorded (logMetrics would warn on every empty flush).
       after: async () => {
         if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
-        else metrics.clearDimensions();
       },
       onError: async (request) => {
         const err = request.error;
