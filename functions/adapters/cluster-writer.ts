@@ -3,9 +3,9 @@
 // redirect or a dropped connection (failover, resharding), the slot map is refreshed and the
 // batch re-grouped and re-sent: every command here (HSET of a fixed field, UNLINK) is
 // idempotent, so re-sending is safe.
-import calculateSlot from 'cluster-key-slot';
-import type { Cluster, Redis } from 'ioredis';
+import type { Cluster } from 'ioredis';
 import { TransientError } from '../errors.js';
+import { masterConnection, ownerOf } from './slot-owner.js';
 
 export type WriteCommand = { op: 'hset'; key: string; field: string; value: string } | { op: 'unlink'; key: string };
 
@@ -30,7 +30,7 @@ export class ClusterBulkWriter {
   async write(commands: readonly WriteCommand[]): Promise<void> {
     this.throwIfFailed();
     for (const command of commands) {
-      const node = this.ownerOf(command.key);
+      const node = ownerOf(this.cluster, command.key);
       let queue = this.pending.get(node);
       if (!queue) this.pending.set(node, (queue = []));
       queue.push(command);
@@ -72,7 +72,7 @@ export class ClusterBulkWriter {
     for (let attempt = 1; ; attempt++) {
       const groups = new Map<string, WriteCommand[]>();
       for (const c of remaining) {
-        const node = this.ownerOf(c.key);
+        const node = ownerOf(this.cluster, c.key);
         let g = groups.get(node);
         if (!g) groups.set(node, (g = []));
         g.push(c);
@@ -109,26 +109,13 @@ export class ClusterBulkWriter {
   }
 
   private pipelineFor(node: string, cmds: WriteCommand[]) {
-    const connection = this.masterConnection(node);
+    const connection = masterConnection(this.cluster, node);
     const pipeline = connection.pipeline();
     for (const c of cmds) {
       if (c.op === 'hset') pipeline.hset(c.key, c.field, c.value);
       else pipeline.unlink(c.key);
     }
     return pipeline;
-  }
-
-  private ownerOf(key: string): string {
-    const owner = this.cluster.slots[calculateSlot(key)]?.[0];
-    if (!owner) throw new TransientError(`no Redis node serves the slot of ${key} (cluster not ready or resharding)`);
-    return owner;
-  }
-
-  private masterConnection(nodeKey: string): Redis {
-    for (const node of this.cluster.nodes('master')) {
-      if (`${node.options.host}:${node.options.port}` === nodeKey) return node;
-    }
-    throw new TransientError(`no connection to Redis master ${nodeKey}`);
   }
 
   private refreshSlots(): Promise<void> {
