@@ -35,6 +35,12 @@ export class InputChangedError extends SluiceError {
 /** Too many malformed records: the load fails before the swap. */
 export class TooManyBadRecordsError extends SluiceError {}
 
+/**
+ * Redis cannot hold the load: refused by the pre-flight check before any data is written, or
+ * Redis reached maxmemory while writing. Never retried: it needs memory freed or a bigger cache.
+ */
+export class InsufficientMemoryError extends SluiceError {}
+
 /** Redis or S3 did not answer; worth retrying. The state machine retries on this name. */
 export class TransientError extends SluiceError {}
 

@@ -86,7 +86,14 @@ export class S3ObjectStore implements ObjectStore {
         new GetObjectCommand({ Bucket: bucket, Key: key, IfMatch: etag, Range: `bytes=${offset}-${end === undefined ? '' : end - 1}` }),
       );
       body = r.Body as Readable;
+      // S3 answers 412 to a failed If-Match, but not every S3-compatible store honours it
+      // (s3rver ignores it): check the ETag of what came back as well.
+      if (r.ETag !== undefined && r.ETag !== etag) {
+        body.destroy();
+        throw new InputChangedError(`${bucket}/${key}`, etag);
+      }
     } catch (err) {
+      if (err instanceof InputChangedError) throw err;
       const code = status(err);
       if (code === 412 || code === 404) throw new InputChangedError(`${bucket}/${key}`, etag);
       if (code === 416) return emptyStream(); // offset at or past the end: nothing to read

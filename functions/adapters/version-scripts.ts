@@ -1,6 +1,9 @@
 // Lua run on the dataset's control slot: each is one atomic step of a version's life.
 // KEYS are all under the {sluice:<dataset>} hash tag. The pointer is JSON
 // {"version","orderKey","buckets"} so a swap compares order keys without another lookup.
+// The scripts that fail a load or delete a version carry `flags=allow-oom`: they must work when
+// Redis is full (maxmemory with noeviction refuses other writes then), since deleting is how
+// memory comes back.
 
 /** KEYS: version, versions, current, lock. ARGV: id, orderKey, owner, lockTtlMs, field/value pairs... */
 export const REGISTER = `
@@ -64,7 +67,7 @@ return {'swapped', prev}
 `;
 
 /** KEYS: version, lock. ARGV: owner, now, error. Only a loading version of this owner can fail. */
-export const MARK_FAILED = `
+export const MARK_FAILED = `#!lua flags=allow-oom
 local v = redis.call('HMGET', KEYS[1], 'status', 'owner')
 if v[1] ~= 'loading' or v[2] ~= ARGV[1] then return v[1] or 'missing' end
 redis.call('HSET', KEYS[1], 'status', 'failed', 'failedAt', ARGV[2], 'error', ARGV[3])
@@ -73,7 +76,7 @@ return 'failed'
 `;
 
 /** KEYS: version. Claims a superseded version for deletion so a rollback cannot revive it meanwhile. */
-export const BEGIN_RETIRE = `
+export const BEGIN_RETIRE = `#!lua flags=allow-oom
 local s = redis.call('HGET', KEYS[1], 'status')
 if s == 'superseded' then redis.call('HSET', KEYS[1], 'status', 'retiring') return 'retiring' end
 if s == 'retiring' or s == 'failed' or s == 'refused' then return s end
@@ -81,7 +84,7 @@ return s or 'missing'
 `;
 
 /** KEYS: version, versions, chunkResults, chunkPlan. ARGV: id, now, metadata ttl seconds. */
-export const FINISH_DELETE = `
+export const FINISH_DELETE = `#!lua flags=allow-oom
 local s = redis.call('HGET', KEYS[1], 'status')
 if s == 'retiring' then redis.call('HSET', KEYS[1], 'status', 'retired', 'retiredAt', ARGV[2]) end
 redis.call('HSET', KEYS[1], 'dataDeletedAt', ARGV[2])

@@ -7,6 +7,7 @@ import type { ChunkResult } from '../domain/load-summary.js';
 import type { VersionInfo, VersionStatus } from '../domain/version-lifecycle.js';
 import { VersionStateError } from '../errors.js';
 import type { ClusterBulkWriter } from './cluster-writer.js';
+import { guardRedis } from './redis-errors.js';
 import * as lua from './version-scripts.js';
 
 export interface LivePointer {
@@ -43,7 +44,7 @@ export class VersionStore {
 
   private run(script: string, keys: string[], args: (string | number)[]): Promise<unknown> {
     // EVAL keeps this independent of script caches that a failover or restart may empty.
-    return this.redis.eval(script, keys.length, ...keys, ...args.map(String));
+    return guardRedis(this.redis.eval(script, keys.length, ...keys, ...args.map(String)));
   }
 
   async register(input: { version: string; orderKey: number; owner: string; buckets: number; lockTtlMs: number; metadata: Record<string, string | number> }): Promise<RegisterOutcome> {
@@ -78,25 +79,25 @@ export class VersionStore {
    */
   async savePlan(version: string, chunks: readonly Chunk[]): Promise<void> {
     const key = this.keys.chunkPlan(version);
-    await this.redis.del(key);
+    await guardRedis(this.redis.del(key));
     for (let i = 0; i < chunks.length; i += 500) {
       const fields = chunks.slice(i, i + 500).flatMap((c) => [String(c.index), JSON.stringify(c)]);
-      await this.redis.hset(key, ...fields);
+      await guardRedis(this.redis.hset(key, ...fields));
     }
   }
 
   async planChunk(version: string, index: number): Promise<Chunk | null> {
-    const raw = await this.redis.hget(this.keys.chunkPlan(version), String(index));
+    const raw = await guardRedis(this.redis.hget(this.keys.chunkPlan(version), String(index)));
     return raw ? (JSON.parse(raw) as Chunk) : null;
   }
 
   async chunkResults(version: string): Promise<ChunkResult[]> {
-    const all = await this.redis.hgetall(this.keys.chunkResults(version));
+    const all = await guardRedis(this.redis.hgetall(this.keys.chunkResults(version)));
     return Object.values(all).map((v) => JSON.parse(v) as ChunkResult);
   }
 
   async current(): Promise<LivePointer | null> {
-    return parsePointer(await this.redis.get(this.keys.current));
+    return parsePointer(await guardRedis(this.redis.get(this.keys.current)));
   }
 
   /**
@@ -107,7 +108,7 @@ export class VersionStore {
     const meta = await this.get(input.version);
     if (!meta) throw new VersionStateError(`version ${input.version} of ${this.dataset} does not exist`);
     for (let attempt = 0; attempt < 10; attempt++) {
-      const raw = (await this.redis.get(this.keys.current)) ?? '';
+      const raw = (await guardRedis(this.redis.get(this.keys.current))) ?? '';
       const previous = parsePointer(raw || null)?.version ?? '';
       const pointer = JSON.stringify({ version: input.version, orderKey: meta.orderKey, buckets: meta.buckets });
       const [outcome, detail] = (await this.run(
@@ -149,14 +150,14 @@ export class VersionStore {
   }
 
   async get(version: string): Promise<VersionRecord | null> {
-    const fields = await this.redis.hgetall(this.keys.version(version));
+    const fields = await guardRedis(this.redis.hgetall(this.keys.version(version)));
     if (!fields.status) return null;
     return toRecord(version, fields);
   }
 
   /** Versions still holding data (the sorted set), oldest first. */
   async list(): Promise<VersionRecord[]> {
-    const ids = await this.redis.zrange(this.keys.versions, '0', '-1');
+    const ids = await guardRedis(this.redis.zrange(this.keys.versions, '0', '-1'));
     const out: VersionRecord[] = [];
     for (const id of ids) {
       const v = await this.get(id);

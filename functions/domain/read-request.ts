@@ -6,8 +6,11 @@ import { MAX_KEY_LENGTH } from './record-shape.js';
 
 export const MAX_RANK = 10_000;
 
-// Printable characters only: no control characters (they would end up in logs).
-const PRINTABLE = /^[^\u0000-\u001f\u007f]+$/u;
+// Printable characters only: no C0 or C1 control characters (they would end up in logs), and
+// no unpaired UTF-16 surrogates (they have no UTF-8 form: two different inputs would look up
+// the same U+FFFD key).
+const PRINTABLE = /^[^\u0000-\u001f\u007f-\u009f]+$/u;
+const UNPAIRED_SURROGATE = /\p{Cs}/u;
 
 export function parseUserId(raw: string | undefined): string {
   return parseKey(raw, 'userId');
@@ -60,5 +63,6 @@ export function parseKey(raw: string | undefined, what = 'key'): string {
   if (raw === undefined || raw === '') throw new InvalidInputError(`${what} is required`);
   if (raw.length > MAX_KEY_LENGTH) throw new InvalidInputError(`${what} must be at most ${MAX_KEY_LENGTH} characters`);
   if (!PRINTABLE.test(raw)) throw new InvalidInputError(`${what} must not contain control characters`);
+  if (UNPAIRED_SURROGATE.test(raw)) throw new InvalidInputError(`${what} must be valid Unicode (it holds an unpaired surrogate)`);
   return raw;
 }

@@ -1,5 +1,6 @@
 // What the pipeline steps need from the outside world, as narrow interfaces and plain config.
 import type { LoadConfig } from '../config.js';
+import type { MemoryProbe } from '../adapters/cluster-memory.js';
 import type { ClusterBulkWriter } from '../adapters/cluster-writer.js';
 import type { ObjectStore } from '../adapters/object-store.js';
 import type { VersionStore } from '../adapters/version-store.js';
@@ -14,4 +15,6 @@ export interface PipelineDeps {
   newWriter(): ClusterBulkWriter;
   shape: RecordShape;
   now(): number;
+  /** Free memory on the Redis masters, for the pre-flight check (pipeline/preflight.ts); without it the check is skipped. */
+  memory?: MemoryProbe;
 }

@@ -9,7 +9,7 @@ import { LineFramer, lineReadStart } from '../domain/line-framer.js';
 import type { BadSample, ChunkResult } from '../domain/load-summary.js';
 import type { RecordFramer } from '../domain/raw-record.js';
 import { isBad } from '../domain/record-shape.js';
-import { BadDataError, VersionStateError } from '../errors.js';
+import { BadDataError, InsufficientMemoryError, VersionStateError } from '../errors.js';
 import type { PipelineDeps } from './deps.js';
 
 export interface LoadChunkInput {
@@ -40,9 +40,12 @@ export async function loadChunk(input: LoadChunkInput, deps: PipelineDeps, onPro
     await writer.flush();
   } catch (err) {
     await writer.flush().catch(() => undefined); // let batches in flight land so nothing is written after we report
-    throw err;
+    throw asOutOfMemory(err, version, chunk.index);
   }
-  if (!(await deps.versions.recordChunk(version, owner, result))) {
+  const recorded = await deps.versions.recordChunk(version, owner, result).catch((err: unknown) => {
+    throw asOutOfMemory(err, version, chunk.index);
+  });
+  if (!recorded) {
     // The load was failed (cleaned up) while we wrote: remove what we added after the cleanup.
     const undo = deps.newWriter();
     await undo.write([...touched].map((b) => ({ op: 'unlink' as const, key: dataKey(deps.dataset, version, b) })));
@@ -99,4 +102,13 @@ async function loadPart(
   } finally {
     stream.close();
   }
+}
+
+/** Redis refusing writes at maxmemory (noeviction) is no transient trouble: say what it is. */
+function asOutOfMemory(err: unknown, version: string, index: number): unknown {
+  if (!(err instanceof Error) || !/^OOM /.test(err.message)) return err;
+  return new InsufficientMemoryError(
+    `Redis reached maxmemory while chunk ${index} of version ${version} was written (${err.message.split('.')[0]}); free memory or grow the cache, then load again`,
+    { cause: err },
+  );
 }

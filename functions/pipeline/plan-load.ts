@@ -6,8 +6,9 @@ import { FORMAT_SNIFF_BYTES, detectFormat } from '../domain/input-format.js';
 import type { IngestRequest } from '../domain/ingest-request.js';
 import { bucketCountFor } from '../domain/key-layout.js';
 import { explicitVersionId, versionIdForJob, versionIdForObjects } from '../domain/version-identity.js';
-import { InvalidInputError } from '../errors.js';
+import { InsufficientMemoryError, InvalidInputError } from '../errors.js';
 import type { PipelineDeps } from './deps.js';
+import { preflight } from './preflight.js';
 
 export interface PlanResult {
   action: 'load' | 'skip';
@@ -73,10 +74,13 @@ export async function planLoad(request: IngestRequest, owner: string, deps: Pipe
   });
   if (registered.outcome === 'registered') {
     try {
+      // Pre-flight (preflight.ts): refuse a load that cannot fit before any data is written.
+      await preflight({ version, objects, totalBytes: plan.totalBytes, buckets }, deps);
       await deps.versions.savePlan(version, plan.chunks);
     } catch (err) {
       // Nothing was loaded yet: fail the registration so a retry of this run can take it again.
-      await deps.versions.markFailed(version, owner, `saving the chunk plan failed: ${(err as Error).message}`, deps.now()).catch(() => undefined);
+      const what = err instanceof InsufficientMemoryError ? 'refused by the pre-flight check' : 'saving the chunk plan failed';
+      await deps.versions.markFailed(version, owner, `${what}: ${(err as Error).message}`, deps.now()).catch(() => undefined);
       throw err;
     }
     return result;

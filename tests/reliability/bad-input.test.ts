@@ -1,0 +1,169 @@
+// Bad input through the real state machine: each case either loads with its bad records counted
+// and sampled (object, byte offset, reason), or fails with a located error; never a crash, and
+// a failed load leaves the live version answering and none of its own keys.
+import { jsonLinesParts } from '../../local/sample-data.js';
+import { runIngestLocally, type LocalRunResult } from '../../local/state-machine.js';
+import { api, eventually, putObject } from '../support/sluice.js';
+import { countKeys, livePointer, startHarness, versionKeyCount, type Harness } from './support/harness.js';
+
+const DATASET = 'badinput';
+const BUCKET = 'bad-input-bucket';
+let h: Harness;
+let order = 1000;
+
+interface Committed {
+  records: number;
+  badRecords: number;
+  samples: { object: string; offset: number; reason: string }[];
+}
+const committed = (run: LocalRunResult) => (run.output as { result: { commit: Committed } }).result.commit;
+const line = (userId: unknown, items: unknown = [1, 2, 3]) => JSON.stringify({ userId, recommendations: items });
+const ingest = (prefix: string, version: string) => runIngestLocally({ s3Uri: `s3://${BUCKET}/${prefix}`, version, orderKey: (order += 1000) });
+
+/** A failed load: the live version is still live and answering, the failed one has no keys. */
+async function expectCleanFailure(run: LocalRunResult, version: string, live: { version: string; user: string }): Promise<void> {
+  expect(run.status).toBe('FAILED');
+  expect((await livePointer(h.admin, DATASET))?.version).toBe(live.version);
+  expect(await api(`/users/${live.user}/recommendations`)).toMatchObject({ status: 200, body: { version: live.version } });
+  await eventually(() => versionKeyCount(h.admin, DATASET, version), (n) => n === 0);
+}
+
+beforeAll(async () => {
+  h = await startHarness();
+  await h.env({ DATASET, CHUNK_SIZE_BYTES: String(1 << 20), MAP_CONCURRENCY: '3', MAX_BAD_RECORD_RATIO: '0.01' });
+  for (const [i, body] of jsonLinesParts({ users: 2000 }, 2).entries()) await putObject(BUCKET, `live/part-${i}.out`, body);
+  expect((await ingest('live/', 'live')).status).toBe('SUCCEEDED');
+});
+afterAll(() => h?.stop());
+
+test('a truncated JSON Lines file: its cut last record is one bad record, located; the rest loads', async () => {
+  const body = jsonLinesParts({ users: 1000 }, 1)[0]!.toString();
+  const cut = body.slice(0, body.length - 25); // mid-record, no final newline
+  await putObject(BUCKET, 'truncated/part-0.out', cut);
+  const run = await ingest('truncated/', 'truncated');
+  expect(run.status).toBe('SUCCEEDED');
+  const c = committed(run);
+  expect(c).toMatchObject({ records: 999, badRecords: 1 });
+  expect(c.samples).toEqual([{ object: `${BUCKET}/truncated/part-0.out`, offset: cut.lastIndexOf('\n') + 1, reason: expect.stringMatching(/^malformed JSON: /) }]);
+});
+
+test('a truncated JSON document fails the load with the object and byte offset', async () => {
+  const doc = JSON.stringify({ schema: { fields: [] }, data: Array.from({ length: 500 }, (_, i) => ({ userId: i, movieId: [i, i + 1] })) });
+  await putObject(BUCKET, 'truncated-doc/movies.json.out', doc.slice(0, 4000));
+  const run = await ingest('truncated-doc/', 'truncdoc');
+  await expectCleanFailure(run, 'truncdoc', { version: 'truncated', user: 'u1' });
+  expect(run.error).toBe('BadDataError');
+  expect(run.cause).toBe(`s3://${BUCKET}/truncated-doc/movies.json.out: the JSON document is truncated: it ends at byte 4000 with 4 unclosed bracket(s)`);
+});
+
+test('malformed lines below the threshold are counted and sampled at their exact offsets', async () => {
+  const lines = jsonLinesParts({ users: 3000 }, 1)[0]!.toString().trimEnd().split('\n');
+  const broken = [17, 1500, 2999]; // 3 of 3000: under 1% (a chunk keeps 3 samples)
+  for (const i of broken) lines[i] = lines[i]!.replace('"recommendations":[', '"recommendations":[,');
+  const body = lines.join('\n') + '\n';
+  await putObject(BUCKET, 'some-bad/part-0.out', body);
+  const run = await ingest('some-bad/', 'somebad');
+  expect(run.status).toBe('SUCCEEDED');
+  const c = committed(run);
+  expect(c).toMatchObject({ records: 2997, badRecords: 3 });
+  const offsets = broken.map((i) => lines.slice(0, i).reduce((n, l) => n + Buffer.byteLength(l) + 1, 0));
+  expect(c.samples.map((s) => s.offset)).toEqual(offsets);
+  for (const s of c.samples) {
+    expect(s.object).toBe(`${BUCKET}/some-bad/part-0.out`);
+    expect(s.reason).toMatch(/^malformed JSON: Unexpected token ','/);
+    expect(body.slice(s.offset, body.indexOf('\n', s.offset))).toContain('[,'); // the offset points at the bad line itself
+  }
+  expect((await api('/users/u16/recommendations')).body.version).toBe('somebad');
+  expect((await api('/users/u17/recommendations')).status).toBe(404); // the broken one was not stored
+});
+
+test('invalid UTF-8, a missing key field and keys of the wrong type are bad records with a reason each', async () => {
+  const cases: [Buffer, RegExp][] = [
+    [Buffer.from([0x7b, 0x22, 0x75, 0x73, 0x65, 0x72, 0x49, 0x64, 0x22, 0x3a, 0x22, 0xc3, 0x28, 0x22, 0x7d]), /^record is not valid UTF-8$/],
+    [Buffer.from(JSON.stringify({ user: 'x', recommendations: [1] })), /^no key field \(userId, user_id\)$/],
+    [Buffer.from(line(1.5)), /^key field "userId" is a number; expected a string or an integer$/],
+    [Buffer.from(line(true)), /^key field "userId" is a boolean; expected a string or an integer$/],
+    [Buffer.from(line({ id: 1 })), /^key field "userId" is a object; expected a string or an integer$/],
+    [Buffer.from(line(null)), /^key field "userId" is a null; expected a string or an integer$/],
+    [Buffer.from(line('')), /^key field "userId" is empty$/],
+    [Buffer.from(line(2 ** 60)), /^key field "userId" is a number; expected a string or an integer$/],
+    [Buffer.from(line('k'.repeat(600))), /^the key is longer than 512 characters$/],
+    [Buffer.from(line('u-items', 'not-an-array')), /^items field "recommendations" is a string; expected an array$/],
+    [Buffer.from('[1,2,3]'), /^record is a JSON array, not an object$/],
+  ];
+  // One bad record at the end of each object, cut into 4 KiB chunks: one sample per chunk, all kept in the chunk results.
+  for (const [i, [bad]] of cases.entries()) {
+    const good = Array.from({ length: 200 }, (_, k) => line(`g${i}-${k}`)).join('\n');
+    await putObject(BUCKET, `kinds/part-${String(i).padStart(2, '0')}.out`, Buffer.concat([Buffer.from(good + '\n'), bad, Buffer.from('\n')]));
+  }
+  await h.env({ DATASET, CHUNK_SIZE_BYTES: '4096', MAP_CONCURRENCY: '3', MAX_BAD_RECORD_RATIO: '0.01' });
+  const run = await ingest('kinds/', 'kinds');
+  await h.env({ DATASET, CHUNK_SIZE_BYTES: String(1 << 20), MAP_CONCURRENCY: '3', MAX_BAD_RECORD_RATIO: '0.01' });
+  expect(run.status).toBe('SUCCEEDED');
+  expect(committed(run)).toMatchObject({ records: 200 * cases.length, badRecords: cases.length });
+  const results = Object.values(await h.admin.hgetall(`{sluice:${DATASET}}:chunks:kinds`)).map((v) => JSON.parse(v) as Committed);
+  const samples = results.flatMap((r) => r.samples).sort((a, b) => a.object.localeCompare(b.object));
+  expect(samples).toHaveLength(cases.length);
+  for (const [i, [, reason]] of cases.entries()) {
+    expect(samples[i]!.object).toBe(`${BUCKET}/kinds/part-${String(i).padStart(2, '0')}.out`);
+    expect(samples[i]!.offset).toBe(Buffer.byteLength(Array.from({ length: 200 }, (_, k) => line(`g${i}-${k}`)).join('\n') + '\n'));
+    expect(samples[i]!.reason).toMatch(reason);
+  }
+}, 60_000);
+
+test('a 10 MB line: loaded whole under MAX_RECORD_BYTES, a counted and located bad record over it', async () => {
+  const big = line('u-big', Array.from({ length: 1_000_000 }, (_, i) => i % 1_000_000)); // ~6.9 MB
+  const huge = big.slice(0, -2) + ',' + '7,'.repeat(1_600_000) + '7]}'; // ~10.1 MB
+  expect(huge.length).toBeGreaterThan(10_000_000);
+  const around = (prefix: string) => Array.from({ length: 500 }, (_, i) => line(`${prefix}${i}`)).join('\n');
+  await putObject(BUCKET, 'big-line/part-0.out', `${around('a')}\n${huge}\n${around('b')}\n`);
+  const whole = await ingest('big-line/', 'bigline');
+  expect(whole.status).toBe('SUCCEEDED');
+  expect(committed(whole)).toMatchObject({ records: 1001, badRecords: 0 });
+  const buckets = (await livePointer(h.admin, DATASET))!.buckets;
+  const { bucketOf } = await import('../../functions/domain/key-layout.js');
+  expect(await h.admin.hstrlen(`sluice:${DATASET}:bigline:${bucketOf('u-big', buckets)}`, 'u-big')).toBe(huge.length - '{"userId":"u-big","recommendations":'.length - 1);
+
+  await h.env({ DATASET, CHUNK_SIZE_BYTES: String(1 << 20), MAP_CONCURRENCY: '3', MAX_BAD_RECORD_RATIO: '0.01', MAX_RECORD_BYTES: String(1 << 20) });
+  const capped = await ingest('big-line/', 'bigcapped');
+  await h.env({ DATASET, CHUNK_SIZE_BYTES: String(1 << 20), MAP_CONCURRENCY: '3', MAX_BAD_RECORD_RATIO: '0.01' });
+  expect(capped.status).toBe('SUCCEEDED');
+  expect(committed(capped)).toMatchObject({ records: 1000, badRecords: 1 });
+  expect(committed(capped).samples).toEqual([
+    { object: `${BUCKET}/big-line/part-0.out`, offset: around('a').length + 1, reason: `record is ${huge.length} bytes, over the 1048576-byte limit` },
+  ]);
+}, 60_000);
+
+test('an empty output prefix, and one holding only empty objects, fail with a clear error naming the place', async () => {
+  const live = { version: (await livePointer(h.admin, DATASET))!.version, user: 'a1' };
+  const keysBefore = await countKeys(h.admin, `sluice:${DATASET}:*`);
+  const none = await ingest('nothing-here/', 'none');
+  expect(none).toMatchObject({ status: 'FAILED', error: 'InvalidInputError' });
+  expect(none.cause).toBe(`no input objects under s3://${BUCKET}/nothing-here/ (looking for keys ending in .out; set OBJECT_SUFFIX to change)`);
+  await putObject(BUCKET, 'empty/part-0.out', '');
+  await putObject(BUCKET, 'empty/part-1.out', '');
+  await putObject(BUCKET, 'empty/_SUCCESS', '');
+  const empty = await ingest('empty/', 'empty');
+  await expectCleanFailure(empty, 'empty', live);
+  expect(empty.error).toBe('BadDataError');
+  expect(empty.cause).toMatch(/^the input holds no usable records \(0 bytes read\); refusing to make an empty version live$/);
+  expect(await countKeys(h.admin, `sluice:${DATASET}:*`)).toBe(keysBefore);
+});
+
+test('a prefix with thousands of objects (paginated listing, small files packed into chunks) loads every record once', async () => {
+  const objects = 2000;
+  const names = Array.from({ length: objects }, (_, i) => `many/part-${String(i).padStart(5, '0')}.out`);
+  for (let i = 0; i < objects; i += 50) {
+    await Promise.all(names.slice(i, i + 50).map((name, k) => putObject(BUCKET, name, `${line(`m${i + k}`)}\n${i + k === 7 ? '' : line(`n${i + k}`)}\n`)));
+  }
+  await putObject(BUCKET, 'many/_SUCCESS', '');
+  await putObject(BUCKET, 'many/manifest.json', '{"not":"an .out"}');
+  const run = await ingest('many/', 'many');
+  expect(run).toMatchObject({ status: 'SUCCEEDED', output: { objects } });
+  expect(committed(run)).toMatchObject({ records: 2 * objects - 1, badRecords: 0 });
+  const pointer = (await livePointer(h.admin, DATASET))!;
+  let fields = 0;
+  for (let b = 0; b < pointer.buckets; b++) fields += await h.admin.hlen(`sluice:${DATASET}:many:${b}`);
+  expect(fields).toBe(2 * objects - 1);
+  expect((await api('/users/m1999/recommendations')).body).toMatchObject({ items: [1, 2, 3], version: 'many' });
+}, 120_000);

@@ -1,0 +1,132 @@
+// The reliability suite's own infrastructure, one set per test file: a Redis Cluster shaped like
+// production (TLS only, with a CA the setup generates; the default user off and Sluice
+// connecting as an ACL user limited to its commands and key namespaces; optionally maxmemory
+// with noeviction) and an s3rver. The handlers reach it through the same environment
+// variables as in AWS (REDIS_TLS=true, REDIS_USERNAME, REDIS_PASSWORD); only the test CA is
+// handed over in code, through setConnectOptions, because ElastiCache's certificates chain to
+// a public CA that Node already trusts.
+import { randomBytes } from 'node:crypto';
+import { Cluster } from 'ioredis';
+import { REDIS_LAYOUT_SETTINGS } from '../../../functions/domain/key-layout.js';
+import { setConnectOptions } from '../../../functions/handlers/runtime.js';
+import { SLUICE_ACL_RULES, startRedisCluster, type LocalRedisCluster } from '../../../local/redis-cluster.js';
+import { startS3, type LocalS3 } from '../../../local/s3-server.js';
+import { closeTestClients, useSluiceEnv } from '../../support/sluice.js';
+
+export const SLUICE_USER = 'sluice';
+
+export interface HarnessOptions {
+  maxmemory?: string;
+  /** Extra redis-server settings (e.g. a short cluster-node-timeout for failover tests). */
+  settings?: Record<string, string>;
+}
+
+export interface Harness {
+  cluster: LocalRedisCluster;
+  s3: LocalS3;
+  /** The password of the ACL user the functions connect as. */
+  sluicePassword: string;
+  /** An all-powerful client for assertions (the cluster's admin user, over TLS). */
+  admin: Cluster;
+  /** Points the handlers at this harness, as the ACL user over TLS, plus `vars`. */
+  env(vars?: Record<string, string>): Promise<void>;
+  /** A TLS cluster client with the given credentials (none: no AUTH at all). */
+  client(credentials?: { username?: string; password?: string }, extra?: { enableOfflineQueue?: boolean }): Cluster;
+  stop(): Promise<void>;
+}
+
+export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
+  const sluicePassword = randomBytes(18).toString('hex');
+  const [cluster, s3] = await Promise.all([
+    startRedisCluster({
+      tls: true,
+      users: [{ username: SLUICE_USER, password: sluicePassword, rules: [...SLUICE_ACL_RULES] }],
+      maxmemory: opts.maxmemory,
+      settings: { ...REDIS_LAYOUT_SETTINGS, ...opts.settings },
+    }),
+    startS3(),
+  ]);
+  const ca = cluster.tls!.ca;
+  const master = cluster.nodes.find((n) => n.role === 'master')!;
+  // tests/support/infra.ts reads these (putObject, useSluiceEnv).
+  Object.assign(process.env, {
+    SLUICE_TEST_REDIS_SEEDS: cluster.seeds.map((s) => `${s.host}:${s.port}`).join(','),
+    SLUICE_TEST_REDIS_HOST: master.host,
+    SLUICE_TEST_REDIS_PORT: String(master.port),
+    SLUICE_TEST_S3_ENDPOINT: s3.endpoint,
+  });
+  setConnectOptions({ tls: { ca } });
+  const client = (credentials: { username?: string; password?: string } = {}, extra: { enableOfflineQueue?: boolean } = {}) =>
+    new Cluster(cluster.seeds, {
+      enableOfflineQueue: extra.enableOfflineQueue ?? true,
+      clusterRetryStrategy: (times) => (times > 3 ? null : 100),
+      redisOptions: { protocol: 2, tls: { ca }, username: credentials.username, password: credentials.password, connectTimeout: 5000, maxRetriesPerRequest: 2 },
+    });
+  const admin = client(cluster.admin);
+  return {
+    cluster,
+    s3,
+    sluicePassword,
+    admin,
+    client,
+    env: (vars = {}) =>
+      useSluiceEnv({
+        REDIS_HOST: master.host,
+        REDIS_PORT: String(master.port),
+        REDIS_TLS: 'true',
+        REDIS_USERNAME: SLUICE_USER,
+        REDIS_PASSWORD: sluicePassword,
+        ...vars,
+      }),
+    stop: async () => {
+      await closeTestClients();
+      await admin.quit().catch(() => admin.disconnect());
+      await Promise.all([s3.stop(), cluster.stop()]);
+    },
+  };
+}
+
+/** Keys matching a pattern on every master (tests may SCAN; Sluice never does). */
+export async function countKeys(admin: Cluster, pattern: string): Promise<number> {
+  let total = 0;
+  for (const node of admin.nodes('master')) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      cursor = next;
+      total += keys.length;
+    } while (cursor !== '0');
+  }
+  return total;
+}
+
+export const versionKeyCount = (admin: Cluster, dataset: string, version: string) => countKeys(admin, `sluice:${dataset}:${version}:*`);
+
+/** Every record field of a version, summed over its buckets: exactly the record count when nothing is duplicated or lost. */
+export async function versionFieldCount(admin: Cluster, dataset: string, version: string, buckets: number): Promise<number> {
+  let total = 0;
+  for (let from = 0; from < buckets; from += 200) {
+    const counts = await Promise.all(Array.from({ length: Math.min(200, buckets - from) }, (_, i) => admin.hlen(`sluice:${dataset}:${version}:${from + i}`)));
+    total += counts.reduce((a, b) => a + b, 0);
+  }
+  return total;
+}
+
+export async function livePointer(admin: Cluster, dataset: string): Promise<{ version: string; buckets: number } | null> {
+  return JSON.parse((await admin.get(`{sluice:${dataset}}:current`)) ?? 'null') as { version: string; buckets: number } | null;
+}
+
+export async function versionStatus(admin: Cluster, dataset: string, version: string): Promise<string | null> {
+  return admin.hget(`{sluice:${dataset}}:version:${version}`, 'status');
+}
+
+/** Memory taken by data (used_memory less every replication buffer), and maxmemory, of every master. */
+export async function masterMemory(admin: Cluster): Promise<{ port: number; used: number; max: number }[]> {
+  return Promise.all(
+    admin.nodes('master').map(async (node) => {
+      const info = await node.info('memory');
+      const field = (name: string) => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(info)?.[1] ?? NaN);
+      return { port: Number(node.options.port), used: field('used_memory') - field('mem_total_replication_buffers'), max: field('maxmemory') };
+    }),
+  );
+}
