@@ -58,7 +58,12 @@ export function parseObject(record: RawRecord, maxRecordBytes?: number): Parsed 
   try {
     parsed = JSON.parse(bytes.toString('utf8'));
   } catch (err) {
-    return bad(`malformed JSON: ${(err as Error).message}`);
+    // V8's message quotes the record around the error; keep only where it is, so a bad
+    // record's content never reaches samples, logs or an execution's cause.
+    const message = (err as Error).message;
+    const at = /position (\d+)/.exec(message);
+    if (at) return bad(`malformed JSON at character ${at[1]}`);
+    return bad(/end of (JSON )?input/i.test(message) ? 'malformed JSON: it ends too early' : 'malformed JSON');
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     return bad(`record is a JSON ${typeName(parsed)}, not an object`);

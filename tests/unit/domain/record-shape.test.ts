@@ -45,3 +45,11 @@ describe('rankedItemsShape', () => {
     expect(isBad(r2) && r2.reason).toBe('record is 5000 bytes, over the 100-byte limit');
   });
 });
+
+test('a malformed record is located but never quoted in its reason', () => {
+  for (const line of ['{"userId":"secret-123",', '{"userId":secret}', 'not json at all']) {
+    const r = rec(line);
+    expect(isBad(r) && r.reason).toMatch(/^malformed JSON/);
+    expect(isBad(r) && r.reason).not.toMatch(/secret|not json/);
+  }
+});
