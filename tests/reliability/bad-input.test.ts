@@ -32,7 +32,8 @@ beforeAll(async () => {
   h = await startHarness();
   await h.env({ DATASET, CHUNK_SIZE_BYTES: String(1 << 20), MAP_CONCURRENCY: '3', MAX_BAD_RECORD_RATIO: '0.01' });
   for (const [i, body] of jsonLinesParts({ users: 2000 }, 2).entries()) await putObject(BUCKET, `live/part-${i}.out`, body);
-  expect((await ingest('live/', 'live')).status).toBe('SUCCEEDED');
+  const first = await ingest('live/', 'live');
+  expect([first.status, first.error, first.cause]).toEqual(['SUCCEEDED', undefined, undefined]);
 });
 afterAll(() => h?.stop());
 
@@ -44,7 +45,7 @@ test('a truncated JSON Lines file: its cut last record is one bad record, locate
   expect(run.status).toBe('SUCCEEDED');
   const c = committed(run);
   expect(c).toMatchObject({ records: 999, badRecords: 1 });
-  expect(c.samples).toEqual([{ object: `${BUCKET}/truncated/part-0.out`, offset: cut.lastIndexOf('\n') + 1, reason: expect.stringMatching(/^malformed JSON: /) }]);
+  expect(c.samples).toEqual([{ object: `${BUCKET}/truncated/part-0.out`, offset: cut.lastIndexOf('\n') + 1, reason: expect.stringMatching(/^malformed JSON( at character \d+|: it ends too early)?$/) }]);
 });
 
 test('a truncated JSON document fails the load with the object and byte offset', async () => {
@@ -70,8 +71,9 @@ test('malformed lines below the threshold are counted and sampled at their exact
   expect(c.samples.map((s) => s.offset)).toEqual(offsets);
   for (const s of c.samples) {
     expect(s.object).toBe(`${BUCKET}/some-bad/part-0.out`);
-    expect(s.reason).toMatch(/^malformed JSON: Unexpected token ','/);
-    expect(body.slice(s.offset, body.indexOf('\n', s.offset))).toContain('[,'); // the offset points at the bad line itself
+    const line = body.slice(s.offset, body.indexOf('\n', s.offset));
+    expect(line).toContain('[,'); // the offset points at the bad line itself
+    expect(s.reason).toMatch(/^malformed JSON( at character \d+)?$/); // located by offset, never quoting the record
   }
   expect((await api('/users/u16/recommendations')).body.version).toBe('somebad');
   expect((await api('/users/u17/recommendations')).status).toBe(404); // the broken one was not stored
