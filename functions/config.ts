@@ -62,6 +62,8 @@ export interface RedisConfig {
   password?: string;
   /** Secrets Manager ARN/name of a secret holding the password (plain string or {"password": ...}). */
   passwordSecretId?: string;
+  /** A PEM file of the CA that signed the server certificates (self-signed clusters); public CAs need none. */
+  tlsCaFile?: string;
   /** Per-command timeout; also bounds how long a reader may hold a stale pointer. */
   commandTimeoutMs: number;
 }
@@ -139,6 +141,7 @@ export function loadConfig(env: Env = process.env): Config {
     username: optional(env, 'REDIS_USERNAME'),
     password: optional(env, 'REDIS_PASSWORD'),
     passwordSecretId: optional(env, 'REDIS_PASSWORD_SECRET_ARN'),
+    tlsCaFile: optional(env, 'REDIS_TLS_CA_FILE'),
     commandTimeoutMs: int(env, 'REDIS_COMMAND_TIMEOUT_MS', 1000, 10, 60_000),
   };
   const read: ReadConfig = { pointerCacheMs: int(env, 'POINTER_CACHE_MS', 1000, 0, 60_000) };

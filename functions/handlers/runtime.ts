@@ -1,6 +1,7 @@
 // Everything a container builds once: configuration, the Redis and S3 clients, and per
 // dataset the pipeline's dependencies and a reader over them. Built lazily on the first
 // invocation (so importing a handler never connects anywhere) and reused by later ones.
+import { readFileSync } from 'node:fs';
 import type { Cluster } from 'ioredis';
 import { loadConfig, type Config } from '../config.js';
 import { ClusterMemoryProbe } from '../adapters/cluster-memory.js';
@@ -12,7 +13,7 @@ import { readPasswordSecret } from '../adapters/secrets.js';
 import { VersionStore } from '../adapters/version-store.js';
 import type { DatasetSpec } from '../domain/dataset-spec.js';
 import { shapeFor } from '../domain/record-shape.js';
-import { InvalidInputError } from '../errors.js';
+import { ConfigError, InvalidInputError } from '../errors.js';
 import type { PipelineDeps } from '../pipeline/deps.js';
 import { logger, metrics } from './observability.js';
 
@@ -63,10 +64,19 @@ export async function closeRuntime(): Promise<void> {
   built.redis.disconnect();
 }
 
+function readCaFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`REDIS_TLS_CA_FILE ${path} cannot be read: ${(err as Error).message}`);
+  }
+}
+
 async function build(): Promise<Runtime> {
   const config = loadConfig();
   const password = config.redis.passwordSecretId ? await readPasswordSecret(config.redis.passwordSecretId) : config.redis.password;
-  const redis = createRedisCluster(config.redis, { username: config.redis.username, password }, connectOptions);
+  const tls = config.redis.tlsCaFile ? { ca: readCaFile(config.redis.tlsCaFile), ...connectOptions.tls } : connectOptions.tls;
+  const redis = createRedisCluster(config.redis, { username: config.redis.username, password }, { ...connectOptions, tls });
   // Connection trouble surfaces as command errors (503 / TransientError); log it, once per kind.
   let lastError = '';
   redis.on('error', (err: Error) => {

@@ -2,13 +2,11 @@
 // production (TLS only, with a CA the setup generates; the default user off and Sluice
 // connecting as an ACL user limited to its commands and key namespaces; optionally maxmemory
 // with noeviction) and an s3rver. The handlers reach it through the same environment
-// variables as in AWS (REDIS_TLS=true, REDIS_USERNAME, REDIS_PASSWORD); only the test CA is
-// handed over in code, through setConnectOptions, because ElastiCache's certificates chain to
-// a public CA that Node already trusts.
+// variables as in AWS (REDIS_TLS=true, REDIS_USERNAME, REDIS_PASSWORD), plus REDIS_TLS_CA_FILE
+// for the generated CA (ElastiCache's certificates chain to a public CA Node already trusts).
 import { randomBytes } from 'node:crypto';
 import { Cluster } from 'ioredis';
 import { REDIS_LAYOUT_SETTINGS } from '../../../functions/domain/key-layout.js';
-import { setConnectOptions } from '../../../functions/handlers/runtime.js';
 import { SLUICE_ACL_RULES, startRedisCluster, type LocalRedisCluster } from '../../../local/redis-cluster.js';
 import { startS3, type LocalS3 } from '../../../local/s3-server.js';
 import { closeTestClients, useSluiceEnv } from '../../support/sluice.js';
@@ -55,7 +53,6 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     SLUICE_TEST_REDIS_PORT: String(master.port),
     SLUICE_TEST_S3_ENDPOINT: s3.endpoint,
   });
-  setConnectOptions({ tls: { ca } });
   const client = (credentials: { username?: string; password?: string } = {}, extra: { enableOfflineQueue?: boolean } = {}) =>
     new Cluster(cluster.seeds, {
       enableOfflineQueue: extra.enableOfflineQueue ?? true,
@@ -76,6 +73,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
         REDIS_TLS: 'true',
         REDIS_USERNAME: SLUICE_USER,
         REDIS_PASSWORD: sluicePassword,
+        REDIS_TLS_CA_FILE: cluster.tls!.caFile,
         ...vars,
       }),
     stop: async () => {
