@@ -1,0 +1,63 @@
+// A read server for the benchmark, in its own process: `api` is the real read handler behind
+// local/api-server.ts (what `sluice serve` runs); `bare` is the baseline of issue 5, a bare
+// node:http + ioredis server that does the pointer GET and the data read on every request.
+// Tells the driver its port over IPC; exits when told to.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Cluster } from 'ioredis';
+import { bucketOf, controlKeys, dataKey } from '../functions/domain/key-layout.js';
+import { closeRuntime } from '../functions/handlers/runtime.js';
+import { startApiServer } from '../local/api-server.js';
+
+const kind = process.argv[2];
+
+async function bare(): Promise<{ port: number; close(): Promise<void> }> {
+  const dataset = process.env.DATASET ?? 'recommendations';
+  const seeds = (process.env.BENCH_REDIS_SEEDS ?? '').split(',').map((s) => ({ host: s.split(':')[0]!, port: Number(s.split(':')[1]) }));
+  const redis = new Cluster(seeds, { scaleReads: 'master', redisOptions: { protocol: 2 } });
+  const current = controlKeys(dataset).current;
+  const route = /^\/users\/([^/?]+)\/recommendations$/;
+  const server = createServer((req, res) => {
+    const m = route.exec(req.url ?? '');
+    if (!m) return void res.writeHead(404).end();
+    const userId = decodeURIComponent(m[1]!);
+    redis
+      .get(current)
+      .then(async (raw) => {
+        const pointer = JSON.parse(raw!) as { version: string; buckets: number };
+        const value = await redis.hget(dataKey(dataset, pointer.version, bucketOf(userId, pointer.buckets)), userId);
+        if (value === null) return void res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"code":"not_found"}}');
+        res.writeHead(200, { 'content-type': 'application/json' }).end(`{"userId":${JSON.stringify(userId)},"items":${value},"version":${JSON.stringify(pointer.version)}}`);
+      })
+      .catch(() => res.writeHead(503).end());
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      await redis.quit();
+    },
+  };
+}
+
+async function api(): Promise<{ port: number; close(): Promise<void> }> {
+  const server = await startApiServer();
+  return {
+    port: server.port,
+    close: async () => {
+      await server.close();
+      await closeRuntime();
+    },
+  };
+}
+
+if (kind !== 'api' && kind !== 'bare') throw new Error(`usage: read-server.ts api|bare (got ${kind})`);
+const server = kind === 'api' ? await api() : await bare();
+process.on('disconnect', () => process.exit(1)); // the driver went away: do not outlive it
+process.on('message', () => {
+  void server.close().finally(() => process.exit(0));
+});
+process.send!({ port: server.port });
