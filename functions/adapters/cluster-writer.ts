@@ -3,7 +3,7 @@
 // redirect or a dropped connection (failover, resharding), the slot map is refreshed and the
 // batch re-grouped and re-sent: every command here (HSET of a fixed field, UNLINK) is
 // idempotent, so re-sending is safe.
-import type { Cluster } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { TransientError } from '../errors.js';
 import { masterConnection, ownerOf } from './slot-owner.js';
 
@@ -36,7 +36,7 @@ export class ClusterBulkWriter {
       queue.push(command);
       if (queue.length >= this.options.batchSize) {
         this.pending.delete(node);
-        this.send(queue);
+        this.send(queue, node);
       }
     }
     // Backpressure: the caller stops reading input while Redis is behind.
@@ -48,7 +48,7 @@ export class ClusterBulkWriter {
   async flush(): Promise<void> {
     for (const [node, queue] of this.pending) {
       this.pending.delete(node);
-      this.send(queue);
+      this.send(queue, node);
     }
     while (this.inFlight.size > 0) await Promise.race(this.inFlight);
     this.throwIfFailed();
@@ -58,31 +58,27 @@ export class ClusterBulkWriter {
     if (this.failure) throw this.failure;
   }
 
-  private send(batch: WriteCommand[]): void {
-    const p = this.sendWithRetry(batch).catch((err: unknown) => {
+  /** `node` owns every command of `batch` (write() grouped them), as far as the slot map knew. */
+  private send(batch: WriteCommand[], node: string): void {
+    const p = this.sendWithRetry(batch, node).catch((err: unknown) => {
       this.failure ??= err;
     });
     const tracked = p.finally(() => this.inFlight.delete(tracked));
     this.inFlight.add(tracked);
   }
 
-  private async sendWithRetry(batch: WriteCommand[]): Promise<void> {
+  private async sendWithRetry(batch: WriteCommand[], node: string): Promise<void> {
     const attempts = this.options.attempts ?? 8;
     let remaining = batch;
     for (let attempt = 1; ; attempt++) {
-      const groups = new Map<string, WriteCommand[]>();
-      for (const c of remaining) {
-        const node = ownerOf(this.cluster, c.key);
-        let g = groups.get(node);
-        if (!g) groups.set(node, (g = []));
-        g.push(c);
-      }
+      // The first attempt goes where write() grouped it; a retry regroups on the refreshed slot map.
+      const groups = attempt === 1 ? new Map([[node, remaining]]) : this.groupByOwner(remaining);
       const failed: WriteCommand[] = [];
       let lastError: unknown;
       await Promise.all(
         [...groups].map(async ([node, cmds]) => {
           try {
-            const results = await this.pipelineFor(node, cmds).exec();
+            const results = await this.execBatch(node, cmds);
             results?.forEach(([err], i) => {
               if (err) {
                 lastError = err;
@@ -108,14 +104,46 @@ export class ClusterBulkWriter {
     }
   }
 
-  private pipelineFor(node: string, cmds: WriteCommand[]) {
-    const connection = masterConnection(this.cluster, node);
+  private groupByOwner(commands: readonly WriteCommand[]): Map<string, WriteCommand[]> {
+    const groups = new Map<string, WriteCommand[]>();
+    for (const c of commands) {
+      const node = ownerOf(this.cluster, c.key);
+      let g = groups.get(node);
+      if (!g) groups.set(node, (g = []));
+      g.push(c);
+    }
+    return groups;
+  }
+
+  /**
+   * One pipeline on the master's own connection, under one deadline for the whole batch.
+   * With `commandTimeout` set, ioredis arms and clears a timer for every command it sends:
+   * a third of the bulk write rate (BENCHMARKS.md). The commands of a pipeline are all written
+   * at once, so one timer of the same length gives them the same deadline. ioredis reads the
+   * option as it sends each command, and exec() sends synchronously, so it is lifted only for
+   * that synchronous call: nothing else can send on the connection meanwhile.
+   */
+  private execBatch(node: string, cmds: WriteCommand[]): Promise<[Error | null, unknown][] | null> {
+    const connection: Redis = masterConnection(this.cluster, node);
     const pipeline = connection.pipeline();
     for (const c of cmds) {
       if (c.op === 'hset') pipeline.hset(c.key, c.field, c.value);
       else pipeline.unlink(c.key);
     }
-    return pipeline;
+    const timeoutMs = connection.options.commandTimeout;
+    if (typeof timeoutMs !== 'number') return pipeline.exec();
+    let sent: Promise<[Error | null, unknown][] | null>;
+    connection.options.commandTimeout = undefined;
+    try {
+      sent = pipeline.exec();
+    } finally {
+      connection.options.commandTimeout = timeoutMs;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('Command timed out')), timeoutMs);
+    });
+    return Promise.race([sent, deadline]).finally(() => clearTimeout(timer));
   }
 
   private refreshSlots(): Promise<void> {
