@@ -3,8 +3,7 @@
 // cluster and s3rver. Only processes started here are ever signalled, by their PID.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { LOCAL_S3_CREDENTIALS } from '../../local/s3-server.js';
-import { testInfra } from '../support/infra.js';
+import { testStackVars } from '../support/sluice.js';
 
 export const BIN = fileURLToPath(new URL('../../bin/sluice.js', import.meta.url));
 
@@ -16,17 +15,8 @@ export interface CliRun {
 
 /** The variables a user would export after `sluice up`, for the test cluster and s3rver. */
 export function testStackEnv(extra: Record<string, string> = {}): Record<string, string> {
-  const infra = testInfra();
   return {
-    REDIS_HOST: infra.redisHost,
-    REDIS_PORT: String(infra.redisPort),
-    REDIS_TLS: 'false',
-    AWS_ENDPOINT_URL_S3: infra.s3Endpoint,
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: LOCAL_S3_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: LOCAL_S3_CREDENTIALS.secretAccessKey,
-    POINTER_CACHE_MS: '0',
-    GRACE_SECONDS: '2',
+    ...testStackVars(),
     // Many commands start at once in some tests: give the cluster connection room.
     SLUICE_CONNECT_TIMEOUT_MS: '15000',
     ...extra,

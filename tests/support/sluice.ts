@@ -10,11 +10,10 @@ import { lambdaContext } from '../../local/state-machine.js';
 import { closeRuntime } from '../../functions/handlers/runtime.js';
 import { testInfra } from './infra.js';
 
-/** Points the handlers at the test cluster and S3 (and closes any runtime built for other settings). */
-export async function useSluiceEnv(vars: Record<string, string> = {}): Promise<void> {
-  await closeRuntime();
+/** The environment variables that point Sluice (handlers or the CLI) at the test cluster and S3. */
+export function testStackVars(): Record<string, string> {
   const infra = testInfra();
-  Object.assign(process.env, {
+  return {
     REDIS_HOST: infra.redisHost,
     REDIS_PORT: String(infra.redisPort),
     REDIS_TLS: 'false',
@@ -25,8 +24,13 @@ export async function useSluiceEnv(vars: Record<string, string> = {}): Promise<v
     GRACE_SECONDS: '2',
     POINTER_CACHE_MS: '0',
     REDIS_COMMAND_TIMEOUT_MS: '2000',
-    ...vars,
-  });
+  };
+}
+
+/** Points the handlers at the test cluster and S3 (and closes any runtime built for other settings). */
+export async function useSluiceEnv(vars: Record<string, string> = {}): Promise<void> {
+  await closeRuntime();
+  Object.assign(process.env, testStackVars(), vars);
 }
 
 let s3: S3Client | null = null;
@@ -60,10 +64,10 @@ export async function closeTestClients(): Promise<void> {
   admin = null;
 }
 
-/** Counts keys matching a pattern on every master. */
-export async function countKeys(pattern: string): Promise<number> {
+/** Counts keys matching a pattern on every master (of the test cluster, or of `client`'s). */
+export async function countKeys(pattern: string, client: Cluster = adminRedis()): Promise<number> {
   let total = 0;
-  for (const node of adminRedis().nodes('master')) {
+  for (const node of client.nodes('master')) {
     let cursor = '0';
     do {
       const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);

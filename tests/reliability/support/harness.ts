@@ -9,7 +9,7 @@ import { Cluster } from 'ioredis';
 import { REDIS_LAYOUT_SETTINGS } from '../../../functions/domain/key-layout.js';
 import { SLUICE_ACL_RULES, startRedisCluster, type LocalRedisCluster } from '../../../local/redis-cluster.js';
 import { startS3, type LocalS3 } from '../../../local/s3-server.js';
-import { closeTestClients, useSluiceEnv } from '../../support/sluice.js';
+import { closeTestClients, countKeys as countKeysOf, useSluiceEnv } from '../../support/sluice.js';
 
 export const SLUICE_USER = 'sluice';
 
@@ -85,17 +85,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
 }
 
 /** Keys matching a pattern on every master (tests may SCAN; Sluice never does). */
-export async function countKeys(admin: Cluster, pattern: string): Promise<number> {
-  let total = 0;
-  for (const node of admin.nodes('master')) {
-    let cursor = '0';
-    do {
-      const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-      cursor = next;
-      total += keys.length;
-    } while (cursor !== '0');
-  }
-  return total;
+export function countKeys(admin: Cluster, pattern: string): Promise<number> {
+  return countKeysOf(pattern, admin);
 }
 
 export const versionKeyCount = (admin: Cluster, dataset: string, version: string) => countKeys(admin, `sluice:${dataset}:${version}:*`);
