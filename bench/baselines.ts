@@ -6,7 +6,7 @@ import type { Cluster, Redis } from 'ioredis';
 import type { Readable } from 'node:stream';
 import { bucketOf, dataKey } from '../functions/domain/key-layout.js';
 import { pandasTableDocument, recommendations } from '../local/sample-data.js';
-import type { PrebuiltSource } from './protocol.js';
+import { SCORED, type PrebuiltSource } from './protocol.js';
 
 export interface Written {
   records: number;
@@ -81,7 +81,7 @@ export function prebuild(source: PrebuiltSource): Prebuilt {
   const keys: string[] = [];
   const values: string[] = [];
   if (source.kind === 'scored-lines') {
-    for (const r of recommendations({ users: source.users, scored: true })) {
+    for (const r of recommendations({ users: source.users, scored: SCORED })) {
       keys.push(r.userId);
       values.push(JSON.stringify(r.items));
     }

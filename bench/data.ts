@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jsonLinesParts, pandasTableDocument, recommendations, toJsonLine } from '../local/sample-data.js';
 import type { BenchInfra } from './infra.js';
+import { SCORED } from './protocol.js';
 
 export interface Inputs {
   /** Prefix of the 1M-record JSON Lines output (4 `.out` parts). */
@@ -19,14 +20,14 @@ export interface Inputs {
 }
 
 export async function putInputs(infra: BenchInfra, records: number, smallRecords: number): Promise<Inputs> {
-  const parts = jsonLinesParts({ users: records, scored: true }, 4);
+  const parts = jsonLinesParts({ users: records, scored: SCORED }, 4);
   const keys = parts.map((_, i) => `scored/part-${i}.jsonl.out`);
   for (const [i, body] of parts.entries()) await infra.put(keys[i]!, body);
   const bytes = parts.reduce((n, p) => n + p.length, 0);
   parts.length = 0;
   const doc = pandasTableDocument(records);
   await infra.put('pandas/batchpredictions.json', doc);
-  const [small] = jsonLinesParts({ users: smallRecords, scored: true }, 1);
+  const [small] = jsonLinesParts({ users: smallRecords, scored: SCORED }, 1);
   await infra.put('small/part-0.jsonl.out', small!);
   return {
     scored: { prefix: 'scored/', keys, records, bytes },
@@ -46,7 +47,7 @@ export async function putGeneratedObject(infra: BenchInfra, key: string, bytes: 
     // Blocks of 100k users with their own prefix and seed: distinct keys without one huge generator state.
     for (let block = 0; written < bytes; block++) {
       const lines: string[] = [];
-      for (const r of recommendations({ users: 100_000, scored: true, seed: 1000 + block, userPrefix: `b${block}u` })) {
+      for (const r of recommendations({ users: 100_000, scored: SCORED, seed: 1000 + block, userPrefix: `b${block}u` })) {
         const line = toJsonLine(r) + '\n';
         lines.push(line);
         written += Buffer.byteLength(line);

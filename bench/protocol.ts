@@ -22,3 +22,6 @@ export interface LoadOutcome {
 
 export type ToWorker = { type: 'run'; id: number; job: LoadJob } | { type: 'exit' };
 export type FromWorker = { type: 'ready'; rssKb: number } | { type: 'done'; id: number; outcome: LoadOutcome } | { type: 'failed'; id: number; error: string };
+
+/** The scored JSON Lines records of issue 5: 10 items as [id, score] pairs, about 190 bytes a line. */
+export const SCORED = 'pairs' as const;

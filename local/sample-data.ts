@@ -17,8 +17,11 @@ export function prng(seed: number): () => number {
 export interface RecommendationOptions {
   users: number;
   itemsPerUser?: number;
-  /** Items as {"item","score"} objects (about 200 bytes a line at 10 items) instead of bare ids. */
-  scored?: boolean;
+  /**
+   * Items with scores instead of bare ids: `true` writes {"item","score"} objects (about 370
+   * bytes a line at 10 items), `'pairs'` writes [item id, score] pairs (about 190 bytes a line).
+   */
+  scored?: boolean | 'pairs';
   /** Wrap the model output as SageMaker does with JoinSource=Input. */
   joined?: boolean;
   seed?: number;
@@ -41,7 +44,7 @@ export function* recommendations(o: RecommendationOptions): Generator<SampleReco
     for (let i = 0; i < n; i++) {
       const id = (o.itemBase ?? 0) + Math.floor(rand() * 100_000);
       score = Math.round((score - rand() * 0.09) * 10_000) / 10_000;
-      items.push(o.scored ? { item: `i${id}`, score } : id);
+      items.push(o.scored === 'pairs' ? [id, score] : o.scored ? { item: `i${id}`, score } : id);
     }
     yield { userId: `${o.userPrefix ?? 'u'}${u}`, items };
   }

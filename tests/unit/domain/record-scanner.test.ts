@@ -1,0 +1,116 @@
+// The scanner fast path must give exactly the answers of the JSON.parse path (its reference):
+// same records accepted, same keys, the same items (as JSON values), the same bad records.
+import fc from 'fast-check';
+import type { DatasetSpec } from '../../../functions/domain/dataset-spec.js';
+import { scanned, scanObject } from '../../../functions/domain/record-scanner.js';
+import { isBad, shapeFor, type BadRecord, type ShapedRecord } from '../../../functions/domain/record-shape.js';
+
+const spec = (key: DatasetSpec['key'], itemsFields: string[]): DatasetSpec => ({ name: 't', kind: 'ranked-items', key, itemsFields, jobs: { names: [], prefixes: [] } });
+const specs = [
+  spec({ fields: ['userId', 'user_id'], mode: 'first-present' }, ['movieId', 'recommendations', 'items', 'SageMakerOutput.recommendations', 'SageMakerOutput']),
+  spec({ fields: ['a', 'b'], mode: 'composite' }, ['items']),
+];
+
+/** The shaped answer as a comparable value: items compared as JSON values, not as text. */
+function normal(r: ShapedRecord | BadRecord): unknown {
+  if (isBad(r)) return { bad: r.reason, offset: r.offset };
+  return { key: r.key, items: JSON.stringify(JSON.parse(r.value)) };
+}
+
+function expectSameAnswer(text: string | Buffer): void {
+  const bytes = Buffer.isBuffer(text) ? text : Buffer.from(text);
+  for (const s of specs) {
+    const fast = shapeFor(s, 1 << 20).shape({ offset: 3, bytes, length: bytes.length });
+    const reference = shapeFor(s, 1 << 20, { scanner: false }).shape({ offset: 3, bytes, length: bytes.length });
+    expect(normal(fast)).toEqual(normal(reference));
+  }
+}
+
+const name = fc.constantFrom('userId', 'user_id', 'a', 'b', 'items', 'recommendations', 'movieId', 'SageMakerOutput', 'x', 'us\\u0065rId', '');
+const keyValue = fc.oneof(fc.string({ maxLength: 8 }), fc.integer(), fc.double(), fc.constant(null), fc.constant(2 ** 60), fc.constant('a\u00e9\u{1f600}'));
+const member = fc.tuple(name, fc.oneof(keyValue, fc.jsonValue({ maxDepth: 3 }), fc.array(fc.tuple(fc.nat(99_999), fc.double({ noNaN: true, noDefaultInfinity: true })), { maxLength: 4 })));
+/** Objects written by hand (duplicate members allowed), in one of the layouts producers use. */
+const record = fc.tuple(fc.array(member, { maxLength: 6 }), fc.constantFrom('compact', 'python', 'pretty')).map(([members, layout]) => {
+  const raw = (v: unknown) => JSON.stringify(v) ?? 'null';
+  const body = members.map(([k, v]) => `"${k}":${raw(v)}`).join(',');
+  const text = `{${body}}`;
+  if (layout === 'compact') return text;
+  if (layout === 'python') return text.replace(/,/g, ', ').replace(/":/g, '": ');
+  return JSON.stringify(JSON.parse(text), null, 2);
+});
+
+describe('record scanner fast path', () => {
+  test.each([
+    ['{"userId":"u1","recommendations":[[5,0.9],[7,0.5]]}'],
+    ['{"userId": 17, "recommendations": [{"item": "a b", "score": 1.0e2}, {"item": "\\"q\\"", "score": -0}]}'],
+    ['{"userId":"u1","recommendations":[1],"userId":"u2","recommendations":[2]}'],
+    ['{"user_id":"u1","userId":null,"items":[1]}'],
+    ['{"userId":"","items":[1]}'],
+    ['{"userId":"a\\u00e9","items":[1]}'],
+    ['{"userId":1.5,"items":[1]}'],
+    ['{"userId":9007199254740993,"items":[1]}'],
+    ['{"userId":"u","items":{"a":1}}'],
+    ['{"userId":"u","SageMakerOutput":{"recommendations":[3]}}'],
+    ['{"a":"x","b":2,"items":[]}'],
+    ['{"a":"x","items":[]}'],
+    ['{"userId":"u","items":[1,]}'],
+    ['{"userId":"u","items":[01]}'],
+    ['{"userId":"u","items":[1.]}'],
+    ['{"userId":"u","items":["\t"]}'],
+    ['{"userId":"u","items":[tru]}'],
+    ['{"userId":"u","items":[1]} x'],
+    ['{"userId":"u","items":[1]}\r'],
+    ['  {"userId":"u","items":[1]}'],
+    ['[1]'],
+    ['{"userId":"u","items":[' + '['.repeat(20_000) + ']'.repeat(20_000) + ']}'],
+  ])('%s: the same answer as JSON.parse', (text) => expectSameAnswer(text));
+
+  test('invalid UTF-8 is a bad record on both paths', () => {
+    expectSameAnswer(Buffer.from([0x7b, 0x22, 0x75, 0xff, 0x22, 0x3a, 0x31, 0x7d]));
+  });
+
+  test('property: generated records in compact, Python and pretty layouts', () => {
+    fc.assert(fc.property(record, (text) => expectSameAnswer(text)), { numRuns: 3000 });
+  });
+
+  test('property: records with a byte changed, inserted or removed (mostly not JSON any more)', () => {
+    const edit = fc.tuple(fc.nat(), fc.constantFrom('replace', 'insert', 'delete'), fc.constantFrom(...'{}[]",:.-+eE01 \t\\u9anlt'.split('')));
+    fc.assert(
+      fc.property(record, fc.array(edit, { minLength: 1, maxLength: 3 }), (text, edits) => {
+        let t = text;
+        for (const [at, op, c] of edits) {
+          const i = at % (t.length + 1);
+          t = op === 'insert' ? t.slice(0, i) + c + t.slice(i) : op === 'delete' ? t.slice(0, i) + t.slice(i + 1) : t.slice(0, i) + c + t.slice(i + 1);
+        }
+        expectSameAnswer(t);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  test('property: scanObject accepts only what JSON.parse reads as an object, and finds every member', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom(...'{}[]",:.-+eE01 \\untrfalse'.split('')), maxLength: 24 }), (text) => {
+        const n = scanObject(Buffer.from(text));
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(text);
+        } catch {
+          expect(n).toBe(-1);
+          return;
+        }
+        const isObject = parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed);
+        if (!isObject) expect(n).toBe(-1);
+        else if (!text.includes('\\')) expect(n).toBeGreaterThanOrEqual(Object.keys(parsed as object).length);
+      }),
+      { numRuns: 20_000 },
+    );
+    const n = scanObject(Buffer.from('{"a":[1, 2],"b":"x\\"y","a":{}}'));
+    expect(n).toBe(3);
+    expect(scanned.slice(0, n).map((m) => [m.kind, m.spaced, m.escaped])).toEqual([
+      ['array', true, false],
+      ['string', false, true],
+      ['object', false, false],
+    ]);
+  });
+});
