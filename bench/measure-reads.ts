@@ -2,6 +2,7 @@
 // node:http + ioredis server, same data, same load generator, interleaved rounds; and the
 // Redis time of a read, from Redis itself (commandstats, latency histogram) and from a client.
 import type { Redis } from 'ioredis';
+import { readFileSync } from 'node:fs';
 import { bucketOf, controlKeys, dataKey } from '../functions/domain/key-layout.js';
 import { httpLoad, type LoadResult } from './http-load.js';
 import type { BenchInfra } from './infra.js';
@@ -31,6 +32,12 @@ interface RedisTime {
 }
 
 const randomUser = (users: number) => () => `/users/u${Math.floor(Math.random() * users)}/recommendations`;
+
+/** CPU time (user + sys) a process has used so far, in µs, from /proc (clock ticks of 10 ms). */
+function processCpuUs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+}
 
 async function resetStats(masters: Redis[]): Promise<void> {
   await Promise.all(masters.map((m) => m.config('RESETSTAT')));
@@ -101,33 +108,43 @@ async function clientRoundTrips(infra: BenchInfra, dataset: string, users: numbe
 export async function measureReads(infra: BenchInfra, o: ReadOptions, log: (s: string) => void): Promise<Row[]> {
   const api = await startReadServer('api');
   const bare = await startReadServer('bare');
-  const results = { api: [] as LoadResult[], bare: [] as LoadResult[] };
-  const times = { api: [] as RedisTime[], bare: [] as RedisTime[] };
+  const core = await startReadServer('core');
+  const results = { api: [] as LoadResult[], bare: [] as LoadResult[], core: [] as LoadResult[] };
+  const times = { api: [] as RedisTime[], bare: [] as RedisTime[], core: [] as RedisTime[] };
+  const cpuUs = { api: [] as number[], bare: [] as number[], core: [] as number[] };
   const rtt: { p50: number; p99: number }[] = [];
   try {
     for (let round = 1; round <= o.rounds; round++) {
-      for (const [name, server] of [['api', api], ['bare', bare]] as const) {
+      for (const [name, server] of [['api', api], ['bare', bare], ['core', core]] as const) {
         await resetStats(infra.masters());
+        const cpuBefore = processCpuUs(server.pid);
         const r = await httpLoad({ port: server.port, connections: o.connections, warmupMs: o.warmupMs, durationMs: o.durationMs, path: randomUser(o.users) });
         if (r.non200 > 0 || r.errors > 0) throw new Error(`${name}: ${r.non200} non-200 answers, ${r.errors} socket errors`);
         results[name].push(r);
+        cpuUs[name].push((processCpuUs(server.pid) - cpuBefore) / r.answered);
         times[name].push(await redisTime(infra.masters(), r.answered));
         log(`  reads round ${round}, ${name}: ${Math.round(r.rps)} req/s, p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms`);
       }
       rtt.push(await clientRoundTrips(infra, o.dataset, o.users, 20_000));
     }
   } finally {
-    await Promise.all([api.stop(), bare.stop()]);
+    await Promise.all([api.stop(), bare.stop(), core.stop()]);
   }
   const section = `Reads: GET /users/{id}/recommendations, ${o.connections} connections, random existing users of 1M, ${o.durationMs / 1000} s per run`;
   const rows: Row[] = [];
-  const of = (name: 'api' | 'bare', f: (r: LoadResult) => number) => summarise(results[name].map(f));
+  const of = (name: 'api' | 'bare' | 'core', f: (r: LoadResult) => number) => summarise(results[name].map(f));
   const bareRps = of('bare', (r) => r.rps);
   const apiRps = of('api', (r) => r.rps);
   const bareP99 = of('bare', (r) => r.p99Ms);
   const apiP99 = of('api', (r) => r.p99Ms);
   rows.push({ section, name: 'bare node:http + ioredis (pointer GET + data HGET)', unit: 'req/s', summary: bareRps });
   rows.push({ section, name: 'Sluice read handler behind local/api-server.ts', unit: 'req/s', summary: apiRps, ratio: { value: ratioOf(apiRps, bareRps), vs: 'bare' }, target: { text: '≥ 1.0 × bare', met: apiRps.median >= bareRps.median } });
+  const coreRps = of('core', (r) => r.rps);
+  rows.push({ section, name: 'Sluice read path without the Lambda layer (no event, middy or routing)', unit: 'req/s', summary: coreRps, ratio: { value: ratioOf(coreRps, bareRps), vs: 'bare' } });
+  const cpu = (name: 'api' | 'bare' | 'core') => summarise(cpuUs[name]);
+  rows.push({ section, name: 'bare: server CPU per request (user + sys)', unit: 'µs', summary: cpu('bare'), digits: 1 });
+  rows.push({ section, name: 'Sluice: server CPU per request (user + sys)', unit: 'µs', summary: cpu('api'), digits: 1, ratio: { value: ratioOf(cpu('api'), cpu('bare')), vs: 'bare' } });
+  rows.push({ section, name: 'Sluice without the Lambda layer: server CPU per request', unit: 'µs', summary: cpu('core'), digits: 1, ratio: { value: ratioOf(cpu('core'), cpu('bare')), vs: 'bare' } });
   rows.push({ section, name: 'bare: p50 latency', unit: 'ms', summary: of('bare', (r) => r.p50Ms), digits: 2 });
   rows.push({ section, name: 'Sluice: p50 latency', unit: 'ms', summary: of('api', (r) => r.p50Ms), digits: 2, ratio: { value: ratioOf(of('api', (r) => r.p50Ms), of('bare', (r) => r.p50Ms)), vs: 'bare' } });
   rows.push({ section, name: 'bare: p99 latency', unit: 'ms', summary: bareP99, digits: 2 });

@@ -1,12 +1,16 @@
 // A read server for the benchmark, in its own process: `api` is the real read handler behind
 // local/api-server.ts (what `sluice serve` runs); `bare` is the baseline of issue 5, a bare
-// node:http + ioredis server that does the pointer GET and the data read on every request.
+// node:http + ioredis server that does the pointer GET and the data read on every request;
+// `core` is Sluice's read path (the reader and the handler's response) behind node:http without
+// the Lambda layer (API Gateway event, middy, routing), to show what that layer costs.
 // Tells the driver its port over IPC; exits when told to.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Cluster } from 'ioredis';
 import { bucketOf, controlKeys, dataKey } from '../functions/domain/key-layout.js';
-import { closeRuntime } from '../functions/handlers/runtime.js';
+import { json } from '../functions/handlers/http-errors.js';
+import { closeRuntime, runtime } from '../functions/handlers/runtime.js';
+import { userItems } from '../functions/pipeline/read-recommendations.js';
 import { startApiServer } from '../local/api-server.js';
 
 const kind = process.argv[2];
@@ -43,6 +47,32 @@ async function bare(): Promise<{ port: number; close(): Promise<void> }> {
   };
 }
 
+async function core(): Promise<{ port: number; close(): Promise<void> }> {
+  const { reader } = (await runtime()).defaultDataset;
+  const route = /^\/users\/([^/?]+)\/recommendations$/;
+  const server = createServer((req, res) => {
+    const m = route.exec(req.url ?? '');
+    if (!m) return void res.writeHead(404).end();
+    userItems(reader, decodeURIComponent(m[1]!)).then(
+      (found) => {
+        const r = json(200, found);
+        res.writeHead(200, r.headers as Record<string, string>).end(r.body);
+      },
+      () => res.writeHead(503).end(),
+    );
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      await closeRuntime();
+    },
+  };
+}
+
 async function api(): Promise<{ port: number; close(): Promise<void> }> {
   const server = await startApiServer();
   return {
@@ -54,8 +84,9 @@ async function api(): Promise<{ port: number; close(): Promise<void> }> {
   };
 }
 
-if (kind !== 'api' && kind !== 'bare') throw new Error(`usage: read-server.ts api|bare (got ${kind})`);
-const server = kind === 'api' ? await api() : await bare();
+const servers = { api, bare, core };
+if (kind === undefined || !(kind in servers)) throw new Error(`usage: read-server.ts api|bare|core (got ${kind})`);
+const server = await servers[kind as keyof typeof servers]();
 process.on('disconnect', () => process.exit(1)); // the driver went away: do not outlive it
 process.on('message', () => {
   void server.close().finally(() => process.exit(0));

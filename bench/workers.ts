@@ -74,7 +74,7 @@ export interface ReadServer {
 }
 
 /** `api`: the real read handler behind local/api-server.ts; `bare`: node:http + ioredis, pointer GET + data HGET. */
-export async function startReadServer(kind: 'api' | 'bare', env: Record<string, string> = {}, tree?: string): Promise<ReadServer> {
+export async function startReadServer(kind: 'api' | 'bare' | 'core', env: Record<string, string> = {}, tree?: string): Promise<ReadServer> {
   const child: ChildProcess = fork(tree ? `${tree}/bench/read-server.ts` : here('./read-server.ts'), [kind], {
     execArgv: childExecArgv(`read-${kind}`),
     env: { ...process.env, ...env },

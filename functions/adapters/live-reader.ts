@@ -28,7 +28,7 @@ export class LiveReader {
   }
 
   async get(recordKey: string): Promise<LiveValue> {
-    const pointer = await this.pointer();
+    const pointer = this.cachedPointer() ?? (await this.pointer());
     const key = dataKey(this.dataset, pointer.version, bucketOf(recordKey, pointer.buckets));
     const value = await this.call(() => this.redis.hget(key, recordKey));
     return { version: pointer.version, value };
@@ -59,9 +59,15 @@ export class LiveReader {
     return { version: pointer.version, values };
   }
 
-  async pointer(): Promise<LivePointer> {
+  /** The pointer while the cache holds it: most reads, without waiting a turn for a promise. */
+  private cachedPointer(): LivePointer | undefined {
     const c = this.cached;
-    if (c && c.expiresAt > this.now()) return c.pointer;
+    return c && c.expiresAt > this.now() ? c.pointer : undefined;
+  }
+
+  async pointer(): Promise<LivePointer> {
+    const c = this.cachedPointer();
+    if (c) return c;
     // One refresh at a time per container: a burst of requests shares it.
     this.refreshing ??= this.fetchPointer().finally(() => (this.refreshing = null));
     return this.refreshing;
@@ -74,18 +80,25 @@ export class LiveReader {
     return pointer;
   }
 
-  /** A reader answers 503 within the timeout rather than waiting on a cluster that is down. */
-  private async call<T>(fn: () => Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
+  /**
+   * A reader answers 503 within the timeout rather than waiting on a cluster that is down
+   * (ioredis's own commandTimeout does not cover commands queued while the cluster reconnects).
+   * One promise and one timer per call: this is on every read.
+   */
+  private call<T>(fn: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const fail = (err: unknown) => reject(new TransientError(`Redis did not answer: ${(err as Error)?.message ?? String(err)}`, { cause: err }));
+      const timer = setTimeout(() => fail(new Error(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
+      fn().then(
+        (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        (err: unknown) => {
+          clearTimeout(timer);
+          fail(err);
+        },
+      );
     });
-    try {
-      return await Promise.race([fn(), timeout]);
-    } catch (err) {
-      throw new TransientError(`Redis did not answer: ${(err as Error).message}`, { cause: err });
-    } finally {
-      clearTimeout(timer);
-    }
   }
 }

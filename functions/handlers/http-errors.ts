@@ -1,13 +1,14 @@
 // Errors to API responses. Only messages we wrote for the caller are shown (4xx); a 5xx says
 // what kind of trouble it is, never what an internal error said.
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { toJsonText } from '../domain/stored-json.js';
 import { InvalidInputError, NoLiveVersionError, NotFoundError, TransientError } from '../errors.js';
 
 export function json(statusCode: number, body: unknown): APIGatewayProxyStructuredResultV2 {
   return {
     statusCode,
     headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
-    body: JSON.stringify(body),
+    body: toJsonText(body),
   };
 }
 

@@ -72,6 +72,7 @@ const routes: Record<string, Route> = {
 
 /** The routes this handler answers; the template must declare exactly these. */
 export const ROUTE_KEYS = Object.keys(routes);
+const ROUTES = Object.values(routes);
 
 function decode(s: string): string {
   try {
@@ -87,9 +88,12 @@ function match(event: APIGatewayProxyEventV2): { route: Route; params: Params } 
   if (byKey) return { route: byKey, params: (event.pathParameters ?? {}) as Params };
   const method = event.requestContext?.http?.method ?? 'GET';
   const path = event.rawPath ?? '';
-  for (const route of Object.values(routes)) {
+  for (const route of ROUTES) {
     const m = route.method === method ? route.pattern.exec(path) : null;
-    if (m) return { route, params: Object.fromEntries(route.params.map((name, i) => [name, decode(m[i + 1]!)])) };
+    if (!m) continue;
+    const params: Params = {};
+    for (let i = 0; i < route.params.length; i++) params[route.params[i]!] = decode(m[i + 1]!);
+    return { route, params };
   }
   return undefined;
 }
@@ -110,7 +114,8 @@ async function readApi(event: APIGatewayProxyEventV2, _context: Context): Promis
 }
 
 // No logMetrics middleware here: it would print an empty metrics blob on every request.
-// Read errors are flushed explicitly when there are any.
-export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>(readApi).after(() => {
+// Read errors are flushed explicitly when there are any. No early-timeout timer either: a read
+// is bounded by the Redis timeout, far below the function's, and the timer cost every request.
+export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>(readApi, { timeoutEarlyInMillis: 0 }).after(() => {
   if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
 });

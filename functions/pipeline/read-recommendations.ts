@@ -1,10 +1,12 @@
 // The recommendation read API's logic: one user's ranked list, or one rank of it.
 import type { LiveReader } from '../adapters/live-reader.js';
+import { StoredJson } from '../domain/stored-json.js';
 import { NotFoundError } from '../errors.js';
 
 export interface UserItems {
   userId: string;
-  items: unknown[];
+  /** The stored list, answered as stored: the loader wrote it as a JSON array. */
+  items: StoredJson;
   version: string;
 }
 
@@ -18,11 +20,13 @@ export interface RankedItem {
 export async function userItems(reader: LiveReader, userId: string): Promise<UserItems> {
   const { version, value } = await reader.get(userId);
   if (value === null) throw new NotFoundError(`no recommendations for user ${userId}`);
-  return { userId, items: JSON.parse(value) as unknown[], version };
+  return { userId, items: new StoredJson(value), version };
 }
 
 export async function rankedItem(reader: LiveReader, userId: string, rank: number): Promise<RankedItem> {
-  const { items, version } = await userItems(reader, userId);
+  const found = await userItems(reader, userId);
+  const items = found.items.parse() as unknown[];
+  const version = found.version;
   if (rank > items.length) throw new NotFoundError(`user ${userId} has ${items.length} recommendations; rank ${rank} is past the end`);
   return { userId, rank, item: items[rank - 1], version };
 }

@@ -2,13 +2,14 @@
 // optional field projection, or up to MAX_BATCH_KEYS records from one version at once.
 import type { LiveReader } from '../adapters/live-reader.js';
 import type { DatasetSpec } from '../domain/dataset-spec.js';
+import { StoredJson } from '../domain/stored-json.js';
 import { NotFoundError } from '../errors.js';
 
 export interface RecordAnswer {
   dataset: string;
   key: string;
   version: string;
-  /** Feature rows: the row (projected). Ranked items: the list. */
+  /** Feature rows: the row (projected). Ranked items: the list. As stored unless projected. */
   value: unknown;
 }
 
@@ -20,10 +21,10 @@ export interface BatchAnswer {
   results: BatchEntry[];
 }
 
+/** The stored value as the answer holds it: as stored, unless fields are to be picked from a row. */
 function decode(spec: DatasetSpec, raw: string, fields?: readonly string[]): unknown {
-  const value = JSON.parse(raw) as unknown;
-  if (!fields || spec.kind !== 'feature-rows') return value;
-  const row = value as Record<string, unknown>;
+  if (!fields || spec.kind !== 'feature-rows') return new StoredJson(raw);
+  const row = JSON.parse(raw) as Record<string, unknown>;
   return Object.fromEntries(fields.filter((f) => Object.hasOwn(row, f)).map((f) => [f, row[f]]));
 }
 
