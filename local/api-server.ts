@@ -77,26 +77,29 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
   const handler = options.handler ?? ((await import('../functions/handlers/read-api.js')).handler as unknown as ApiHandler);
   const context = lambdaContext('ReadApiFunction');
   const maxBody = options.maxBodyBytes ?? 1 << 20;
+  // Built once, not per request: every named closure costs a __name() under esbuild's KeepNames.
+  const invoke = (req: IncomingMessage, body: string | undefined): Promise<APIGatewayProxyStructuredResultV2> => {
+    const headers: Record<string, string> = {};
+    for (const k in req.headers) {
+      const v = req.headers[k];
+      headers[k] = Array.isArray(v) ? v.join(',') : (v ?? '');
+    }
+    return handler(toHttpApiEvent(req.method ?? 'GET', req.url ?? '/', headers, body), context);
+  };
+  const respond = (req: IncomingMessage, res: ServerResponse, started: number, r: APIGatewayProxyStructuredResultV2 | null): void => {
+    const status = r ? (r.statusCode ?? 200) : 500;
+    if (r) res.writeHead(status, (r.headers ?? {}) as Record<string, string>).end(r.body ?? '');
+    else res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":{"code":"internal_error","message":"internal error"}}');
+    options.onRequest?.({ method: req.method ?? 'GET', path: req.url ?? '/', status, ms: performance.now() - started });
+  };
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const started = options.onRequest ? performance.now() : 0;
-    const method = req.method ?? 'GET';
-    const send = (status: number, headers: Record<string, string>, body: string) => {
-      res.writeHead(status, headers).end(body);
-      options.onRequest?.({ method, path: req.url ?? '/', status, ms: performance.now() - started });
-    };
-    const answer = (body: string | undefined) => {
-      const headers: Record<string, string> = {};
-      for (const k in req.headers) {
-        const v = req.headers[k];
-        headers[k] = Array.isArray(v) ? v.join(',') : (v ?? '');
-      }
-      return handler(toHttpApiEvent(method, req.url ?? '/', headers, body), context);
-    };
-    const failed = () => send(500, { 'content-type': 'application/json' }, '{"error":{"code":"internal_error","message":"internal error"}}');
-    const sent = (r: APIGatewayProxyStructuredResultV2) => send(r.statusCode ?? 200, (r.headers ?? {}) as Record<string, string>, r.body ?? '');
     // A request without a body goes straight to the handler (one promise fewer per read).
     const hasBody = req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
-    (hasBody ? readBody(req, maxBody).then(answer) : answer(undefined)).then(sent, failed);
+    (hasBody ? readBody(req, maxBody).then((body) => invoke(req, body)) : invoke(req, undefined)).then(
+      (r) => respond(req, res, started, r),
+      () => respond(req, res, started, null),
+    );
   });
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {

@@ -86,9 +86,9 @@ export class LiveReader {
    * One promise and one timer per call: this is on every read.
    */
   private call<T>(fn: () => Promise<T>): Promise<T> {
+    // Inline callbacks only: a named closure per call costs a __name() under esbuild's KeepNames.
     return new Promise<T>((resolve, reject) => {
-      const fail = (err: unknown) => reject(new TransientError(`Redis did not answer: ${(err as Error)?.message ?? String(err)}`, { cause: err }));
-      const timer = setTimeout(() => fail(new Error(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
+      const timer = setTimeout(() => reject(unavailable(new Error(`no answer within ${this.timeoutMs} ms`))), this.timeoutMs);
       fn().then(
         (value) => {
           clearTimeout(timer);
@@ -96,9 +96,13 @@ export class LiveReader {
         },
         (err: unknown) => {
           clearTimeout(timer);
-          fail(err);
+          reject(unavailable(err));
         },
       );
     });
   }
+}
+
+function unavailable(err: unknown): TransientError {
+  return new TransientError(`Redis did not answer: ${(err as Error)?.message ?? String(err)}`, { cause: err });
 }
