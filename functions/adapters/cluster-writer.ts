@@ -3,15 +3,11 @@
 // redirect or a dropped connection (failover, resharding), the slot map is refreshed and the
 // batch re-grouped and re-sent: every command here (HSET of a fixed field, UNLINK) is
 // idempotent, so re-sending is safe.
-import calculateSlot from 'cluster-key-slot';
 import type { Cluster, Redis } from 'ioredis';
 import { TransientError } from '../errors.js';
 import { masterConnection, ownerOf } from './slot-owner.js';
 
 export type WriteCommand = { op: 'hset'; key: string; field: string; value: string } | { op: 'unlink'; key: string };
-
-/** Bucket keys whose slot is remembered (a load of 100M records has ~2.5M buckets over all its chunks). */
-const SLOT_CACHE_KEYS = 100_000;
 
 export interface BulkWriterOptions {
   batchSize: number;
@@ -22,7 +18,6 @@ export interface BulkWriterOptions {
 
 export class ClusterBulkWriter {
   private readonly pending = new Map<string, WriteCommand[]>();
-  private readonly slots = new Map<string, number>();
   private readonly inFlight = new Set<Promise<void>>();
   private failure: unknown = null;
 
@@ -35,7 +30,7 @@ export class ClusterBulkWriter {
   async write(commands: readonly WriteCommand[]): Promise<void> {
     this.throwIfFailed();
     for (const command of commands) {
-      const node = this.ownerOf(command.key);
+      const node = ownerOf(this.cluster, command.key);
       let queue = this.pending.get(node);
       if (!queue) this.pending.set(node, (queue = []));
       queue.push(command);
@@ -57,17 +52,6 @@ export class ClusterBulkWriter {
     }
     while (this.inFlight.size > 0) await Promise.race(this.inFlight);
     this.throwIfFailed();
-  }
-
-  /** A load writes each bucket key many times: its slot is computed once (the slot's owner is looked up every time). */
-  private ownerOf(key: string): string {
-    let slot = this.slots.get(key);
-    if (slot === undefined) {
-      if (this.slots.size >= SLOT_CACHE_KEYS) this.slots.clear();
-      this.slots.set(key, (slot = calculateSlot(key)));
-    }
-    const owner = this.cluster.slots[slot]?.[0];
-    return owner ?? ownerOf(this.cluster, key); // no owner: let ownerOf raise its error
   }
 
   private throwIfFailed(): void {

@@ -70,7 +70,6 @@ async function loadPart(
     part.format === 'json' ? new JsonDocumentFramer(maxRecordBytes) : new LineFramer(part.start, part.end, maxRecordBytes);
   const from = part.format === 'json' ? 0 : lineReadStart(part.start);
   const stream = await deps.objects.read(part.bucket, part.key, part.etag, from);
-  const bucketKeys: string[] = []; // one key string per bucket, not one per record
   const handle = async (records: ReturnType<RecordFramer['push']>): Promise<void> => {
     const commands: WriteCommand[] = [];
     for (const raw of records) {
@@ -82,8 +81,7 @@ async function loadPart(
       }
       const bucket = bucketOf(shaped.key, target.buckets);
       touched.add(bucket);
-      const key = (bucketKeys[bucket] ??= dataKey(target.dataset, target.version, bucket));
-      commands.push({ op: 'hset', key, field: shaped.key, value: shaped.value });
+      commands.push({ op: 'hset', key: dataKey(target.dataset, target.version, bucket), field: shaped.key, value: shaped.value });
     }
     result.records += commands.length;
     if (commands.length > 0) await writer.write(commands);
