@@ -140,7 +140,7 @@ export async function measureReads(infra: BenchInfra, o: ReadOptions, log: (s: s
   rows.push({ section, name: 'bare node:http + ioredis (pointer GET + data HGET)', unit: 'req/s', summary: bareRps });
   rows.push({ section, name: 'Sluice read handler behind local/api-server.ts', unit: 'req/s', summary: apiRps, ratio: { value: ratioOf(apiRps, bareRps), vs: 'bare' }, target: { text: '≥ 1.0 × bare', met: apiRps.median >= bareRps.median } });
   const coreRps = of('core', (r) => r.rps);
-  rows.push({ section, name: 'Sluice read path without the Lambda layer (no event, middy or routing)', unit: 'req/s', summary: coreRps, ratio: { value: ratioOf(coreRps, bareRps), vs: 'bare' } });
+  rows.push({ section, name: 'Sluice read path without the Lambda layer (no API Gateway event, no routing)', unit: 'req/s', summary: coreRps, ratio: { value: ratioOf(coreRps, bareRps), vs: 'bare' } });
   const cpu = (name: 'api' | 'bare' | 'core') => summarise(cpuUs[name]);
   rows.push({ section, name: 'bare: server CPU per request (user + sys)', unit: 'µs', summary: cpu('bare'), digits: 1 });
   rows.push({ section, name: 'Sluice: server CPU per request (user + sys)', unit: 'µs', summary: cpu('api'), digits: 1, ratio: { value: ratioOf(cpu('api'), cpu('bare')), vs: 'bare' } });

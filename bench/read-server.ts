@@ -2,7 +2,7 @@
 // local/api-server.ts (what `sluice serve` runs); `bare` is the baseline of issue 5, a bare
 // node:http + ioredis server that does the pointer GET and the data read on every request;
 // `core` is Sluice's read path (the reader and the handler's response) behind node:http without
-// the Lambda layer (API Gateway event, middy, routing), to show what that layer costs.
+// the Lambda layer (API Gateway event, routing), to show what that layer costs.
 // Tells the driver its port over IPC; exits when told to.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -3,7 +3,6 @@
 //   GET  /users/{userId}/recommendations           a user's whole list (default dataset)
 //   GET  /datasets/{dataset}/items/{key}[?fields=]  one record of any dataset
 //   POST /datasets/{dataset}/batch-get {"keys":[]} up to 100 records, all from one version
-import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { parseBatchKeys, parseFields, parseKey, parseRank, parseUserId } from '../domain/read-request.js';
 import { rankedItem, userItems } from '../pipeline/read-recommendations.js';
@@ -113,9 +112,13 @@ async function readApi(event: APIGatewayProxyEventV2, _context: Context): Promis
   }
 }
 
-// No logMetrics middleware here: it would print an empty metrics blob on every request.
-// Read errors are flushed explicitly when there are any. No early-timeout timer either: a read
-// is bounded by the Redis timeout, far below the function's, and the timer cost every request.
-export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>(readApi, { timeoutEarlyInMillis: 0 }).after(() => {
-  if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
-});
+// No middy and no logMetrics middleware on this path: on every request middy builds a request
+// object and an AbortController, and logMetrics would print an empty metrics blob. Read errors
+// are flushed explicitly when there are any.
+export async function handler(event: APIGatewayProxyEventV2, context: Context): Promise<APIGatewayProxyStructuredResultV2> {
+  try {
+    return await readApi(event, context);
+  } finally {
+    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+  }
+}
