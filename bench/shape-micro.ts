@@ -4,7 +4,7 @@
 //   node --import tsx bench/shape-micro.ts [records=200000]
 import { DEFAULT_ITEMS_FIELDS, DEFAULT_KEY_FIELDS } from '../functions/domain/dataset-spec.js';
 import { shapeFor, type RecordShape } from '../functions/domain/record-shape.js';
-import { recommendations } from '../local/sample-data.js';
+import { recommendations, toJsonLine } from '../local/sample-data.js';
 import { summarise } from './stats.js';
 
 const records = Number(process.argv[2] ?? 200_000);
@@ -18,11 +18,12 @@ const layouts: [string, Buffer[]][] = [
   ['[id, score] pairs, compact (the bench input)', lines('pairs', false)],
   ['{"item","score"} objects, compact', lines(true, false)],
   ['[id, score] pairs, Python json.dumps spacing', lines('pairs', true)],
+  ['[id, score] pairs, SageMaker joined output (JoinSource=Input)', lines('pairs', false, true)],
 ];
 
-function lines(scored: true | 'pairs', python: boolean): Buffer[] {
+function lines(scored: true | 'pairs', python: boolean, joined = false): Buffer[] {
   return [...recommendations({ users: records, scored })].map((r) => {
-    const text = JSON.stringify({ userId: r.userId, recommendations: r.items });
+    const text = toJsonLine(r, joined);
     return Buffer.from(python ? text.replaceAll(',', ', ').replaceAll('":', '": ') : text);
   });
 }

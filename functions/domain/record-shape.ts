@@ -32,10 +32,11 @@ export function compile(paths: readonly string[]): { name: string; path: Path }[
   return paths.map((name) => ({ name, path: name.split('.') }));
 }
 
+/** The value at `path`, own members only (a field named `constructor` is not Object's). */
 function lookup(obj: Record<string, unknown>, path: Path): unknown {
   let v: unknown = obj;
   for (const part of path) {
-    if (v === null || typeof v !== 'object' || Array.isArray(v)) return undefined;
+    if (v === null || typeof v !== 'object' || Array.isArray(v) || !Object.hasOwn(v, part)) return undefined;
     v = (v as Record<string, unknown>)[part];
   }
   return v;
@@ -178,7 +179,7 @@ function featureRowValue(spec: DatasetSpec, keyFields: readonly string[]): Value
     }
     const row: Record<string, unknown> = {};
     for (const [field, type] of declared) {
-      const v = o[field];
+      const v = Object.hasOwn(o, field) ? o[field] : undefined;
       if (v === undefined) return { offset, reason: `field "${field}" is missing` };
       if (v !== null && !hasType(v, type)) return { offset, reason: `field "${field}" is a ${typeName(v)}; expected ${type}` };
       row[field] = v;
@@ -188,17 +189,16 @@ function featureRowValue(spec: DatasetSpec, keyFields: readonly string[]): Value
 }
 
 /**
- * The fast path for ranked items (top-level key and items members): scan the record once and
- * store the items' own text. Returns null for anything it does not settle by itself (a nested
- * path, an escaped key, a record that is bad for any reason), and the record goes through
- * JSON.parse, whose answer is the reference: the unit tests hold the two to the same answers.
+ * The fast path for ranked items (top-level key members; items at any path of members): scan
+ * the record once and store the items' own text. Returns null for anything it does not settle
+ * by itself (an escaped key or member name, a record that is bad for any reason), and the
+ * record goes through JSON.parse, whose answer is the reference: the unit tests hold the two
+ * to the same answers.
  */
 function fastRankedItems(spec: DatasetSpec): ((bytes: Buffer) => ShapedRecord | null) | undefined {
-  const flat = (names: readonly string[]) => names.map((n) => (n.includes('.') ? null : Buffer.from(n)));
-  const keyNames = flat(spec.key.fields);
-  const itemsNames = flat(spec.itemsFields);
-  if (keyNames.includes(null)) return undefined;
-  const keys = keyNames as Buffer[];
+  if (spec.key.fields.some((f) => f.includes('.'))) return undefined;
+  const keys = spec.key.fields.map((f) => Buffer.from(f));
+  const itemsPaths = spec.itemsFields.map((f) => f.split('.').map((part) => Buffer.from(part)));
   const composite = spec.key.mode === 'composite';
 
   /** The last member named `name` (JSON.parse keeps the last of duplicates). */
@@ -225,7 +225,7 @@ function fastRankedItems(spec: DatasetSpec): ((bytes: Buffer) => ShapedRecord | 
   };
 
   return (bytes) => {
-    const n = scanObject(bytes);
+    let n = scanObject(bytes);
     if (n < 0) return null;
     let key: string | null = null;
     if (composite) {
@@ -246,12 +246,29 @@ function fastRankedItems(spec: DatasetSpec): ((bytes: Buffer) => ShapedRecord | 
       }
     }
     if (key === null || key.length > MAX_KEY_LENGTH) return null;
-    for (const name of itemsNames) {
-      if (name === null) return null; // a nested path: JSON.parse decides whether it is there
-      const m = find(bytes, n, name);
+    // `scanned` holds the record's own members until a nested path scans an inner object.
+    let top = true;
+    for (const path of itemsPaths) {
+      if (!top) {
+        n = scanObject(bytes); // it passed a moment ago
+        top = true;
+      }
+      let view = bytes;
+      let m = find(view, n, path[0]!);
+      for (let i = 1; m && i < path.length; i++) {
+        if (m.kind !== 'object') {
+          m = undefined; // as with JSON.parse: a path through a non-object finds nothing
+          break;
+        }
+        view = view.subarray(m.valueStart, m.valueEnd);
+        top = false;
+        n = scanObject(view);
+        if (n < 0) return null; // a member name with escapes inside: JSON.parse decides
+        m = find(view, n, path[i]!);
+      }
       if (!m) continue;
       if (m.kind !== 'array') return null;
-      const value = m.spaced ? compactText(bytes, m.valueStart, m.valueEnd) : bytes.toString('utf8', m.valueStart, m.valueEnd);
+      const value = m.spaced ? compactText(view, m.valueStart, m.valueEnd) : view.toString('utf8', m.valueStart, m.valueEnd);
       return { key, value };
     }
     return null;

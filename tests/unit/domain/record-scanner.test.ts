@@ -9,6 +9,8 @@ const spec = (key: DatasetSpec['key'], itemsFields: string[]): DatasetSpec => ({
 const specs = [
   spec({ fields: ['userId', 'user_id'], mode: 'first-present' }, ['movieId', 'recommendations', 'items', 'SageMakerOutput.recommendations', 'SageMakerOutput']),
   spec({ fields: ['a', 'b'], mode: 'composite' }, ['items']),
+  // Names that are also Object.prototype members: absent means absent on both paths.
+  spec({ fields: ['userId'], mode: 'first-present' }, ['SageMakerOutput.constructor', 'constructor', 'SageMakerOutput.recommendations']),
 ];
 
 /** The shaped answer as a comparable value: items compared as JSON values, not as text. */
@@ -28,7 +30,10 @@ function expectSameAnswer(text: string | Buffer): void {
 
 const name = fc.constantFrom('userId', 'user_id', 'a', 'b', 'items', 'recommendations', 'movieId', 'SageMakerOutput', 'x', 'us\\u0065rId', '');
 const keyValue = fc.oneof(fc.string({ maxLength: 8 }), fc.integer(), fc.double(), fc.constant(null), fc.constant(2 ** 60), fc.constant('a\u00e9\u{1f600}'));
-const member = fc.tuple(name, fc.oneof(keyValue, fc.jsonValue({ maxDepth: 3 }), fc.array(fc.tuple(fc.nat(99_999), fc.double({ noNaN: true, noDefaultInfinity: true })), { maxLength: 4 })));
+const items = fc.array(fc.tuple(fc.nat(99_999), fc.double({ noNaN: true, noDefaultInfinity: true })), { maxLength: 4 });
+/** SageMaker's joined output nests the model's answer: an object that may hold the items. */
+const joined = fc.dictionary(fc.constantFrom('recommendations', 'x', 'recommendation', 'constructor'), fc.oneof(items, keyValue), { maxKeys: 3 });
+const member = fc.tuple(name, fc.oneof(keyValue, fc.jsonValue({ maxDepth: 3 }), items, joined));
 /** Objects written by hand (duplicate members allowed), in one of the layouts producers use. */
 const record = fc.tuple(fc.array(member, { maxLength: 6 }), fc.constantFrom('compact', 'python', 'pretty')).map(([members, layout]) => {
   const raw = (v: unknown) => JSON.stringify(v) ?? 'null';
@@ -51,6 +56,14 @@ describe('record scanner fast path', () => {
     ['{"userId":9007199254740993,"items":[1]}'],
     ['{"userId":"u","items":{"a":1}}'],
     ['{"userId":"u","SageMakerOutput":{"recommendations":[3]}}'],
+    ['{"userId":"u","country":"DE","SageMakerOutput": {"x": 1, "recommendations": [[3, 0.5]]}}'],
+    ['{"userId":"u","SageMakerOutput":{"x":1}}'],
+    ['{"userId":"u","SageMakerOutput":[1,2]}'],
+    ['{"userId":"u","SageMakerOutput":{"recommendations":{"a":1}}}'],
+    ['{"userId":"u","SageMakerOutput":{"recommendations":[1],"recommendations":[2]}}'],
+    ['{"userId":"u","SageMakerOutput":{"recommend\u0061tions":[1]}}'],
+    ['{"userId":"u","SageMakerOutput":{"constructor":[1]}}'],
+    ['{"userId":"u","SageMakerOutput":{"toString":[1]}}'],
     ['{"a":"x","b":2,"items":[]}'],
     ['{"a":"x","items":[]}'],
     ['{"userId":"u","items":[1,]}'],
