@@ -33,6 +33,7 @@ let depth = 0;
 /** Deeper records are left to JSON.parse (recursion here would meet the stack limit). */
 const MAX_DEPTH = 64;
 const members: Member[] = [];
+const MAX_KEPT_MEMBERS = 1024;
 let count = 0;
 
 function fail(): never {
@@ -204,6 +205,8 @@ export const scanned: readonly Member[] = members;
  * JSON object, or are nested deeper than MAX_DEPTH.
  */
 export function scanObject(bytes: Uint8Array): number {
+  // Keep the reused members bounded: one very wide record must not pin its members forever.
+  if (members.length > MAX_KEPT_MEMBERS) members.length = MAX_KEPT_MEMBERS;
   buf = bytes;
   pos = 0;
   count = 0;
@@ -250,7 +253,10 @@ export function scanObject(bytes: Uint8Array): number {
 }
 const EMPTY = new Uint8Array(0);
 
-/** The value's text with the whitespace outside its strings removed (for `spaced` values). */
+/**
+ * The value's text with the whitespace outside its strings removed (for `spaced` values).
+ * `start..end` must be a value scanObject accepted (it does not validate).
+ */
 export function compactText(bytes: Uint8Array, start: number, end: number): string {
   const out = Buffer.allocUnsafe(end - start);
   let n = 0;

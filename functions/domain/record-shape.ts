@@ -134,7 +134,12 @@ export function shapeFor(spec: DatasetSpec, maxRecordBytes?: number, options: { 
     shape(record) {
       if (fast && record.bytes !== null) {
         if (!isUtf8(record.bytes)) return { offset: record.offset, reason: 'record is not valid UTF-8' };
-        const shaped = fast(record.bytes);
+        let shaped: ShapedRecord | null = null;
+        try {
+          shaped = fast(record.bytes);
+        } catch {
+          // shape() never throws: whatever went wrong, the JSON.parse path answers
+        }
         if (shaped) return shaped;
       }
       const parsed = parseObject(record, maxRecordBytes);
@@ -195,8 +200,13 @@ function featureRowValue(spec: DatasetSpec, keyFields: readonly string[]): Value
  * record goes through JSON.parse, whose answer is the reference: the unit tests hold the two
  * to the same answers.
  */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 function fastRankedItems(spec: DatasetSpec): ((bytes: Buffer) => ShapedRecord | null) | undefined {
   if (spec.key.fields.some((f) => f.includes('.'))) return undefined;
+  // Names are compared as UTF-8 bytes: a lone surrogate would become U+FFFD and match a member
+  // that JSON.parse keeps apart. Such names take the JSON.parse path.
+  if ([...spec.key.fields, ...spec.itemsFields].some((f) => LONE_SURROGATE.test(f))) return undefined;
   const keys = spec.key.fields.map((f) => Buffer.from(f));
   const itemsPaths = spec.itemsFields.map((f) => f.split('.').map((part) => Buffer.from(part)));
   const composite = spec.key.mode === 'composite';

@@ -78,6 +78,18 @@ describe('record scanner fast path', () => {
     ['{"userId":"u","items":[' + '['.repeat(20_000) + ']'.repeat(20_000) + ']}'],
   ])('%s: the same answer as JSON.parse', (text) => expectSameAnswer(text));
 
+  test('field names with lone surrogates take the JSON.parse path (as UTF-8 they would read as U+FFFD)', () => {
+    const odd = [spec({ fields: ['\ud800'], mode: 'first-present' }, ['items']), spec({ fields: ['userId'], mode: 'first-present' }, ['\udc00', 'items'])];
+    for (const s of odd) {
+      for (const text of ['{"\ufffd":"u","items":[1]}', '{"userId":"u","\ufffd":[1],"items":[2]}']) {
+        const bytes = Buffer.from(text);
+        const fast = shapeFor(s, 1 << 20).shape({ offset: 0, bytes, length: bytes.length });
+        const reference = shapeFor(s, 1 << 20, { scanner: false }).shape({ offset: 0, bytes, length: bytes.length });
+        expect(normal(fast)).toEqual(normal(reference));
+      }
+    }
+  });
+
   test('invalid UTF-8 is a bad record on both paths', () => {
     expectSameAnswer(Buffer.from([0x7b, 0x22, 0x75, 0xff, 0x22, 0x3a, 0x31, 0x7d]));
   });
