@@ -106,3 +106,12 @@ export async function openRuntime(env: NodeJS.ProcessEnv, signal?: AbortSignal):
   }
   return rt;
 }
+
+/** Runs `work` with the runtime open (Redis answering) and closes the runtime after, whatever happens. */
+export async function withRuntime<T>(ctx: { env: NodeJS.ProcessEnv; signal?: AbortSignal }, work: (rt: Runtime) => Promise<T>): Promise<T> {
+  try {
+    return await work(await openRuntime(ctx.env, ctx.signal));
+  } finally {
+    await closeRuntime();
+  }
+}

@@ -2,11 +2,10 @@
 // with the event API Gateway would send, so the answer is exactly the API's.
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { handler } from '../functions/handlers/read-api.js';
-import { closeRuntime } from '../functions/handlers/runtime.js';
 import { toHttpApiEvent } from '../local/api-server.js';
 import { lambdaContext } from '../local/state-machine.js';
 import { CliError, EXIT, intOption, stringOption, writeLine, type CliContext, type Command, type Parsed } from './args.js';
-import { openRuntime } from './env.js';
+import { withRuntime } from './env.js';
 
 /** The API's error codes as exit codes. */
 function exitCodeFor(status: number, code: string | undefined): number {
@@ -22,17 +21,14 @@ async function run(args: Parsed, ctx: CliContext): Promise<number> {
   const userId = args.positionals[0]!;
   const rank = stringOption(args, 'rank') === undefined ? undefined : intOption(args, 'rank', 1, 1, 10_000);
   const path = rank === undefined ? `/users/${encodeURIComponent(userId)}/recommendations` : `/recommendations?${new URLSearchParams({ userId, rank: String(rank) })}`;
-  try {
-    await openRuntime(ctx.env, ctx.signal);
+  return withRuntime(ctx, async () => {
     const answer = (await handler(toHttpApiEvent('GET', path, {}, undefined), lambdaContext('ReadApiFunction'))) as APIGatewayProxyStructuredResultV2;
     const status = answer.statusCode ?? 500;
     const body = JSON.parse(answer.body ?? '{}') as { error?: { code?: string; message?: string } };
     if (status !== 200) throw new CliError(`${status} ${body.error?.code ?? 'error'}: ${body.error?.message ?? answer.body}`, exitCodeFor(status, body.error?.code));
     writeLine(ctx.out, JSON.stringify(body, null, 2));
     return EXIT.OK;
-  } finally {
-    await closeRuntime();
-  }
+  });
 }
 
 export const command: Command = {

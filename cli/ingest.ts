@@ -9,10 +9,9 @@ import { createS3Client } from '../functions/adapters/object-store.js';
 import { parseS3Uri } from '../functions/domain/ingest-request.js';
 import { explicitVersionId } from '../functions/domain/version-identity.js';
 import { toIngestRequest } from '../functions/handlers/plan-event.js';
-import { closeRuntime } from '../functions/handlers/runtime.js';
 import { CliError, EXIT, UsageError, flag, intOption, stringOption, type CliContext, type Command, type Parsed } from './args.js';
 import { executionName, followExecution, regionOf, startExecution } from './aws-run.js';
-import { bucketFrom, openRuntime } from './env.js';
+import { bucketFrom, withRuntime } from './env.js';
 import { runLocalIngest } from './local-run.js';
 import { Progress } from './progress.js';
 import { exitCodeOf, printReport } from './report.js';
@@ -151,8 +150,7 @@ async function run(args: Parsed, ctx: CliContext): Promise<number> {
   // Check the arguments before touching anything (a placeholder stands in for an upload's
   // location), then that Redis answers before uploading.
   buildInput(source?.kind === 's3' ? s3Location(source.uri) : source ? { prefix: 's3://placeholder/local/' } : undefined, event, args);
-  try {
-    const rt = await openRuntime(ctx.env, ctx.signal);
+  return withRuntime(ctx, async (rt) => {
     let location = source?.kind === 's3' ? s3Location(source.uri) : undefined;
     if (source && source.kind !== 's3') {
       const s3 = createS3Client(rt.config.s3EndpointUrl);
@@ -166,9 +164,7 @@ async function run(args: Parsed, ctx: CliContext): Promise<number> {
     const report = await runLocalIngest(input, new Progress(ctx.err, ctx.tty), ctx.signal);
     printReport(report, ctx, flag(args, 'json'));
     return exitCodeOf(report);
-  } finally {
-    await closeRuntime();
-  }
+  });
 }
 
 export const command: Command = {

@@ -1,9 +1,8 @@
 // sluice rollback: make a retained earlier version live again (the admin function's rollback,
 // from this machine).
-import { closeRuntime } from '../functions/handlers/runtime.js';
 import { rollbackVersion, type RollbackResult } from '../functions/pipeline/rollback-version.js';
 import { EXIT, flag, stringOption, writeLine, type CliContext, type Command, type Parsed } from './args.js';
-import { openRuntime } from './env.js';
+import { withRuntime } from './env.js';
 import { orderKeyText } from './status.js';
 
 export function printRollback(r: RollbackResult, ctx: CliContext): void {
@@ -22,17 +21,14 @@ export function printRollback(r: RollbackResult, ctx: CliContext): void {
 }
 
 async function run(args: Parsed, ctx: CliContext): Promise<number> {
-  try {
-    const rt = await openRuntime(ctx.env, ctx.signal);
+  return withRuntime(ctx, async (rt) => {
     const name = stringOption(args, 'dataset');
     const target = name ? rt.dataset(name) : rt.defaultDataset;
     const result = await rollbackVersion({ version: args.positionals[0], dryRun: flag(args, 'dry-run') }, target.pipeline);
     if (flag(args, 'json')) writeLine(ctx.out, JSON.stringify(result, null, 2));
     else printRollback(result, ctx);
     return EXIT.OK;
-  } finally {
-    await closeRuntime();
-  }
+  });
 }
 
 export const command: Command = {

@@ -1,14 +1,12 @@
 // sluice serve: the read API on localhost through the real read handler (local/api-server.ts
 // turns each request into an API Gateway HTTP API v2 event), with a log line per request.
-import { closeRuntime } from '../functions/handlers/runtime.js';
 import { startApiServer } from '../local/api-server.js';
 import { CliError, EXIT, intOption, untilStopped, writeLine, type CliContext, type Command, type Parsed } from './args.js';
-import { openRuntime } from './env.js';
+import { withRuntime } from './env.js';
 
 async function run(args: Parsed, ctx: CliContext): Promise<number> {
   const port = intOption(args, 'port', 3000, 0, 65_535);
-  try {
-    const rt = await openRuntime(ctx.env, ctx.signal);
+  return withRuntime(ctx, async (rt) => {
     const live = await rt.defaultDataset.pipeline.versions.current();
     const server = await startApiServer({
       port,
@@ -26,9 +24,7 @@ async function run(args: Parsed, ctx: CliContext): Promise<number> {
     await server.close();
     writeLine(ctx.out, 'stopped');
     return EXIT.OK;
-  } finally {
-    await closeRuntime();
-  }
+  });
 }
 
 export const command: Command = {

@@ -1,9 +1,8 @@
 // sluice status: the live version and the retained ones, per dataset (the admin function's
 // status, from this machine).
-import { closeRuntime } from '../functions/handlers/runtime.js';
 import { datasetStatus, type DatasetStatus, type VersionReport } from '../functions/pipeline/version-status.js';
 import { EXIT, flag, stringOption, writeLine, type CliContext, type Command, type Parsed } from './args.js';
-import { openRuntime } from './env.js';
+import { withRuntime } from './env.js';
 import { count } from './progress.js';
 
 /** Order keys are usually epoch milliseconds (a job's creation time): show those as times. */
@@ -46,8 +45,7 @@ export function printStatus(s: DatasetStatus, ctx: CliContext): void {
 }
 
 async function run(args: Parsed, ctx: CliContext): Promise<number> {
-  try {
-    const rt = await openRuntime(ctx.env, ctx.signal);
+  return withRuntime(ctx, async (rt) => {
     const name = stringOption(args, 'dataset');
     const targets = name ? [rt.dataset(name)] : rt.datasets;
     const datasets: DatasetStatus[] = [];
@@ -55,9 +53,7 @@ async function run(args: Parsed, ctx: CliContext): Promise<number> {
     if (flag(args, 'json')) writeLine(ctx.out, JSON.stringify({ datasets }, null, 2));
     else datasets.forEach((d) => printStatus(d, ctx));
     return datasets.every((d) => d.live) ? EXIT.OK : EXIT.NO_LIVE_VERSION;
-  } finally {
-    await closeRuntime();
-  }
+  });
 }
 
 export const command: Command = {
