@@ -3,23 +3,17 @@
 // read path without the Lambda layer beside them, interleaved round by round over the same
 // loaded version. Not part of `npm run bench`.
 //   BENCH_BEFORE_TREE=/tmp/sluice-before node --openssl-legacy-provider --import tsx bench/compare-reads.ts
-import { readFileSync } from 'node:fs';
 import { closeRuntime } from '../functions/handlers/runtime.js';
 import { putInputs } from './data.js';
 import { httpLoad } from './http-load.js';
 import { commit, planAndLoad } from './ingest.js';
 import { benchEnv, startInfra } from './infra.js';
 import { summarise } from './stats.js';
-import { startLoadWorker, startReadServer, type ReadServer } from './workers.js';
+import { processCpuUs, startLoadWorker, startReadServer, type ReadServer } from './workers.js';
 
 const before = process.env.BENCH_BEFORE_TREE;
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const users = Number(process.env.BENCH_RECORDS ?? 200_000);
-
-function cpuUs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10_000;
-}
 
 const infra = await startInfra();
 const servers: [string, ReadServer][] = [];
@@ -34,13 +28,13 @@ try {
   const figures: Record<string, { rps: number[]; p99: number[]; cpu: number[] }> = {};
   for (let round = 1; round <= rounds; round++) {
     for (const [name, server] of servers) {
-      const c0 = cpuUs(server.pid);
+      const c0 = processCpuUs(server.pid);
       const r = await httpLoad({ port: server.port, connections: 50, warmupMs: 1000, durationMs: 5000, path: () => `/users/u${Math.floor(Math.random() * users)}/recommendations` });
       if (r.non200 > 0 || r.errors > 0) throw new Error(`${name}: ${r.non200} non-200 answers, ${r.errors} socket errors`);
       const f = (figures[name] ??= { rps: [], p99: [], cpu: [] });
       f.rps.push(r.rps);
       f.p99.push(r.p99Ms);
-      f.cpu.push((cpuUs(server.pid) - c0) / r.answered);
+      f.cpu.push((processCpuUs(server.pid) - c0) / r.answered);
       console.log(`round ${round} ${name}: ${Math.round(r.rps)} req/s, p99 ${r.p99Ms.toFixed(2)} ms`);
     }
   }

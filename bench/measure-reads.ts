@@ -2,14 +2,13 @@
 // node:http + ioredis server, same data, same load generator, interleaved rounds; and the
 // Redis time of a read, from Redis itself (commandstats, latency histogram) and from a client.
 import type { Redis } from 'ioredis';
-import { readFileSync } from 'node:fs';
 import { bucketOf, controlKeys, dataKey } from '../functions/domain/key-layout.js';
 import { httpLoad, type LoadResult } from './http-load.js';
 import type { BenchInfra } from './infra.js';
 import { parseInfo } from './infra.js';
 import { ratioOf, type Row } from './report.js';
 import { quantile, Samples, summarise } from './stats.js';
-import { startReadServer } from './workers.js';
+import { processCpuUs, startReadServer } from './workers.js';
 
 export interface ReadOptions {
   dataset: string;
@@ -32,12 +31,6 @@ interface RedisTime {
 }
 
 const randomUser = (users: number) => () => `/users/u${Math.floor(Math.random() * users)}/recommendations`;
-
-/** CPU time (user + sys) a process has used so far, in µs, from /proc (clock ticks of 10 ms). */
-function processCpuUs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10_000;
-}
 
 async function resetStats(masters: Redis[]): Promise<void> {
   await Promise.all(masters.map((m) => m.config('RESETSTAT')));

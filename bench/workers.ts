@@ -2,6 +2,7 @@
 // stdout). Each is started with the driver's Node flags (tsx, --openssl-legacy-provider), and
 // stopped by its own PID.
 import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { FromWorker, LoadJob, LoadOutcome, ToWorker } from './protocol.js';
 
@@ -98,4 +99,10 @@ export async function startReadServer(kind: 'api' | 'bare' | 'core', env: Record
       clearTimeout(timer);
     },
   };
+}
+
+/** CPU time (user + sys) a process has used so far, in µs, from /proc (clock ticks of 10 ms). */
+export function processCpuUs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
 }
