@@ -6,9 +6,10 @@ import { DEFAULT_ITEMS_FIELDS, DEFAULT_KEY_FIELDS } from '../functions/domain/da
 import { shapeFor, type RecordShape } from '../functions/domain/record-shape.js';
 import { recommendations, toJsonLine } from '../local/sample-data.js';
 import { summarise } from './stats.js';
+import { DEFAULT_RELEASE_CHECKS } from '../functions/domain/release-checks.js';
 
 const records = Number(process.argv[2] ?? 200_000);
-const spec = { name: 'd', kind: 'ranked-items' as const, key: { fields: DEFAULT_KEY_FIELDS, mode: 'first-present' as const }, itemsFields: DEFAULT_ITEMS_FIELDS, jobs: { names: [], prefixes: [] } };
+const spec = { name: 'd', kind: 'ranked-items' as const, key: { fields: DEFAULT_KEY_FIELDS, mode: 'first-present' as const }, itemsFields: DEFAULT_ITEMS_FIELDS, jobs: { names: [], prefixes: [] }, checks: DEFAULT_RELEASE_CHECKS, promote: 'auto' as const };
 const paths: [string, RecordShape][] = [
   ['scanner', shapeFor(spec)],
   ['JSON.parse', shapeFor(spec, undefined, { scanner: false })],

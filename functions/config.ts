@@ -1,7 +1,8 @@
 // All configuration comes from the environment, the same locally and in AWS. Read once per
 // container (cold start) and passed down; nothing below the handlers reads process.env.
 import { readFileSync } from 'node:fs';
-import { DEFAULT_ITEMS_FIELDS, DEFAULT_KEY_FIELDS, parseDatasetSpecs, type DatasetSpec } from './domain/dataset-spec.js';
+import { DEFAULT_ITEMS_FIELDS, DEFAULT_KEY_FIELDS, parseDatasetSpecs, parsePromote, type DatasetSpec } from './domain/dataset-spec.js';
+import { DEFAULT_RELEASE_CHECKS } from './domain/release-checks.js';
 import { ConfigError } from './errors.js';
 
 type Env = Record<string, string | undefined>;
@@ -112,6 +113,14 @@ function datasetsFrom(env: Env): DatasetSpec[] | undefined {
   }
 }
 
+function promoteFrom(env: Env): DatasetSpec['promote'] {
+  try {
+    return parsePromote(optional(env, 'PROMOTE'), 'PROMOTE');
+  } catch {
+    throw new ConfigError(`PROMOTE=${JSON.stringify(env.PROMOTE)} must be auto or manual`);
+  }
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const declared = datasetsFrom(env);
   const dataset = str(env, 'DATASET', declared?.find((d) => d.kind === 'ranked-items')?.name ?? declared?.[0]?.name ?? 'recommendations');
@@ -125,6 +134,8 @@ export function loadConfig(env: Env = process.env): Config {
       key: { fields: list(env, 'KEY_FIELD', DEFAULT_KEY_FIELDS), mode: 'first-present' },
       itemsFields: list(env, 'ITEMS_FIELD', DEFAULT_ITEMS_FIELDS),
       jobs: { names: [], prefixes: [''] },
+      checks: { ...DEFAULT_RELEASE_CHECKS, minRecords: int(env, 'CHECK_MIN_RECORDS', DEFAULT_RELEASE_CHECKS.minRecords, 0) },
+      promote: promoteFrom(env),
     },
   ];
   if (!datasets.some((d) => d.name === dataset)) {

@@ -1,6 +1,7 @@
 // A dataset declared once: what its records look like, how their key is formed, what is
 // stored as the value, and which transform jobs feed it. Validated here, with errors that
 // name the dataset and the field.
+import { DEFAULT_RELEASE_CHECKS, type ReleaseCheckConfig } from './release-checks.js';
 
 export type DatasetKind = 'ranked-items' | 'feature-rows';
 export type FieldType = 'string' | 'number' | 'integer' | 'boolean' | 'array' | 'object' | 'any';
@@ -22,7 +23,13 @@ export interface DatasetSpec {
   fields?: Record<string, FieldType>;
   /** Transform jobs that feed it: exact names, or name prefixes ('' takes every job). */
   jobs: { names: string[]; prefixes: string[] };
+  /** Release control: the checks before the swap. */
+  checks: ReleaseCheckConfig;
+  /** 'auto': a load that passes every check goes live; 'manual': it is held for `sluice promote`. */
+  promote: PromoteMode;
 }
+
+export type PromoteMode = 'auto' | 'manual';
 
 export const COMPOSITE_KEY_SEPARATOR = ':';
 export const DEFAULT_KEY_FIELDS = ['userId', 'user_id'];
@@ -75,6 +82,8 @@ function parseDatasetSpec(raw: unknown, where: string): DatasetSpec {
     key,
     itemsFields: o.items === undefined ? DEFAULT_ITEMS_FIELDS : strings(o.items, `${at}: items`),
     jobs: { names: [], prefixes: [] },
+    checks: parseChecks(o.checks, at),
+    promote: parsePromote(o.promote, at),
   };
   if (o.fields !== undefined) {
     if (kind !== 'feature-rows') throw new RangeError(`${at}: fields applies to feature-rows datasets only`);
@@ -89,6 +98,24 @@ function parseDatasetSpec(raw: unknown, where: string): DatasetSpec {
   if (jobs.names !== undefined) spec.jobs.names = strings(jobs.names, `${at}: jobs.names`);
   if (jobs.prefix !== undefined) spec.jobs.prefixes = typeof jobs.prefix === 'string' ? [jobs.prefix] : strings(jobs.prefix, `${at}: jobs.prefix`);
   return spec;
+}
+
+export function parsePromote(v: unknown, at: string): PromoteMode {
+  if (v === undefined) return 'auto';
+  if (v !== 'auto' && v !== 'manual') throw new RangeError(`${at}: promote must be "auto" or "manual"`);
+  return v;
+}
+
+function parseChecks(v: unknown, at: string): ReleaseCheckConfig {
+  const checks: ReleaseCheckConfig = { ...DEFAULT_RELEASE_CHECKS };
+  if (v === undefined) return checks;
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new RangeError(`${at}: checks must be an object`);
+  const o = v as Obj;
+  if (o.minRecords !== undefined) {
+    if (!Number.isSafeInteger(o.minRecords) || (o.minRecords as number) < 0) throw new RangeError(`${at}: checks.minRecords must be a whole number >= 0 (0 switches it off)`);
+    checks.minRecords = o.minRecords as number;
+  }
+  return checks;
 }
 
 /** The dataset a completed job feeds: an exact name beats a prefix; a longer prefix beats a shorter one. */

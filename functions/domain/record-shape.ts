@@ -5,6 +5,7 @@ import { isUtf8 } from 'node:buffer';
 import { COMPOSITE_KEY_SEPARATOR, type DatasetSpec, type FieldType, type KeySpec } from './dataset-spec.js';
 import type { RawRecord } from './raw-record.js';
 import { compactText, scanned, scanObject, type Member } from './record-scanner.js';
+import { DEFAULT_RELEASE_CHECKS } from './release-checks.js';
 
 export const MAX_KEY_LENGTH = 512;
 
@@ -288,7 +289,7 @@ function fastRankedItems(spec: DatasetSpec): ((bytes: Buffer) => ShapedRecord | 
 /** Ranked items keyed by the first present of `keyFields` (the single-dataset default). */
 export function rankedItemsShape(keyFields: readonly string[], itemsFields: readonly string[], maxRecordBytes?: number): RecordShape {
   return shapeFor(
-    { name: 'default', kind: 'ranked-items', key: { fields: [...keyFields], mode: 'first-present' }, itemsFields: [...itemsFields], jobs: { names: [], prefixes: [] } },
+    { name: 'default', kind: 'ranked-items', key: { fields: [...keyFields], mode: 'first-present' }, itemsFields: [...itemsFields], jobs: { names: [], prefixes: [] }, checks: DEFAULT_RELEASE_CHECKS, promote: 'auto' },
     maxRecordBytes,
   );
 }

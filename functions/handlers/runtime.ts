@@ -91,6 +91,7 @@ async function build(): Promise<Runtime> {
       spec,
       pipeline: {
         dataset: spec.name,
+        spec,
         load: config.load,
         objects,
         versions: new VersionStore(redis, spec.name),

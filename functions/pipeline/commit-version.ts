@@ -1,6 +1,9 @@
 // Step 3: check the totals, then make the version live with one compare-and-set.
 import { assertCommittable, summarise, type BadSample } from '../domain/load-summary.js';
+import type { CheckReport } from '../domain/release-checks.js';
+import { ReleaseCheckFailedError } from '../errors.js';
 import type { PipelineDeps } from './deps.js';
+import { runReleaseChecks } from './release-checks.js';
 
 export interface CommitInput {
   dataset: string;
@@ -18,11 +21,18 @@ export interface CommitResult {
   samples: BadSample[];
   /** From registration to the swap (or refusal). */
   loadMs: number;
+  /** The release checks: what each measured, its threshold and outcome. */
+  checks: CheckReport;
 }
 
 export async function commitVersion(input: CommitInput, deps: PipelineDeps): Promise<CommitResult> {
   const summary = summarise(await deps.versions.chunkResults(input.version), input.chunkCount);
   assertCommittable(summary, deps.load.maxBadRecordRatio);
+  const checks = await runReleaseChecks({ version: input.version, summary }, deps);
+  if (!checks.passed) {
+    const failed = checks.checks.filter((c) => c.outcome === 'fail').map((c) => `${c.name}: ${c.detail}`);
+    throw new ReleaseCheckFailedError(`version ${input.version} of ${input.dataset} failed its release checks: ${failed.join('; ')}`);
+  }
   const now = deps.now();
   const swap = await deps.versions.swap({
     version: input.version,
@@ -30,7 +40,7 @@ export async function commitVersion(input: CommitInput, deps: PipelineDeps): Pro
     requiredStatus: 'loading',
     force: false,
     now,
-    fields: { records: summary.records, badRecords: summary.badRecords, bytes: summary.bytes, samples: JSON.stringify(summary.samples) },
+    fields: { records: summary.records, badRecords: summary.badRecords, bytes: summary.bytes, samples: JSON.stringify(summary.samples), checks: JSON.stringify(checks.checks) },
   });
   if (swap.outcome === 'refused') {
     // A newer version went live while this one loaded. Nobody ever read it: delete it now.
@@ -48,5 +58,6 @@ export async function commitVersion(input: CommitInput, deps: PipelineDeps): Pro
     badRecords: summary.badRecords,
     samples: summary.samples,
     loadMs: Math.max(0, now - registered),
+    checks,
   };
 }

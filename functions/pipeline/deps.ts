@@ -4,10 +4,13 @@ import type { MemoryProbe } from '../adapters/cluster-memory.js';
 import type { ClusterBulkWriter } from '../adapters/cluster-writer.js';
 import type { ObjectStore } from '../adapters/object-store.js';
 import type { VersionStore } from '../adapters/version-store.js';
+import type { DatasetSpec } from '../domain/dataset-spec.js';
 import type { RecordShape } from '../domain/record-shape.js';
 
 export interface PipelineDeps {
   dataset: string;
+  /** The dataset's declaration: record shape, release checks, promote mode. */
+  spec: DatasetSpec;
   load: LoadConfig;
   objects: ObjectStore;
   versions: VersionStore;
