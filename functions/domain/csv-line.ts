@@ -55,3 +55,51 @@ export function splitCsvLine(line: Buffer, delimiter: number): CsvFields {
     }
   }
 }
+
+/**
+ * The fast path for lines without quotes: the byte offsets where each field starts and ends,
+ * written into `bounds` as [start0, end0, start1, end1, ...]. Returns the field count, or -1
+ * when the line holds a quote (then splitCsvLine decides).
+ */
+export function fieldBounds(line: Uint8Array, delimiter: number, bounds: number[]): number {
+  let count = 0;
+  let start = 0;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i]!;
+    if (c === delimiter) {
+      bounds[2 * count] = start;
+      bounds[2 * count + 1] = i;
+      count++;
+      start = i + 1;
+    } else if (c === QUOTE) return -1;
+  }
+  bounds[2 * count] = start;
+  bounds[2 * count + 1] = line.length;
+  return count + 1;
+}
+
+/** `line[start, end)` is a JSON number literal (the grammar JSON.parse accepts). */
+export function isJsonNumber(line: Uint8Array, start: number, end: number): boolean {
+  let i = start;
+  if (line[i] === 0x2d) i++;
+  if (i >= end) return false;
+  if (line[i] === 0x30) i++;
+  else {
+    if (!(line[i]! >= 0x31 && line[i]! <= 0x39)) return false;
+    while (i < end && line[i]! >= 0x30 && line[i]! <= 0x39) i++;
+  }
+  if (i < end && line[i] === 0x2e) {
+    i++;
+    const from = i;
+    while (i < end && line[i]! >= 0x30 && line[i]! <= 0x39) i++;
+    if (i === from) return false;
+  }
+  if (i < end && (line[i] === 0x65 || line[i] === 0x45)) {
+    i++;
+    if (i < end && (line[i] === 0x2b || line[i] === 0x2d)) i++;
+    const from = i;
+    while (i < end && line[i]! >= 0x30 && line[i]! <= 0x39) i++;
+    if (i === from) return false;
+  }
+  return i === end;
+}

@@ -111,3 +111,16 @@ test('the events/ fixtures for the dataset routes answer through the handler as 
   expect(batch.status).toBe(200);
   expect((batch.body.results as { found: boolean }[]).map((r) => r.found)).toEqual([true, true, false]);
 });
+
+test('SageMaker CSV output joined with its input (no header, prediction column last) loads as typed feature rows', async () => {
+  await putObject(BUCKET, 'scores/2026-11-24/customers.csv.out', readFileSync(example('loan-scores.csv.out')));
+  expect(await ingest('loan-scores-2026-11-24', 'scores/2026-11-24', 1000)).toMatchObject({ dataset: 'loan_scores', result: { commit: { records: customers.length, badRecords: 0 } } });
+  const lines = readFileSync(example('loan-scores.csv.out'), 'utf8').trim().split('\n');
+  const keys = customers.map((c) => String(c.dob_ssn));
+  const got = await api('/datasets/loan_scores/batch-get', { method: 'POST', body: { keys } });
+  expect(got.body).toMatchObject({ dataset: 'loan_scores', version: 'loan-scores-2026-11-24' });
+  (got.body.results as { key: string; value: Record<string, unknown> }[]).forEach((r, i) => {
+    const c = customers[i]!;
+    expect(r.value).toEqual({ credit_score: c.credit_score, hard_pulls: c.hard_pulls, bankruptcies: c.bankruptcies, approval_probability: Number(lines[i]!.split(',').at(-1)) });
+  });
+});

@@ -148,3 +148,29 @@ describe('gzip objects in the chunk plan', () => {
     expect(plan.chunks.slice(1).flatMap((c) => c.parts).map((p) => [p.start, p.end])).toEqual([[0, 2000], [2000, 3000]]);
   });
 });
+
+describe('csvShape fast path', () => {
+  const [spec] = parseDatasetSpecs([{ name: 'r', csv: { items: { trailing: 3 } } }]);
+  const columns = ['userId', 'country', 'a', 'b', 'c'];
+  const fast = csvShape(spec!, spec!.csv!, columns, 1 << 20);
+  const reference = csvShape(spec!, spec!.csv!, columns, 1 << 20, { fast: false });
+  const cell = fc.oneof(
+    fc.constantFrom('0', '-1', '12', '1.5', '1e3', '-0.25E-2', '007', '1.', '.5', '+1', '', 'x', 'é', '"q"', '"a,b"', '1 ', ' 1'),
+    fc.integer().map(String),
+    fc.double({ noNaN: true, noDefaultInfinity: true }).map(String),
+  );
+  test('answers exactly as the splitting path on generated lines', () => {
+    fc.assert(
+      fc.property(fc.array(cell, { minLength: 3, maxLength: 7 }), (cells) => {
+        const line = ['u1', ...cells].join(',');
+        const bytes = Buffer.from(line);
+        const r = { offset: 4, bytes, length: bytes.length };
+        expect(fast.shape(r)).toEqual(reference.shape(r));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+  test('it does take the number text as it is', () => {
+    expect(fast.shape(rec('u1,DE,1.0e2,-0,3'))).toEqual({ key: 'u1', value: '[1.0e2,-0,3]' });
+  });
+});
