@@ -75,7 +75,9 @@ export interface LoadConfig {
   objectSuffixes: string[];
   chunkSizeBytes: number;
   maxChunks: number;
-  inputFormat: 'auto' | 'jsonl' | 'json' | 'csv';
+  inputFormat: 'auto' | 'jsonl' | 'json' | 'csv' | 'parquet';
+  /** Parquet row groups larger than this (uncompressed) are refused at Plan: a worker decodes one whole. */
+  maxRowGroupBytes: number;
   maxRecordBytes: number;
   maxBadRecordRatio: number;
   writeBatchSize: number;
@@ -155,8 +157,8 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError(`DATASET=${dataset} is not one of the declared datasets (${datasets.map((d) => d.name).join(', ')})`);
   }
   const inputFormat = str(env, 'INPUT_FORMAT', 'auto');
-  if (inputFormat !== 'auto' && inputFormat !== 'jsonl' && inputFormat !== 'json' && inputFormat !== 'csv') {
-    throw new ConfigError(`INPUT_FORMAT=${JSON.stringify(inputFormat)} must be auto, jsonl, json or csv`);
+  if (inputFormat !== 'auto' && inputFormat !== 'jsonl' && inputFormat !== 'json' && inputFormat !== 'csv' && inputFormat !== 'parquet') {
+    throw new ConfigError(`INPUT_FORMAT=${JSON.stringify(inputFormat)} must be auto, jsonl, json, csv or parquet`);
   }
   const redis: RedisConfig = {
     host: str(env, 'REDIS_HOST', '127.0.0.1'),
@@ -187,6 +189,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxChunks: int(env, 'MAX_CHUNKS', 1000, 1, 10_000),
       inputFormat,
       maxRecordBytes: int(env, 'MAX_RECORD_BYTES', 16 * 1024 * 1024, 1024),
+      maxRowGroupBytes: int(env, 'MAX_ROW_GROUP_BYTES', 256 * 1024 * 1024, 1024),
       maxBadRecordRatio: num(env, 'MAX_BAD_RECORD_RATIO', 0.01, 0, 1),
       writeBatchSize: int(env, 'WRITE_BATCH_SIZE', 1000, 1, 100_000),
       writeBatchesInFlight: int(env, 'WRITE_BATCHES_IN_FLIGHT', 4, 1, 64),

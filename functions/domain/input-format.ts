@@ -1,6 +1,6 @@
 // What an object holds, from its first bytes (after decompression, for gzip): a JSON document
 // (a top-level array, or the pandas orient="table" object whose only members are "schema" and
-// "data"), JSON Lines (one object per line, SageMaker's default), or CSV. INPUT_FORMAT
+// "data"), JSON Lines (one object per line, SageMaker's default), CSV, or Parquet (its magic bytes). INPUT_FORMAT
 // overrides the guess. The rules never take JSON Lines for CSV or the other way round: a JSON
 // record starts with "{", a CSV line never does in a file that loads.
 import type { Compression, InputFormat } from './chunk-plan.js';
@@ -66,7 +66,7 @@ function topLevelMembers(text: Buffer, from: number): string[] {
 /** Recognises the format of an object from `head`, its first bytes (decompressed). */
 export function detectFormat(head: Buffer, configured: ConfiguredFormat, hints: { key: string; csvDeclared?: boolean } = { key: '' }): Recognised {
   if (configured !== 'auto') return { ok: true, format: configured };
-  if (head.subarray(0, 4).equals(PARQUET_MAGIC)) return { ok: false, reason: 'it is a Parquet file, which Sluice does not read (yet): convert it to JSON Lines or CSV' };
+  if (head.subarray(0, 4).equals(PARQUET_MAGIC)) return { ok: true, format: 'parquet' };
   let i = head.length >= 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
   while (i < head.length && isSpace(head[i]!)) i++;
   if (i === head.length) return { ok: true, format: 'jsonl' }; // empty or blank: nothing to frame either way

@@ -10,6 +10,8 @@ import { DEFAULT_CSV_LAYOUT } from '../domain/csv-layout.js';
 import { csvColumnsProblem } from '../domain/csv-shape.js';
 import type { DatasetSpec } from '../domain/dataset-spec.js';
 import { compressionOf, detectFormat, FORMAT_SNIFF_BYTES, type ConfiguredFormat } from '../domain/input-format.js';
+import { parquetColumnsFor } from '../domain/parquet-row.js';
+import { readParquetOutline } from './parquet-source.js';
 import { BadDataError } from '../errors.js';
 
 async function readAll(stream: AsyncIterable<Buffer> & { close(): void }): Promise<Buffer> {
@@ -57,7 +59,7 @@ async function gunzipHead(compressed: Buffer, want: number): Promise<{ head: Buf
 export async function inspectObject(
   bucket: string,
   o: StoredObject,
-  deps: { objects: ObjectStore; spec: DatasetSpec; inputFormat: ConfiguredFormat },
+  deps: { objects: ObjectStore; spec: DatasetSpec; inputFormat: ConfiguredFormat; maxRowGroupBytes: number },
 ): Promise<InputObject> {
   const where = `s3://${bucket}/${o.key}`;
   if (o.size === 0) return { bucket, ...o, format: deps.inputFormat === 'auto' ? 'jsonl' : deps.inputFormat };
@@ -86,6 +88,29 @@ export async function inspectObject(
   // The head holds the whole object when nothing was cut off: its last line is then complete too.
   const whole = compression ? expandedSize === head.length : raw.length === o.size;
   if (object.format === 'csv') object.columns = csvColumns(whole ? Buffer.concat([head, Buffer.from('\n')]) : head, layout, where, deps.spec);
+  if (object.format === 'parquet') {
+    if (compression) throw new BadDataError(`${where}: a gzip-compressed Parquet file cannot be read in row groups; store it uncompressed (Parquet compresses its pages itself)`);
+    const at = { bucket, key: o.key, etag: o.etag, size: o.size };
+    let outline;
+    try {
+      outline = await readParquetOutline(deps.objects, at);
+    } catch (err) {
+      if (err instanceof Error && /^(TransientError|InputChangedError)$/.test(err.name)) throw err;
+      throw new BadDataError(`${where} is not a readable Parquet file: ${(err as Error).message}`, { object: `${bucket}/${o.key}` }, { cause: err });
+    }
+    const wanted = parquetColumnsFor(deps.spec, outline.columns);
+    if ('problem' in wanted) throw new BadDataError(`${where}: the Parquet columns do not fit dataset ${deps.spec.name}: ${wanted.problem}`);
+    // A row group is decoded whole by one worker: refuse one that cannot fit, before any write.
+    const big = outline.rowGroups.find((g) => g.bytes > deps.maxRowGroupBytes);
+    if (big) {
+      throw new BadDataError(
+        `${where}: row group of rows ${big.rowStart}-${big.rowEnd - 1} is ${big.bytes} bytes uncompressed, over MAX_ROW_GROUP_BYTES=${deps.maxRowGroupBytes}; ` +
+          'write the file with smaller row groups (e.g. pyarrow row_group_size, Spark parquet.block.size)',
+      );
+    }
+    object.columns = wanted.columns;
+    object.rowGroups = outline.rowGroups;
+  }
   return object;
 }
 

@@ -3,14 +3,12 @@
 // longest record, not by the chunk: reading pauses while Redis is behind.
 import type { ClusterBulkWriter, WriteCommand } from '../adapters/cluster-writer.js';
 import type { ChunkPart, Chunk } from '../domain/chunk-plan.js';
-import { DEFAULT_CSV_LAYOUT } from '../domain/csv-layout.js';
 import { bucketOf, dataKey } from '../domain/key-layout.js';
 import type { BadSample, ChunkResult } from '../domain/load-summary.js';
-import type { RawRecord } from '../domain/raw-record.js';
-import { isBad } from '../domain/record-shape.js';
+import { isBad, type BadRecord, type ShapedRecord } from '../domain/record-shape.js';
 import { BadDataError, InsufficientMemoryError, VersionStateError } from '../errors.js';
 import type { PipelineDeps } from './deps.js';
-import { openPartRecords, shapeForPart } from './record-source.js';
+import { openShapedRecords } from './record-source.js';
 
 export interface LoadChunkInput {
   dataset: string;
@@ -65,14 +63,11 @@ async function loadPart(
   onProgress?: (p: LoadProgress) => void,
 ): Promise<void> {
   const object = `${part.bucket}/${part.key}`;
-  const maxRecordBytes = deps.load.maxRecordBytes;
-  const shape = shapeForPart(part, deps.spec, deps.shape, maxRecordBytes);
-  const source = await openPartRecords(part, deps.objects, { maxRecordBytes, csvHeader: (deps.spec.csv ?? DEFAULT_CSV_LAYOUT).header });
+  const source = await openShapedRecords(part, { objects: deps.objects, spec: deps.spec, shape: deps.shape, maxRecordBytes: deps.load.maxRecordBytes });
   const readBefore = result.bytes;
-  const handle = async (records: RawRecord[]): Promise<void> => {
+  const handle = async (records: (ShapedRecord | BadRecord)[]): Promise<void> => {
     const commands: WriteCommand[] = [];
-    for (const raw of records) {
-      const shaped = shape.shape(raw);
+    for (const shaped of records) {
       if (isBad(shaped)) {
         result.badRecords++;
         if (result.samples.length < SAMPLES_PER_CHUNK) result.samples.push({ object, offset: shaped.offset, reason: shaped.reason } satisfies BadSample);

@@ -40,7 +40,7 @@ export async function planLoad(request: IngestRequest, owner: string, deps: Pipe
   }
   const sniff = pLimit(16);
   const objects: InputObject[] = await Promise.all(
-    found.map((o) => sniff(() => inspectObject(request.bucket, o, { objects: deps.objects, spec: deps.spec, inputFormat: deps.load.inputFormat }))),
+    found.map((o) => sniff(() => inspectObject(request.bucket, o, { objects: deps.objects, spec: deps.spec, inputFormat: deps.load.inputFormat, maxRowGroupBytes: deps.load.maxRowGroupBytes }))),
   );
   const version = request.explicitVersion
     ? explicitVersionId(request.explicitVersion)

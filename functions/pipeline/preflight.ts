@@ -17,6 +17,8 @@ import { isBad, type RecordShape } from '../domain/record-shape.js';
 import { InsufficientMemoryError } from '../errors.js';
 import type { PipelineDeps } from './deps.js';
 import { openPartRecords, shapeForPart } from './record-source.js';
+import { readParquetRows } from './parquet-source.js';
+import { parquetRowShape } from '../domain/parquet-row.js';
 
 /** Bytes of input sampled from the largest object. */
 export const SAMPLE_BYTES = 256 * 1024;
@@ -110,6 +112,7 @@ export async function preflight(
 async function sample(objects: readonly InputObject[], deps: Pick<PipelineDeps, 'objects' | 'shape' | 'load' | 'spec'>): Promise<SampledRatio | null> {
   const largest = objects.reduce<InputObject | undefined>((a, o) => (!a || o.size > a.size ? o : a), undefined);
   if (!largest || largest.size === 0) return null;
+  if (largest.format === 'parquet') return sampleParquet(largest, deps).catch(() => null);
   // The first SAMPLE_BYTES of records, framed and shaped exactly as a worker will (record-source.ts).
   const part: ChunkPart = { bucket: largest.bucket, key: largest.key, etag: largest.etag, start: 0, end: largest.compression ? largest.size : Math.min(largest.size, SAMPLE_BYTES), format: largest.format };
   if (largest.compression) part.compression = largest.compression;
@@ -139,3 +142,25 @@ async function sample(objects: readonly InputObject[], deps: Pick<PipelineDeps, 
   }
   return records.length > 0 ? ratioOf(records, shape) : null;
 }
+
+/** Parquet: shape the first rows of the first row group; each row weighs its share of the group's decoded bytes. */
+async function sampleParquet(o: InputObject, deps: Pick<PipelineDeps, 'objects' | 'spec'>): Promise<SampledRatio | null> {
+  const group = o.rowGroups?.find((g) => g.rowEnd > g.rowStart);
+  if (!group || !o.columns) return null;
+  const end = Math.min(group.rowEnd, group.rowStart + PARQUET_SAMPLE_ROWS);
+  const rows = await readParquetRows(deps.objects, { bucket: o.bucket, key: o.key, etag: o.etag, size: o.size }, [group.rowStart, end], o.columns, { bytes: 0 });
+  const shape = parquetRowShape(deps.spec);
+  let stored = 0;
+  let storedBytes = 0;
+  rows.forEach((row, i) => {
+    const shaped = shape(row, group.rowStart + i);
+    if (isBad(shaped)) return;
+    stored++;
+    storedBytes += Buffer.byteLength(shaped.key) + Buffer.byteLength(shaped.value) + ENTRY_OVERHEAD_BYTES;
+  });
+  const inputBytes = (rows.length * group.bytes) / (group.rowEnd - group.rowStart);
+  return stored > 0 ? { storedPerInputByte: storedBytes / inputBytes, records: stored, inputBytes } : null;
+}
+
+/** Rows of a Parquet file sampled by the pre-flight check. */
+const PARQUET_SAMPLE_ROWS = 2000;

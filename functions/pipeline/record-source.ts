@@ -11,7 +11,9 @@ import type { DatasetSpec } from '../domain/dataset-spec.js';
 import { JsonDocumentFramer } from '../domain/json-document-framer.js';
 import { LineFramer, lineReadStart } from '../domain/line-framer.js';
 import type { RawRecord, RecordFramer } from '../domain/raw-record.js';
-import type { RecordShape } from '../domain/record-shape.js';
+import { parquetRowShape } from '../domain/parquet-row.js';
+import type { BadRecord, RecordShape, ShapedRecord } from '../domain/record-shape.js';
+import { readParquetRows } from './parquet-source.js';
 import { BadDataError, TransientError } from '../errors.js';
 
 export interface PartRecords {
@@ -122,3 +124,57 @@ export function shapeForPart(part: ChunkPart, spec: DatasetSpec, jsonShape: Reco
   return csvShape(spec, layout, columns, maxRecordBytes);
 }
 
+
+export interface ShapedRecords {
+  /** Batches of shaped (or bad) records, in order. */
+  batches: AsyncIterable<(ShapedRecord | BadRecord)[]>;
+  readonly bytesRead: number;
+  close(): void;
+}
+
+/** Rows shaped per batch: a Parquet row group is decoded whole (memory is bounded by it), then shaped in slices. */
+const PARQUET_BATCH = 1000;
+
+/** The records of a part, shaped: what LoadChunk writes. */
+export async function openShapedRecords(
+  part: ChunkPart,
+  deps: { objects: ObjectStore; spec: DatasetSpec; shape: RecordShape; maxRecordBytes: number },
+): Promise<ShapedRecords> {
+  if (part.format === 'parquet') {
+    if (!part.rows || !part.columns || part.objectSize === undefined) throw new BadDataError(`s3://${part.bucket}/${part.key}: a Parquet part needs its rows, columns and object size from the plan`);
+    const counter = { bytes: 0 };
+    const [rowStart, rowEnd] = part.rows;
+    const at = { bucket: part.bucket, key: part.key, etag: part.etag, size: part.objectSize };
+    const shape = parquetRowShape(deps.spec);
+    const columns = part.columns;
+    return {
+      batches: {
+        async *[Symbol.asyncIterator]() {
+          const rows = await readParquetRows(deps.objects, at, [rowStart, rowEnd], columns, counter);
+          for (let i = 0; i < rows.length; i += PARQUET_BATCH) {
+            const batch: (ShapedRecord | BadRecord)[] = [];
+            for (let j = i; j < Math.min(rows.length, i + PARQUET_BATCH); j++) batch.push(shape(rows[j]!, rowStart + j));
+            yield batch;
+          }
+        },
+      },
+      get bytesRead() {
+        return counter.bytes;
+      },
+      close: () => undefined,
+    };
+  }
+  const shape = shapeForPart(part, deps.spec, deps.shape, deps.maxRecordBytes);
+  const source = await openPartRecords(part, deps.objects, { maxRecordBytes: deps.maxRecordBytes, csvHeader: (deps.spec.csv ?? DEFAULT_CSV_LAYOUT).header });
+  return {
+    batches: {
+      async *[Symbol.asyncIterator]() {
+        for await (const records of source.batches) yield records.map((r) => shape.shape(r));
+      },
+    },
+    get bytesRead() {
+      return source.bytesRead;
+    },
+    close: () => source.close(),
+  };
+}

@@ -2,6 +2,7 @@
 // Redis Cluster and s3rver: the same guarantees as JSON Lines (every record once across chunk
 // edges, bad records counted with their place, nothing written when an object cannot be read).
 import { gzipSync } from 'node:zlib';
+import { parquetWriteBuffer } from 'hyparquet-writer';
 import { jsonLinesParts, recommendations } from '../../local/sample-data.js';
 import { runIngestLocally } from '../../local/state-machine.js';
 import { adminRedis, api, closeTestClients, putObject, useSluiceEnv, versionKeyCount } from '../support/sluice.js';
@@ -77,11 +78,90 @@ test('gzip CSV loads; a corrupt gzip object fails the load and leaves no keys', 
   expect(JSON.parse((await adminRedis().get('{sluice:gzcsv}:current'))!)).toMatchObject({ version: 'z1' });
 });
 
-test('an object that is neither JSON nor CSV, or Parquet, fails at Plan, named, before anything is written', async () => {
-  await useSluiceEnv({ DATASET: 'unknownfmt' });
+test('an object that is neither JSON nor CSV, or a broken Parquet file, fails at Plan, named, before anything is written', async () => {
+  await useSluiceEnv({ DATASET: 'unknownfmt', CSV_LAYOUT: '' });
   await putObject(BUCKET, 'odd/a.out', '{"userId":"u1","items":[1]}\n');
   await putObject(BUCKET, 'odd/b.out', 'PAR1\u0000\u0001binary');
   const run = await runIngestLocally({ s3Uri: `s3://${BUCKET}/odd/`, version: 'o1', orderKey: 1 });
-  expect(run).toMatchObject({ status: 'FAILED', error: 'BadDataError', cause: expect.stringMatching(/odd\/b\.out cannot be loaded: it is a Parquet file/) });
+  expect(run).toMatchObject({ status: 'FAILED', error: 'BadDataError', cause: expect.stringMatching(/odd\/b\.out is not a readable Parquet file/) });
+  await putObject(BUCKET, 'odd/b.out', 'hello\nworld\n');
+  const text = await runIngestLocally({ s3Uri: `s3://${BUCKET}/odd/`, version: 'o1', orderKey: 1 });
+  expect(text).toMatchObject({ status: 'FAILED', error: 'BadDataError', cause: expect.stringMatching(/odd\/b\.out cannot be loaded: its first line is neither JSON nor delimited text/) });
   expect(await adminRedis().exists('{sluice:unknownfmt}:version:o1')).toBe(0);
+});
+
+describe('Parquet', () => {
+  const listSchema = (name: string, element: string) => [
+    { name, repetition_type: 'OPTIONAL' as const, converted_type: 'LIST' as const, num_children: 1 },
+    { name: 'list', repetition_type: 'REPEATED' as const, num_children: 1 },
+    { name: 'element', type: element as 'INT32', repetition_type: 'OPTIONAL' as const },
+  ];
+
+  function rankedParquet(rowGroupSize: number): Buffer {
+    const users = expected.map((r) => r.userId);
+    users[7] = null as unknown as string; // a row without a key: a bad record named by its row
+    const buf = parquetWriteBuffer({
+      columnData: [
+        { name: 'userId', data: users },
+        { name: 'country', data: expected.map(() => 'DE') },
+        { name: 'recommendations', data: expected.map((r) => r.items as number[]) },
+      ],
+      schema: [
+        { name: 'root', num_children: 3 },
+        { name: 'userId', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' },
+        { name: 'country', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' },
+        ...listSchema('recommendations', 'INT32'),
+      ],
+      rowGroupSize,
+    });
+    return Buffer.from(buf);
+  }
+
+  test('row groups are the chunks: every row once, list columns become ranked items, a keyless row is counted by its row number', async () => {
+    await useSluiceEnv({ DATASET: 'pqrecs', CHUNK_SIZE_BYTES: '8192', MAP_CONCURRENCY: '4', MAX_BAD_RECORD_RATIO: '0.01' });
+    await putObject(BUCKET, 'pq/part-0.parquet.out', rankedParquet(150));
+    const run = await runIngestLocally({ s3Uri: `s3://${BUCKET}/pq/`, version: 'p1', orderKey: 1 });
+    expect(run).toMatchObject({ status: 'SUCCEEDED', output: { objects: 1, result: { commit: { outcome: 'swapped', records: USERS - 1, badRecords: 1 } } } });
+    expect((run.output as { chunkCount: number }).chunkCount).toBeGreaterThan(3);
+    expect((run.output as { result: { commit: { samples: unknown[] } } }).result.commit.samples).toEqual([
+      { object: `${BUCKET}/pq/part-0.parquet.out`, offset: 7, reason: expect.stringMatching(/key field "userId" is a null/) },
+    ]);
+    for (const r of expected.filter((_, i) => i % 29 === 0 && i !== 7)) {
+      expect((await api(`/users/${r.userId}/recommendations`)).body).toEqual({ userId: r.userId, items: r.items, version: 'p1' });
+    }
+  });
+
+  test('feature rows map columns by name with type checks; 64-bit integers and nulls come through', async () => {
+    const datasets = [{ name: 'pqfeat', kind: 'feature-rows', key: ['zip'], fields: { pop: 'integer', wage: 'number', city: 'string' } }];
+    await useSluiceEnv({ DATASETS: JSON.stringify(datasets), DATASET: 'pqfeat', CHUNK_SIZE_BYTES: '1048576' });
+    const buf = parquetWriteBuffer({
+      columnData: [
+        { name: 'zip', data: ['94105', '10001', '60601', '02139'], type: 'STRING' },
+        { name: 'pop', data: [9007199254740991n, null, 3n, 4n], type: 'INT64' },
+        { name: 'wage', data: [1.5, 2, null, 4.25], type: 'DOUBLE' },
+        { name: 'city', data: ['SF', 'NYC', 'CHI', 'BOS'], type: 'STRING' },
+        { name: 'ignored', data: [true, false, true, false], type: 'BOOLEAN' },
+      ],
+    });
+    await putObject(BUCKET, 'pqf/zips.parquet.out', Buffer.from(buf));
+    const run = await runIngestLocally({ s3Uri: `s3://${BUCKET}/pqf/`, version: 'f1', orderKey: 1, dataset: 'pqfeat' });
+    expect(run).toMatchObject({ status: 'SUCCEEDED', output: { result: { commit: { records: 4, badRecords: 0 } } } });
+    const got = await api('/datasets/pqfeat/batch-get', { method: 'POST', body: { keys: ['94105', '10001', '60601'] } });
+    expect(got.body.results).toEqual([
+      { key: '94105', found: true, value: { pop: 9007199254740991, wage: 1.5, city: 'SF' } },
+      { key: '10001', found: true, value: { pop: null, wage: 2, city: 'NYC' } },
+      { key: '60601', found: true, value: { pop: 3, wage: null, city: 'CHI' } },
+    ]);
+  });
+
+  test('a row group too large for a worker, or columns that do not fit the dataset, fail at Plan by name', async () => {
+    await useSluiceEnv({ DATASETS: '', DATASET: 'pqbig', MAX_ROW_GROUP_BYTES: '4096' });
+    await putObject(BUCKET, 'pqbig/a.parquet.out', rankedParquet(100_000));
+    const big = await runIngestLocally({ s3Uri: `s3://${BUCKET}/pqbig/`, version: 'b1', orderKey: 1 });
+    expect(big).toMatchObject({ status: 'FAILED', error: 'BadDataError', cause: expect.stringMatching(/pqbig\/a\.parquet\.out: row group of rows 0-1999 is \d+ bytes uncompressed, over MAX_ROW_GROUP_BYTES=4096/) });
+    await useSluiceEnv({ DATASET: 'pqbig', KEY_FIELD: 'customer_id', MAX_ROW_GROUP_BYTES: '' });
+    const wrong = await runIngestLocally({ s3Uri: `s3://${BUCKET}/pqbig/`, version: 'b2', orderKey: 2 });
+    expect(wrong).toMatchObject({ status: 'FAILED', error: 'BadDataError', cause: expect.stringMatching(/the Parquet columns do not fit dataset pqbig: no key column \(customer_id\)/) });
+    expect(await adminRedis().exists('{sluice:pqbig}:version:b1', '{sluice:pqbig}:version:b2')).toBe(0);
+  });
 });
