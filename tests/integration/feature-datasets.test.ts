@@ -124,3 +124,16 @@ test('SageMaker CSV output joined with its input (no header, prediction column l
     expect(r.value).toEqual({ credit_score: c.credit_score, hard_pulls: c.hard_pulls, bankruptcies: c.bankruptcies, approval_probability: Number(lines[i]!.split(',').at(-1)) });
   });
 });
+
+test('the same customer features as Parquet written by pyarrow (snappy, dictionary pages, int64, row groups of 10) load to the same answers', async () => {
+  await putObject(BUCKET, 'cust-pq/2026-11-26/customers.parquet.out', readFileSync(example('customer-features.parquet')));
+  const loaded = await ingest('customer-features-2026-11-26', 'cust-pq/2026-11-26', 3000);
+  expect(loaded).toMatchObject({ dataset: 'customer_features', result: { commit: { records: customers.length, badRecords: 0 } } });
+  const keys = customers.map((c) => String(c.dob_ssn));
+  const got = await api('/datasets/customer_features/batch-get', { method: 'POST', body: { keys } });
+  expect(got.body).toEqual({
+    dataset: 'customer_features',
+    version: 'customer-features-2026-11-26',
+    results: customers.map((c) => ({ key: c.dob_ssn, found: true, value: without(c, 'dob_ssn', 'event_timestamp') })),
+  });
+});
