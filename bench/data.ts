@@ -3,6 +3,7 @@
 // uploaded from it, never held in memory whole.
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
+import { createGzip } from 'node:zlib';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,30 +37,40 @@ export async function putInputs(infra: BenchInfra, records: number, smallRecords
   };
 }
 
-/** Streams scored JSON Lines of about `bytes` into one S3 object; returns its record count and size. */
-export async function putGeneratedObject(infra: BenchInfra, key: string, bytes: number): Promise<{ records: number; bytes: number }> {
+/**
+ * Streams scored JSON Lines of about `bytes` into one S3 object; returns its record count and
+ * size. With `gzip`, `bytes` is the compressed size (gzip level 1, as a quick export writes it).
+ */
+export async function putGeneratedObject(infra: BenchInfra, key: string, bytes: number, options: { gzip?: boolean } = {}): Promise<{ records: number; bytes: number; rawBytes: number }> {
   const dir = await mkdtemp(join(tmpdir(), 'sluice-bench-'));
   const file = join(dir, 'input.out');
   try {
-    const out = createWriteStream(file);
-    let written = 0;
+    const sink = createWriteStream(file);
+    const gzip = options.gzip ? createGzip({ level: 1 }) : undefined;
+    let compressed = 0;
+    gzip?.on('data', (d: Buffer) => (compressed += d.length));
+    gzip?.pipe(sink);
+    const out = gzip ?? sink;
+    let raw = 0;
     let records = 0;
+    // The size that counts: compressed bytes for gzip (about what has left the compressor).
+    const size = () => (gzip ? compressed : raw);
     // Blocks of 100k users with their own prefix and seed: distinct keys without one huge generator state.
-    for (let block = 0; written < bytes; block++) {
+    for (let block = 0; size() < bytes; block++) {
       const lines: string[] = [];
       for (const r of recommendations({ users: 100_000, scored: SCORED, seed: 1000 + block, userPrefix: `b${block}u` })) {
         const line = toJsonLine(r) + '\n';
         lines.push(line);
-        written += Buffer.byteLength(line);
+        raw += Buffer.byteLength(line);
         records++;
-        if (written >= bytes) break;
+        if (size() >= bytes) break;
       }
       if (!out.write(lines.join(''))) await once(out, 'drain');
     }
     out.end();
-    await once(out, 'finish');
+    await once(sink, 'finish');
     await infra.putFile(key, file);
-    return { records, bytes: written };
+    return { records, bytes: gzip ? compressed : raw, rawBytes: raw };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

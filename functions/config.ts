@@ -2,6 +2,7 @@
 // container (cold start) and passed down; nothing below the handlers reads process.env.
 import { readFileSync } from 'node:fs';
 import { DEFAULT_ITEMS_FIELDS, DEFAULT_KEY_FIELDS, parseDatasetSpecs, parsePromote, type DatasetSpec } from './domain/dataset-spec.js';
+import { parseCsvLayout } from './domain/csv-layout.js';
 import { DEFAULT_RELEASE_CHECKS } from './domain/release-checks.js';
 import { ConfigError } from './errors.js';
 
@@ -74,7 +75,9 @@ export interface LoadConfig {
   objectSuffixes: string[];
   chunkSizeBytes: number;
   maxChunks: number;
-  inputFormat: 'auto' | 'jsonl' | 'json';
+  inputFormat: 'auto' | 'jsonl' | 'json' | 'csv' | 'parquet';
+  /** Parquet row groups larger than this (uncompressed) are refused at Plan: a worker decodes one whole. */
+  maxRowGroupBytes: number;
   maxRecordBytes: number;
   maxBadRecordRatio: number;
   writeBatchSize: number;
@@ -113,6 +116,17 @@ function datasetsFrom(env: Env): DatasetSpec[] | undefined {
   }
 }
 
+/** CSV_LAYOUT: the single dataset's csv declaration as JSON, e.g. {"header":false,"columns":[...]}. */
+function csvFrom(env: Env): Pick<DatasetSpec, 'csv'> {
+  const raw = optional(env, 'CSV_LAYOUT');
+  if (!raw) return {};
+  try {
+    return { csv: parseCsvLayout(JSON.parse(raw), 'CSV_LAYOUT') };
+  } catch (err) {
+    throw new ConfigError(`CSV_LAYOUT: ${(err as Error).message}`);
+  }
+}
+
 function promoteFrom(env: Env): DatasetSpec['promote'] {
   try {
     return parsePromote(optional(env, 'PROMOTE'), 'PROMOTE');
@@ -136,14 +150,15 @@ export function loadConfig(env: Env = process.env): Config {
       jobs: { names: [], prefixes: [''] },
       checks: { ...DEFAULT_RELEASE_CHECKS, minRecords: int(env, 'CHECK_MIN_RECORDS', DEFAULT_RELEASE_CHECKS.minRecords, 0) },
       promote: promoteFrom(env),
+      ...csvFrom(env),
     },
   ];
   if (!datasets.some((d) => d.name === dataset)) {
     throw new ConfigError(`DATASET=${dataset} is not one of the declared datasets (${datasets.map((d) => d.name).join(', ')})`);
   }
   const inputFormat = str(env, 'INPUT_FORMAT', 'auto');
-  if (inputFormat !== 'auto' && inputFormat !== 'jsonl' && inputFormat !== 'json') {
-    throw new ConfigError(`INPUT_FORMAT=${JSON.stringify(inputFormat)} must be auto, jsonl or json`);
+  if (inputFormat !== 'auto' && inputFormat !== 'jsonl' && inputFormat !== 'json' && inputFormat !== 'csv' && inputFormat !== 'parquet') {
+    throw new ConfigError(`INPUT_FORMAT=${JSON.stringify(inputFormat)} must be auto, jsonl, json, csv or parquet`);
   }
   const redis: RedisConfig = {
     host: str(env, 'REDIS_HOST', '127.0.0.1'),
@@ -174,6 +189,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxChunks: int(env, 'MAX_CHUNKS', 1000, 1, 10_000),
       inputFormat,
       maxRecordBytes: int(env, 'MAX_RECORD_BYTES', 16 * 1024 * 1024, 1024),
+      maxRowGroupBytes: int(env, 'MAX_ROW_GROUP_BYTES', 256 * 1024 * 1024, 1024),
       maxBadRecordRatio: num(env, 'MAX_BAD_RECORD_RATIO', 0.01, 0, 1),
       writeBatchSize: int(env, 'WRITE_BATCH_SIZE', 1000, 1, 100_000),
       writeBatchesInFlight: int(env, 'WRITE_BATCHES_IN_FLIGHT', 4, 1, 64),

@@ -1,7 +1,8 @@
 // Splitting input objects into byte-range work items for the Map state. A record belongs to
 // the part in which its first byte lies (see line-framer.ts), so parts may cut anywhere.
 
-export type InputFormat = 'jsonl' | 'json';
+export type InputFormat = 'jsonl' | 'json' | 'csv' | 'parquet';
+export type Compression = 'gzip';
 
 export interface InputObject {
   bucket: string;
@@ -9,6 +10,25 @@ export interface InputObject {
   etag: string;
   size: number;
   format: InputFormat;
+  /** Set for gzip objects: they are decompressed as a stream, one part each. */
+  compression?: Compression;
+  /** The bytes the records take once decompressed (estimated from the head); the size when not compressed. */
+  expandedSize?: number;
+  /** CSV: the column names (from the object's header line, or the dataset's declaration). */
+  columns?: string[];
+  /** Parquet: the file's row groups, the natural chunks. */
+  rowGroups?: RowGroupSpan[];
+}
+
+/** One Parquet row group: its rows [start, end) in the file, its bytes, and its bytes once decoded. */
+export interface RowGroupSpan {
+  rowStart: number;
+  rowEnd: number;
+  /** Byte range of its column chunks in the file. */
+  start: number;
+  end: number;
+  /** Uncompressed size: what the records weigh. */
+  bytes: number;
 }
 
 /** One byte range [start, end) of one object. */
@@ -19,6 +39,12 @@ export interface ChunkPart {
   start: number;
   end: number;
   format: InputFormat;
+  compression?: Compression;
+  columns?: string[];
+  /** Parquet: the rows [start, end) of one row group; start/end are then its column chunks' byte range. */
+  rows?: [number, number];
+  /** Parquet: the file's size (its footer is read from the end). */
+  objectSize?: number;
 }
 
 /** One Map item: usually one part; small objects are packed together so the item count tracks bytes, not files. */
@@ -36,7 +62,9 @@ export interface ChunkPlan {
 export function planChunks(objects: readonly InputObject[], chunkSizeBytes: number, maxChunks: number): ChunkPlan {
   if (!Number.isInteger(chunkSizeBytes) || chunkSizeBytes < 1) throw new RangeError('chunk size must be a positive integer');
   const nonEmpty = objects.filter((o) => o.size > 0);
-  const totalBytes = nonEmpty.reduce((sum, o) => sum + o.size, 0);
+  // Work and Redis space follow the records' bytes: for a gzip object, its expanded size.
+  const weight = (o: InputObject): number => (o.rowGroups ? o.rowGroups.reduce((n, g) => n + g.bytes, 0) : (o.expandedSize ?? o.size));
+  const totalBytes = nonEmpty.reduce((sum, o) => sum + weight(o), 0);
   // Step Functions state payloads are capped (256 KiB): grow the chunk size rather than the item count.
   const size = Math.max(chunkSizeBytes, Math.ceil(totalBytes / maxChunks));
   const chunks: Chunk[] = [];
@@ -48,13 +76,33 @@ export function planChunks(objects: readonly InputObject[], chunkSizeBytes: numb
     currentBytes = 0;
   };
   for (const o of nonEmpty) {
-    // A JSON document cannot be cut: it is one part whatever its size.
-    const step = o.format === 'json' ? o.size : size;
+    if (o.rowGroups) {
+      // Parquet: each row group is a part, weighed by its decoded size; small ones are packed.
+      for (const g of o.rowGroups) {
+        if (g.rowEnd <= g.rowStart) continue;
+        if (currentBytes > 0 && currentBytes + g.bytes > size) flush();
+        const part: ChunkPart = { bucket: o.bucket, key: o.key, etag: o.etag, start: g.start, end: g.end, format: o.format, rows: [g.rowStart, g.rowEnd], objectSize: o.size };
+        if (o.columns) part.columns = o.columns;
+        current.push(part);
+        currentBytes += g.bytes;
+        if (currentBytes >= size) flush();
+      }
+      continue;
+    }
+    // A JSON document cannot be cut, nor can a gzip stream be entered in the middle: one part
+    // whatever its size.
+    const whole = o.format === 'json' || o.compression !== undefined;
+    const step = whole ? o.size : size;
+    const scale = weight(o) / o.size;
     for (let start = 0; start < o.size; start += step) {
       const end = Math.min(o.size, start + step);
-      if (currentBytes > 0 && currentBytes + (end - start) > size) flush();
-      current.push({ bucket: o.bucket, key: o.key, etag: o.etag, start, end, format: o.format });
-      currentBytes += end - start;
+      const bytes = Math.ceil((end - start) * scale);
+      if (currentBytes > 0 && currentBytes + bytes > size) flush();
+      const part: ChunkPart = { bucket: o.bucket, key: o.key, etag: o.etag, start, end, format: o.format };
+      if (o.compression) part.compression = o.compression;
+      if (o.columns) part.columns = o.columns;
+      current.push(part);
+      currentBytes += bytes;
       if (currentBytes >= size) flush();
     }
   }

@@ -1,6 +1,7 @@
 // A dataset declared once: what its records look like, how their key is formed, what is
 // stored as the value, and which transform jobs feed it. Validated here, with errors that
 // name the dataset and the field.
+import { parseCsvLayout, type CsvLayout } from './csv-layout.js';
 import { DEFAULT_RELEASE_CHECKS, type ReleaseCheckConfig } from './release-checks.js';
 
 export type DatasetKind = 'ranked-items' | 'feature-rows';
@@ -27,6 +28,8 @@ export interface DatasetSpec {
   checks: ReleaseCheckConfig;
   /** 'auto': a load that passes every check goes live; 'manual': it is held for `sluice promote`. */
   promote: PromoteMode;
+  /** How its CSV objects are laid out (used only for objects that are CSV); absent: a header line, commas. */
+  csv?: CsvLayout;
 }
 
 export type PromoteMode = 'auto' | 'manual';
@@ -85,6 +88,7 @@ function parseDatasetSpec(raw: unknown, where: string): DatasetSpec {
     checks: parseChecks(o.checks, at),
     promote: parsePromote(o.promote, at),
   };
+  if (o.csv !== undefined) spec.csv = parseCsvLayout(o.csv, at);
   if (o.fields !== undefined) {
     if (kind !== 'feature-rows') throw new RangeError(`${at}: fields applies to feature-rows datasets only`);
     if (typeof o.fields !== 'object' || o.fields === null || Array.isArray(o.fields)) throw new RangeError(`${at}: fields must map field names to types`);

@@ -160,6 +160,21 @@ export function shapeFor(spec: DatasetSpec, maxRecordBytes?: number, options: { 
   };
 }
 
+/**
+ * The JSON.parse path's answer for a record that is already an object (a Parquet row): the
+ * same key rules and the same value (ranked items' list, or the feature row's fields).
+ */
+export function objectShape(spec: DatasetSpec): (obj: Record<string, unknown>, offset: number) => ShapedRecord | BadRecord {
+  const key = { fields: compile(spec.key.fields), mode: spec.key.mode };
+  const value = spec.kind === 'ranked-items' ? rankedItemsValue(compile(spec.itemsFields)) : featureRowValue(spec, spec.key.fields);
+  return (obj, offset) => {
+    const k = readKey(obj, key, offset);
+    if (typeof k !== 'string') return k;
+    const v = value(obj, offset);
+    return typeof v === 'string' ? { key: k, value: v } : v;
+  };
+}
+
 type ValueOf = (obj: Record<string, unknown>, offset: number) => string | BadRecord;
 
 function rankedItemsValue(items: readonly CompiledField[]): ValueOf {

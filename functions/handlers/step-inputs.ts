@@ -45,11 +45,24 @@ export function chunkOf(payload: unknown): Chunk | number {
       const where = `chunk.parts[${i}]`;
       const part = obj(p, where);
       const format = part.format ?? 'jsonl';
-      if (format !== 'jsonl' && format !== 'json') throw new InvalidInputError(`${where}.format must be "jsonl" or "json"`);
+      if (format !== 'jsonl' && format !== 'json' && format !== 'csv' && format !== 'parquet') throw new InvalidInputError(`${where}.format must be "jsonl", "json", "csv" or "parquet"`);
+      if (part.compression !== undefined && part.compression !== 'gzip') throw new InvalidInputError(`${where}.compression must be "gzip" when given`);
+      if (part.columns !== undefined && (!Array.isArray(part.columns) || !part.columns.every((c) => typeof c === 'string'))) {
+        throw new InvalidInputError(`${where}.columns must be an array of column names`);
+      }
       const start = count(part, 'start', where);
       const end = count(part, 'end', where);
       if (end <= start) throw new InvalidInputError(`${where}: end (${end}) must be after start (${start})`);
-      return { bucket: text(part, 'bucket', where), key: text(part, 'key', where), etag: text(part, 'etag', where), start, end, format };
+      const chunkPart: ChunkPart = { bucket: text(part, 'bucket', where), key: text(part, 'key', where), etag: text(part, 'etag', where), start, end, format };
+      if (part.compression === 'gzip') chunkPart.compression = 'gzip';
+      if (Array.isArray(part.columns)) chunkPart.columns = part.columns as string[];
+      if (format === 'parquet') {
+        const rows = part.rows;
+        if (!Array.isArray(rows) || rows.length !== 2 || !rows.every((r) => Number.isSafeInteger(r) && (r as number) >= 0)) throw new InvalidInputError(`${where}.rows must be [first row, end row] for a Parquet part`);
+        chunkPart.rows = [rows[0] as number, rows[1] as number];
+        chunkPart.objectSize = count(part, 'objectSize', where);
+      }
+      return chunkPart;
     }),
   };
 }

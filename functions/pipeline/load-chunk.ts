@@ -3,14 +3,12 @@
 // longest record, not by the chunk: reading pauses while Redis is behind.
 import type { ClusterBulkWriter, WriteCommand } from '../adapters/cluster-writer.js';
 import type { ChunkPart, Chunk } from '../domain/chunk-plan.js';
-import { JsonDocumentFramer } from '../domain/json-document-framer.js';
 import { bucketOf, dataKey } from '../domain/key-layout.js';
-import { LineFramer, lineReadStart } from '../domain/line-framer.js';
 import type { BadSample, ChunkResult } from '../domain/load-summary.js';
-import type { RecordFramer } from '../domain/raw-record.js';
-import { isBad } from '../domain/record-shape.js';
+import { isBad, type BadRecord, type ShapedRecord } from '../domain/record-shape.js';
 import { BadDataError, InsufficientMemoryError, VersionStateError } from '../errors.js';
 import type { PipelineDeps } from './deps.js';
+import { openShapedRecords } from './record-source.js';
 
 export interface LoadChunkInput {
   dataset: string;
@@ -65,15 +63,11 @@ async function loadPart(
   onProgress?: (p: LoadProgress) => void,
 ): Promise<void> {
   const object = `${part.bucket}/${part.key}`;
-  const maxRecordBytes = deps.load.maxRecordBytes;
-  const framer: RecordFramer =
-    part.format === 'json' ? new JsonDocumentFramer(maxRecordBytes) : new LineFramer(part.start, part.end, maxRecordBytes);
-  const from = part.format === 'json' ? 0 : lineReadStart(part.start);
-  const stream = await deps.objects.read(part.bucket, part.key, part.etag, from);
-  const handle = async (records: ReturnType<RecordFramer['push']>): Promise<void> => {
+  const source = await openShapedRecords(part, { objects: deps.objects, spec: deps.spec, shape: deps.shape, maxRecordBytes: deps.load.maxRecordBytes });
+  const readBefore = result.bytes;
+  const handle = async (records: (ShapedRecord | BadRecord)[]): Promise<void> => {
     const commands: WriteCommand[] = [];
-    for (const raw of records) {
-      const shaped = deps.shape.shape(raw);
+    for (const shaped of records) {
       if (isBad(shaped)) {
         result.badRecords++;
         if (result.samples.length < SAMPLES_PER_CHUNK) result.samples.push({ object, offset: shaped.offset, reason: shaped.reason } satisfies BadSample);
@@ -87,20 +81,18 @@ async function loadPart(
     if (commands.length > 0) await writer.write(commands);
   };
   try {
-    for await (const bytes of stream) {
-      result.bytes += bytes.length;
-      await handle(framer.push(bytes));
+    for await (const records of source.batches) {
+      await handle(records);
+      result.bytes = readBefore + source.bytesRead;
       onProgress?.({ records: result.records, badRecords: result.badRecords, bytes: result.bytes });
-      if (framer.done) break;
     }
-    await handle(framer.end());
   } catch (err) {
     if (err instanceof BadDataError) {
-      throw new BadDataError(`s3://${object}: ${err.message}`, { object, offset: err.where?.offset }, { cause: err });
+      throw new BadDataError(err.message.startsWith('s3://') ? err.message : `s3://${object}: ${err.message}`, { object, offset: err.where?.offset }, { cause: err });
     }
     throw err;
   } finally {
-    stream.close();
+    source.close();
   }
 }
 

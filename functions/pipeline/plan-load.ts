@@ -2,12 +2,12 @@
 import pLimit from 'p-limit';
 import type { StoredObject } from '../adapters/object-store.js';
 import { planChunks, type InputObject } from '../domain/chunk-plan.js';
-import { FORMAT_SNIFF_BYTES, detectFormat } from '../domain/input-format.js';
 import type { IngestRequest } from '../domain/ingest-request.js';
 import { bucketCountFor } from '../domain/key-layout.js';
 import { explicitVersionId, versionIdForJob, versionIdForObjects } from '../domain/version-identity.js';
 import { InsufficientMemoryError, InvalidInputError } from '../errors.js';
 import type { PipelineDeps } from './deps.js';
+import { inspectObject } from './inspect-object.js';
 import { preflight } from './preflight.js';
 
 export interface PlanResult {
@@ -40,7 +40,7 @@ export async function planLoad(request: IngestRequest, owner: string, deps: Pipe
   }
   const sniff = pLimit(16);
   const objects: InputObject[] = await Promise.all(
-    found.map((o) => sniff(async () => ({ bucket: request.bucket, ...o, format: await formatOf(request.bucket, o, deps) }))),
+    found.map((o) => sniff(() => inspectObject(request.bucket, o, { objects: deps.objects, spec: deps.spec, inputFormat: deps.load.inputFormat, maxRowGroupBytes: deps.load.maxRowGroupBytes }))),
   );
   const version = request.explicitVersion
     ? explicitVersionId(request.explicitVersion)
@@ -105,16 +105,4 @@ async function findObjects(request: IngestRequest, deps: PipelineDeps): Promise<
     if (deps.load.objectSuffixes.some((s) => o.key.endsWith(s))) out.push(o);
   }
   return out;
-}
-
-async function formatOf(bucket: string, o: StoredObject, deps: PipelineDeps): Promise<InputObject['format']> {
-  if (deps.load.inputFormat !== 'auto' || o.size === 0) return deps.load.inputFormat === 'json' ? 'json' : 'jsonl';
-  const stream = await deps.objects.read(bucket, o.key, o.etag, 0, Math.min(o.size, FORMAT_SNIFF_BYTES));
-  const pieces: Buffer[] = [];
-  try {
-    for await (const b of stream) pieces.push(b);
-  } finally {
-    stream.close();
-  }
-  return detectFormat(Buffer.concat(pieces), 'auto');
 }

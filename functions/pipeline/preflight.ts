@@ -10,13 +10,15 @@
 // answered by then, so a full cache never fails a no-op) and before the chunk plan is saved
 // or any chunk runs: a refused load fails its execution with nothing loaded.
 import type { MasterMemory, MemoryProbe } from '../adapters/cluster-memory.js';
-import type { InputObject } from '../domain/chunk-plan.js';
-import { JsonDocumentFramer } from '../domain/json-document-framer.js';
-import { LineFramer } from '../domain/line-framer.js';
-import type { RawRecord, RecordFramer } from '../domain/raw-record.js';
+import type { ChunkPart, InputObject } from '../domain/chunk-plan.js';
+import { DEFAULT_CSV_LAYOUT } from '../domain/csv-layout.js';
+import type { RawRecord } from '../domain/raw-record.js';
 import { isBad, type RecordShape } from '../domain/record-shape.js';
 import { InsufficientMemoryError } from '../errors.js';
 import type { PipelineDeps } from './deps.js';
+import { openPartRecords, shapeForPart } from './record-source.js';
+import { readParquetRows } from './parquet-source.js';
+import { parquetRowShape } from '../domain/parquet-row.js';
 
 /** Bytes of input sampled from the largest object. */
 export const SAMPLE_BYTES = 256 * 1024;
@@ -90,7 +92,7 @@ const MiB = (n: number) => `${(n / 1048576).toFixed(1)} MiB`;
 /** Throws InsufficientMemoryError when the load cannot fit; does nothing without a memory probe. */
 export async function preflight(
   load: { version: string; objects: readonly InputObject[]; totalBytes: number; buckets: number },
-  deps: Pick<PipelineDeps, 'objects' | 'shape' | 'load'> & { memory?: MemoryProbe },
+  deps: Pick<PipelineDeps, 'objects' | 'shape' | 'load' | 'spec'> & { memory?: MemoryProbe },
 ): Promise<LoadEstimate | null> {
   if (!deps.memory || load.totalBytes === 0) return null;
   const [ratio, masters] = await Promise.all([sample(load.objects, deps), deps.memory.masters()]);
@@ -107,21 +109,58 @@ export async function preflight(
   return estimate;
 }
 
-async function sample(objects: readonly InputObject[], deps: Pick<PipelineDeps, 'objects' | 'shape' | 'load'>): Promise<SampledRatio | null> {
+async function sample(objects: readonly InputObject[], deps: Pick<PipelineDeps, 'objects' | 'shape' | 'load' | 'spec'>): Promise<SampledRatio | null> {
   const largest = objects.reduce<InputObject | undefined>((a, o) => (!a || o.size > a.size ? o : a), undefined);
   if (!largest || largest.size === 0) return null;
-  const end = Math.min(largest.size, SAMPLE_BYTES);
-  const framer: RecordFramer = largest.format === 'json' ? new JsonDocumentFramer(deps.load.maxRecordBytes) : new LineFramer(0, end, deps.load.maxRecordBytes);
+  if (largest.format === 'parquet') return sampleParquet(largest, deps).catch(() => null);
+  // The first SAMPLE_BYTES of records, framed and shaped exactly as a worker will (record-source.ts).
+  const part: ChunkPart = { bucket: largest.bucket, key: largest.key, etag: largest.etag, start: 0, end: largest.compression ? largest.size : Math.min(largest.size, SAMPLE_BYTES), format: largest.format };
+  if (largest.compression) part.compression = largest.compression;
+  if (largest.columns) part.columns = largest.columns;
   const records: RawRecord[] = [];
-  const stream = await deps.objects.read(largest.bucket, largest.key, largest.etag, 0, end);
+  let sampled = 0;
+  let shape: RecordShape;
+  let source;
   try {
-    for await (const bytes of stream) records.push(...framer.push(bytes));
-    // A whole small object ends its last record; a cut sample drops the partial one.
-    if (end === largest.size && largest.format !== 'json') records.push(...framer.end());
+    shape = shapeForPart(part, deps.spec, deps.shape, deps.load.maxRecordBytes);
+    source = await openPartRecords(part, deps.objects, { maxRecordBytes: deps.load.maxRecordBytes, csvHeader: (deps.spec.csv ?? DEFAULT_CSV_LAYOUT).header });
   } catch {
-    return null; // a sample that cannot be framed (a broken document) says nothing about size
-  } finally {
-    stream.close();
+    return null;
   }
-  return records.length > 0 ? ratioOf(records, deps.shape) : null;
+  try {
+    for await (const batch of source.batches) {
+      for (const r of batch) {
+        records.push(r);
+        sampled += r.length + 1;
+      }
+      if (sampled >= SAMPLE_BYTES) break;
+    }
+  } catch {
+    // A sample that cannot be framed to its end (a document cut by the sample) still says something.
+  } finally {
+    source.close();
+  }
+  return records.length > 0 ? ratioOf(records, shape) : null;
 }
+
+/** Parquet: shape the first rows of the first row group; each row weighs its share of the group's decoded bytes. */
+async function sampleParquet(o: InputObject, deps: Pick<PipelineDeps, 'objects' | 'spec'>): Promise<SampledRatio | null> {
+  const group = o.rowGroups?.find((g) => g.rowEnd > g.rowStart);
+  if (!group || !o.columns) return null;
+  const end = Math.min(group.rowEnd, group.rowStart + PARQUET_SAMPLE_ROWS);
+  const rows = await readParquetRows(deps.objects, { bucket: o.bucket, key: o.key, etag: o.etag, size: o.size }, [group.rowStart, end], o.columns, { bytes: 0 });
+  const shape = parquetRowShape(deps.spec);
+  let stored = 0;
+  let storedBytes = 0;
+  rows.forEach((row, i) => {
+    const shaped = shape(row, group.rowStart + i);
+    if (isBad(shaped)) return;
+    stored++;
+    storedBytes += Buffer.byteLength(shaped.key) + Buffer.byteLength(shaped.value) + ENTRY_OVERHEAD_BYTES;
+  });
+  const inputBytes = (rows.length * group.bytes) / (group.rowEnd - group.rowStart);
+  return stored > 0 ? { storedPerInputByte: storedBytes / inputBytes, records: stored, inputBytes } : null;
+}
+
+/** Rows of a Parquet file sampled by the pre-flight check. */
+const PARQUET_SAMPLE_ROWS = 2000;

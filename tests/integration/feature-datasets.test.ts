@@ -111,3 +111,29 @@ test('the events/ fixtures for the dataset routes answer through the handler as 
   expect(batch.status).toBe(200);
   expect((batch.body.results as { found: boolean }[]).map((r) => r.found)).toEqual([true, true, false]);
 });
+
+test('SageMaker CSV output joined with its input (no header, prediction column last) loads as typed feature rows', async () => {
+  await putObject(BUCKET, 'scores/2026-11-24/customers.csv.out', readFileSync(example('loan-scores.csv.out')));
+  expect(await ingest('loan-scores-2026-11-24', 'scores/2026-11-24', 1000)).toMatchObject({ dataset: 'loan_scores', result: { commit: { records: customers.length, badRecords: 0 } } });
+  const lines = readFileSync(example('loan-scores.csv.out'), 'utf8').trim().split('\n');
+  const keys = customers.map((c) => String(c.dob_ssn));
+  const got = await api('/datasets/loan_scores/batch-get', { method: 'POST', body: { keys } });
+  expect(got.body).toMatchObject({ dataset: 'loan_scores', version: 'loan-scores-2026-11-24' });
+  (got.body.results as { key: string; value: Record<string, unknown> }[]).forEach((r, i) => {
+    const c = customers[i]!;
+    expect(r.value).toEqual({ credit_score: c.credit_score, hard_pulls: c.hard_pulls, bankruptcies: c.bankruptcies, approval_probability: Number(lines[i]!.split(',').at(-1)) });
+  });
+});
+
+test('the same customer features as Parquet written by pyarrow (snappy, dictionary pages, int64, row groups of 10) load to the same answers', async () => {
+  await putObject(BUCKET, 'cust-pq/2026-11-26/customers.parquet.out', readFileSync(example('customer-features.parquet')));
+  const loaded = await ingest('customer-features-2026-11-26', 'cust-pq/2026-11-26', 3000);
+  expect(loaded).toMatchObject({ dataset: 'customer_features', result: { commit: { records: customers.length, badRecords: 0 } } });
+  const keys = customers.map((c) => String(c.dob_ssn));
+  const got = await api('/datasets/customer_features/batch-get', { method: 'POST', body: { keys } });
+  expect(got.body).toEqual({
+    dataset: 'customer_features',
+    version: 'customer-features-2026-11-26',
+    results: customers.map((c) => ({ key: c.dob_ssn, found: true, value: without(c, 'dob_ssn', 'event_timestamp') })),
+  });
+});

@@ -1,7 +1,8 @@
 import { assertCommittable, summarise, type ChunkResult } from '../../../functions/domain/load-summary.js';
 import { decideRetention, type VersionInfo } from '../../../functions/domain/version-lifecycle.js';
 import { normaliseOrderKey, versionIdForJob, versionIdForObjects } from '../../../functions/domain/version-identity.js';
-import { detectFormat } from '../../../functions/domain/input-format.js';
+import { gzipSync } from 'node:zlib';
+import { compressionOf, detectFormat } from '../../../functions/domain/input-format.js';
 import { BadDataError, TooManyBadRecordsError, VersionStateError } from '../../../functions/errors.js';
 
 const result = (index: number, records: number, badRecords = 0): ChunkResult => ({
@@ -64,9 +65,26 @@ describe('input format detection', () => {
     ['\uFEFF  [{"userId":1}]', 'json'],
     ['{"schema":{"fields":[]},"data":[', 'json'],
     ['{ "data": [', 'json'],
+    // A JSON line whose first member is "data" has others: it is a record, not a document.
+    ['{"data":[1,2],"userId":"u1","items":[3]}\n{"data":[],"userId":"u2","items":[]}\n', 'jsonl'],
+    ['{"data":{"x":[1]},"userId":"u1"}\n', 'jsonl'],
     ['', 'jsonl'],
+    ['userId,item1,item2\nu1,5,6\n', 'csv'],
+    ['"u,1",5\n', 'csv'],
+    ['u1\t5\t6\n', 'csv'],
   ])('%j is %s', (head, format) => {
-    expect(detectFormat(Buffer.from(head), 'auto')).toBe(format);
+    expect(detectFormat(Buffer.from(head), 'auto')).toEqual({ ok: true, format });
   });
-  test('configuration overrides the guess', () => expect(detectFormat(Buffer.from('['), 'jsonl')).toBe('jsonl'));
+  test('a name ending in .csv (or .csv.gz) says CSV for a one-column file', () => {
+    expect(detectFormat(Buffer.from('userId\nu1\n'), 'auto', { key: 'x/part-0.csv.gz' })).toEqual({ ok: true, format: 'csv' });
+  });
+  test('what is neither JSON nor delimited text, or is Parquet, is refused with the reason', () => {
+    expect(detectFormat(Buffer.from('hello\nworld\n'), 'auto')).toMatchObject({ ok: false, reason: expect.stringMatching(/neither JSON nor delimited text/) });
+    expect(detectFormat(Buffer.from('PAR1\x15\x04'), 'auto')).toMatchObject({ ok: false, reason: expect.stringMatching(/Parquet/) });
+  });
+  test('configuration overrides the guess', () => expect(detectFormat(Buffer.from('['), 'jsonl')).toEqual({ ok: true, format: 'jsonl' }));
+  test('gzip is recognised by its magic bytes, not its name', () => {
+    expect(compressionOf(gzipSync('{"a":1}\n'))).toBe('gzip');
+    expect(compressionOf(Buffer.from('{"a":1}\n'))).toBeUndefined();
+  });
 });

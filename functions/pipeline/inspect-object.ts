@@ -1,0 +1,141 @@
+// At Plan, before anything is written: what each input object is. Its first bytes are read
+// (decompressed as far as they go, for gzip) to recognise the format, estimate the expanded
+// size of a compressed object, and read a CSV object's header. An object that cannot be loaded
+// fails the plan here, with its name and the reason.
+import { createGunzip } from 'node:zlib';
+import type { ObjectStore, StoredObject } from '../adapters/object-store.js';
+import type { Compression, InputObject } from '../domain/chunk-plan.js';
+import { splitCsvLine } from '../domain/csv-line.js';
+import { DEFAULT_CSV_LAYOUT } from '../domain/csv-layout.js';
+import { csvColumnsProblem } from '../domain/csv-shape.js';
+import type { DatasetSpec } from '../domain/dataset-spec.js';
+import { compressionOf, detectFormat, FORMAT_SNIFF_BYTES, type ConfiguredFormat } from '../domain/input-format.js';
+import { parquetColumnsFor } from '../domain/parquet-row.js';
+import { readParquetOutline } from './parquet-source.js';
+import { BadDataError } from '../errors.js';
+
+async function readAll(stream: AsyncIterable<Buffer> & { close(): void }): Promise<Buffer> {
+  const pieces: Buffer[] = [];
+  try {
+    for await (const b of stream) pieces.push(b);
+  } finally {
+    stream.close();
+  }
+  return Buffer.concat(pieces);
+}
+
+/** Decompresses the start of a gzip object: up to `want` bytes, and how many compressed bytes that took. */
+async function gunzipHead(compressed: Buffer, want: number): Promise<{ head: Buffer; consumed: number; ended: boolean; error?: string }> {
+  const gunzip = createGunzip();
+  const pieces: Buffer[] = [];
+  let n = 0;
+  let ended = false;
+  let error: string | undefined;
+  await new Promise<void>((resolve) => {
+    gunzip.on('data', (d: Buffer) => {
+      pieces.push(d);
+      n += d.length;
+      if (n >= want) {
+        gunzip.pause();
+        resolve();
+      }
+    });
+    gunzip.on('end', () => {
+      ended = true;
+      resolve();
+    });
+    // A truncated head (the sniff is a prefix of the object) ends in an error: keep what came out.
+    gunzip.on('error', (err: Error) => {
+      error = err.message;
+      resolve();
+    });
+    gunzip.end(compressed);
+  });
+  const consumed = Math.max(1, Math.min(compressed.length, gunzip.bytesWritten));
+  gunzip.destroy();
+  return { head: Buffer.concat(pieces, n), consumed, ended, ...(error === undefined ? {} : { error }) };
+}
+
+export async function inspectObject(
+  bucket: string,
+  o: StoredObject,
+  deps: { objects: ObjectStore; spec: DatasetSpec; inputFormat: ConfiguredFormat; maxRowGroupBytes: number },
+): Promise<InputObject> {
+  const where = `s3://${bucket}/${o.key}`;
+  if (o.size === 0) return { bucket, ...o, format: deps.inputFormat === 'auto' ? 'jsonl' : deps.inputFormat };
+  const raw = await readAll(await deps.objects.read(bucket, o.key, o.etag, 0, Math.min(o.size, FORMAT_SNIFF_BYTES)));
+  const compression: Compression | undefined = compressionOf(raw);
+  let head = raw;
+  let expandedSize = o.size;
+  if (compression) {
+    const g = await gunzipHead(raw, FORMAT_SNIFF_BYTES);
+    head = g.head;
+    // A whole small object says exactly how big it is; otherwise scale by the head's ratio.
+    expandedSize = g.ended && raw.length === o.size ? g.head.length : Math.ceil(o.size * (g.head.length / g.consumed));
+    // A head cut short ends in "unexpected end of file"; anything else is a broken stream.
+    if (head.length === 0 || (g.error && !/unexpected end/i.test(g.error))) {
+      throw new BadDataError(`${where} is not a valid gzip stream: ${g.error ?? 'nothing decompresses'}`, { object: `${bucket}/${o.key}` });
+    }
+  }
+  const layout = deps.spec.csv ?? DEFAULT_CSV_LAYOUT;
+  const recognised = detectFormat(head, deps.inputFormat, { key: o.key, csvDeclared: deps.spec.csv !== undefined });
+  if (!recognised.ok) throw new BadDataError(`${where} cannot be loaded: ${recognised.reason}`, { object: `${bucket}/${o.key}` });
+  const object: InputObject = { bucket, ...o, format: recognised.format };
+  if (compression) {
+    object.compression = compression;
+    object.expandedSize = expandedSize;
+  }
+  // The head holds the whole object when nothing was cut off: its last line is then complete too.
+  const whole = compression ? expandedSize === head.length : raw.length === o.size;
+  if (object.format === 'csv') object.columns = csvColumns(whole ? Buffer.concat([head, Buffer.from('\n')]) : head, layout, where, deps.spec);
+  if (object.format === 'parquet') {
+    if (compression) throw new BadDataError(`${where}: a gzip-compressed Parquet file cannot be read in row groups; store it uncompressed (Parquet compresses its pages itself)`);
+    const at = { bucket, key: o.key, etag: o.etag, size: o.size };
+    let outline;
+    try {
+      outline = await readParquetOutline(deps.objects, at);
+    } catch (err) {
+      if (err instanceof Error && /^(TransientError|InputChangedError)$/.test(err.name)) throw err;
+      throw new BadDataError(`${where} is not a readable Parquet file: ${(err as Error).message}`, { object: `${bucket}/${o.key}` }, { cause: err });
+    }
+    const wanted = parquetColumnsFor(deps.spec, outline.columns);
+    if ('problem' in wanted) throw new BadDataError(`${where}: the Parquet columns do not fit dataset ${deps.spec.name}: ${wanted.problem}`);
+    // A row group is decoded whole by one worker: refuse one that cannot fit, before any write.
+    const big = outline.rowGroups.find((g) => g.bytes > deps.maxRowGroupBytes);
+    if (big) {
+      throw new BadDataError(
+        `${where}: row group of rows ${big.rowStart}-${big.rowEnd - 1} is ${big.bytes} bytes uncompressed, over MAX_ROW_GROUP_BYTES=${deps.maxRowGroupBytes}; ` +
+          'write the file with smaller row groups (e.g. pyarrow row_group_size, Spark parquet.block.size)',
+      );
+    }
+    object.columns = wanted.columns;
+    object.rowGroups = outline.rowGroups;
+  }
+  return object;
+}
+
+function csvColumns(head: Buffer, layout: typeof DEFAULT_CSV_LAYOUT, where: string, spec: DatasetSpec): string[] {
+  let columns = layout.columns;
+  if (layout.header) {
+    let start = head.length >= 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
+    // The header is the first line that is not blank.
+    for (;;) {
+      const nl = head.indexOf(0x0a, start);
+      if (nl < 0) throw new BadDataError(`${where}: the CSV header line is longer than ${FORMAT_SNIFF_BYTES} bytes or the object has no complete line`);
+      let line = head.subarray(start, nl);
+      if (line.length > 0 && line[line.length - 1] === 0x0d) line = line.subarray(0, line.length - 1);
+      if (line.toString('utf8').trim() === '') {
+        start = nl + 1;
+        continue;
+      }
+      const split = splitCsvLine(line, layout.delimiter.charCodeAt(0));
+      if (!split.ok) throw new BadDataError(`${where}: the CSV header cannot be read: ${split.reason}`);
+      columns = split.fields.map((f) => f.trim());
+      break;
+    }
+  }
+  if (!columns) throw new BadDataError(`${where}: CSV without a header needs the dataset's csv.columns`);
+  const problem = csvColumnsProblem(spec, layout, columns);
+  if (problem) throw new BadDataError(`${where}: the CSV columns do not fit dataset ${spec.name}: ${problem}`);
+  return columns;
+}
