@@ -304,8 +304,8 @@ describe('cache', () => {
     expect(Number(replicas?.Default)).toBeGreaterThanOrEqual(1);
   });
 
-  test('the AUTH token is resolved from Secrets Manager, never written in the template', () => {
-    const sub = intrinsic(group.AuthToken);
+  test('with CacheAuthMode=auth-token, the AUTH token is resolved from Secrets Manager, never written in the template', () => {
+    const sub = intrinsic(resolve(template, group.AuthToken, parameterValues(template, { CacheAuthMode: 'auth-token' })));
     expect(sub?.[0]).toBe('Fn::Sub');
     expect(String(sub?.[1])).toMatch(/^\{\{resolve:secretsmanager:\$\{\w+\}:SecretString:\w+\}\}$/);
   });
