@@ -30,8 +30,9 @@ const CONFIGURED_BY: Record<string, (env: Obj) => boolean> = {
   'elasticache:Connect': (env) => env.REDIS_AUTH_MODE === 'iam',
 };
 
-// kms:Decrypt comes with reading objects: S3 decrypts SSE-KMS objects with the reader's key grant.
-const IMPLIED: Record<string, string[]> = { 's3:GetObject': ['kms:Decrypt'] };
+// kms:Decrypt comes with reading objects (S3 decrypts SSE-KMS objects with the reader's
+// permission) and with reading a secret encrypted with a customer managed key.
+const IMPLIED: Record<string, string[]> = { 's3:GetObject': ['kms:Decrypt'], 'secretsmanager:GetSecretValue': ['kms:Decrypt'] };
 
 // Each deployable combination of the parameters that change permissions.
 const SCENARIOS: Obj[] = [
