@@ -20,7 +20,6 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { SLUICE_ACL_RULES as ACL_RULES } from '../functions/domain/acl-rules.js';
 
 export interface ClusterNode {
   host: string;
@@ -173,8 +172,9 @@ export async function generateTlsMaterial(dir: string): Promise<{ caFile: string
   return { caFile: at('ca.crt'), certFile: at('node.crt'), keyFile: at('node.key') };
 }
 
-/** The ACL rules of the user Sluice's functions connect as (one definition: functions/domain/acl-rules.ts). */
-export const SLUICE_ACL_RULES: readonly string[] = ACL_RULES;
+// The ACL rules of the user Sluice's functions connect as live in functions/domain/acl-rules.ts
+// (one definition for this cluster and the template). Not imported here: Jest's globalSetup loads
+// this file with Node's own type stripping, which cannot resolve the project's `.js` specifiers.
 
 function aclFile(users: AclUser[], admin: AclUser): string {
   const line = (u: AclUser) => `user ${u.username} on >${u.password} ${u.rules.join(' ')}`;
