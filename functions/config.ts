@@ -68,6 +68,10 @@ export interface RedisConfig {
   tlsCaFile?: string;
   /** Per-command timeout; also bounds how long a reader may hold a stale pointer. */
   commandTimeoutMs: number;
+  /** password: username/password (or the secret); iam: ElastiCache IAM authentication tokens. */
+  authMode: 'password' | 'iam';
+  /** With authMode iam: whom the token is for, and where. */
+  iam?: { userId: string; replicationGroupId: string; region: string };
 }
 
 
@@ -135,6 +139,30 @@ function promoteFrom(env: Env): DatasetSpec['promote'] {
   }
 }
 
+const ELASTICACHE_ID = /^[A-Za-z][A-Za-z0-9-]{0,39}$/;
+
+/** REDIS_AUTH_MODE and what IAM authentication needs, checked together. */
+function redisAuthFrom(env: Env, redis: RedisConfig): void {
+  const mode = str(env, 'REDIS_AUTH_MODE', 'password');
+  if (mode === 'password') return;
+  if (mode !== 'iam') throw new ConfigError(`REDIS_AUTH_MODE=${JSON.stringify(mode)} must be password or iam`);
+  const ids: Record<string, string> = {};
+  for (const key of ['REDIS_IAM_USER', 'REDIS_REPLICATION_GROUP_ID']) {
+    const value = str(env, key);
+    if (!ELASTICACHE_ID.test(value)) throw new ConfigError(`${key}=${JSON.stringify(value)} must be an ElastiCache id (a letter, then up to 39 letters, digits or '-')`);
+    ids[key] = value;
+  }
+  const region = optional(env, 'AWS_REGION');
+  if (!region) throw new ConfigError('REDIS_AUTH_MODE=iam needs AWS_REGION (set by Lambda) to sign the token');
+  if (!redis.tls) throw new ConfigError('REDIS_AUTH_MODE=iam needs REDIS_TLS=true: ElastiCache accepts IAM authentication over TLS only');
+  for (const key of ['REDIS_PASSWORD', 'REDIS_PASSWORD_SECRET_ARN'] as const) {
+    if (optional(env, key)) throw new ConfigError(`REDIS_AUTH_MODE=iam signs its own password: unset ${key}`);
+  }
+  if (redis.username && redis.username !== ids.REDIS_IAM_USER) throw new ConfigError('REDIS_AUTH_MODE=iam connects as REDIS_IAM_USER: unset REDIS_USERNAME');
+  redis.authMode = 'iam';
+  redis.iam = { userId: ids.REDIS_IAM_USER!, replicationGroupId: ids.REDIS_REPLICATION_GROUP_ID!, region };
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const declared = datasetsFrom(env);
   const dataset = str(env, 'DATASET', declared?.find((d) => d.kind === 'ranked-items')?.name ?? declared?.[0]?.name ?? 'recommendations');
@@ -169,7 +197,9 @@ export function loadConfig(env: Env = process.env): Config {
     passwordSecretId: optional(env, 'REDIS_PASSWORD_SECRET_ARN'),
     tlsCaFile: optional(env, 'REDIS_TLS_CA_FILE'),
     commandTimeoutMs: int(env, 'REDIS_COMMAND_TIMEOUT_MS', 1000, 10, 60_000),
+    authMode: 'password',
   };
+  redisAuthFrom(env, redis);
   const read: ReadConfig = { pointerCacheMs: int(env, 'POINTER_CACHE_MS', 1000, 0, 60_000) };
   const graceSeconds = int(env, 'GRACE_SECONDS', 60, 0, 86_400);
   // Invariant 6: a version is deleted only after every reader's cached pointer has expired.

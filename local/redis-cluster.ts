@@ -172,26 +172,9 @@ export async function generateTlsMaterial(dir: string): Promise<{ caFile: string
   return { caFile: at('ca.crt'), certFile: at('node.crt'), keyFile: at('node.key') };
 }
 
-/**
- * The ACL rules of the user Sluice's functions connect as: its own key namespaces only (data
- * keys `sluice:*`, control keys `{sluice:*`), no pub/sub channels, and only the commands the
- * pipeline, the reader and ioredis itself send (the Lua scripts' commands are checked too, as
- * are their keys). Nothing that reads or changes configuration, scans the keyspace or
- * flushes it. ElastiCache RBAC access strings use the same syntax.
- */
-export const SLUICE_ACL_RULES: readonly string[] = [
-  'resetkeys', '~sluice:*', '~{sluice:*',
-  'resetchannels',
-  '-@all',
-  // connection and topology: ioredis authenticates, checks the cluster state, reads the slot
-  // map; the pre-flight check reads INFO memory/replication
-  '+auth', '+hello', '+ping', '+quit', '+client|setname', '+cluster|slots', '+cluster|info', '+info',
-  // what the pipeline, the version store's scripts and the readers run on their keys
-  '+get', '+set', '+del', '+unlink', '+exists', '+expire',
-  '+hget', '+hmget', '+hset', '+hgetall', '+hdel',
-  '+zadd', '+zrange', '+zrem',
-  '+eval',
-];
+// The ACL rules of the user Sluice's functions connect as live in functions/domain/acl-rules.ts
+// (one definition for this cluster and the template). Not imported here: Jest's globalSetup loads
+// this file with Node's own type stripping, which cannot resolve the project's `.js` specifiers.
 
 function aclFile(users: AclUser[], admin: AclUser): string {
   const line = (u: AclUser) => `user ${u.username} on >${u.password} ${u.rules.join(' ')}`;

@@ -38,6 +38,9 @@ export function bucketOf(recordKey: string, buckets: number): number {
   return (hash >>> 0) % buckets;
 }
 
+/** Every key Sluice writes starts with one of these: data keys, and control keys (hash-tagged). */
+export const KEY_NAMESPACES = ['sluice:', '{sluice:'] as const;
+
 export function dataKey(dataset: string, version: string, bucket: number): string {
   return `sluice:${dataset}:${version}:${bucket}`;
 }

@@ -10,6 +10,9 @@ import { LiveReader } from '../adapters/live-reader.js';
 import { S3ObjectStore, createS3Client, type ObjectStore } from '../adapters/object-store.js';
 import { createRedisCluster, type ClusterConnectOptions } from '../adapters/redis-connection.js';
 import { readPasswordSecret } from '../adapters/secrets.js';
+import { elastiCacheIamToken } from '../adapters/elasticache-iam-token.js';
+import { IamAuthRenewal, TOKEN_REFRESH_MS } from '../adapters/redis-iam-auth.js';
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { VersionStore } from '../adapters/version-store.js';
 import type { DatasetSpec } from '../domain/dataset-spec.js';
 import { shapeFor } from '../domain/record-shape.js';
@@ -32,6 +35,8 @@ export interface Runtime {
   defaultDataset: DatasetRuntime;
   /** A declared dataset; an unknown name is the caller's error. */
   dataset(name: string): DatasetRuntime;
+  /** With REDIS_AUTH_MODE=iam: token renewal and the connections' age. */
+  iamAuth?: IamAuthRenewal;
 }
 
 let current: Promise<Runtime> | null = null;
@@ -42,12 +47,22 @@ export function setConnectOptions(options: ClusterConnectOptions): void {
   connectOptions = options;
 }
 
-export function runtime(): Promise<Runtime> {
+export async function runtime(): Promise<Runtime> {
   current ??= build().catch((err: unknown) => {
     current = null; // a failed cold start (Redis down, bad config) is retried on the next invocation
     throw err;
   });
-  return current;
+  const built = await current;
+  if (!built.iamAuth) return built;
+  // IAM auth: reopen before ElastiCache's 12-hour connection limit; otherwise make sure any
+  // reconnect during this invocation sends a token that is still valid.
+  if (built.iamAuth.connectionExpiring()) {
+    logger.info('Reopening the Redis connections before the 12-hour IAM authentication limit');
+    await closeRuntime();
+    return runtime();
+  }
+  await built.iamAuth.keepFresh(built.redis).catch((err: unknown) => logger.warn('Renewing the IAM auth token failed; keeping the current one', { errorMessage: (err as Error).message }));
+  return built;
 }
 
 /** Closes the clients; the next invocation builds a fresh runtime (re-reading the environment). */
@@ -74,9 +89,21 @@ function readCaFile(path: string): string {
 
 async function build(): Promise<Runtime> {
   const config = loadConfig();
-  const password = config.redis.passwordSecretId ? await readPasswordSecret(config.redis.passwordSecretId) : config.redis.password;
+  const iam = config.redis.iam;
+  // The SDK's default chain: the execution role's credentials in Lambda, refreshed as they expire.
+  const awsCredentials = iam ? defaultProvider() : undefined;
+  const iamAuth = iam ? new IamAuthRenewal(() => elastiCacheIamToken({ ...iam, credentials: awsCredentials! })) : undefined;
+  const credentials = iamAuth
+    ? { username: iam!.userId, password: await iamAuth.current() }
+    : { username: config.redis.username, password: config.redis.passwordSecretId ? await readPasswordSecret(config.redis.passwordSecretId) : config.redis.password };
   const tls = config.redis.tlsCaFile ? { ca: readCaFile(config.redis.tlsCaFile), ...connectOptions.tls } : connectOptions.tls;
-  const redis = createRedisCluster(config.redis, { username: config.redis.username, password }, { ...connectOptions, tls });
+  const redis = createRedisCluster(config.redis, credentials, { ...connectOptions, tls });
+  if (iamAuth) {
+    // Long-lived processes (the CLI's serve) renew between requests too; Lambda renews per invocation.
+    const timer = setInterval(() => void iamAuth.keepFresh(redis).catch(() => undefined), TOKEN_REFRESH_MS);
+    timer.unref();
+    redis.once('end', () => clearInterval(timer));
+  }
   // Connection trouble surfaces as command errors (503 / TransientError); log it, once per kind.
   let lastError = '';
   redis.on('error', (err: Error) => {
@@ -109,5 +136,5 @@ async function build(): Promise<Runtime> {
     if (!d) throw new InvalidInputError(`unknown dataset ${JSON.stringify(name).slice(0, 80)}; this stack serves ${[...byName.keys()].join(', ')}`);
     return d;
   };
-  return { config, redis, objects, datasets, defaultDataset: dataset(config.defaultDataset), dataset };
+  return { config, redis, objects, datasets, defaultDataset: dataset(config.defaultDataset), dataset, iamAuth };
 }

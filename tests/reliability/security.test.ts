@@ -4,7 +4,9 @@
 import { Redis } from 'ioredis';
 import { jsonLinesParts } from '../../local/sample-data.js';
 import { redisCli } from '../../local/redis-cluster.js';
-import { realTaskHandlers, runIngestLocally } from '../../local/state-machine.js';
+import { lambdaContext, realTaskHandlers, runIngestLocally } from '../../local/state-machine.js';
+import { SLUICE_ACL_RULES } from '../../functions/domain/acl-rules.js';
+import { handler as adminHandler } from '../../functions/handlers/admin.js';
 import { api, putObject } from '../support/sluice.js';
 import { SLUICE_USER, livePointer, startHarness, versionKeyCount, type Harness } from './support/harness.js';
 
@@ -69,6 +71,16 @@ describe('the ACL user Sluice connects as', () => {
   });
   afterAll(() => sluice.quit());
 
+  test('is the user functions/domain/acl-rules.ts describes (the rules the template gives the ElastiCache user)', async () => {
+    const info = await h.cluster.cli(master().port, ['ACL', 'GETUSER', SLUICE_USER]);
+    expect(info).toMatch(/~sluice:\* ~\{sluice:\*/);
+    // redis-cli prints the reply's fields one per line: name, then value.
+    const lines = info.split('\n').map((l) => l.trim());
+    const commands = new Set(lines[lines.indexOf('commands') + 1]?.split(' '));
+    expect(SLUICE_ACL_RULES.filter((r) => /^[+-]/.test(r)).filter((r) => !commands.has(r))).toEqual([]);
+    expect([...commands].filter((r) => !SLUICE_ACL_RULES.includes(r))).toEqual([]);
+  });
+
   test('reads and writes its own namespaces', async () => {
     await sluice.hset('sluice:acltest:v:0', 'u1', '[1]');
     expect(await sluice.hget('sluice:acltest:v:0', 'u1')).toBe('[1]');
@@ -91,7 +103,16 @@ describe('the ACL user Sluice connects as', () => {
     const node0 = sluice.nodes('master')[0]!;
     const denied: [string, () => Promise<unknown>][] = [
       ['KEYS', () => node0.keys('*')],
+      ['KEYS', () => node0.keys('sluice:*')],
       ['SCAN', () => node0.scan('0')],
+      ['SCAN', () => node0.scan('0', 'MATCH', 'sluice:*')],
+      ['FLUSHALL', () => node0.call('FLUSHALL', 'ASYNC')],
+      ['SWAPDB', () => node0.call('SWAPDB', '0', '1')],
+      ['RENAME', () => node0.call('RENAME', 'sluice:a', 'sluice:b')],
+      ['CLIENT LIST', () => node0.call('CLIENT', 'LIST')],
+      ['SCRIPT FLUSH', () => node0.call('SCRIPT', 'FLUSH')],
+      ['FUNCTION FLUSH', () => node0.call('FUNCTION', 'FLUSH')],
+      ['BGSAVE', () => node0.call('BGSAVE')],
       ['FLUSHALL', () => node0.flushall()],
       ['FLUSHDB', () => node0.flushdb()],
       ['CONFIG GET', () => node0.config('GET', 'maxmemory')],
@@ -106,7 +127,7 @@ describe('the ACL user Sluice connects as', () => {
     ];
     for (const [name, run] of denied) expect(`${name}: ${await refusal(run)}`).toMatch(new RegExp(`^${name}: NOPERM`));
     // Commands the server refuses for other reasons too: ask the ACL itself.
-    for (const command of [['DEBUG', 'SLEEP', '0'], ['MODULE', 'LIST'], ['SAVE'], ['REPLICAOF', 'NO', 'ONE'], ['CLIENT', 'KILL', 'ID', '1']]) {
+    for (const command of [['DEBUG', 'SLEEP', '0'], ['MODULE', 'LIST'], ['SAVE'], ['REPLICAOF', 'NO', 'ONE'], ['CLIENT', 'KILL', 'ID', '1'], ['SUBSCRIBE', 'sluice:channel'], ['PSUBSCRIBE', '*'], ['OBJECT', 'ENCODING', 'sluice:x']]) {
       expect(await h.cluster.cli(master().port, ['ACL', 'DRYRUN', SLUICE_USER, ...command])).toMatch(/no permissions/);
     }
   });
@@ -126,6 +147,12 @@ describe('the ACL user Sluice connects as', () => {
     const retire = (await realTaskHandlers()).Retire;
     await retire({ dataset: DATASET });
     expect(await versionKeyCount(h.admin, DATASET, 'v1')).toBe(0);
+    // The operators' status and rollback (a dry run, then a real one back to v2), as the ACL user.
+    const admin = (event: unknown) => adminHandler(event, lambdaContext('admin'));
+    expect(await admin({ action: 'status', dataset: DATASET })).toMatchObject({ datasets: [expect.objectContaining({ dataset: DATASET })] });
+    expect(await admin({ action: 'rollback', dataset: DATASET, dryRun: true })).toBeDefined();
+    await admin({ action: 'rollback', dataset: DATASET, version: 'v2', dryRun: false });
+    expect((await livePointer(h.admin, DATASET))?.version).toBe('v2');
     // Cleanup after a failure, too.
     await putObject(BUCKET, 'bad/part-0.out', 'not json at all\n'.repeat(50));
     expect((await runIngestLocally({ s3Uri: `s3://${BUCKET}/bad/`, version: 'bad', orderKey: 4000 })).status).toBe('FAILED');

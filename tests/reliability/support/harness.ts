@@ -7,7 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import { Cluster } from 'ioredis';
 import { REDIS_LAYOUT_SETTINGS } from '../../../functions/domain/key-layout.js';
-import { SLUICE_ACL_RULES, startRedisCluster, type LocalRedisCluster } from '../../../local/redis-cluster.js';
+import { SLUICE_ACL_RULES } from '../../../functions/domain/acl-rules.js';
+import { startRedisCluster, type LocalRedisCluster } from '../../../local/redis-cluster.js';
 import { startS3, type LocalS3 } from '../../../local/s3-server.js';
 import { closeTestClients, countKeys as countKeysOf, useSluiceEnv } from '../../support/sluice.js';
 

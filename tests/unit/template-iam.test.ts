@@ -1,0 +1,127 @@
+// Each role allows exactly the AWS calls its principal makes: for a function, the calls its
+// code can make (read from the code by walking the import graph from the function's entry
+// point, tests/unit/template/aws-calls.ts); for the state machine, its service integrations.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { AwsCallIndex, type AwsCall } from './template/aws-calls.js';
+import { asArray, evaluateCondition, isObject, loadTemplate, parameterValues, resolve, resourcesOfType, type Obj, type Resource } from './template/cfn.js';
+import { allowedActions, deployedStatements, principalPolicies } from './template/iam.js';
+
+const root = new URL('../../', import.meta.url);
+const rootPath = fileURLToPath(root);
+const template = loadTemplate(new URL('template.yaml', root));
+const functions = resourcesOfType(template, 'AWS::Serverless::Function');
+const globals = template.Globals?.Function ?? {};
+
+// Granted to every principal for the platform itself, never called by Sluice's code.
+const PLATFORM = new Set([
+  'ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DeleteNetworkInterface',
+  'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses', // Lambda's VPC ENIs
+  'xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets', // tracing
+  'logs:CreateLogStream', 'logs:PutLogEvents', // Lambda writes the function's logs
+  'logs:CreateLogDelivery', 'logs:GetLogDelivery', 'logs:UpdateLogDelivery', 'logs:DeleteLogDelivery', // Step Functions logging
+  'logs:ListLogDeliveries', 'logs:PutResourcePolicy', 'logs:DescribeResourcePolicies', 'logs:DescribeLogGroups',
+]);
+
+// Calls the code makes only when configured to: the environment variable that switches each on
+// (read in functions/config.ts), evaluated against the function's deployed environment.
+const CONFIGURED_BY: Record<string, (env: Obj) => boolean> = {
+  'secretsmanager:GetSecretValue': (env) => Boolean(env.REDIS_PASSWORD_SECRET_ARN),
+  'elasticache:Connect': (env) => env.REDIS_AUTH_MODE === 'iam',
+};
+
+// kms:Decrypt comes with reading objects (S3 decrypts SSE-KMS objects with the reader's
+// permission) and with reading a secret encrypted with a customer managed key.
+const IMPLIED: Record<string, string[]> = { 's3:GetObject': ['kms:Decrypt'], 'secretsmanager:GetSecretValue': ['kms:Decrypt'] };
+
+// Each deployable combination of the parameters that change permissions.
+const SCENARIOS: Obj[] = [
+  { CacheAuthMode: 'iam' },
+  { CacheAuthMode: 'auth-token' },
+  { CacheAuthMode: 'iam', PredictionsKmsKeyArn: 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab' },
+];
+
+const entryOf = (fn: Resource): string => {
+  const codeUri = String(fn.Properties?.CodeUri ?? globals.CodeUri).replace(/\/?$/, '/');
+  const [entry] = asArray((fn.Metadata?.BuildProperties as Obj | undefined)?.EntryPoints).map(String);
+  if (!entry) throw new Error('function without EntryPoints');
+  return rootPath + codeUri + entry;
+};
+
+let index: AwsCallIndex;
+beforeAll(() => {
+  index = new AwsCallIndex(rootPath, functions.map(([, fn]) => entryOf(fn)));
+}, 120_000);
+
+const callsOf = (fn: Resource): AwsCall[] => index.callsFrom(entryOf(fn));
+
+describe('the call index', () => {
+  test('finds the S3 calls of Plan and LoadChunk, the secret read, and the IAM auth token, where they are', () => {
+    const plan = callsOf(template.Resources.PlanFunction!);
+    expect(plan).toEqual(expect.arrayContaining([
+      { action: 's3:ListBucket', where: 'functions/adapters/object-store.ts:S3ObjectStore.list' },
+      { action: 's3:GetObject', where: 'functions/adapters/object-store.ts:S3ObjectStore.head' },
+      { action: 's3:GetObject', where: 'functions/adapters/object-store.ts:S3ObjectStore.read' },
+      expect.objectContaining({ action: 'secretsmanager:GetSecretValue' }),
+      expect.objectContaining({ action: 'elasticache:Connect' }),
+    ]));
+    // The read function builds an S3 client (the shared runtime) but never lists or reads.
+    expect(callsOf(template.Resources.ReadApiFunction!).map((c) => c.action).filter((a) => a.startsWith('s3:'))).toEqual([]);
+  });
+});
+
+describe.each(SCENARIOS)('with %j', (overrides) => {
+  const params = parameterValues(template, overrides);
+
+  test.each(functions)('%s: its role allows every call its code makes, and nothing else', (id, fn) => {
+    const env = resolve(template, { ...(globals.Environment as Obj | undefined)?.Variables as Obj, ...(fn.Properties?.Environment as Obj | undefined)?.Variables as Obj }, params) as Obj;
+    const made = callsOf(fn).filter((c) => CONFIGURED_BY[c.action]?.(env) ?? true);
+    const needed = new Set(made.map((c) => c.action));
+    const granted = allowedActions(deployedStatements(template, principalPolicies(template, fn), params));
+    const missing = made.filter((c) => !granted.has(c.action)).map((c) => `${c.action} (${c.where})`);
+    const tolerated = new Set([...PLATFORM, ...[...needed].flatMap((a) => IMPLIED[a] ?? [])]);
+    const unused = [...granted].filter((a) => !needed.has(a) && !tolerated.has(a));
+    expect({ id, missing, unused }).toEqual({ id, missing: [], unused: [] });
+  });
+});
+
+/** IAM actions of the state machine's service integrations (Lambda invoke included). */
+function integrationActions(definition: unknown): string[] {
+  const found: string[] = [];
+  const walk = (x: unknown): void => {
+    if (Array.isArray(x)) return x.forEach(walk);
+    if (!isObject(x)) return;
+    const m = x.Type === 'Task' ? /^arn:aws:states:::(?:aws-sdk:)?([a-z0-9-]+):([A-Za-z0-9]+)(?:\.[\w:]+)?$/.exec(String(x.Resource)) : null;
+    if (x.Type === 'Task' && !m) throw new Error(`Task resource ${String(x.Resource)}: not a service integration this test understands`);
+    if (m?.[1] && m[2]) found.push(m[1] === 'lambda' && m[2] === 'invoke' ? 'lambda:InvokeFunction' : `${m[1] === 'sfn' ? 'states' : m[1]}:${m[2][0]!.toUpperCase()}${m[2].slice(1)}`);
+    Object.values(x).forEach(walk);
+  };
+  walk(definition);
+  return [...new Set(found)];
+}
+
+describe('the state machine', () => {
+  const [[, machine]] = resourcesOfType(template, 'AWS::Serverless::StateMachine') as [[string, Resource]];
+  const definition = JSON.parse(readFileSync(new URL(String(machine.Properties?.DefinitionUri), root), 'utf8'));
+
+  test('the integration parser reads lambda:invoke, optimised and aws-sdk integrations', () => {
+    const task = (Resource: string) => ({ Type: 'Task', Resource });
+    expect(integrationActions({ States: { a: task('arn:aws:states:::sns:publish'), b: task('arn:aws:states:::aws-sdk:cloudwatch:putMetricData'), c: task('arn:aws:states:::states:startExecution.sync:2') } })).toEqual([
+      'sns:Publish', 'cloudwatch:PutMetricData', 'states:StartExecution',
+    ]);
+  });
+
+  test.each(SCENARIOS)('with %j its role allows each integration it uses, and nothing else', (overrides) => {
+    const params = parameterValues(template, overrides);
+    const needed = integrationActions(definition);
+    expect(needed).toContain('lambda:InvokeFunction');
+    const granted = allowedActions(deployedStatements(template, principalPolicies(template, machine), params));
+    expect({ missing: needed.filter((a) => !granted.has(a)), unused: [...granted].filter((a) => !needed.includes(a) && !PLATFORM.has(a)) }).toEqual({ missing: [], unused: [] });
+  });
+});
+
+test('every switch in CONFIGURED_BY is an environment variable functions/config.ts reads', () => {
+  const config = readFileSync(new URL('functions/config.ts', root), 'utf8');
+  for (const name of ['REDIS_PASSWORD_SECRET_ARN', 'REDIS_AUTH_MODE']) expect(config).toContain(`'${name}'`);
+  expect(evaluateCondition).toBeDefined();
+});
