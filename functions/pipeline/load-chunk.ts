@@ -7,6 +7,7 @@ import { JsonDocumentFramer } from '../domain/json-document-framer.js';
 import { bucketOf, dataKey } from '../domain/key-layout.js';
 import { LineFramer, lineReadStart } from '../domain/line-framer.js';
 import type { BadSample, ChunkResult } from '../domain/load-summary.js';
+import { countList, newListStats } from '../domain/load-stats.js';
 import type { RecordFramer } from '../domain/raw-record.js';
 import { isBad } from '../domain/record-shape.js';
 import { BadDataError, InsufficientMemoryError, VersionStateError } from '../errors.js';
@@ -33,11 +34,21 @@ export async function loadChunk(input: LoadChunkInput, deps: PipelineDeps, onPro
   const result: ChunkResult = { index: chunk.index, records: 0, badRecords: 0, bytes: 0, samples: [] };
   const touched = new Set<number>();
   const writer = deps.newWriter();
+  const nullCounts = startStats(result, deps);
+  // HSET replies 0 for a key already stored. On a retry of this chunk every key it wrote the
+  // first time replies 0, so only a first attempt names duplicates (the count comes from HLEN).
+  if ((await deps.versions.chunkAttempt(version, chunk.index)) === 1) {
+    const duplicates: NonNullable<ChunkResult['duplicates']> = (result.duplicates = []);
+    writer.onExistingField((c) => {
+      if (duplicates.length < SAMPLES_PER_CHUNK) duplicates.push({ object: c.object ?? '', offset: c.offset ?? 0, key: c.field });
+    });
+  }
   try {
     for (const part of chunk.parts) {
-      await loadPart(part, { dataset: deps.dataset, version, buckets }, deps, writer, result, touched, onProgress);
+      await loadPart(part, { dataset: deps.dataset, version, buckets, nullCounts }, deps, writer, result, touched, onProgress);
     }
     await writer.flush();
+    if (result.nulls && nullCounts) Object.keys(deps.spec.fields!).forEach((f, i) => (result.nulls!.nulls[f] = nullCounts[i]!));
   } catch (err) {
     await writer.flush().catch(() => undefined); // let batches in flight land so nothing is written after we report
     throw asOutOfMemory(err, version, chunk.index);
@@ -55,9 +66,19 @@ export async function loadChunk(input: LoadChunkInput, deps: PipelineDeps, onPro
   return result;
 }
 
+/** The stats the release checks compare: list lengths for ranked items, nulls for declared feature fields. */
+function startStats(result: ChunkResult, deps: PipelineDeps): number[] | undefined {
+  if (deps.spec.kind === 'ranked-items') result.lists = newListStats();
+  else if (deps.spec.fields) {
+    result.nulls = { rows: 0, nulls: {} };
+    return Object.keys(deps.spec.fields).map(() => 0);
+  }
+  return undefined;
+}
+
 async function loadPart(
   part: ChunkPart,
-  target: { dataset: string; version: string; buckets: number },
+  target: { dataset: string; version: string; buckets: number; nullCounts: number[] | undefined },
   deps: PipelineDeps,
   writer: ClusterBulkWriter,
   result: ChunkResult,
@@ -72,6 +93,8 @@ async function loadPart(
   const stream = await deps.objects.read(part.bucket, part.key, part.etag, from);
   const handle = async (records: ReturnType<RecordFramer['push']>): Promise<void> => {
     const commands: WriteCommand[] = [];
+    const { lists, nulls } = result;
+    const nullCounts = target.nullCounts;
     for (const raw of records) {
       const shaped = deps.shape.shape(raw);
       if (isBad(shaped)) {
@@ -81,7 +104,12 @@ async function loadPart(
       }
       const bucket = bucketOf(shaped.key, target.buckets);
       touched.add(bucket);
-      commands.push({ op: 'hset', key: dataKey(target.dataset, target.version, bucket), field: shaped.key, value: shaped.value });
+      commands.push({ op: 'hset', key: dataKey(target.dataset, target.version, bucket), field: shaped.key, value: shaped.value, object, offset: raw.offset });
+      if (lists) countList(lists, shaped.items ?? 0);
+      else if (nulls && nullCounts) {
+        nulls.rows++;
+        if (shaped.nulls) for (const i of shaped.nulls) nullCounts[i]!++;
+      }
     }
     result.records += commands.length;
     if (commands.length > 0) await writer.write(commands);
