@@ -37,7 +37,10 @@ export async function loadChunk(input: LoadChunkInput, deps: PipelineDeps, onPro
   const nullCounts = startStats(result, deps);
   // HSET replies 0 for a key already stored. On a retry of this chunk every key it wrote the
   // first time replies 0, so only a first attempt names duplicates (the count comes from HLEN).
-  if ((await deps.versions.chunkAttempt(version, chunk.index)) === 1) {
+  const attempt = await deps.versions.chunkAttempt(version, chunk.index).catch((err: unknown) => {
+    throw asOutOfMemory(err, version, chunk.index);
+  });
+  if (attempt === 1) {
     const duplicates: NonNullable<ChunkResult['duplicates']> = (result.duplicates = []);
     writer.onExistingField((c) => {
       if (duplicates.length < SAMPLES_PER_CHUNK) duplicates.push({ object: c.object ?? '', offset: c.offset ?? 0, key: c.field });
@@ -66,10 +69,15 @@ export async function loadChunk(input: LoadChunkInput, deps: PipelineDeps, onPro
   return result;
 }
 
-/** The stats the release checks compare: list lengths for ranked items, nulls for declared feature fields. */
+/**
+ * The stats the release checks compare: list lengths for ranked items, nulls for declared
+ * feature fields. Not collected when the checks that read them are switched off.
+ */
 function startStats(result: ChunkResult, deps: PipelineDeps): number[] | undefined {
-  if (deps.spec.kind === 'ranked-items') result.lists = newListStats();
-  else if (deps.spec.fields) {
+  const checks = deps.spec.checks;
+  if (deps.spec.kind === 'ranked-items') {
+    if (checks.maxEmptyListShareIncrease !== null || checks.maxListLengthFactor !== null) result.lists = newListStats();
+  } else if (deps.spec.fields && checks.maxNullRateIncrease !== null) {
     result.nulls = { rows: 0, nulls: {} };
     return Object.keys(deps.spec.fields).map(() => 0);
   }
