@@ -8,6 +8,7 @@ import { Cluster, type Redis } from 'ioredis';
 import { REDIS_LAYOUT_SETTINGS } from '../functions/domain/key-layout.js';
 import { startRedisCluster, type LocalRedisCluster } from '../local/redis-cluster.js';
 import { LOCAL_S3_CREDENTIALS, localS3Client, startS3, type LocalS3 } from '../local/s3-server.js';
+import { CHECKS_OFF, withoutChecks } from './measure-checks.js';
 
 export const BUCKET = 'sluice-bench';
 
@@ -41,6 +42,8 @@ export function benchEnv(infra: { cluster: LocalRedisCluster; s3server: LocalS3 
     AWS_ACCESS_KEY_ID: LOCAL_S3_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: LOCAL_S3_CREDENTIALS.secretAccessKey,
     DATASET: dataset,
+    // The same dataset twice: with the default release checks, and with every check off (measure-checks.ts).
+    DATASETS: JSON.stringify([{ name: dataset }, { name: withoutChecks(dataset), checks: CHECKS_OFF }]),
     POWERTOOLS_LOG_LEVEL: 'ERROR',
     POWERTOOLS_METRICS_DISABLED: 'true',
     BENCH_REDIS_SEEDS: infra.cluster.seeds.map((s) => `${s.host}:${s.port}`).join(','),

@@ -3,7 +3,7 @@
 // the table and writes it, with the machine, versions and command, into BENCHMARKS.md between
 // the generated-section markers (the notes around them are kept).
 //
-// BENCH_ONLY=ingestion,reads,batch,swap,formats,rss runs a subset; BENCH_QUICK=1 shrinks every size
+// BENCH_ONLY=ingestion,checks,reads,batch,swap,formats,rss runs a subset; BENCH_QUICK=1 shrinks every size
 // for a smoke run (its figures are not comparable); BENCH_CPU_PROF=<dir> profiles every child.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -15,6 +15,7 @@ import { commit, planAndLoad } from './ingest.js';
 import { benchEnv, startInfra } from './infra.js';
 import { measureBatchGet } from './measure-batch.js';
 import { measureFormats } from './measure-formats.js';
+import { measureChecks } from './measure-checks.js';
 import { measureIngestion, type IngestionFigures } from './measure-ingestion.js';
 import { measureReads } from './measure-reads.js';
 import { measureRss } from './measure-rss.js';
@@ -25,7 +26,7 @@ import { startLoadWorker, type LoadWorker } from './workers.js';
 
 const DATASET = 'bench';
 const quick = process.env.BENCH_QUICK === '1';
-const ALL_SECTIONS = 'ingestion,reads,batch,swap,formats,rss';
+const ALL_SECTIONS = 'ingestion,checks,reads,batch,swap,formats,rss';
 const only = new Set((process.env.BENCH_ONLY ?? ALL_SECTIONS).split(',').map((s) => s.trim()));
 const RECORDS = quick ? 50_000 : 1_000_000;
 const SMALL = quick ? 2_000 : 10_000;
@@ -81,6 +82,7 @@ async function main(): Promise<void> {
       rows.push(...r.rows);
       figures = r.figures;
     }
+    if (only.has('checks')) rows.push(...(await measureChecks(infra, sluice[0], DATASET, inputs.scored.prefix, RECORDS, REPS, log)));
     if (only.has('reads') || only.has('batch')) {
       log('loading 1M records for the reads');
       await infra.flush();

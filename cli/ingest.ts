@@ -64,7 +64,9 @@ export function buildInput(s3Uri: { object?: string; prefix: string } | undefine
     input = structuredClone(event);
     if (s3Uri) {
       const detail = (input.detail ?? {}) as Record<string, unknown>;
-      input.detail = { ...detail, TransformOutput: { ...((detail.TransformOutput ?? {}) as object), S3OutputPath: s3Uri.prefix } };
+      // The output now comes from elsewhere: the job's input no longer says which outputs to expect.
+      const { TransformInput: _input, ...rest } = detail;
+      input.detail = { ...rest, TransformOutput: { ...((detail.TransformOutput ?? {}) as object), S3OutputPath: s3Uri.prefix } };
     }
   } else {
     input = { ...event };

@@ -1,9 +1,9 @@
 // All configuration comes from the environment, the same locally and in AWS. Read once per
 // container (cold start) and passed down; nothing below the handlers reads process.env.
 import { readFileSync } from 'node:fs';
-import { DEFAULT_ITEMS_FIELDS, DEFAULT_KEY_FIELDS, parseDatasetSpecs, parsePromote, type DatasetSpec } from './domain/dataset-spec.js';
+import { DEFAULT_ITEMS_FIELDS, DEFAULT_KEY_FIELDS, parseChecks, parseDatasetSpecs, parsePromote, type DatasetSpec } from './domain/dataset-spec.js';
 import { parseCsvLayout } from './domain/csv-layout.js';
-import { DEFAULT_RELEASE_CHECKS } from './domain/release-checks.js';
+import type { ReleaseCheckConfig } from './domain/release-checks.js';
 import { ConfigError } from './errors.js';
 
 type Env = Record<string, string | undefined>;
@@ -163,6 +163,37 @@ function redisAuthFrom(env: Env, redis: RedisConfig): void {
   redis.iam = { userId: ids.REDIS_IAM_USER!, replicationGroupId: ids.REDIS_REPLICATION_GROUP_ID!, region };
 }
 
+/** The release checks of the single dataset (DATASETS declares its own per dataset). */
+export const CHECK_ENV: Record<keyof ReleaseCheckConfig, string | undefined> = {
+  minRecords: 'CHECK_MIN_RECORDS',
+  maxRecordDrop: 'CHECK_MAX_RECORD_DROP',
+  maxRecordGrowth: 'CHECK_MAX_RECORD_GROWTH',
+  minLiveKeyCoverage: 'CHECK_MIN_LIVE_KEY_COVERAGE',
+  coverageSample: 'CHECK_COVERAGE_SAMPLE',
+  duplicateKeys: 'CHECK_DUPLICATE_KEYS',
+  maxEmptyListShareIncrease: 'CHECK_MAX_EMPTY_LIST_SHARE_INCREASE',
+  maxListLengthFactor: 'CHECK_MAX_LIST_LENGTH_FACTOR',
+  maxNullRateIncrease: undefined, // feature rows only, which need DATASETS
+  inputCompleteness: 'CHECK_INPUT_COMPLETENESS',
+};
+
+function checksFrom(env: Env): ReleaseCheckConfig {
+  const given: Record<string, unknown> = {};
+  for (const [key, name] of Object.entries(CHECK_ENV)) {
+    const raw = name === undefined ? undefined : optional(env, name);
+    if (raw === undefined) continue;
+    const lower = raw.toLowerCase();
+    const value = lower === 'off' || lower === 'false' ? false : lower === 'true' || lower === 'on' ? true : raw !== '' && Number.isFinite(Number(raw)) ? Number(raw) : raw;
+    try {
+      parseChecks({ [key]: value }, name!);
+    } catch (err) {
+      throw new ConfigError(`${name}=${JSON.stringify(raw)}: ${(err as Error).message.replace(/^.*?: checks\.\w+ /, '')}`);
+    }
+    given[key] = value;
+  }
+  return parseChecks(given, 'checks');
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const declared = datasetsFrom(env);
   const dataset = str(env, 'DATASET', declared?.find((d) => d.kind === 'ranked-items')?.name ?? declared?.[0]?.name ?? 'recommendations');
@@ -176,7 +207,7 @@ export function loadConfig(env: Env = process.env): Config {
       key: { fields: list(env, 'KEY_FIELD', DEFAULT_KEY_FIELDS), mode: 'first-present' },
       itemsFields: list(env, 'ITEMS_FIELD', DEFAULT_ITEMS_FIELDS),
       jobs: { names: [], prefixes: [''] },
-      checks: { ...DEFAULT_RELEASE_CHECKS, minRecords: int(env, 'CHECK_MIN_RECORDS', DEFAULT_RELEASE_CHECKS.minRecords, 0) },
+      checks: checksFrom(env),
       promote: promoteFrom(env),
       ...csvFrom(env),
     },

@@ -7,7 +7,9 @@ import type { Cluster, Redis } from 'ioredis';
 import { TransientError } from '../errors.js';
 import { masterConnection, ownerOf } from './slot-owner.js';
 
-export type WriteCommand = { op: 'hset'; key: string; field: string; value: string } | { op: 'unlink'; key: string };
+/** `object` and `offset` (optional) say where an HSET's record came from, for duplicate samples. */
+export type HsetCommand = { op: 'hset'; key: string; field: string; value: string; object?: string; offset?: number };
+export type WriteCommand = HsetCommand | { op: 'unlink'; key: string };
 
 export interface BulkWriterOptions {
   batchSize: number;
@@ -20,6 +22,7 @@ export class ClusterBulkWriter {
   private readonly pending = new Map<string, WriteCommand[]>();
   private readonly inFlight = new Set<Promise<void>>();
   private failure: unknown = null;
+  private existing: ((command: HsetCommand) => void) | null = null;
 
   constructor(
     private readonly cluster: Cluster,
@@ -42,6 +45,15 @@ export class ClusterBulkWriter {
     // Backpressure: the caller stops reading input while Redis is behind.
     while (this.inFlight.size >= this.options.batchesInFlight) await Promise.race(this.inFlight);
     this.throwIfFailed();
+  }
+
+  /**
+   * Calls `fn` for each HSET whose field already existed (Redis replied 0): a key written twice.
+   * Only replies to a batch's first sending count: a re-sent command may have landed the first
+   * time, and its 0 would then be our own earlier write.
+   */
+  onExistingField(fn: (command: HsetCommand) => void): void {
+    this.existing = fn;
   }
 
   /** Sends what is queued and waits for every batch. */
@@ -79,11 +91,12 @@ export class ClusterBulkWriter {
         [...groups].map(async ([node, cmds]) => {
           try {
             const results = await this.execBatch(node, cmds);
-            results?.forEach(([err], i) => {
+            const existing = attempt === 1 ? this.existing : null;
+            results?.forEach(([err, reply], i) => {
               if (err) {
                 lastError = err;
                 failed.push(cmds[i]!);
-              }
+              } else if (existing && reply === 0 && cmds[i]!.op === 'hset') existing(cmds[i] as HsetCommand);
             });
             if (!results) failed.push(...cmds);
           } catch (err) {

@@ -37,6 +37,13 @@ redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
 return 'ok'
 `;
 
+/** KEYS: version. ARGV: field/value pairs. Sets them only on an existing version. */
+export const SET_FIELDS = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 'missing' end
+redis.call('HSET', KEYS[1], unpack(ARGV))
+return 'ok'
+`;
+
 /**
  * KEYS: version, current, lock, previous version (the version key again when none).
  * ARGV: id, owner ('' = any), expected pointer ('' = none), new pointer, now, force ('1'/'0'),

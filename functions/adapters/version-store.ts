@@ -1,13 +1,14 @@
 // The version lifecycle in Redis: registration under a lock, chunk results, the pointer swap,
 // failure and deletion. Everything that must be atomic is a Lua script on the control slot.
-import type { Cluster } from 'ioredis';
-import { controlKeys, dataKey, type ControlKeys } from '../domain/key-layout.js';
+import type { ChainableCommander, Cluster } from 'ioredis';
+import { bucketOf, controlKeys, dataKey, type ControlKeys } from '../domain/key-layout.js';
 import type { Chunk } from '../domain/chunk-plan.js';
 import type { ChunkResult } from '../domain/load-summary.js';
 import type { VersionInfo, VersionStatus } from '../domain/version-lifecycle.js';
 import { VersionStateError } from '../errors.js';
 import type { ClusterBulkWriter } from './cluster-writer.js';
 import { guardRedis } from './redis-errors.js';
+import { groupByOwner, masterConnection } from './slot-owner.js';
 import * as lua from './version-scripts.js';
 
 export interface LivePointer {
@@ -89,6 +90,74 @@ export class VersionStore {
   async planChunk(version: string, index: number): Promise<Chunk | null> {
     const raw = await guardRedis(this.redis.hget(this.keys.chunkPlan(version), String(index)));
     return raw ? (JSON.parse(raw) as Chunk) : null;
+  }
+
+  /** Counts this attempt at a chunk (1 = its first), in the plan hash so it goes with the version. */
+  async chunkAttempt(version: string, index: number): Promise<number> {
+    return guardRedis(this.redis.hincrby(this.keys.chunkPlan(version), `attempt:${index}`, 1));
+  }
+
+  /**
+   * Stores fields on a version's metadata (the release checks' report and stats), only while
+   * the version exists: a late write must not bring back an expired or deleted hash.
+   */
+  async recordFields(version: string, fields: Record<string, string>): Promise<boolean> {
+    const status = await this.run(lua.SET_FIELDS, [this.keys.version(version)], Object.entries(fields).flat());
+    return status !== 'missing';
+  }
+
+  /** Distinct records of a version: the sum of HLEN over its buckets, pipelined per master (no SCAN, no read-back). */
+  async countRecords(version: string, buckets: number): Promise<number> {
+    const keys = Array.from({ length: buckets }, (_, b) => dataKey(this.dataset, version, b));
+    const replies = await this.perMaster(keys, (p, key) => p.hlen(key));
+    return replies.reduce<number>((sum, n) => sum + Number(n ?? 0), 0);
+  }
+
+  /**
+   * Up to `n` keys of a version, drawn from randomly chosen buckets (HRANDFIELD): enough buckets
+   * that each gives a few keys, so no one bucket dominates the sample.
+   */
+  async sampleKeys(version: string, buckets: number, n: number): Promise<string[]> {
+    const chosen = new Set<number>();
+    const want = Math.min(buckets, n);
+    // Distinct random buckets; when most are wanted, take all of them instead of drawing.
+    if (want * 2 >= buckets) for (let b = 0; b < buckets; b++) chosen.add(b);
+    else while (chosen.size < want) chosen.add(Math.floor(Math.random() * buckets));
+    const perBucket = Math.max(1, Math.ceil(n / chosen.size));
+    const keys = [...chosen].map((b) => dataKey(this.dataset, version, b));
+    const replies = await this.perMaster(keys, (p, key) => p.hrandfield(key, perBucket));
+    const out: string[] = [];
+    for (const r of replies) for (const k of (r as string[] | null) ?? []) if (out.length < n) out.push(k);
+    return out;
+  }
+
+  /** How many of `keys` a version holds (HEXISTS on each key's bucket, pipelined per master). */
+  async countPresent(version: string, buckets: number, keys: readonly string[]): Promise<number> {
+    const targets = keys.map((k) => ({ key: dataKey(this.dataset, version, bucketOf(k, buckets)), field: k }));
+    const replies = await this.perMaster(targets.map((t) => t.key), (p, key, i) => p.hexists(key, targets[i]!.field));
+    return replies.filter((r) => Number(r) === 1).length;
+  }
+
+  /** One command per key, sent as pipelines of up to 1000 on each owning master's connection, in parallel. */
+  private async perMaster(keys: readonly string[], add: (p: ChainableCommander, key: string, index: number) => void): Promise<unknown[]> {
+    const replies: unknown[] = new Array(keys.length);
+    const groups = groupByOwner(this.redis, keys, (k) => k);
+    await Promise.all(
+      [...groups].map(async ([node, items]) => {
+        const connection = masterConnection(this.redis, node);
+        for (let from = 0; from < items.length; from += 1000) {
+          const slice = items.slice(from, from + 1000);
+          const pipeline = connection.pipeline();
+          for (const { item, index } of slice) add(pipeline, item, index);
+          const results = (await guardRedis(pipeline.exec())) ?? [];
+          results.forEach(([err, reply], i) => {
+            if (err) throw err;
+            replies[slice[i]!.index] = reply;
+          });
+        }
+      }),
+    );
+    return replies;
   }
 
   async chunkResults(version: string): Promise<ChunkResult[]> {

@@ -75,7 +75,8 @@ export function csvShape(spec: DatasetSpec, layout: CsvLayout, columns: readonly
   const delimiter = layout.delimiter.charCodeAt(0);
   const composite = spec.key.mode === 'composite';
 
-  let value: (cells: string[]) => string | { reason: string };
+  // The stored text, with the figures the release checks count (list length, null fields).
+  let value: (cells: string[]) => Omit<ShapedRecord, 'key'> | { reason: string };
   /** The columns the key and value read. */
   const used = new Set<number>(keyColumns.map((k) => k.at));
   if (spec.kind === 'ranked-items') {
@@ -85,7 +86,8 @@ export function csvShape(spec: DatasetSpec, layout: CsvLayout, columns: readonly
       used.add(at);
       value = (cells) => {
         const cell = cells[at] ?? '';
-        return `[${cell === '' ? '' : cell.split(items.separator).map(itemText).join(',')}]`;
+        const list = cell === '' ? [] : cell.split(items.separator);
+        return { value: `[${list.map(itemText).join(',')}]`, items: list.length };
       };
     } else {
       // The last N columns (or, undeclared, every column but the key); empty trailing cells
@@ -93,7 +95,10 @@ export function csvShape(spec: DatasetSpec, layout: CsvLayout, columns: readonly
       const from = items ? columns.length - items.trailing : 0;
       const itemColumns = columns.map((_, i) => i).filter((i) => i >= from && !keyAt.has(i));
       for (const i of itemColumns) used.add(i);
-      value = (cells) => `[${itemColumns.map((i) => cells[i] ?? '').filter((c) => c !== '').map(itemText).join(',')}]`;
+      value = (cells) => {
+        const list = itemColumns.map((i) => cells[i] ?? '').filter((c) => c !== '');
+        return { value: `[${list.map(itemText).join(',')}]`, items: list.length };
+      };
     }
   } else {
     const declared = spec.fields
@@ -101,15 +106,18 @@ export function csvShape(spec: DatasetSpec, layout: CsvLayout, columns: readonly
       : columns.map((name, at) => ({ name, type: 'string' as FieldType, at })).filter((f) => !keyAt.has(f.at));
     const names = declared.map((f) => JSON.stringify(f.name));
     for (const f of declared) used.add(f.at);
+    const counted = spec.fields !== undefined;
     value = (cells) => {
       let out = '{';
+      let nulls: number[] | undefined;
       for (let i = 0; i < declared.length; i++) {
         const f = declared[i]!;
         const v = typedCell(cells[f.at] ?? '', f.type);
         if (typeof v !== 'string') return { reason: `column ${f.name} ${v.reason}` };
+        if (counted && v === 'null') (nulls ??= []).push(i);
         out += `${i > 0 ? ',' : ''}${names[i]}:${v}`;
       }
-      return `${out}}`;
+      return nulls ? { value: `${out}}`, nulls } : { value: `${out}}` };
     };
   }
 
@@ -128,7 +136,7 @@ export function csvShape(spec: DatasetSpec, layout: CsvLayout, columns: readonly
         const ke = bounds[2 * keyIndex + 1]!;
         if (ke === ks || ke - ks > MAX_KEY_LENGTH) return null;
         for (let i = firstItem; i < columns.length; i++) if (!isJsonNumber(bytes, bounds[2 * i]!, bounds[2 * i + 1]!)) return null;
-        return { key: bytes.toString('utf8', ks, ke), value: `[${bytes.toString('latin1', bounds[2 * firstItem]!, bounds[2 * columns.length - 1]!)}]` };
+        return { key: bytes.toString('utf8', ks, ke), value: `[${bytes.toString('latin1', bounds[2 * firstItem]!, bounds[2 * columns.length - 1]!)}]`, items: trailing };
       }
     : undefined;
 
@@ -169,7 +177,7 @@ export function csvShape(spec: DatasetSpec, layout: CsvLayout, columns: readonly
       }
       if (key.length > MAX_KEY_LENGTH) return { offset, reason: `the key is longer than ${MAX_KEY_LENGTH} characters` };
       const v = value(cells);
-      return typeof v === 'string' ? { key, value: v } : { offset, reason: v.reason };
+      return 'reason' in v ? { offset, reason: v.reason } : { key, ...v };
     },
   };
 }

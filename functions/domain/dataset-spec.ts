@@ -110,14 +110,44 @@ export function parsePromote(v: unknown, at: string): PromoteMode {
   return v;
 }
 
-function parseChecks(v: unknown, at: string): ReleaseCheckConfig {
+/** The range of each threshold; `false` (or null) switches the check off. */
+const CHECK_RANGES = {
+  maxRecordDrop: [0, 1],
+  maxRecordGrowth: [1, 1e6],
+  minLiveKeyCoverage: [0, 1],
+  maxEmptyListShareIncrease: [0, 1],
+  maxListLengthFactor: [1, 1e6],
+  maxNullRateIncrease: [0, 1],
+} as const;
+
+/** Parses a dataset's `checks` object; `at` names it in errors. Unknown keys are errors (a typo must not switch a check off silently). */
+export function parseChecks(v: unknown, at: string): ReleaseCheckConfig {
   const checks: ReleaseCheckConfig = { ...DEFAULT_RELEASE_CHECKS };
   if (v === undefined) return checks;
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new RangeError(`${at}: checks must be an object`);
-  const o = v as Obj;
-  if (o.minRecords !== undefined) {
-    if (!Number.isSafeInteger(o.minRecords) || (o.minRecords as number) < 0) throw new RangeError(`${at}: checks.minRecords must be a whole number >= 0 (0 switches it off)`);
-    checks.minRecords = o.minRecords as number;
+  for (const [key, value] of Object.entries(v as Obj)) {
+    const where = `${at}: checks.${key}`;
+    if (key === 'minRecords') {
+      if (value === false || value === null) checks.minRecords = 0;
+      else if (!Number.isSafeInteger(value) || (value as number) < 0) throw new RangeError(`${where} must be a whole number >= 0 (0 switches it off)`);
+      else checks.minRecords = value as number;
+    } else if (key === 'coverageSample') {
+      if (!Number.isSafeInteger(value) || (value as number) < 1 || (value as number) > 100_000) throw new RangeError(`${where} must be a whole number from 1 to 100000`);
+      checks.coverageSample = value as number;
+    } else if (key === 'duplicateKeys') {
+      if (value !== 'reject' && value !== 'last-wins') throw new RangeError(`${where} must be "reject" or "last-wins"`);
+      checks.duplicateKeys = value;
+    } else if (key === 'inputCompleteness') {
+      if (typeof value !== 'boolean') throw new RangeError(`${where} must be true or false`);
+      checks.inputCompleteness = value;
+    } else if (Object.hasOwn(CHECK_RANGES, key)) {
+      const [min, max] = CHECK_RANGES[key as keyof typeof CHECK_RANGES];
+      if (value === false || value === null) checks[key as keyof typeof CHECK_RANGES] = null;
+      else if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) throw new RangeError(`${where} must be a number from ${min} to ${max}, or false to switch it off`);
+      else checks[key as keyof typeof CHECK_RANGES] = value;
+    } else {
+      throw new RangeError(`${where} is not a known check (${['minRecords', 'coverageSample', 'duplicateKeys', 'inputCompleteness', ...Object.keys(CHECK_RANGES)].join(', ')})`);
+    }
   }
   return checks;
 }

@@ -1,4 +1,6 @@
 // What to load, whatever asked for it (a SageMaker completion event or a person).
+import type { TransformInput } from './input-completeness.js';
+
 export interface IngestRequest {
   bucket: string;
   /** A prefix to list, or (when singleObject) one object's key. */
@@ -12,6 +14,8 @@ export interface IngestRequest {
   dataset?: string;
   /** For the version's metadata: where the request came from. */
   origin: string;
+  /** SageMaker jobs: where the job read its input, to check every input object has its output. */
+  transformInput?: TransformInput;
 }
 
 const S3_URI = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/;

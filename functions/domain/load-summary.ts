@@ -1,6 +1,7 @@
 // Commit-time arithmetic: every chunk must have reported, bad records must stay under the
 // threshold, and an empty load never replaces live data.
 import { BadDataError, TooManyBadRecordsError, VersionStateError } from '../errors.js';
+import { mergeListStats, mergeNullStats, type ListStats, type NullStats } from './load-stats.js';
 
 export interface BadSample {
   object: string;
@@ -8,20 +9,40 @@ export interface BadSample {
   reason: string;
 }
 
+/** A record whose key an earlier write had already stored. */
+export interface DuplicateSample {
+  object: string;
+  offset: number;
+  key: string;
+}
+
 export interface ChunkResult {
   index: number;
+  /** Records written (a key written twice counts twice). */
   records: number;
   badRecords: number;
   bytes: number;
   samples: BadSample[];
+  /** Ranked items: the list lengths written. */
+  lists?: ListStats;
+  /** Feature rows with declared fields: nulls per field. */
+  nulls?: NullStats;
+  /** Keys found already stored when this chunk wrote them (first attempt of the chunk only). */
+  duplicates?: DuplicateSample[];
 }
 
 export interface LoadSummary {
   chunks: number;
+  /** Records written by the chunks; commit replaces it with the distinct count it measures. */
   records: number;
   badRecords: number;
   bytes: number;
+  /** Bad-record samples, then duplicate-key samples. */
   samples: BadSample[];
+  lists?: ListStats;
+  nulls?: NullStats;
+  /** Keys seen written more than once (samples, not a count). */
+  duplicateKeys: string[];
 }
 
 export const MAX_SAMPLES = 10;
@@ -37,13 +58,22 @@ export function summarise(results: readonly ChunkResult[], chunkCount: number): 
   if (missing.length > 0) {
     throw new VersionStateError(`chunks ${missing.join(', ')} of ${chunkCount} have not reported a result; refusing to commit`);
   }
-  const summary: LoadSummary = { chunks: chunkCount, records: 0, badRecords: 0, bytes: 0, samples: [] };
+  const summary: LoadSummary = { chunks: chunkCount, records: 0, badRecords: 0, bytes: 0, samples: [], duplicateKeys: [] };
+  const duplicates: DuplicateSample[] = [];
   for (const r of [...results].sort((a, b) => a.index - b.index)) {
     summary.records += r.records;
     summary.badRecords += r.badRecords;
     summary.bytes += r.bytes;
     for (const s of r.samples) if (summary.samples.length < MAX_SAMPLES) summary.samples.push(s);
+    for (const d of r.duplicates ?? []) if (duplicates.length < MAX_SAMPLES) duplicates.push(d);
+    if (r.lists) mergeListStats((summary.lists ??= { lists: 0, empty: 0, lengths: [] }), r.lists);
+    if (r.nulls) mergeNullStats((summary.nulls ??= { rows: 0, nulls: {} }), r.nulls);
   }
+  // Duplicate samples share the sample list with bad records: keep room for up to half of it.
+  const room = Math.max(MAX_SAMPLES / 2, MAX_SAMPLES - summary.samples.length);
+  summary.samples = summary.samples.slice(0, MAX_SAMPLES - Math.min(room, duplicates.length));
+  for (const d of duplicates.slice(0, room)) summary.samples.push({ object: d.object, offset: d.offset, reason: `duplicate key ${JSON.stringify(d.key)}: an earlier record had the same key` });
+  summary.duplicateKeys = duplicates.map((d) => d.key);
   return summary;
 }
 

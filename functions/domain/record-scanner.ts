@@ -18,6 +18,8 @@ export interface Member {
   spaced: boolean;
   /** The value is a string with escapes. */
   escaped: boolean;
+  /** For an array: how many elements it has (counted during the scan, for the list-length stats). */
+  items: number;
 }
 
 class Invalid extends Error {}
@@ -30,6 +32,8 @@ let pos = 0;
 let spaced = false;
 let escaped = false;
 let depth = 0;
+/** Elements of the member's own array (depth 1) seen so far. */
+let elements = 0;
 /** Deeper records are left to JSON.parse (recursion here would meet the stack limit). */
 const MAX_DEPTH = 64;
 const members: Member[] = [];
@@ -163,6 +167,7 @@ function scanValue(): Kind {
       }
       for (;;) {
         scanValue();
+        if (depth === 1) elements++;
         skipInnerSpace();
         const next = buf[pos++];
         if (next === 0x5d) {
@@ -192,7 +197,7 @@ function scanValue(): Kind {
 
 function member(i: number): Member {
   let m = members[i];
-  if (!m) members[i] = m = { nameStart: 0, nameEnd: 0, valueStart: 0, valueEnd: 0, kind: 'literal', spaced: false, escaped: false };
+  if (!m) members[i] = m = { nameStart: 0, nameEnd: 0, valueStart: 0, valueEnd: 0, kind: 'literal', spaced: false, escaped: false, items: 0 };
   return m;
 }
 
@@ -231,7 +236,9 @@ export function scanObject(bytes: Uint8Array): number {
         m.valueStart = pos;
         spaced = false;
         escaped = false;
+        elements = 0;
         m.kind = scanValue();
+        m.items = elements;
         m.valueEnd = pos;
         m.spaced = spaced;
         m.escaped = escaped;

@@ -12,6 +12,10 @@ export const MAX_KEY_LENGTH = 512;
 export interface ShapedRecord {
   key: string;
   value: string;
+  /** Ranked items: how many items the list holds (for the release checks' list-length stats). */
+  items?: number;
+  /** Feature rows with declared fields: the positions (in declaration order) of fields that are null; absent when none is. */
+  nulls?: number[];
 }
 
 export interface BadRecord {
@@ -147,7 +151,7 @@ export function shapeFor(spec: DatasetSpec, maxRecordBytes?: number, options: { 
       if (!parsed.ok) return parsed.bad;
       const k = readKey(parsed.object, key, record.offset);
       if (typeof k !== 'string') return k;
-      let v: string | BadRecord;
+      let v: ReturnType<ValueOf>;
       try {
         v = value(parsed.object, record.offset);
       } catch (err) {
@@ -155,7 +159,8 @@ export function shapeFor(spec: DatasetSpec, maxRecordBytes?: number, options: { 
         if (err instanceof RangeError || (err as Error)?.name === 'RangeError') return { offset: record.offset, reason: 'record is nested too deeply' };
         throw err;
       }
-      return typeof v === 'string' ? { key: k, value: v } : v;
+      if (typeof v === 'string') return { key: k, value: v };
+      return (v as BadRecord).reason !== undefined ? (v as BadRecord) : { key: k, ...(v as Omit<ShapedRecord, 'key'>) };
     },
   };
 }
@@ -171,11 +176,13 @@ export function objectShape(spec: DatasetSpec): (obj: Record<string, unknown>, o
     const k = readKey(obj, key, offset);
     if (typeof k !== 'string') return k;
     const v = value(obj, offset);
-    return typeof v === 'string' ? { key: k, value: v } : v;
+    if (typeof v === 'string') return { key: k, value: v };
+    return (v as BadRecord).reason !== undefined ? (v as BadRecord) : { key: k, ...(v as Omit<ShapedRecord, 'key'>) };
   };
 }
 
-type ValueOf = (obj: Record<string, unknown>, offset: number) => string | BadRecord;
+/** The stored text, or that text with the figures the release checks count. */
+type ValueOf = (obj: Record<string, unknown>, offset: number) => string | Omit<ShapedRecord, 'key'> | BadRecord;
 
 function rankedItemsValue(items: readonly CompiledField[]): ValueOf {
   return (o, offset) => {
@@ -183,7 +190,7 @@ function rankedItemsValue(items: readonly CompiledField[]): ValueOf {
       const v = lookup(o, path);
       if (v === undefined) continue;
       if (!Array.isArray(v)) return { offset, reason: `items field "${name}" is a ${typeName(v)}; expected an array` };
-      return JSON.stringify(v);
+      return { value: JSON.stringify(v), items: v.length };
     }
     return { offset, reason: `no items field (${items.map((f) => f.name).join(', ')})` };
   };
@@ -199,13 +206,15 @@ function featureRowValue(spec: DatasetSpec, keyFields: readonly string[]): Value
       return JSON.stringify(row);
     }
     const row: Record<string, unknown> = {};
-    for (const [field, type] of declared) {
+    let nulls: number[] | undefined;
+    for (const [i, [field, type]] of declared.entries()) {
       const v = Object.hasOwn(o, field) ? o[field] : undefined;
       if (v === undefined) return { offset, reason: `field "${field}" is missing` };
-      if (v !== null && !hasType(v, type)) return { offset, reason: `field "${field}" is a ${typeName(v)}; expected ${type}` };
+      if (v === null) (nulls ??= []).push(i);
+      else if (!hasType(v, type)) return { offset, reason: `field "${field}" is a ${typeName(v)}; expected ${type}` };
       row[field] = v;
     }
-    return JSON.stringify(row);
+    return nulls ? { value: JSON.stringify(row), nulls } : JSON.stringify(row);
   };
 }
 
@@ -295,7 +304,7 @@ function fastRankedItems(spec: DatasetSpec): ((bytes: Buffer) => ShapedRecord | 
       if (!m) continue;
       if (m.kind !== 'array') return null;
       const value = m.spaced ? compactText(view, m.valueStart, m.valueEnd) : view.toString('utf8', m.valueStart, m.valueEnd);
-      return { key, value };
+      return { key, value, items: m.items };
     }
     return null;
   };

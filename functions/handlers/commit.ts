@@ -9,7 +9,16 @@ async function commit(payload: unknown, _context: Context): Promise<CommitResult
   const ref = versionRef(payload);
   const { pipeline } = (await runtime()).dataset(ref.dataset);
   logger.appendKeys({ executionId: ref.owner, dataset: ref.dataset, version: ref.version });
-  const result = await commitVersion({ ...ref, chunkCount: chunkCountOf(payload) }, pipeline);
+  const result = await commitVersion({ ...ref, chunkCount: chunkCountOf(payload) }, pipeline, (run) => {
+    // Emitted before the outcome is decided, so a failing check is counted whatever follows.
+    const failed = run.checks.filter((c) => c.outcome === 'fail');
+    emitMetrics(ref.dataset, [
+      ['ChecksFailed', MetricUnit.Count, failed.length],
+      ['DuplicateRecords', MetricUnit.Count, run.stats.duplicates],
+    ]);
+    for (const c of failed) emitMetrics(ref.dataset, [['ChecksFailed', MetricUnit.Count, 1]], { check: c.name });
+    logger.info('release checks', { passed: run.passed, failed: failed.map((c) => `${c.name}: ${c.detail}`), records: run.stats.records, written: run.stats.written, duplicates: run.stats.duplicates });
+  });
   emitMetrics(ref.dataset, [[result.outcome === 'refused' ? 'StaleVersionsRefused' : 'VersionsCommitted', MetricUnit.Count, 1]]);
   if (result.outcome === 'swapped') emitMetrics(ref.dataset, [['LoadTime', MetricUnit.Milliseconds, result.loadMs]]);
   logger.info(`commit ${result.outcome}`, { previous: result.previous, records: result.records, badRecords: result.badRecords, loadMs: result.loadMs });

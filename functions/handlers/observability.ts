@@ -17,10 +17,11 @@ type Unit = Parameters<Metrics['addMetric']>[1];
  * blob, so invocations running side by side in one process (the local runner) never share
  * dimensions; in Lambda it costs nothing extra (EMF is a log line).
  */
-export function emitMetrics(dataset: string, entries: [name: string, unit: Unit, value: number][]): void {
+export function emitMetrics(dataset: string, entries: [name: string, unit: Unit, value: number][], dimensions: Record<string, string> = {}): void {
   for (const [name, unit, value] of entries) {
     const single = metrics.singleMetric();
     single.addDimension('dataset', dataset);
+    for (const [k, v] of Object.entries(dimensions)) single.addDimension(k, v);
     single.addMetric(name, unit, value);
   }
 }

@@ -11,6 +11,7 @@ interface SageMakerDetail {
   TransformJobName?: unknown;
   TransformJobStatus?: unknown;
   TransformOutput?: { S3OutputPath?: unknown };
+  TransformInput?: { DataSource?: { S3DataSource?: { S3DataType?: unknown; S3Uri?: unknown } } };
   CreationTime?: unknown;
 }
 
@@ -46,7 +47,16 @@ function fromSageMakerEvent(event: Record<string, unknown>): IngestRequest {
   if (typeof output !== 'string') throw new InvalidInputError(`event detail.TransformOutput.S3OutputPath is missing for job ${job}`);
   const { bucket, key } = guard(() => parseS3Uri(output), 'detail.TransformOutput.S3OutputPath');
   const orderKey = guard(() => normaliseOrderKey(detail.CreationTime, 'detail.CreationTime'), 'detail.CreationTime');
-  return { bucket, key, singleObject: false, jobName: job, orderKey, origin: `sagemaker:${job}` };
+  const request: IngestRequest = { bucket, key, singleObject: false, jobName: job, orderKey, origin: `sagemaker:${job}` };
+  const source = detail.TransformInput?.DataSource?.S3DataSource;
+  if (source !== undefined) {
+    const where = 'detail.TransformInput.DataSource.S3DataSource';
+    if (typeof source.S3DataType !== 'string') throw new InvalidInputError(`${where}.S3DataType is missing for job ${job}`);
+    if (typeof source.S3Uri !== 'string') throw new InvalidInputError(`${where}.S3Uri is missing for job ${job}`);
+    const input = guard(() => parseS3Uri(source.S3Uri as string), `${where}.S3Uri`);
+    request.transformInput = { dataType: source.S3DataType, bucket: input.bucket, key: input.key };
+  }
+  return request;
 }
 
 function fromManualRequest(event: Record<string, unknown>): IngestRequest {

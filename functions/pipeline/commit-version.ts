@@ -3,7 +3,7 @@ import { assertCommittable, summarise, type BadSample } from '../domain/load-sum
 import type { CheckReport } from '../domain/release-checks.js';
 import { ReleaseCheckFailedError } from '../errors.js';
 import type { PipelineDeps } from './deps.js';
-import { runReleaseChecks } from './release-checks.js';
+import { runReleaseChecks, type ReleaseCheckRun } from './release-checks.js';
 
 export interface CommitInput {
   dataset: string;
@@ -21,14 +21,18 @@ export interface CommitResult {
   samples: BadSample[];
   /** From registration to the swap (or refusal). */
   loadMs: number;
-  /** The release checks: what each measured, its threshold and outcome. */
+  /** The release checks: what each measured, its threshold and outcome (and the figures stored for the next load). */
   checks: CheckReport;
 }
 
-export async function commitVersion(input: CommitInput, deps: PipelineDeps): Promise<CommitResult> {
+/** `observe` sees the checks' report before anything is decided on it (metrics, logs). */
+export async function commitVersion(input: CommitInput, deps: PipelineDeps, observe?: (run: ReleaseCheckRun) => void): Promise<CommitResult> {
   const summary = summarise(await deps.versions.chunkResults(input.version), input.chunkCount);
   assertCommittable(summary, deps.load.maxBadRecordRatio);
   const checks = await runReleaseChecks({ version: input.version, summary }, deps);
+  observe?.(checks);
+  // Records are the distinct keys the version holds (the chunks' sum counts a duplicate twice).
+  summary.records = checks.stats.records;
   if (!checks.passed) {
     const failed = checks.checks.filter((c) => c.outcome === 'fail').map((c) => `${c.name}: ${c.detail}`);
     throw new ReleaseCheckFailedError(`version ${input.version} of ${input.dataset} failed its release checks: ${failed.join('; ')}`);

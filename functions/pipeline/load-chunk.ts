@@ -5,10 +5,11 @@ import type { ClusterBulkWriter, WriteCommand } from '../adapters/cluster-writer
 import type { ChunkPart, Chunk } from '../domain/chunk-plan.js';
 import { bucketOf, dataKey } from '../domain/key-layout.js';
 import type { BadSample, ChunkResult } from '../domain/load-summary.js';
-import { isBad, type BadRecord, type ShapedRecord } from '../domain/record-shape.js';
+import { countList, newListStats } from '../domain/load-stats.js';
+import { isBad } from '../domain/record-shape.js';
 import { BadDataError, InsufficientMemoryError, VersionStateError } from '../errors.js';
 import type { PipelineDeps } from './deps.js';
-import { openShapedRecords } from './record-source.js';
+import { openShapedRecords, type ShapedBatch } from './record-source.js';
 
 export interface LoadChunkInput {
   dataset: string;
@@ -31,11 +32,24 @@ export async function loadChunk(input: LoadChunkInput, deps: PipelineDeps, onPro
   const result: ChunkResult = { index: chunk.index, records: 0, badRecords: 0, bytes: 0, samples: [] };
   const touched = new Set<number>();
   const writer = deps.newWriter();
+  const nullCounts = startStats(result, deps);
+  // HSET replies 0 for a key already stored. On a retry of this chunk every key it wrote the
+  // first time replies 0, so only a first attempt names duplicates (the count comes from HLEN).
+  const attempt = await deps.versions.chunkAttempt(version, chunk.index).catch((err: unknown) => {
+    throw asOutOfMemory(err, version, chunk.index);
+  });
+  if (attempt === 1) {
+    const duplicates: NonNullable<ChunkResult['duplicates']> = (result.duplicates = []);
+    writer.onExistingField((c) => {
+      if (duplicates.length < SAMPLES_PER_CHUNK) duplicates.push({ object: c.object ?? '', offset: c.offset ?? 0, key: c.field });
+    });
+  }
   try {
     for (const part of chunk.parts) {
-      await loadPart(part, { dataset: deps.dataset, version, buckets }, deps, writer, result, touched, onProgress);
+      await loadPart(part, { dataset: deps.dataset, version, buckets, nullCounts }, deps, writer, result, touched, onProgress);
     }
     await writer.flush();
+    if (result.nulls && nullCounts) Object.keys(deps.spec.fields!).forEach((f, i) => (result.nulls!.nulls[f] = nullCounts[i]!));
   } catch (err) {
     await writer.flush().catch(() => undefined); // let batches in flight land so nothing is written after we report
     throw asOutOfMemory(err, version, chunk.index);
@@ -53,9 +67,24 @@ export async function loadChunk(input: LoadChunkInput, deps: PipelineDeps, onPro
   return result;
 }
 
+/**
+ * The stats the release checks compare: list lengths for ranked items, nulls for declared
+ * feature fields. Not collected when the checks that read them are switched off.
+ */
+function startStats(result: ChunkResult, deps: PipelineDeps): number[] | undefined {
+  const checks = deps.spec.checks;
+  if (deps.spec.kind === 'ranked-items') {
+    if (checks.maxEmptyListShareIncrease !== null || checks.maxListLengthFactor !== null) result.lists = newListStats();
+  } else if (deps.spec.fields && checks.maxNullRateIncrease !== null) {
+    result.nulls = { rows: 0, nulls: {} };
+    return Object.keys(deps.spec.fields).map(() => 0);
+  }
+  return undefined;
+}
+
 async function loadPart(
   part: ChunkPart,
-  target: { dataset: string; version: string; buckets: number },
+  target: { dataset: string; version: string; buckets: number; nullCounts: number[] | undefined },
   deps: PipelineDeps,
   writer: ClusterBulkWriter,
   result: ChunkResult,
@@ -65,9 +94,12 @@ async function loadPart(
   const object = `${part.bucket}/${part.key}`;
   const source = await openShapedRecords(part, { objects: deps.objects, spec: deps.spec, shape: deps.shape, maxRecordBytes: deps.load.maxRecordBytes });
   const readBefore = result.bytes;
-  const handle = async (records: (ShapedRecord | BadRecord)[]): Promise<void> => {
+  const handle = async (batch: ShapedBatch): Promise<void> => {
     const commands: WriteCommand[] = [];
-    for (const shaped of records) {
+    const { lists, nulls } = result;
+    const nullCounts = target.nullCounts;
+    for (let i = 0; i < batch.shaped.length; i++) {
+      const shaped = batch.shaped[i]!;
       if (isBad(shaped)) {
         result.badRecords++;
         if (result.samples.length < SAMPLES_PER_CHUNK) result.samples.push({ object, offset: shaped.offset, reason: shaped.reason } satisfies BadSample);
@@ -75,14 +107,19 @@ async function loadPart(
       }
       const bucket = bucketOf(shaped.key, target.buckets);
       touched.add(bucket);
-      commands.push({ op: 'hset', key: dataKey(target.dataset, target.version, bucket), field: shaped.key, value: shaped.value });
+      commands.push({ op: 'hset', key: dataKey(target.dataset, target.version, bucket), field: shaped.key, value: shaped.value, object, offset: batch.offsets[i]! });
+      if (lists) countList(lists, shaped.items ?? 0);
+      else if (nulls && nullCounts) {
+        nulls.rows++;
+        if (shaped.nulls) for (const f of shaped.nulls) nullCounts[f]!++;
+      }
     }
     result.records += commands.length;
     if (commands.length > 0) await writer.write(commands);
   };
   try {
-    for await (const records of source.batches) {
-      await handle(records);
+    for await (const batch of source.batches) {
+      await handle(batch);
       result.bytes = readBefore + source.bytesRead;
       onProgress?.({ records: result.records, badRecords: result.badRecords, bytes: result.bytes });
     }

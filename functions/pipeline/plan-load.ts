@@ -3,6 +3,7 @@ import pLimit from 'p-limit';
 import type { StoredObject } from '../adapters/object-store.js';
 import { planChunks, type InputObject } from '../domain/chunk-plan.js';
 import type { IngestRequest } from '../domain/ingest-request.js';
+import { compareOutputs, parseManifest, relativeToPrefix, type InputCompleteness, type InputObjectRef } from '../domain/input-completeness.js';
 import { bucketCountFor } from '../domain/key-layout.js';
 import { explicitVersionId, versionIdForJob, versionIdForObjects } from '../domain/version-identity.js';
 import { InsufficientMemoryError, InvalidInputError } from '../errors.js';
@@ -32,7 +33,8 @@ const LOCK_TTL_MS = 2 * 3600 * 1000;
 
 export async function planLoad(request: IngestRequest, owner: string, deps: PipelineDeps): Promise<PlanResult> {
   const uri = `s3://${request.bucket}/${request.key}`;
-  const found = await findObjects(request, deps);
+  const listed = new Set<string>();
+  const found = await findObjects(request, deps, listed);
   if (found.length === 0) {
     throw new InvalidInputError(
       `no input objects under ${uri} (looking for keys ending in ${deps.load.objectSuffixes.join(', ')}; set OBJECT_SUFFIX to change)`,
@@ -70,7 +72,7 @@ export async function planLoad(request: IngestRequest, owner: string, deps: Pipe
     owner,
     buckets,
     lockTtlMs: LOCK_TTL_MS,
-    metadata: { source: uri, origin: request.origin, objects: objects.length, bytes: plan.totalBytes, chunks: plan.chunks.length, createdAt: deps.now() },
+    metadata: { source: uri, origin: request.origin, objects: objects.length, bytes: plan.totalBytes, chunks: plan.chunks.length, createdAt: deps.now(), ...(await inputCheck(request, listed, deps)) },
   });
   if (registered.outcome === 'registered') {
     try {
@@ -92,7 +94,8 @@ export async function planLoad(request: IngestRequest, owner: string, deps: Pipe
   return { ...result, action: 'skip', reason, chunks: [], chunkCount: 0 };
 }
 
-async function findObjects(request: IngestRequest, deps: PipelineDeps): Promise<StoredObject[]> {
+/** `listed` receives every key under the prefix, whatever its suffix (the input-completeness check looks for `.out`). */
+async function findObjects(request: IngestRequest, deps: PipelineDeps, listed: Set<string>): Promise<StoredObject[]> {
   const { bucket, key } = request;
   if (request.singleObject) {
     const o = await deps.objects.head(bucket, key);
@@ -102,7 +105,54 @@ async function findObjects(request: IngestRequest, deps: PipelineDeps): Promise<
   const prefix = key === '' || key.endsWith('/') ? key : `${key}/`;
   const out: StoredObject[] = [];
   for await (const o of deps.objects.list(bucket, prefix)) {
+    listed.add(o.key);
     if (deps.load.objectSuffixes.some((s) => o.key.endsWith(s))) out.push(o);
   }
   return out;
+}
+
+/**
+ * Input completeness, measured here and evaluated at commit with the other checks: every input
+ * object of the job must have its `<relative key>.out` under the output path. Stored on the
+ * version as `inputCheck`. Input that cannot be listed or read is recorded as an error (the
+ * check then fails: completeness unknown); a transient S3 failure fails the Plan for a retry.
+ */
+async function inputCheck(request: IngestRequest, listed: ReadonlySet<string>, deps: PipelineDeps): Promise<{ inputCheck?: string }> {
+  const input = request.transformInput;
+  if (!input || !deps.spec.checks.inputCompleteness) return {};
+  const where = `s3://${input.bucket}/${input.key}`;
+  let result: InputCompleteness;
+  try {
+    if (input.dataType !== 'S3Prefix' && input.dataType !== 'ManifestFile') {
+      throw new RangeError(`S3DataType ${input.dataType} is not one the input-completeness check reads (S3Prefix, ManifestFile); switch the check off for this dataset (checks.inputCompleteness: false)`);
+    }
+    const objects = input.dataType === 'ManifestFile' ? await manifestObjects(input.bucket, input.key, deps) : await prefixObjects(input.bucket, input.key, deps);
+    result = compareOutputs(objects, { bucket: request.bucket, prefix: request.key }, listed);
+  } catch (err) {
+    if (!(err instanceof InvalidInputError || err instanceof RangeError)) throw err;
+    result = { inputs: 0, missing: 0, missingSamples: [], error: `${where}: ${err.message}` };
+  }
+  return { inputCheck: JSON.stringify(result) };
+}
+
+async function prefixObjects(bucket: string, prefix: string, deps: PipelineDeps): Promise<InputObjectRef[]> {
+  const out: InputObjectRef[] = [];
+  for await (const o of deps.objects.list(bucket, prefix)) {
+    if (!o.key.endsWith('/')) out.push({ key: o.key, relative: relativeToPrefix(o.key, prefix) }); // skip folder markers
+  }
+  return out;
+}
+
+/** Manifests are small (a key per line of input); read whole. */
+async function manifestObjects(bucket: string, key: string, deps: PipelineDeps): Promise<InputObjectRef[]> {
+  const head = await deps.objects.head(bucket, key);
+  if (!head) throw new InvalidInputError('the manifest does not exist');
+  const stream = await deps.objects.read(bucket, key, head.etag, 0);
+  const pieces: Buffer[] = [];
+  try {
+    for await (const b of stream) pieces.push(b);
+  } finally {
+    stream.close();
+  }
+  return parseManifest(Buffer.concat(pieces).toString('utf8'), `s3://${bucket}/${key}`).objects;
 }

@@ -125,9 +125,15 @@ export function shapeForPart(part: ChunkPart, spec: DatasetSpec, jsonShape: Reco
 }
 
 
+/** Shaped (or bad) records and where each starts (byte offset, or row number for Parquet). */
+export interface ShapedBatch {
+  shaped: (ShapedRecord | BadRecord)[];
+  offsets: number[];
+}
+
 export interface ShapedRecords {
   /** Batches of shaped (or bad) records, in order. */
-  batches: AsyncIterable<(ShapedRecord | BadRecord)[]>;
+  batches: AsyncIterable<ShapedBatch>;
   readonly bytesRead: number;
   close(): void;
 }
@@ -152,8 +158,11 @@ export async function openShapedRecords(
         async *[Symbol.asyncIterator]() {
           const rows = await readParquetRows(deps.objects, at, [rowStart, rowEnd], columns, counter);
           for (let i = 0; i < rows.length; i += PARQUET_BATCH) {
-            const batch: (ShapedRecord | BadRecord)[] = [];
-            for (let j = i; j < Math.min(rows.length, i + PARQUET_BATCH); j++) batch.push(shape(rows[j]!, rowStart + j));
+            const batch: ShapedBatch = { shaped: [], offsets: [] };
+            for (let j = i; j < Math.min(rows.length, i + PARQUET_BATCH); j++) {
+              batch.shaped.push(shape(rows[j]!, rowStart + j));
+              batch.offsets.push(rowStart + j);
+            }
             yield batch;
           }
         },
@@ -169,7 +178,14 @@ export async function openShapedRecords(
   return {
     batches: {
       async *[Symbol.asyncIterator]() {
-        for await (const records of source.batches) yield records.map((r) => shape.shape(r));
+        for await (const records of source.batches) {
+          const batch: ShapedBatch = { shaped: new Array(records.length), offsets: new Array(records.length) };
+          for (let i = 0; i < records.length; i++) {
+            batch.shaped[i] = shape.shape(records[i]!);
+            batch.offsets[i] = records[i]!.offset;
+          }
+          yield batch;
+        }
       },
     },
     get bytesRead() {

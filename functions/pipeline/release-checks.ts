@@ -1,7 +1,12 @@
-// Release control, the I/O side: gather what the checks compare (the finished load's totals,
-// the live version's recorded figures) and evaluate them (domain/release-checks.ts).
+// Release control, the I/O side: measure what the checks compare (the distinct record count,
+// a sample of live keys, the recorded figures of the live version) and evaluate them
+// (domain/release-checks.ts). Every measurement is bounded: one HLEN per bucket, a fixed
+// sample of keys, no SCAN and no read-back of the version's data.
+import type { InputCompleteness } from '../domain/input-completeness.js';
+import type { VersionStats } from '../domain/load-stats.js';
 import type { LoadSummary } from '../domain/load-summary.js';
-import { evaluateChecks, type CheckReport } from '../domain/release-checks.js';
+import { evaluateChecks, type CheckReport, type LiveFigures } from '../domain/release-checks.js';
+import { VersionStateError } from '../errors.js';
 import type { PipelineDeps } from './deps.js';
 
 export interface ReleaseCheckInput {
@@ -9,6 +14,51 @@ export interface ReleaseCheckInput {
   summary: LoadSummary;
 }
 
-export async function runReleaseChecks(input: ReleaseCheckInput, deps: Pick<PipelineDeps, 'spec'>): Promise<CheckReport> {
-  return evaluateChecks(deps.spec.checks, { records: input.summary.records });
+/** The report, and the figures stored on the version for the next load to compare with. */
+export interface ReleaseCheckRun extends CheckReport {
+  stats: VersionStats;
+}
+
+export async function runReleaseChecks(input: ReleaseCheckInput, deps: Pick<PipelineDeps, 'spec' | 'versions'>): Promise<ReleaseCheckRun> {
+  const { version, summary } = input;
+  const config = deps.spec.checks;
+  const meta = await deps.versions.get(version);
+  if (!meta) throw new VersionStateError(`version ${version} of ${deps.versions.dataset} does not exist`);
+  // Chunk results are stored per chunk (a retried chunk replaces its own), so their sum counts
+  // each write once; HLEN counts each key once. The difference is the keys written twice.
+  const records = await deps.versions.countRecords(version, meta.buckets);
+  const stats: VersionStats = { records, written: summary.records, duplicates: Math.max(0, summary.records - records) };
+  if (summary.lists) stats.lists = summary.lists;
+  if (summary.nulls) stats.nulls = summary.nulls;
+
+  const pointer = await deps.versions.current();
+  if (pointer?.version === version) {
+    // A retried Commit after its swap went through: the report was made against the version live then.
+    const stored = parseJson<CheckReport['checks']>(meta.fields.checks);
+    if (stored) return { passed: true, checks: stored, stats };
+  }
+  let live: LiveFigures | null = null;
+  let coverage: { sampled: number; present: number } | null = null;
+  if (pointer && pointer.version !== version) {
+    const fields = (await deps.versions.get(pointer.version))?.fields ?? {};
+    live = { version: pointer.version, records: fields.records ? Number(fields.records) : null, stats: parseJson<VersionStats>(fields.stats) };
+    if (config.minLiveKeyCoverage !== null) {
+      const keys = await deps.versions.sampleKeys(pointer.version, pointer.buckets, config.coverageSample);
+      coverage = { sampled: keys.length, present: keys.length === 0 ? 0 : await deps.versions.countPresent(version, meta.buckets, keys) };
+    }
+  }
+  const inputs = parseJson<InputCompleteness>(meta.fields.inputCheck);
+  const report = evaluateChecks(config, { stats, duplicateSamples: summary.duplicateKeys, live, coverage, inputs });
+  // On the version whatever happens next (live, held or failed): the next load compares with these.
+  await deps.versions.recordFields(version, { stats: JSON.stringify(stats), checks: JSON.stringify(report.checks) });
+  return { ...report, stats };
+}
+
+function parseJson<T>(text: string | undefined): T | null {
+  if (!text) return null;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return null; // a field written by another release: treated as not recorded
+  }
 }

@@ -40,14 +40,14 @@ test('gzip: records flow after a small prefix is read, and reading waits for the
   const it = source.batches[Symbol.asyncIterator]();
   const first = await it.next();
   expect(first.done).toBe(false);
-  expect(first.value!.length).toBeGreaterThan(0);
+  expect(first.value!.shaped.length).toBeGreaterThan(0);
   const afterFirst = source.bytesRead;
   expect(afterFirst).toBeLessThan(packed.length / 4);
   // Nobody takes records for a while: the read does not run ahead of the consumer.
   await new Promise((r) => setTimeout(r, 300));
   expect(source.bytesRead).toBeLessThan(packed.length / 4);
-  let records = first.value!.length;
-  for (let next = await it.next(); !next.done; next = await it.next()) records += next.value.length;
+  let records = first.value!.shaped.length;
+  for (let next = await it.next(); !next.done; next = await it.next()) records += next.value.shaped.length;
   expect(records).toBe(120_000);
   expect(source.bytesRead).toBe(packed.length);
   source.close();
@@ -81,7 +81,7 @@ test('Parquet: a part reads its own row group and the footer, not the file', asy
     deps,
   );
   const shaped = [];
-  for await (const batch of source.batches) shaped.push(...batch);
+  for await (const batch of source.batches) shaped.push(...batch.shaped);
   expect(shaped).toHaveLength(5_000);
   expect(shaped[0]).toEqual({ key: users[g.rowStart]!.userId, value: JSON.stringify(users[g.rowStart]!.items) });
   const footer = file.length - g.end;

@@ -247,23 +247,32 @@ describe('permissions', () => {
     }
   });
 
-  test('S3 access is read-only and limited to the predictions bucket and prefix', () => {
+  test('S3 access is read-only and limited to the predictions bucket and prefix, and for Plan the transform input bucket and prefix', () => {
     const s3 = statements.filter(({ statement }) => asArray(statement.Action).some((a) => String(a).startsWith('s3:')));
     expect(s3.length).toBeGreaterThan(0);
-    for (const { statement } of s3) {
+    const buckets = { PredictionsBucket: 'PredictionsPrefix', TransformInputBucket: 'TransformInputPrefix' };
+    const seenInput = new Set<string>();
+    for (const { where, statement } of s3) {
       for (const action of asArray(statement.Action)) expect(['s3:GetObject', 's3:ListBucket']).toContain(action);
       for (const resource of asArray(statement.Resource)) {
         const sub = intrinsic(resource);
         expect(sub?.[0]).toBe('Fn::Sub');
         const arn = String(sub?.[1]);
+        const [bucket, prefix] = Object.entries(buckets).find(([b]) => arn.includes(`\${${b}}`)) ?? ['?', '?'];
+        // Only Plan reads the job's input (the input-completeness check).
+        if (bucket === 'TransformInputBucket') {
+          expect(where).toBe('PlanRole');
+          seenInput.add(String(asArray(statement.Action)[0]));
+        }
         if (asArray(statement.Action).includes('s3:ListBucket')) {
-          expect(arn).toBe('arn:${AWS::Partition}:s3:::${PredictionsBucket}');
-          expect(statement.Condition).toEqual({ StringLike: { 's3:prefix': { 'Fn::Sub': '${PredictionsPrefix}*' } } });
+          expect(arn).toBe(`arn:\${AWS::Partition}:s3:::\${${bucket}}`);
+          expect(statement.Condition).toEqual({ StringLike: { 's3:prefix': { 'Fn::Sub': `\${${prefix}}*` } } });
         } else {
-          expect(arn).toBe('arn:${AWS::Partition}:s3:::${PredictionsBucket}/${PredictionsPrefix}*');
+          expect(arn).toBe(`arn:\${AWS::Partition}:s3:::\${${bucket}}/\${${prefix}}*`);
         }
       }
     }
+    expect([...seenInput].sort()).toEqual(['s3:GetObject', 's3:ListBucket']);
   });
 });
 

@@ -99,16 +99,16 @@ describe('csvShape', () => {
 
   test('ranked items from the trailing columns: numbers stay numbers, empty trailing cells shorten the list', () => {
     const shape = csvShape(recs, recs.csv!, recs.csv!.columns!);
-    expect(shape.shape(rec('u1,DE,12,i7,3.5e2'))).toEqual({ key: 'u1', value: '[12,"i7",3.5e2]' });
-    expect(shape.shape(rec('u2,DE,12,,'))).toEqual({ key: 'u2', value: '[12]' });
+    expect(shape.shape(rec('u1,DE,12,i7,3.5e2'))).toEqual({ key: 'u1', value: '[12,"i7",3.5e2]', items: 3 });
+    expect(shape.shape(rec('u2,DE,12,,'))).toEqual({ key: 'u2', value: '[12]', items: 1 });
     expect(shape.shape(rec(',DE,1,2,3'))).toMatchObject({ reason: expect.stringMatching(/no key/) });
     expect(shape.shape(rec('u3,DE,1,2'))).toMatchObject({ reason: 'the line has 4 fields; the header has 5' });
   });
 
   test('ranked items from one delimited column', () => {
     const shape = csvShape(piped, piped.csv!, ['user_id', 'recs']);
-    expect(shape.shape(rec('7,a|b|10'))).toEqual({ key: '7', value: '["a","b",10]' });
-    expect(shape.shape(rec('8,'))).toEqual({ key: '8', value: '[]' });
+    expect(shape.shape(rec('7,a|b|10'))).toEqual({ key: '7', value: '["a","b",10]', items: 3 });
+    expect(shape.shape(rec('8,'))).toEqual({ key: '8', value: '[]', items: 0 });
   });
 
   test('feature rows: composite key, declared types, empty cells null, bad cells named', () => {
@@ -118,7 +118,8 @@ describe('csvShape', () => {
       key: 'CA:94105',
       value: '{"pop":3200,"wage":1.5e3,"city":"San Francisco, CA","ok":true,"tags":[1,2]}',
     });
-    expect(shape.shape(rec('10001,NY,,,,,,'))).toEqual({ key: 'NY:10001', value: '{"pop":null,"wage":null,"city":null,"ok":null,"tags":null}' });
+    // Null fields are named by their position among the declared fields (the null-rate check counts them).
+    expect(shape.shape(rec('10001,NY,,,,,,'))).toEqual({ key: 'NY:10001', value: '{"pop":null,"wage":null,"city":null,"ok":null,"tags":null}', nulls: [0, 1, 2, 3, 4] });
     const bad = shape.shape(rec('10001,NY,12.5,1,x,true,[],', 40));
     expect(isBad(bad) && bad).toEqual({ offset: 40, reason: 'column pop is not an integer' });
     expect(shape.shape(rec('10001,NY,1,1,x,maybe,[],'))).toMatchObject({ reason: 'column ok is not a boolean (true/false/1/0)' });
@@ -171,6 +172,6 @@ describe('csvShape fast path', () => {
     );
   });
   test('it does take the number text as it is', () => {
-    expect(fast.shape(rec('u1,DE,1.0e2,-0,3'))).toEqual({ key: 'u1', value: '[1.0e2,-0,3]' });
+    expect(fast.shape(rec('u1,DE,1.0e2,-0,3'))).toEqual({ key: 'u1', value: '[1.0e2,-0,3]', items: 3 });
   });
 });

@@ -41,6 +41,7 @@ describe('feature-row records', () => {
     expect(zip.shape(rec('{"zipcode":"94105","state":"CA","city":"SF","population":100,"wages":null,"extra":1}'))).toEqual({
       key: 'CA:94105',
       value: '{"city":"SF","population":100,"wages":null}',
+      nulls: [2], // wages, the third declared field: counted for the null-rate check
     });
   });
   test.each([

@@ -17,7 +17,7 @@ const specs = [
 /** The shaped answer as a comparable value: items compared as JSON values, not as text. */
 function normal(r: ShapedRecord | BadRecord): unknown {
   if (isBad(r)) return { bad: r.reason, offset: r.offset };
-  return { key: r.key, items: JSON.stringify(JSON.parse(r.value)) };
+  return { key: r.key, items: JSON.stringify(JSON.parse(r.value)), count: r.items };
 }
 
 function expectSameAnswer(text: string | Buffer): void {

@@ -8,16 +8,17 @@ const rec = (s: string | Buffer, offset = 7) => {
 
 describe('rankedItemsShape', () => {
   test('the AWS sample record: integer key, integer items kept in rank order', () => {
-    expect(rec('{"movieId":[2012,553,780],"userId":1}')).toEqual({ key: '1', value: '[2012,553,780]' });
+    expect(rec('{"movieId":[2012,553,780],"userId":1}')).toEqual({ key: '1', value: '[2012,553,780]', items: 3 });
   });
 
   test('a scored recommendations record and SageMaker joined output', () => {
     expect(rec('{"user_id":"u-9","recommendations":[{"item":"b","score":0.9},{"item":"a","score":0.5}]}')).toEqual({
       key: 'u-9',
       value: '[{"item":"b","score":0.9},{"item":"a","score":0.5}]',
+      items: 2,
     });
-    expect(rec('{"userId":"u1","features":[1,2],"SageMakerOutput":{"recommendations":[5,4]}}')).toEqual({ key: 'u1', value: '[5,4]' });
-    expect(rec('{"userId":"u2","SageMakerOutput":[7,8]}')).toEqual({ key: 'u2', value: '[7,8]' });
+    expect(rec('{"userId":"u1","features":[1,2],"SageMakerOutput":{"recommendations":[5,4]}}')).toEqual({ key: 'u1', value: '[5,4]', items: 2 });
+    expect(rec('{"userId":"u2","SageMakerOutput":[7,8]}')).toEqual({ key: 'u2', value: '[7,8]', items: 2 });
   });
 
   test.each([

@@ -15,7 +15,19 @@ describe('Plan input', () => {
       jobName: 'recs-nightly-2026-11-24',
       orderKey: 1764028800000,
       origin: 'sagemaker:recs-nightly-2026-11-24',
+      transformInput: { dataType: 'S3Prefix', bucket: 'example-ml-input', key: 'users/2026-11-24/' },
     });
+  });
+
+  test('the job input (for the input-completeness check): a prefix or a manifest; anything else is named', () => {
+    const event = fixture('sagemaker-transform-completed.json') as { detail: { TransformInput: { DataSource: { S3DataSource: Record<string, unknown> } } } };
+    const source = event.detail.TransformInput.DataSource.S3DataSource;
+    Object.assign(source, { S3DataType: 'ManifestFile', S3Uri: 's3://example-ml-input/users/manifest.json' });
+    expect(toIngestRequest(event).transformInput).toEqual({ dataType: 'ManifestFile', bucket: 'example-ml-input', key: 'users/manifest.json' });
+    delete source.S3DataType;
+    expect(() => toIngestRequest(event)).toThrow('detail.TransformInput.DataSource.S3DataSource.S3DataType is missing for job recs-nightly-2026-11-24');
+    Object.assign(source, { S3DataType: 'S3Prefix', S3Uri: 'https://x' });
+    expect(() => toIngestRequest(event)).toThrow(/^detail.TransformInput.DataSource.S3DataSource.S3Uri: /);
   });
 
   test('a Failed job is refused with a message naming the job', () => {
