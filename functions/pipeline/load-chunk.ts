@@ -9,7 +9,7 @@ import { LineFramer, lineReadStart } from '../domain/line-framer.js';
 import type { BadSample, ChunkResult } from '../domain/load-summary.js';
 import type { RecordFramer } from '../domain/raw-record.js';
 import { isBad } from '../domain/record-shape.js';
-import { BadDataError, InsufficientMemoryError, VersionStateError } from '../errors.js';
+import { BadDataError, InsufficientMemoryError, InterruptedError, VersionStateError } from '../errors.js';
 import type { PipelineDeps } from './deps.js';
 
 export interface LoadChunkInput {
@@ -27,17 +27,23 @@ export interface LoadProgress {
   bytes: number;
 }
 
-export async function loadChunk(input: LoadChunkInput, deps: PipelineDeps, onProgress?: (p: LoadProgress) => void): Promise<ChunkResult> {
+/**
+ * `signal` stops the chunk (a local run on Ctrl-C): it stops reading, lets the batches in
+ * flight land and throws InterruptedError; the version is left to Cleanup. Lambda passes none.
+ */
+export async function loadChunk(input: LoadChunkInput, deps: PipelineDeps, onProgress?: (p: LoadProgress) => void, signal?: AbortSignal): Promise<ChunkResult> {
   const { version, owner, chunk } = input;
+  stopIfAborted(signal, version, chunk.index);
   const buckets = await deps.versions.assertLoading(version, owner);
   const result: ChunkResult = { index: chunk.index, records: 0, badRecords: 0, bytes: 0, samples: [] };
   const touched = new Set<number>();
   const writer = deps.newWriter();
   try {
     for (const part of chunk.parts) {
-      await loadPart(part, { dataset: deps.dataset, version, buckets }, deps, writer, result, touched, onProgress);
+      await loadPart(part, { dataset: deps.dataset, version, buckets }, deps, writer, result, touched, onProgress, signal);
     }
     await writer.flush();
+    stopIfAborted(signal, version, chunk.index);
   } catch (err) {
     await writer.flush().catch(() => undefined); // let batches in flight land so nothing is written after we report
     throw asOutOfMemory(err, version, chunk.index);
@@ -63,6 +69,7 @@ async function loadPart(
   result: ChunkResult,
   touched: Set<number>,
   onProgress?: (p: LoadProgress) => void,
+  signal?: AbortSignal,
 ): Promise<void> {
   const object = `${part.bucket}/${part.key}`;
   const maxRecordBytes = deps.load.maxRecordBytes;
@@ -88,6 +95,7 @@ async function loadPart(
   };
   try {
     for await (const bytes of stream) {
+      stopIfAborted(signal, target.version, result.index);
       result.bytes += bytes.length;
       await handle(framer.push(bytes));
       onProgress?.({ records: result.records, badRecords: result.badRecords, bytes: result.bytes });
@@ -102,6 +110,10 @@ async function loadPart(
   } finally {
     stream.close();
   }
+}
+
+function stopIfAborted(signal: AbortSignal | undefined, version: string, index: number): void {
+  if (signal?.aborted) throw new InterruptedError(`chunk ${index} of version ${version} was stopped on request`);
 }
 
 /** Redis refusing writes at maxmemory (noeviction) is no transient trouble: say what it is. */
