@@ -72,7 +72,27 @@ function stopSignal(): AbortSignal {
     }
   };
   for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(s, onSignal);
+  watchLauncher(controller);
   return controller.signal;
+}
+
+/**
+ * Under npm (npx sluice, npm run) or bin/sluice.js's relay, the process that was signalled may
+ * die without passing the signal on (npm's `sh -c` dies of a SIGTERM and leaves us running): if
+ * our parent goes away, stop as on SIGTERM. Elsewhere (a shell, nohup) outliving it is intended.
+ */
+function watchLauncher(controller: AbortController): void {
+  if (process.env.npm_lifecycle_event === undefined && process.env.SLUICE_RELAY_PID === undefined) return;
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(timer);
+    if (!controller.signal.aborted) {
+      process.stderr.write('\nthe launcher exited: stopping\n');
+      controller.abort();
+    }
+  }, 200);
+  timer.unref();
 }
 
 async function main(argv: string[]): Promise<number> {
