@@ -149,8 +149,10 @@ async function run(args: Parsed, ctx: CliContext): Promise<number> {
   }
   // Check the arguments before touching anything (a placeholder stands in for an upload's
   // location), then that Redis answers before uploading.
-  buildInput(source?.kind === 's3' ? s3Location(source.uri) : source ? { prefix: 's3://placeholder/local/' } : undefined, event, args);
+  const checked = buildInput(source?.kind === 's3' ? s3Location(source.uri) : source ? { prefix: 's3://placeholder/local/' } : undefined, event, args);
   return withRuntime(ctx, async (rt) => {
+    // An undeclared dataset is a usage error (exit 2), as for status and rollback: before uploading.
+    if (typeof checked.dataset === 'string') rt.dataset(checked.dataset);
     let location = source?.kind === 's3' ? s3Location(source.uri) : undefined;
     if (source && source.kind !== 's3') {
       const s3 = createS3Client(rt.config.s3EndpointUrl);

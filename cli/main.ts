@@ -133,6 +133,8 @@ main(process.argv.slice(2)).then(
     const e = err as Error;
     const message = err instanceof CliError || code !== EXIT.FAILED ? e.message : `${e.name}: ${e.message}`;
     process.stderr.write(`sluice: ${message}\n`);
+    // A script that asked for JSON gets JSON on stdout for an error as well.
+    if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify({ error: { name: e?.name ?? 'Error', message, exitCode: code } }, null, 2)}\n`);
     if (verbose && e?.stack) process.stderr.write(`${e.stack}\n`);
     process.exit(code);
   },
