@@ -3,7 +3,7 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
-import { CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { createS3Client } from '../functions/adapters/object-store.js';
 import { parseS3Uri } from '../functions/domain/ingest-request.js';
@@ -88,15 +88,22 @@ export function buildInput(s3Uri: { object?: string; prefix: string } | undefine
   return input;
 }
 
-/** Uploads a file or a directory's files under local/<name>/ and says where they are. */
+/**
+ * Makes s3://<bucket>/local/<name>/ hold exactly the given file or directory's files: uploads
+ * them, then deletes whatever else is under the prefix (an earlier upload of a directory with
+ * the same name, a file deleted since). The prefix stays the same from run to run, so the same
+ * files give the same derived version id and a repeated ingest is a no-op.
+ */
 async function upload(source: { kind: 'file' | 'dir'; path: string }, s3: S3Client, bucket: string, ctx: CliContext): Promise<{ object?: string; prefix: string }> {
   const name = basename(source.path);
   const prefix = `local/${name}/`;
   const files = source.kind === 'file' ? [source.path] : (await readdir(source.path, { recursive: true, withFileTypes: true })).filter((d) => d.isFile()).map((d) => join(d.parentPath, d.name));
   if (files.length === 0) throw new UsageError(`${source.path} holds no files`);
   let total = 0;
+  const uploaded = new Set<string>();
   for (const file of files) {
     const key = prefix + (source.kind === 'file' ? name : relative(source.path, file).split('\\').join('/'));
+    uploaded.add(key);
     const size = (await stat(file)).size;
     total += size;
     const put = () => s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: createReadStream(file), ContentLength: size }));
@@ -109,8 +116,24 @@ async function upload(source: { kind: 'file' | 'dir'; path: string }, s3: S3Clie
       throw new CliError(`uploading ${file} to s3://${bucket}/${key} failed: ${err.name}: ${err.message}`, EXIT.FAILED, { cause: err });
     });
   }
-  ctx.err.write(`uploaded ${files.length} file${files.length === 1 ? '' : 's'} (${total} bytes) to s3://${bucket}/${prefix}\n`);
+  const removed = await removeOthers(s3, bucket, prefix, uploaded);
+  ctx.err.write(`uploaded ${files.length} file${files.length === 1 ? '' : 's'} (${total} bytes) to s3://${bucket}/${prefix}${removed > 0 ? ` and removed ${removed} other object${removed === 1 ? '' : 's'} there` : ''}\n`);
   return { object: source.kind === 'file' ? `s3://${bucket}/${prefix}${name}` : undefined, prefix: `s3://${bucket}/${prefix}` };
+}
+
+async function removeOthers(s3: S3Client, bucket: string, prefix: string, keep: Set<string>): Promise<number> {
+  let removed = 0;
+  let token: string | undefined;
+  do {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+    for (const o of page.Contents ?? []) {
+      if (o.Key === undefined || keep.has(o.Key)) continue;
+      await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: o.Key }));
+      removed++;
+    }
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return removed;
 }
 
 function s3Location(uri: string): { object?: string; prefix: string } {
@@ -176,7 +199,8 @@ export const command: Command = {
     'Loads a transform output through the real state machine (statemachine/ingest.asl.json) and',
     'handlers, here, against the Redis and S3 the environment names (REDIS_HOST, REDIS_PORT,',
     'REDIS_TLS, AWS_ENDPOINT_URL_S3, ...; `sluice up` prints them for a local stack). A local',
-    'file or directory is uploaded to the configured S3 first, under s3://<bucket>/local/<name>/.',
+    'file or directory is uploaded to the configured S3 first, under s3://<bucket>/local/<name>/',
+    '(which then holds exactly its files: other objects there are deleted).',
     'A prefix loads the objects ending in OBJECT_SUFFIX (.out); one object loads whatever its name.',
     '',
     'With --aws, starts the deployed state machine instead (StartExecution) and follows it to',

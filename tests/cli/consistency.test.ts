@@ -1,7 +1,7 @@
 // Exit codes and messages a new user met that disagreed with the documentation or with the
 // other commands (project issue 11): S3 unreachable, an undeclared dataset, JSON errors, times
 // in ISO, a failure in Plan, and the chunk number on --verbose log lines.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
@@ -77,4 +77,26 @@ test('--verbose: each "chunk loaded" line carries its own chunk number', async (
   expect(chunks).toBeGreaterThan(3);
   const numbers = [...run.stderr.matchAll(/"message": "chunk loaded",[^}]*?"chunk": (\d+)/gs)].map((m) => Number(m[1]));
   expect(numbers.sort((a, b) => a - b)).toEqual(Array.from({ length: chunks }, (_, i) => i));
+});
+
+test('each local upload loads exactly the files given: not those of another directory of the same name, nor one deleted since', async () => {
+  const [a, b] = [join(dir, 'a', 'same'), join(dir, 'b', 'same')];
+  await mkdir(a, { recursive: true });
+  await mkdir(b, { recursive: true });
+  await writeFile(join(a, 'x.out'), jsonLinesParts({ users: 100, scored: true }, 1)[0]!);
+  await writeFile(join(a, 'y.out'), jsonLinesParts({ users: 200, scored: true, seed: 3 }, 1)[0]!);
+  await writeFile(join(b, 'z.out'), jsonLinesParts({ users: 300, scored: true, seed: 4 }, 1)[0]!);
+  const ingest = (from: string, version: string, day: number) => sluice(['ingest', from, '--version', version, '--order-key', `2026-12-${day}T00:00:00Z`, '--json'], env);
+
+  const first = await ingest(a, 'same-a', 10);
+  expect(JSON.parse(first.stdout)).toMatchObject({ outcome: 'loaded', objects: 2, records: 300 });
+  const other = await ingest(b, 'same-b', 11);
+  expect(JSON.parse(other.stdout)).toMatchObject({ outcome: 'loaded', objects: 1, records: 300 });
+  expect(other.stderr).toContain('and removed 2 other objects there');
+  expect(await keysUnder('local/same/')).toEqual(['local/same/z.out']);
+
+  await rm(join(a, 'y.out'));
+  const again = await ingest(a, 'same-a2', 12);
+  expect(JSON.parse(again.stdout)).toMatchObject({ outcome: 'loaded', objects: 1, records: 100 });
+  expect(await keysUnder('local/same/')).toEqual(['local/same/x.out']);
 });
