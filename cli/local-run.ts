@@ -14,8 +14,19 @@ import { reportFromFailure, reportFromOutput, type IngestReport } from './report
 
 const interrupted = (what: string) => new InterruptedError(`interrupted by the user (Ctrl-C) ${what}`);
 
-export async function runLocalIngest(input: unknown, progress: Progress, signal?: AbortSignal): Promise<IngestReport> {
+export interface LocalIngestOptions {
+  /**
+   * The WaitForReaders pause after the swap (GRACE_SECONDS, as in AWS), so that Retire deletes
+   * what it would in AWS. Ctrl-C during it stops the execution there: the version is live, and
+   * the older ones are retired by the next load. Default: none (Retire then defers them).
+   */
+  graceWaitMs?: number;
+}
+
+export async function runLocalIngest(input: unknown, progress: Progress, signal?: AbortSignal, options: LocalIngestOptions = {}): Promise<IngestReport> {
   const real = await realTaskHandlers(signal);
+  const stop = new AbortController();
+  const graceWaitMs = options.graceWaitMs ?? 0;
   const samples: BadSample[] = [];
   const inFlight = new Set<Promise<unknown>>();
   let plan: PlanResult | undefined;
@@ -23,6 +34,8 @@ export async function runLocalIngest(input: unknown, progress: Progress, signal?
   const started = Date.now();
   const run = await runIngestLocally(input, {
     signal,
+    stop: stop.signal,
+    graceWaitMs,
     handlers: {
       Plan: async (payload) => {
         const result = (await real.Plan(payload)) as PlanResult;
@@ -35,7 +48,22 @@ export async function runLocalIngest(input: unknown, progress: Progress, signal?
       Commit: async (payload) => {
         if (signal?.aborted) throw interrupted('before the commit');
         commit = (await real.Commit(payload)) as CommitResult;
+        if (commit.outcome === 'swapped' && graceWaitMs > 0) {
+          progress.note(`version ${commit.version} is live; waiting ${graceWaitMs / 1000} s (GRACE_SECONDS) for readers' cached pointers before retiring older versions (Ctrl-C skips the wait; the next load retires them)`);
+          if (signal?.aborted) stop.abort();
+          else signal?.addEventListener('abort', () => stop.abort(), { once: true });
+        }
         return commit;
+      },
+      Retire: async (payload) => {
+        // Stopping the execution does not stop a running task: let it finish before we close.
+        const work = real.Retire(payload);
+        inFlight.add(work);
+        try {
+          return await work;
+        } finally {
+          inFlight.delete(work);
+        }
       },
       LoadChunk: async (payload) => {
         if (signal?.aborted) throw interrupted('before this chunk started');
@@ -65,6 +93,10 @@ export async function runLocalIngest(input: unknown, progress: Progress, signal?
   progress.finish();
   const ms = Date.now() - started;
   if (run.status === 'SUCCEEDED') return reportFromOutput(run.output, run.executionId, ms, samples);
+  if (run.status === 'ABORTED') {
+    // Only ever after the swap (Ctrl-C during the grace wait): the version is live.
+    return reportFromFailure({ execution: run.executionId, ms, plan, commit, error: 'Interrupted', cause: 'Ctrl-C during the grace wait: older versions were not retired; the next load retires them', badRecords: progress.badRecords, samples });
+  }
   return reportFromFailure({
     execution: run.executionId,
     ms,

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { Context } from 'aws-lambda';
-import { ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { ExecutionAbortedError, ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import type { LocalContext } from '../functions/handlers/local-context.js';
 
 export const DEFINITION_PATH = fileURLToPath(new URL('../statemachine/ingest.asl.json', import.meta.url));
@@ -71,16 +71,18 @@ export interface LocalRunOptions {
   /** Replace or wrap individual tasks (tests inject failures this way). */
   handlers?: Partial<Record<TaskName, TaskHandler>>;
   executionName?: string;
-  /** The WaitForReaders pause in milliseconds (default: none, locally). */
+  /** The WaitForReaders pause in milliseconds (default: none; `sluice ingest` passes GRACE_SECONDS). */
   graceWaitMs?: number;
   /** Pause before a retry in milliseconds (default 10). */
   retryPauseMs?: number;
   /** Handed to the real handlers (see realTaskHandlers). */
   signal?: AbortSignal;
+  /** Stops the execution where it is, as StopExecution does (the result is ABORTED). */
+  stop?: AbortSignal;
 }
 
 export interface LocalRunResult {
-  status: 'SUCCEEDED' | 'FAILED';
+  status: 'SUCCEEDED' | 'FAILED' | 'ABORTED';
   executionId: string;
   output?: unknown;
   error?: string;
@@ -106,13 +108,18 @@ export async function runIngestLocally(input: unknown, options: LocalRunOptions 
       retryIntervalOverrides: Object.fromEntries((Object.keys(TASK_FUNCTIONS) as TaskName[]).map((t) => [t, pause])),
     },
   });
+  const stop = () => execution.abort();
+  options.stop?.addEventListener('abort', stop, { once: true });
   try {
     return { status: 'SUCCEEDED', executionId, output: await execution.result };
   } catch (err) {
+    if (err instanceof ExecutionAbortedError) return { status: 'ABORTED', executionId, error: 'ExecutionAborted', cause: 'stopped on request' };
     if (err instanceof ExecutionError) {
       const cause = err.cause as { name?: string; message?: string } | undefined;
       return { status: 'FAILED', executionId, error: cause?.name, cause: cause?.message };
     }
     throw err;
+  } finally {
+    options.stop?.removeEventListener('abort', stop);
   }
 }

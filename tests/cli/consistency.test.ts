@@ -9,7 +9,7 @@ import { localS3Client } from '../../local/s3-server.js';
 import { jsonLinesParts } from '../../local/sample-data.js';
 import { testInfra } from '../support/infra.js';
 import { closeTestClients, putObject } from '../support/sluice.js';
-import { sluice, testStackEnv } from './run-cli.js';
+import { RunningCli, sluice, testStackEnv } from './run-cli.js';
 
 const DATASET = 'cli-consistency';
 const BUCKET = 'cli-consistency';
@@ -99,4 +99,32 @@ test('each local upload loads exactly the files given: not those of another dire
   const again = await ingest(a, 'same-a2', 12);
   expect(JSON.parse(again.stdout)).toMatchObject({ outcome: 'loaded', objects: 1, records: 100 });
   expect(await keysUnder('local/same/')).toEqual(['local/same/x.out']);
+});
+
+describe('local retention (RETAIN_VERSIONS=2, GRACE_SECONDS=2)', () => {
+  const retention = testStackEnv({ DATASET: 'cli-retention', SLUICE_BUCKET: BUCKET, RETAIN_VERSIONS: '2' });
+  const versions = async () => {
+    const status = JSON.parse((await sluice(['status', '--json'], retention)).stdout) as { datasets: { versions: { version: string; status: string }[] }[] };
+    return status.datasets[0]!.versions.map((v) => `${v.version} ${v.status}`);
+  };
+
+  test('ingest waits the grace period as the state machine does, so Retire keeps only the live version and one more', async () => {
+    for (const [i, version] of ['r1', 'r2', 'r3'].entries()) {
+      const run = await sluice(['ingest', `s3://${BUCKET}/first/`, '--version', version, '--order-key', `2026-12-0${i + 1}T00:00:00Z`], retention);
+      expect(run.code).toBe(0);
+      if (i > 0) expect(run.stderr).toContain(`version ${version} is live; waiting 2 s (GRACE_SECONDS) for readers' cached pointers before retiring older versions`);
+    }
+    expect(await versions()).toEqual(['r3 live', 'r2 superseded']);
+  });
+
+  test('Ctrl-C during the grace wait: the version stays live (exit 0, said so), and the next load retires what was left', async () => {
+    const run = RunningCli.start(['ingest', `s3://${BUCKET}/first/`, '--version', 'r4', '--order-key', '2026-12-04T00:00:00Z'], { ...retention, GRACE_SECONDS: '600' });
+    await run.waitForStderr(/version r4 is live; waiting 600 s/);
+    expect(await run.stop('SIGINT')).toBe(0);
+    expect(run.stdout).toMatch(/^version r4 of cli-retention is live: 500 records/);
+    expect(run.stdout).toContain('but then: Interrupted: Ctrl-C during the grace wait: older versions were not retired; the next load retires them');
+    expect(await versions()).toEqual(['r4 live', 'r3 superseded', 'r2 superseded']);
+    expect((await sluice(['ingest', `s3://${BUCKET}/first/`, '--version', 'r5', '--order-key', '2026-12-05T00:00:00Z'], retention)).code).toBe(0);
+    expect(await versions()).toEqual(['r5 live', 'r4 superseded']);
+  });
 });
