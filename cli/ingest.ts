@@ -202,6 +202,8 @@ export const command: Command = {
     'file or directory is uploaded to the configured S3 first, under s3://<bucket>/local/<name>/',
     '(which then holds exactly its files: other objects there are deleted).',
     'A prefix loads the objects ending in OBJECT_SUFFIX (.out); one object loads whatever its name.',
+    'After the swap it waits GRACE_SECONDS, as the state machine does in AWS, then retires old',
+    'versions (Ctrl-C skips the wait). Ctrl-C before the swap deletes the version (exit 130).',
     '',
     'With --aws, starts the deployed state machine instead (StartExecution) and follows it to',
     'the end. Shows progress on stderr (a bar on a terminal), then a summary on stdout.',
