@@ -16,7 +16,8 @@ const args = ['--openssl-legacy-provider', '--import', import.meta.resolve('tsx'
 if (typeof process.execve === 'function') {
   process.execve(node, [node, ...args], process.env);
 } else {
-  const child = spawn(node, args, { stdio: 'inherit' });
+  // SLUICE_RELAY_PID: the CLI stops if this process dies without relaying (cli/main.ts).
+  const child = spawn(node, args, { stdio: 'inherit', env: { ...process.env, SLUICE_RELAY_PID: String(process.pid) } });
   // A terminal's Ctrl-C reaches both processes; a signal sent to this one alone is passed on.
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
   child.on('error', (err) => {

@@ -3,7 +3,7 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
-import { CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { createS3Client } from '../functions/adapters/object-store.js';
 import { parseS3Uri } from '../functions/domain/ingest-request.js';
@@ -90,15 +90,22 @@ export function buildInput(s3Uri: { object?: string; prefix: string } | undefine
   return input;
 }
 
-/** Uploads a file or a directory's files under local/<name>/ and says where they are. */
+/**
+ * Makes s3://<bucket>/local/<name>/ hold exactly the given file or directory's files: uploads
+ * them, then deletes whatever else is under the prefix (an earlier upload of a directory with
+ * the same name, a file deleted since). The prefix stays the same from run to run, so the same
+ * files give the same derived version id and a repeated ingest is a no-op.
+ */
 async function upload(source: { kind: 'file' | 'dir'; path: string }, s3: S3Client, bucket: string, ctx: CliContext): Promise<{ object?: string; prefix: string }> {
   const name = basename(source.path);
   const prefix = `local/${name}/`;
   const files = source.kind === 'file' ? [source.path] : (await readdir(source.path, { recursive: true, withFileTypes: true })).filter((d) => d.isFile()).map((d) => join(d.parentPath, d.name));
   if (files.length === 0) throw new UsageError(`${source.path} holds no files`);
   let total = 0;
+  const uploaded = new Set<string>();
   for (const file of files) {
     const key = prefix + (source.kind === 'file' ? name : relative(source.path, file).split('\\').join('/'));
+    uploaded.add(key);
     const size = (await stat(file)).size;
     total += size;
     const put = () => s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: createReadStream(file), ContentLength: size }));
@@ -111,8 +118,24 @@ async function upload(source: { kind: 'file' | 'dir'; path: string }, s3: S3Clie
       throw new CliError(`uploading ${file} to s3://${bucket}/${key} failed: ${err.name}: ${err.message}`, EXIT.FAILED, { cause: err });
     });
   }
-  ctx.err.write(`uploaded ${files.length} file${files.length === 1 ? '' : 's'} (${total} bytes) to s3://${bucket}/${prefix}\n`);
+  const removed = await removeOthers(s3, bucket, prefix, uploaded);
+  ctx.err.write(`uploaded ${files.length} file${files.length === 1 ? '' : 's'} (${total} bytes) to s3://${bucket}/${prefix}${removed > 0 ? ` and removed ${removed} other object${removed === 1 ? '' : 's'} there` : ''}\n`);
   return { object: source.kind === 'file' ? `s3://${bucket}/${prefix}${name}` : undefined, prefix: `s3://${bucket}/${prefix}` };
+}
+
+async function removeOthers(s3: S3Client, bucket: string, prefix: string, keep: Set<string>): Promise<number> {
+  let removed = 0;
+  let token: string | undefined;
+  do {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+    for (const o of page.Contents ?? []) {
+      if (o.Key === undefined || keep.has(o.Key)) continue;
+      await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: o.Key }));
+      removed++;
+    }
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return removed;
 }
 
 function s3Location(uri: string): { object?: string; prefix: string } {
@@ -151,8 +174,10 @@ async function run(args: Parsed, ctx: CliContext): Promise<number> {
   }
   // Check the arguments before touching anything (a placeholder stands in for an upload's
   // location), then that Redis answers before uploading.
-  buildInput(source?.kind === 's3' ? s3Location(source.uri) : source ? { prefix: 's3://placeholder/local/' } : undefined, event, args);
+  const checked = buildInput(source?.kind === 's3' ? s3Location(source.uri) : source ? { prefix: 's3://placeholder/local/' } : undefined, event, args);
   return withRuntime(ctx, async (rt) => {
+    // An undeclared dataset is a usage error (exit 2), as for status and rollback: before uploading.
+    if (typeof checked.dataset === 'string') rt.dataset(checked.dataset);
     let location = source?.kind === 's3' ? s3Location(source.uri) : undefined;
     if (source && source.kind !== 's3') {
       const s3 = createS3Client(rt.config.s3EndpointUrl);
@@ -163,7 +188,7 @@ async function run(args: Parsed, ctx: CliContext): Promise<number> {
       }
     }
     const input = buildInput(location, event, args);
-    const report = await runLocalIngest(input, new Progress(ctx.err, ctx.tty), ctx.signal);
+    const report = await runLocalIngest(input, new Progress(ctx.err, ctx.tty), ctx.signal, { graceWaitMs: rt.config.load.graceSeconds * 1000 });
     printReport(report, ctx, flag(args, 'json'));
     return exitCodeOf(report);
   });
@@ -176,8 +201,11 @@ export const command: Command = {
     'Loads a transform output through the real state machine (statemachine/ingest.asl.json) and',
     'handlers, here, against the Redis and S3 the environment names (REDIS_HOST, REDIS_PORT,',
     'REDIS_TLS, AWS_ENDPOINT_URL_S3, ...; `sluice up` prints them for a local stack). A local',
-    'file or directory is uploaded to the configured S3 first, under s3://<bucket>/local/<name>/.',
+    'file or directory is uploaded to the configured S3 first, under s3://<bucket>/local/<name>/',
+    '(which then holds exactly its files: other objects there are deleted).',
     'A prefix loads the objects ending in OBJECT_SUFFIX (.out); one object loads whatever its name.',
+    'After the swap it waits GRACE_SECONDS, as the state machine does in AWS, then retires old',
+    'versions (Ctrl-C skips the wait). Ctrl-C before the swap deletes the version (exit 130).',
     '',
     'With --aws, starts the deployed state machine instead (StartExecution) and follows it to',
     'the end. Shows progress on stderr (a bar on a terminal), then a summary on stdout.',

@@ -1,29 +1,41 @@
 // A load on this machine: the real state machine definition with the real handlers
 // (local/state-machine.ts), against whatever Redis and S3 the environment names. Plan and
-// LoadChunk are wrapped, not replaced, to feed the progress display; on Ctrl-C the wrapper fails
-// every chunk not yet started, so the state machine itself runs Cleanup, as in AWS.
+// LoadChunk are wrapped, not replaced, to feed the progress display. On Ctrl-C the chunks stop
+// (the real LoadChunk gets the signal: it stops reading, lets its batches in flight land and
+// throws), chunks not yet started fail at once, and Commit refuses, so the state machine's own
+// Cleanup deletes the version, as in AWS: an interrupted load never goes live.
 import type { BadSample, ChunkResult } from '../functions/domain/load-summary.js';
 import type { CommitResult } from '../functions/pipeline/commit-version.js';
 import type { PlanResult } from '../functions/pipeline/plan-load.js';
+import { InterruptedError } from '../functions/errors.js';
 import { realTaskHandlers, runIngestLocally } from '../local/state-machine.js';
 import type { Progress } from './progress.js';
 import { reportFromFailure, reportFromOutput, type IngestReport } from './report.js';
 
-class Interrupted extends Error {
-  constructor() {
-    super('interrupted by the user (Ctrl-C)');
-    this.name = 'Interrupted';
-  }
+const interrupted = (what: string) => new InterruptedError(`interrupted by the user (Ctrl-C) ${what}`);
+
+export interface LocalIngestOptions {
+  /**
+   * The WaitForReaders pause after the swap (GRACE_SECONDS, as in AWS), so that Retire deletes
+   * what it would in AWS. Ctrl-C during it stops the execution there: the version is live, and
+   * the older ones are retired by the next load. Default: none (Retire then defers them).
+   */
+  graceWaitMs?: number;
 }
 
-export async function runLocalIngest(input: unknown, progress: Progress, signal?: AbortSignal): Promise<IngestReport> {
-  const real = await realTaskHandlers();
+export async function runLocalIngest(input: unknown, progress: Progress, signal?: AbortSignal, options: LocalIngestOptions = {}): Promise<IngestReport> {
+  const real = await realTaskHandlers(signal);
+  const stop = new AbortController();
+  const graceWaitMs = options.graceWaitMs ?? 0;
   const samples: BadSample[] = [];
   const inFlight = new Set<Promise<unknown>>();
   let plan: PlanResult | undefined;
   let commit: CommitResult | undefined;
   const started = Date.now();
   const run = await runIngestLocally(input, {
+    signal,
+    stop: stop.signal,
+    graceWaitMs,
     handlers: {
       Plan: async (payload) => {
         const result = (await real.Plan(payload)) as PlanResult;
@@ -34,11 +46,27 @@ export async function runLocalIngest(input: unknown, progress: Progress, signal?
         return result;
       },
       Commit: async (payload) => {
+        if (signal?.aborted) throw interrupted('before the commit');
         commit = (await real.Commit(payload)) as CommitResult;
+        if (commit.outcome === 'swapped' && graceWaitMs > 0) {
+          progress.note(`version ${commit.version} is live; waiting ${graceWaitMs / 1000} s (GRACE_SECONDS) for readers' cached pointers before retiring older versions (Ctrl-C skips the wait; the next load retires them)`);
+          if (signal?.aborted) stop.abort();
+          else signal?.addEventListener('abort', () => stop.abort(), { once: true });
+        }
         return commit;
       },
+      Retire: async (payload) => {
+        // Stopping the execution does not stop a running task: let it finish before we close.
+        const work = real.Retire(payload);
+        inFlight.add(work);
+        try {
+          return await work;
+        } finally {
+          inFlight.delete(work);
+        }
+      },
       LoadChunk: async (payload) => {
-        if (signal?.aborted) throw new Interrupted();
+        if (signal?.aborted) throw interrupted('before this chunk started');
         const work = real.LoadChunk(payload);
         inFlight.add(work);
         try {
@@ -46,6 +74,13 @@ export async function runLocalIngest(input: unknown, progress: Progress, signal?
           for (const s of result.samples) if (samples.length < 10) samples.push(s);
           progress.chunkDone(result);
           return result;
+        } catch (err) {
+          if (!signal?.aborted) throw err;
+          // The first chunk to fail fails the Map and Cleanup starts: let the other chunks stop
+          // and their writes land first, so Cleanup deletes everything that was written.
+          inFlight.delete(work);
+          await Promise.allSettled([...inFlight]);
+          throw err instanceof InterruptedError ? err : interrupted(`(${(err as Error).message})`);
         } finally {
           inFlight.delete(work);
         }
@@ -58,6 +93,10 @@ export async function runLocalIngest(input: unknown, progress: Progress, signal?
   progress.finish();
   const ms = Date.now() - started;
   if (run.status === 'SUCCEEDED') return reportFromOutput(run.output, run.executionId, ms, samples);
+  if (run.status === 'ABORTED') {
+    // Only ever after the swap (Ctrl-C during the grace wait): the version is live.
+    return reportFromFailure({ execution: run.executionId, ms, plan, commit, error: 'Interrupted', cause: 'Ctrl-C during the grace wait: older versions were not retired; the next load retires them', badRecords: progress.badRecords, samples });
+  }
   return reportFromFailure({
     execution: run.executionId,
     ms,
@@ -65,7 +104,7 @@ export async function runLocalIngest(input: unknown, progress: Progress, signal?
     commit,
     error: run.error,
     cause: run.cause,
-    interrupted: run.error === 'Interrupted',
+    interrupted: signal?.aborted === true,
     badRecords: progress.badRecords,
     samples,
   });

@@ -72,7 +72,27 @@ function stopSignal(): AbortSignal {
     }
   };
   for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(s, onSignal);
+  watchLauncher(controller);
   return controller.signal;
+}
+
+/**
+ * Under npm (npx sluice, npm run) or bin/sluice.js's relay, the process that was signalled may
+ * die without passing the signal on (npm's `sh -c` dies of a SIGTERM and leaves us running): if
+ * our parent goes away, stop as on SIGTERM. Elsewhere (a shell, nohup) outliving it is intended.
+ */
+function watchLauncher(controller: AbortController): void {
+  if (process.env.npm_lifecycle_event === undefined && process.env.SLUICE_RELAY_PID === undefined) return;
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(timer);
+    if (!controller.signal.aborted) {
+      process.stderr.write('\nthe launcher exited: stopping\n');
+      controller.abort();
+    }
+  }, 200);
+  timer.unref();
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -113,6 +133,8 @@ main(process.argv.slice(2)).then(
     const e = err as Error;
     const message = err instanceof CliError || code !== EXIT.FAILED ? e.message : `${e.name}: ${e.message}`;
     process.stderr.write(`sluice: ${message}\n`);
+    // A script that asked for JSON gets JSON on stdout for an error as well.
+    if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify({ error: { name: e?.name ?? 'Error', message, exitCode: code } }, null, 2)}\n`);
     if (verbose && e?.stack) process.stderr.write(`${e.stack}\n`);
     process.exit(code);
   },

@@ -102,7 +102,8 @@ export function exitCodeOf(report: IngestReport): number {
     case 'interrupted':
       return EXIT.INTERRUPTED;
     default:
-      return EXIT.FAILED;
+      // Redis or S3 did not answer, even after the state machine's retries.
+      return report.error === 'TransientError' ? EXIT.UNREACHABLE : EXIT.FAILED;
   }
 }
 
@@ -111,7 +112,7 @@ export function printReport(report: IngestReport, ctx: CliContext, json: boolean
     writeLine(ctx.out, JSON.stringify(report, null, 2));
     return;
   }
-  const v = report.version ?? '(unknown)';
+  const v = report.version ?? '';
   switch (report.outcome) {
     case 'loaded': {
       const rate = report.ms > 0 ? `, ${count((report.records * 1000) / report.ms)} records/s` : '';
@@ -127,11 +128,15 @@ export function printReport(report: IngestReport, ctx: CliContext, json: boolean
       writeLine(ctx.out, `not loaded: ${report.reason}`);
       break;
     case 'interrupted':
-      writeLine(ctx.out, `interrupted: version ${v} was not made live and its keys were deleted; the live version is untouched`);
+      writeLine(ctx.out, report.version
+        ? `interrupted: version ${v} was not made live and its keys were deleted; the live version is untouched`
+        : 'interrupted in Plan, before any data was written; the live version is untouched');
       break;
     default:
       writeLine(ctx.out, `load failed: ${report.error ?? 'Error'}: ${report.cause ?? 'no cause given'}`);
-      writeLine(ctx.out, `  version ${v} was not made live and its keys were deleted; the live version is untouched (execution ${report.execution})`);
+      writeLine(ctx.out, report.version
+        ? `  version ${v} was not made live and its keys were deleted; the live version is untouched (execution ${report.execution})`
+        : `  it failed in Plan, before any data was written; the live version is untouched (execution ${report.execution})`);
   }
   if (report.warning) writeLine(ctx.out, `  but then: ${report.warning}`);
   if (report.badRecords > 0 || report.samples.length > 0) {

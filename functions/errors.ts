@@ -50,6 +50,12 @@ export class TransientError extends SluiceError {}
 /** The version is not in the state the caller expects (e.g. a chunk for a version that already failed). */
 export class VersionStateError extends SluiceError {}
 
+/**
+ * The load was stopped on request (Ctrl-C on a local run): the chunk stopped reading and let its
+ * writes in flight land. Never retried, so the state machine goes to Cleanup.
+ */
+export class InterruptedError extends SluiceError {}
+
 /** There is nothing live to read from. */
 export class NoLiveVersionError extends SluiceError {}
 

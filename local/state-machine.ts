@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { Context } from 'aws-lambda';
-import { ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { ExecutionAbortedError, ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import type { LocalContext } from '../functions/handlers/local-context.js';
 
 export const DEFINITION_PATH = fileURLToPath(new URL('../statemachine/ingest.asl.json', import.meta.url));
 
@@ -45,15 +46,18 @@ export function lambdaContext(functionName: string): Context {
   };
 }
 
-/** The real handlers, imported lazily so that merely loading this module connects nowhere. */
-export async function realTaskHandlers(): Promise<Record<TaskName, TaskHandler>> {
+/**
+ * The real handlers, imported lazily so that merely loading this module connects nowhere.
+ * `signal` goes on each invocation's context (LocalContext): LoadChunk stops when it aborts.
+ */
+export async function realTaskHandlers(signal?: AbortSignal): Promise<Record<TaskName, TaskHandler>> {
   // One at a time: Jest's ES module loader mis-links modules imported concurrently.
   const plan = await import('../functions/handlers/plan.js');
   const load = await import('../functions/handlers/load-chunk.js');
   const commit = await import('../functions/handlers/commit.js');
   const retire = await import('../functions/handlers/retire.js');
   const cleanup = await import('../functions/handlers/cleanup.js');
-  const bind = (h: LambdaHandler, name: TaskName): TaskHandler => (payload) => h(payload as never, lambdaContext(TASK_FUNCTIONS[name]));
+  const bind = (h: LambdaHandler, name: TaskName): TaskHandler => (payload) => h(payload as never, { ...lambdaContext(TASK_FUNCTIONS[name]), signal } as LocalContext);
   return {
     Plan: bind(plan.handler as LambdaHandler, 'Plan'),
     LoadChunk: bind(load.handler as LambdaHandler, 'LoadChunk'),
@@ -67,14 +71,18 @@ export interface LocalRunOptions {
   /** Replace or wrap individual tasks (tests inject failures this way). */
   handlers?: Partial<Record<TaskName, TaskHandler>>;
   executionName?: string;
-  /** The WaitForReaders pause in milliseconds (default: none, locally). */
+  /** The WaitForReaders pause in milliseconds (default: none; `sluice ingest` passes GRACE_SECONDS). */
   graceWaitMs?: number;
   /** Pause before a retry in milliseconds (default 10). */
   retryPauseMs?: number;
+  /** Handed to the real handlers (see realTaskHandlers). */
+  signal?: AbortSignal;
+  /** Stops the execution where it is, as StopExecution does (the result is ABORTED). */
+  stop?: AbortSignal;
 }
 
 export interface LocalRunResult {
-  status: 'SUCCEEDED' | 'FAILED';
+  status: 'SUCCEEDED' | 'FAILED' | 'ABORTED';
   executionId: string;
   output?: unknown;
   error?: string;
@@ -82,7 +90,7 @@ export interface LocalRunResult {
 }
 
 export async function runIngestLocally(input: unknown, options: LocalRunOptions = {}): Promise<LocalRunResult> {
-  const handlers = { ...(await realTaskHandlers()), ...options.handlers };
+  const handlers = { ...(await realTaskHandlers(options.signal)), ...options.handlers };
   const name = options.executionName ?? `local-${randomUUID()}`;
   const executionId = `arn:aws:states:us-east-1:000000000000:execution:sluice-ingest:${name}`;
   const asLambda = (task: TaskName) => async (params: unknown) => {
@@ -100,13 +108,18 @@ export async function runIngestLocally(input: unknown, options: LocalRunOptions 
       retryIntervalOverrides: Object.fromEntries((Object.keys(TASK_FUNCTIONS) as TaskName[]).map((t) => [t, pause])),
     },
   });
+  const stop = () => execution.abort();
+  options.stop?.addEventListener('abort', stop, { once: true });
   try {
     return { status: 'SUCCEEDED', executionId, output: await execution.result };
   } catch (err) {
+    if (err instanceof ExecutionAbortedError) return { status: 'ABORTED', executionId, error: 'ExecutionAborted', cause: 'stopped on request' };
     if (err instanceof ExecutionError) {
       const cause = err.cause as { name?: string; message?: string } | undefined;
       return { status: 'FAILED', executionId, error: cause?.name, cause: cause?.message };
     }
     throw err;
+  } finally {
+    options.stop?.removeEventListener('abort', stop);
   }
 }

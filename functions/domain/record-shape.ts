@@ -47,10 +47,17 @@ function lookup(obj: Record<string, unknown>, path: Path): unknown {
   return v;
 }
 
-function typeName(v: unknown): string {
+function jsonType(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'array';
   return typeof v;
+}
+
+/** What a value is, with its article: "an object", "an array", "a string", "null". */
+function typeName(v: unknown): string {
+  const t = jsonType(v);
+  if (t === 'null') return t;
+  return /^[aeiou]/.test(t) ? `an ${t}` : `a ${t}`;
 }
 
 /** Parses a framed record into a JSON object, or says why it is not one. */
@@ -73,7 +80,7 @@ export function parseObject(record: RawRecord, maxRecordBytes?: number): Parsed 
     return bad(/end of (JSON )?input/i.test(message) ? 'malformed JSON: it ends too early' : 'malformed JSON');
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    return bad(`record is a JSON ${typeName(parsed)}, not an object`);
+    return bad(`record is a JSON ${jsonType(parsed)}, not an object`);
   }
   return { ok: true, object: parsed as Record<string, unknown> };
 }
@@ -83,7 +90,7 @@ type CompiledField = { name: string; path: Path };
 function keyPart(v: unknown, name: string, offset: number): string | BadRecord {
   if (typeof v === 'string') return v === '' ? { offset, reason: `key field "${name}" is empty` } : v;
   if (typeof v === 'number' && Number.isSafeInteger(v)) return String(v);
-  return { offset, reason: `key field "${name}" is a ${typeName(v)}; expected a string or an integer` };
+  return { offset, reason: `key field "${name}" is ${typeName(v)}; expected a string or an integer` };
 }
 
 /** Reads the record key: the first listed field present, or all of them joined (composite). */
@@ -189,7 +196,7 @@ function rankedItemsValue(items: readonly CompiledField[]): ValueOf {
     for (const { name, path } of items) {
       const v = lookup(o, path);
       if (v === undefined) continue;
-      if (!Array.isArray(v)) return { offset, reason: `items field "${name}" is a ${typeName(v)}; expected an array` };
+      if (!Array.isArray(v)) return { offset, reason: `items field "${name}" is ${typeName(v)}; expected an array` };
       return { value: JSON.stringify(v), items: v.length };
     }
     return { offset, reason: `no items field (${items.map((f) => f.name).join(', ')})` };
@@ -211,7 +218,7 @@ function featureRowValue(spec: DatasetSpec, keyFields: readonly string[]): Value
       const v = Object.hasOwn(o, field) ? o[field] : undefined;
       if (v === undefined) return { offset, reason: `field "${field}" is missing` };
       if (v === null) (nulls ??= []).push(i);
-      else if (!hasType(v, type)) return { offset, reason: `field "${field}" is a ${typeName(v)}; expected ${type}` };
+      else if (!hasType(v, type)) return { offset, reason: `field "${field}" is ${typeName(v)}; expected ${type}` };
       row[field] = v;
     }
     return nulls ? { value: JSON.stringify(row), nulls } : JSON.stringify(row);

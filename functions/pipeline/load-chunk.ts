@@ -7,7 +7,7 @@ import { bucketOf, dataKey } from '../domain/key-layout.js';
 import type { BadSample, ChunkResult } from '../domain/load-summary.js';
 import { countList, newListStats } from '../domain/load-stats.js';
 import { isBad } from '../domain/record-shape.js';
-import { BadDataError, InsufficientMemoryError, VersionStateError } from '../errors.js';
+import { BadDataError, InsufficientMemoryError, InterruptedError, VersionStateError } from '../errors.js';
 import type { PipelineDeps } from './deps.js';
 import { openShapedRecords, type ShapedBatch } from './record-source.js';
 
@@ -26,8 +26,13 @@ export interface LoadProgress {
   bytes: number;
 }
 
-export async function loadChunk(input: LoadChunkInput, deps: PipelineDeps, onProgress?: (p: LoadProgress) => void): Promise<ChunkResult> {
+/**
+ * `signal` stops the chunk (a local run on Ctrl-C): it stops reading, lets the batches in
+ * flight land and throws InterruptedError; the version is left to Cleanup. Lambda passes none.
+ */
+export async function loadChunk(input: LoadChunkInput, deps: PipelineDeps, onProgress?: (p: LoadProgress) => void, signal?: AbortSignal): Promise<ChunkResult> {
   const { version, owner, chunk } = input;
+  stopIfAborted(signal, version, chunk.index);
   const buckets = await deps.versions.assertLoading(version, owner);
   const result: ChunkResult = { index: chunk.index, records: 0, badRecords: 0, bytes: 0, samples: [] };
   const touched = new Set<number>();
@@ -46,9 +51,10 @@ export async function loadChunk(input: LoadChunkInput, deps: PipelineDeps, onPro
   }
   try {
     for (const part of chunk.parts) {
-      await loadPart(part, { dataset: deps.dataset, version, buckets, nullCounts }, deps, writer, result, touched, onProgress);
+      await loadPart(part, { dataset: deps.dataset, version, buckets, nullCounts }, deps, writer, result, touched, onProgress, signal);
     }
     await writer.flush();
+    stopIfAborted(signal, version, chunk.index);
     if (result.nulls && nullCounts) Object.keys(deps.spec.fields!).forEach((f, i) => (result.nulls!.nulls[f] = nullCounts[i]!));
   } catch (err) {
     await writer.flush().catch(() => undefined); // let batches in flight land so nothing is written after we report
@@ -90,6 +96,7 @@ async function loadPart(
   result: ChunkResult,
   touched: Set<number>,
   onProgress?: (p: LoadProgress) => void,
+  signal?: AbortSignal,
 ): Promise<void> {
   const object = `${part.bucket}/${part.key}`;
   const source = await openShapedRecords(part, { objects: deps.objects, spec: deps.spec, shape: deps.shape, maxRecordBytes: deps.load.maxRecordBytes });
@@ -119,6 +126,7 @@ async function loadPart(
   };
   try {
     for await (const batch of source.batches) {
+      stopIfAborted(signal, target.version, result.index);
       await handle(batch);
       result.bytes = readBefore + source.bytesRead;
       onProgress?.({ records: result.records, badRecords: result.badRecords, bytes: result.bytes });
@@ -131,6 +139,10 @@ async function loadPart(
   } finally {
     source.close();
   }
+}
+
+function stopIfAborted(signal: AbortSignal | undefined, version: string, index: number): void {
+  if (signal?.aborted) throw new InterruptedError(`chunk ${index} of version ${version} was stopped on request`);
 }
 
 /** Redis refusing writes at maxmemory (noeviction) is no transient trouble: say what it is. */

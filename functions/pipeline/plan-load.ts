@@ -89,7 +89,7 @@ export async function planLoad(request: IngestRequest, owner: string, deps: Pipe
   }
   const reason =
     registered.outcome === 'stale'
-      ? `live version ${registered.live} has an order key at or after ${orderKey}`
+      ? `live version ${registered.live} has an order key at or after ${new Date(orderKey).toISOString()}, this version's`
       : `version ${version} is already ${registered.status}`;
   return { ...result, action: 'skip', reason, chunks: [], chunkCount: 0 };
 }

@@ -61,8 +61,28 @@ export class RunningCli {
     this.exited = new Promise((resolve) => child.on('close', (code) => resolve(code)));
   }
 
-  static start(args: string[], env: Record<string, string> = {}): RunningCli {
-    return new RunningCli(spawn(process.execPath, [BIN, ...args], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] }));
+  /** `group`: in a process group of its own, which stopGroup() signals as a terminal's Ctrl-C does. */
+  static start(args: string[], env: Record<string, string> = {}, opts: { group?: boolean } = {}): RunningCli {
+    return new RunningCli(spawn(process.execPath, [BIN, ...args], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'], detached: opts.group === true }));
+  }
+
+  /** Output on stderr (progress, notes), as waitFor does for stdout. */
+  async waitForStderr(pattern: RegExp, timeoutMs = 30_000): Promise<RegExpMatchArray> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const m = pattern.exec(this.stderr);
+      if (m) return m;
+      if (this.child.exitCode !== null || Date.now() > deadline) {
+        throw new Error(`no ${pattern} on stderr (exit ${this.child.exitCode})\nstdout: ${this.stdout}\nstderr: ${this.stderr}`);
+      }
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+
+  /** Sends `signal` to the process group of a command started with `group` (its own group, by its PID). */
+  async stopGroup(signal: NodeJS.Signals = 'SIGINT'): Promise<number | null> {
+    if (this.child.exitCode === null) process.kill(-this.child.pid!, signal);
+    return this.exited;
   }
 
   /** The first match of `pattern` in stdout, waiting for it (and failing if the command exits first). */

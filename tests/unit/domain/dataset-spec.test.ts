@@ -48,7 +48,7 @@ describe('feature-row records', () => {
     ['{"zipcode":"94105","city":"SF","population":1,"wages":1}', 'key field "state" is missing'],
     ['{"zipcode":"94105","state":"CA","city":"SF","population":1.5,"wages":1}', 'field "population" is a number; expected integer'],
     ['{"zipcode":"94105","state":"CA","city":"SF","population":1}', 'field "wages" is missing'],
-    ['{"zipcode":["x"],"state":"CA","city":"SF","population":1,"wages":1}', 'key field "zipcode" is a array; expected a string or an integer'],
+    ['{"zipcode":["x"],"state":"CA","city":"SF","population":1,"wages":1}', 'key field "zipcode" is an array; expected a string or an integer'],
   ])('%s → %s', (line, reason) => {
     const r = zip.shape(rec(line));
     expect(isBad(r) && r.reason).toBe(reason);

@@ -25,7 +25,7 @@ describe('rankedItemsShape', () => {
     ['{"userId":1,"movieId":[1]', /^malformed JSON/],
     ['[1,2]', /record is a JSON array, not an object/],
     ['{"movieId":[1]}', /no key field \(userId, user_id\)/],
-    ['{"userId":{"a":1},"movieId":[1]}', /key field "userId" is a object; expected a string or an integer/],
+    ['{"userId":{"a":1},"movieId":[1]}', /key field "userId" is an object; expected a string or an integer/],
     ['{"userId":1.5,"movieId":[1]}', /key field "userId" is a number/],
     ['{"userId":"","movieId":[1]}', /key field "userId" is empty/],
     ['{"userId":1,"movieId":"2012"}', /items field "movieId" is a string; expected an array/],
