@@ -5,6 +5,7 @@
 // idempotent, so re-sending is safe.
 import type { Cluster, Redis } from 'ioredis';
 import { TransientError } from '../errors.js';
+import { awaitReplicas, type ReplicaAckOptions } from './replica-ack.js';
 import { masterConnection, ownerOf } from './slot-owner.js';
 
 export type WriteCommand = { op: 'hset'; key: string; field: string; value: string } | { op: 'unlink'; key: string };
@@ -14,12 +15,16 @@ export interface BulkWriterOptions {
   batchesInFlight: number;
   /** Attempts per batch before giving up with a TransientError. */
   attempts?: number;
+  /** Set: awaitReplicas() waits for every written master's replicas (see replica-ack.ts). */
+  replicaAck?: ReplicaAckOptions;
 }
 
 export class ClusterBulkWriter {
   private readonly pending = new Map<string, WriteCommand[]>();
   private readonly inFlight = new Set<Promise<void>>();
   private failure: unknown = null;
+  /** Per master written to (by the node it was sent to, not the slot's owner now), its last HSET. */
+  private readonly lastWrite = new Map<string, Extract<WriteCommand, { op: 'hset' }>>();
 
   constructor(
     private readonly cluster: Cluster,
@@ -54,6 +59,20 @@ export class ClusterBulkWriter {
     this.throwIfFailed();
   }
 
+  /**
+   * After flush(): resolves once the replicas of every master this writer sent an HSET to have
+   * acknowledged it, or throws a TransientError (a retried chunk rewrites the same fields).
+   * A master that failed over meanwhile is no longer in the slot map and fails the check: what
+   * it acknowledged may not have reached the replica that replaced it. No-op without `replicaAck`.
+   */
+  async awaitReplicas(): Promise<void> {
+    const ack = this.options.replicaAck;
+    if (!ack) return;
+    await Promise.all(
+      [...this.lastWrite].map(([node, last]) => awaitReplicas(this.cluster, node, ack, (p) => p.hset(last.key, last.field, last.value), 'chunk writes')),
+    );
+  }
+
   private throwIfFailed(): void {
     if (this.failure) throw this.failure;
   }
@@ -80,10 +99,11 @@ export class ClusterBulkWriter {
           try {
             const results = await this.execBatch(node, cmds);
             results?.forEach(([err], i) => {
+              const c = cmds[i]!;
               if (err) {
                 lastError = err;
-                failed.push(cmds[i]!);
-              }
+                failed.push(c);
+              } else if (c.op === 'hset') this.lastWrite.set(node, c);
             });
             if (!results) failed.push(...cmds);
           } catch (err) {

@@ -38,6 +38,9 @@ export async function loadChunk(input: LoadChunkInput, deps: PipelineDeps, onPro
       await loadPart(part, { dataset: deps.dataset, version, buckets }, deps, writer, result, touched, onProgress);
     }
     await writer.flush();
+    // Before the chunk counts as written, its writes must be on the replicas too: otherwise a
+    // failover after the commit could serve the live version with records missing.
+    await writer.awaitReplicas();
   } catch (err) {
     await writer.flush().catch(() => undefined); // let batches in flight land so nothing is written after we report
     throw asOutOfMemory(err, version, chunk.index);
