@@ -115,57 +115,16 @@ export class LiveReader {
    * replica of `key`'s slot too, and takes the first answer: the master's, or a replica's that
    * `trusted` accepts (a replica cannot prove a record absent, it may only have it). A reader
    * answers 503 within the timeout rather than waiting on a cluster that is down (ioredis's own
-   * commandTimeout does not cover commands queued while the cluster reconnects). One promise
-   * and one timer at a time per call: this is on every read.
+   * commandTimeout does not cover commands queued while the cluster reconnects).
    */
   private hedged<T>(primary: () => Promise<T>, secondary: (replica: Redis) => Promise<T>, key: string, trusted: (value: T) => boolean): Promise<T> {
-    // Inline callbacks only: a named closure per call costs a __name() under esbuild's KeepNames.
+    // Inline callbacks only: a named closure per call costs a __name() under esbuild's KeepNames;
+    // the call's state lives in a HedgedRead (prototype methods, no closures).
+    const call = new HedgedRead<T>(this.redis, key, secondary, trusted, this.fallbackMs < this.timeoutMs);
     return new Promise<T>((resolve, reject) => {
-      let done = false;
-      let askedReplica = false;
-      let waiting = 1; // answers still expected
-      let lastError: unknown = new Error(`no answer within ${this.timeoutMs} ms`);
-      const settle = (ok: boolean, value?: T): void => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        if (ok) resolve(value as T);
-        else reject(unavailable(lastError));
-      };
-      const askReplica = (): void => {
-        if (askedReplica || done) return;
-        askedReplica = true;
-        let replica: Redis | null = null;
-        try {
-          replica = this.fallbackMs < this.timeoutMs ? replicaConnection(this.redis, key) : null;
-        } catch {
-          replica = null;
-        }
-        if (!replica) {
-          if (waiting === 0) settle(false);
-          return;
-        }
-        waiting++;
-        secondary(replica).then(
-          (value) => {
-            waiting--;
-            if (trusted(value)) settle(true, value);
-            else {
-              lastError = new Error('the master did not answer and a replica could not confirm the record');
-              if (waiting === 0) settle(false);
-            }
-          },
-          (err: unknown) => {
-            waiting--;
-            lastError = err;
-            if (waiting === 0) settle(false);
-          },
-        );
-      };
-      let timer = setTimeout(() => {
-        askReplica();
-        timer = setTimeout(() => settle(false), Math.max(0, this.timeoutMs - this.fallbackMs));
-      }, Math.min(this.fallbackMs, this.timeoutMs));
+      call.resolve = resolve;
+      call.reject = reject;
+      call.timer = setTimeout(() => call.onFallbackTime(this.timeoutMs - this.fallbackMs), Math.min(this.fallbackMs, this.timeoutMs));
       let fromPrimary: Promise<T>;
       try {
         fromPrimary = primary();
@@ -173,16 +132,86 @@ export class LiveReader {
         fromPrimary = Promise.reject(err);
       }
       fromPrimary.then(
-        (value) => settle(true, value),
-        (err: unknown) => {
-          waiting--;
-          lastError = err;
-          if (askedReplica) {
-            if (waiting === 0) settle(false);
-          } else askReplica();
-        },
+        (value) => call.settle(true, value),
+        (err: unknown) => call.onPrimaryFailed(err),
       );
     });
+  }
+}
+
+/** One read's race between the master and, when it is slow or fails, a replica. One timer at a time. */
+class HedgedRead<T> {
+  resolve!: (value: T) => void;
+  reject!: (err: unknown) => void;
+  timer: NodeJS.Timeout | undefined;
+  private done = false;
+  private askedReplica = false;
+  /** Answers still expected. */
+  private waiting = 1;
+  private lastError: unknown = null;
+
+  constructor(
+    private readonly redis: Cluster,
+    private readonly key: string,
+    private readonly secondary: (replica: Redis) => Promise<T>,
+    private readonly trusted: (value: T) => boolean,
+    private readonly canFallBack: boolean,
+  ) {}
+
+  settle(ok: boolean, value?: T): void {
+    if (this.done) return;
+    this.done = true;
+    clearTimeout(this.timer);
+    if (ok) this.resolve(value as T);
+    else this.reject(unavailable(this.lastError ?? new Error('no answer in time')));
+  }
+
+  onFallbackTime(remainingMs: number): void {
+    this.askReplica();
+    if (!this.done) this.timer = setTimeout(() => this.settle(false), Math.max(0, remainingMs));
+  }
+
+  onPrimaryFailed(err: unknown): void {
+    this.waiting--;
+    this.lastError = err;
+    if (this.askedReplica) this.failIfNothingPending();
+    else this.askReplica();
+  }
+
+  private failIfNothingPending(): void {
+    if (this.waiting === 0) this.settle(false);
+  }
+
+  private askReplica(): void {
+    if (this.askedReplica || this.done) return;
+    this.askedReplica = true;
+    let replica: Redis | null = null;
+    try {
+      replica = this.canFallBack ? replicaConnection(this.redis, this.key) : null;
+    } catch {
+      replica = null;
+    }
+    if (!replica) return this.failIfNothingPending();
+    this.waiting++;
+    let fromReplica: Promise<T>;
+    try {
+      fromReplica = this.secondary(replica);
+    } catch (err) {
+      fromReplica = Promise.reject(err);
+    }
+    fromReplica.then(
+      (value) => {
+        this.waiting--;
+        if (this.trusted(value)) return this.settle(true, value);
+        this.lastError ??= new Error('a replica could not confirm the answer');
+        this.failIfNothingPending();
+      },
+      (err: unknown) => {
+        this.waiting--;
+        this.lastError = err;
+        this.failIfNothingPending();
+      },
+    );
   }
 }
 
