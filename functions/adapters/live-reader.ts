@@ -61,16 +61,13 @@ export class LiveReader {
     }
     await Promise.all(
       [...groups].map(async ([node, members]) => {
-        const fetch = async (connection: Redis): Promise<(string | null)[]> => {
-          const pipeline = connection.pipeline();
-          for (const { item, index } of members) pipeline.hget(item, recordKeys[index]!);
-          return ((await pipeline.exec()) ?? []).map(([err, value]) => {
-            if (err) throw err;
-            return (value as string | null) ?? null;
-          });
-        };
         // A replica answers for the group only if it has every record (see get()).
-        const got = await this.hedged(() => fetch(masterConnection(this.redis, node)), fetch, members[0]!.item, (vs) => vs.every((v) => v !== null));
+        const got = await this.hedged(
+          () => hgetAll(masterConnection(this.redis, node), members, recordKeys),
+          (replica) => hgetAll(replica, members, recordKeys),
+          members[0]!.item,
+          (vs) => vs.every((v) => v !== null),
+        );
         got.forEach((v, i) => (values[members[i]!.index] = v));
       }),
     );
@@ -213,6 +210,16 @@ class HedgedRead<T> {
       },
     );
   }
+}
+
+/** One pipelined round trip: the HGETs of one node's members of a batch. */
+async function hgetAll(connection: Redis, members: readonly { item: string; index: number }[], recordKeys: readonly string[]): Promise<(string | null)[]> {
+  const pipeline = connection.pipeline();
+  for (const { item, index } of members) pipeline.hget(item, recordKeys[index]!);
+  return ((await pipeline.exec()) ?? []).map(([err, value]) => {
+    if (err) throw err;
+    return (value as string | null) ?? null;
+  });
 }
 
 function unavailable(err: unknown): TransientError {
