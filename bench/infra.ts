@@ -50,9 +50,9 @@ export function benchEnv(infra: { cluster: LocalRedisCluster; s3server: LocalS3 
   };
 }
 
-export async function startInfra(): Promise<BenchInfra> {
+export async function startInfra(opts: { replicasPerMaster?: number } = {}): Promise<BenchInfra> {
   const [cluster, s3server] = await Promise.all([
-    startRedisCluster({ masters: 3, replicasPerMaster: 0, settings: { ...REDIS_LAYOUT_SETTINGS } }),
+    startRedisCluster({ masters: 3, replicasPerMaster: opts.replicasPerMaster ?? 0, settings: { ...REDIS_LAYOUT_SETTINGS } }),
     startS3({ buckets: [] }),
   ]);
   const s3 = localS3Client(s3server.endpoint);

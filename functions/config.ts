@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { DEFAULT_ITEMS_FIELDS, DEFAULT_KEY_FIELDS, parseChecks, parseDatasetSpecs, parsePromote, type DatasetSpec } from './domain/dataset-spec.js';
 import { parseCsvLayout } from './domain/csv-layout.js';
 import type { ReleaseCheckConfig } from './domain/release-checks.js';
+import { ALWAYS_SERVABLE_RECORD_BYTES } from './domain/response-limit.js';
 import { ConfigError } from './errors.js';
 
 type Env = Record<string, string | undefined>;
@@ -72,6 +73,12 @@ export interface RedisConfig {
   authMode: 'password' | 'iam';
   /** With authMode iam: whom the token is for, and where. */
   iam?: { userId: string; replicationGroupId: string; region: string };
+  /**
+   * How long a chunk or a commit waits for the replicas of each master it wrote to (WAIT);
+   * past it the step fails with a TransientError and is retried. Null: no wait, only for
+   * tests that show what the wait prevents (REDIS_REPLICA_ACK=false).
+   */
+  replicaAckTimeoutMs: number | null;
 }
 
 
@@ -93,6 +100,8 @@ export interface LoadConfig {
 
 export interface ReadConfig {
   pointerCacheMs: number;
+  /** A read the slot's master has not answered (or has failed) within this is also asked of a replica. */
+  replicaFallbackMs: number;
 }
 
 export interface Config {
@@ -229,9 +238,18 @@ export function loadConfig(env: Env = process.env): Config {
     tlsCaFile: optional(env, 'REDIS_TLS_CA_FILE'),
     commandTimeoutMs: int(env, 'REDIS_COMMAND_TIMEOUT_MS', 1000, 10, 60_000),
     authMode: 'password',
+    replicaAckTimeoutMs: bool(env, 'REDIS_REPLICA_ACK', true) ? int(env, 'REDIS_REPLICA_ACK_TIMEOUT_MS', 10_000, 10, 600_000) : null,
   };
   redisAuthFrom(env, redis);
-  const read: ReadConfig = { pointerCacheMs: int(env, 'POINTER_CACHE_MS', 1000, 0, 60_000) };
+  const read: ReadConfig = {
+    pointerCacheMs: int(env, 'POINTER_CACHE_MS', 1000, 0, 60_000),
+    replicaFallbackMs: int(env, 'REDIS_REPLICA_FALLBACK_MS', Math.max(1, Math.min(150, Math.floor(redis.commandTimeoutMs / 2))), 1, 60_000),
+  };
+  if (read.replicaFallbackMs >= redis.commandTimeoutMs) {
+    throw new ConfigError(
+      `REDIS_REPLICA_FALLBACK_MS=${read.replicaFallbackMs} must be shorter than REDIS_COMMAND_TIMEOUT_MS=${redis.commandTimeoutMs}: a replica is asked within the read's timeout`,
+    );
+  }
   const graceSeconds = int(env, 'GRACE_SECONDS', 60, 0, 86_400);
   // Invariant 6: a version is deleted only after every reader's cached pointer has expired.
   if (graceSeconds * 1000 < read.pointerCacheMs + redis.commandTimeoutMs) {
@@ -249,7 +267,7 @@ export function loadConfig(env: Env = process.env): Config {
       chunkSizeBytes: int(env, 'CHUNK_SIZE_BYTES', 64 * 1024 * 1024, 1),
       maxChunks: int(env, 'MAX_CHUNKS', 1000, 1, 10_000),
       inputFormat,
-      maxRecordBytes: int(env, 'MAX_RECORD_BYTES', 16 * 1024 * 1024, 1024),
+      maxRecordBytes: int(env, 'MAX_RECORD_BYTES', ALWAYS_SERVABLE_RECORD_BYTES, 1024),
       maxRowGroupBytes: int(env, 'MAX_ROW_GROUP_BYTES', 256 * 1024 * 1024, 1024),
       maxBadRecordRatio: num(env, 'MAX_BAD_RECORD_RATIO', 0.01, 0, 1),
       writeBatchSize: int(env, 'WRITE_BATCH_SIZE', 1000, 1, 100_000),

@@ -795,7 +795,9 @@ export async function startRedisCluster(opts: StartClusterOptions = {}): Promise
       const survivors = spawned.filter((n) => n.port !== port && !n.exited);
       if (!victim || !process_ || process_.exited || survivors.length === 0) throw new Error(`no running node on port ${port}`);
       const table = nodesTable(await cliOf(survivors[0]!, ['CLUSTER', 'NODES']));
-      const victimId = table.find((t) => t.port === port && t.flags.includes('master'))?.id;
+      // By its own id: a master may announce another port (local/replication-delay.ts).
+      const ownId = (await cliOf(process_, ['CLUSTER', 'MYID'])).trim();
+      const victimId = table.find((t) => t.id === ownId && t.flags.includes('master'))?.id;
       if (!victimId) throw new Error(`node on port ${port} is not a master`);
       const replicaPorts = new Set(table.filter((t) => t.masterId === victimId).map((t) => t.port));
       if (replicaPorts.size === 0) throw new Error(`master on port ${port} has no replica to promote`);

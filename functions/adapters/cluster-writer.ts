@@ -5,6 +5,7 @@
 // idempotent, so re-sending is safe.
 import type { Cluster, Redis } from 'ioredis';
 import { TransientError } from '../errors.js';
+import { awaitReplicas, type ReplicaAckOptions } from './replica-ack.js';
 import { masterConnection, ownerOf } from './slot-owner.js';
 
 /** `object` and `offset` (optional) say where an HSET's record came from, for duplicate samples. */
@@ -16,6 +17,8 @@ export interface BulkWriterOptions {
   batchesInFlight: number;
   /** Attempts per batch before giving up with a TransientError. */
   attempts?: number;
+  /** Set: awaitReplicas() waits for every written master's replicas (see replica-ack.ts). */
+  replicaAck?: ReplicaAckOptions;
 }
 
 export class ClusterBulkWriter {
@@ -23,6 +26,8 @@ export class ClusterBulkWriter {
   private readonly inFlight = new Set<Promise<void>>();
   private failure: unknown = null;
   private existing: ((command: HsetCommand) => void) | null = null;
+  /** Per master written to (by the node it was sent to, not the slot's owner now), its last HSET. */
+  private readonly lastWrite = new Map<string, Extract<WriteCommand, { op: 'hset' }>>();
 
   constructor(
     private readonly cluster: Cluster,
@@ -66,6 +71,20 @@ export class ClusterBulkWriter {
     this.throwIfFailed();
   }
 
+  /**
+   * After flush(): resolves once the replicas of every master this writer sent an HSET to have
+   * acknowledged it, or throws a TransientError (a retried chunk rewrites the same fields).
+   * A master that failed over meanwhile is no longer in the slot map and fails the check: what
+   * it acknowledged may not have reached the replica that replaced it. No-op without `replicaAck`.
+   */
+  async awaitReplicas(): Promise<void> {
+    const ack = this.options.replicaAck;
+    if (!ack) return;
+    await Promise.all(
+      [...this.lastWrite].map(([node, last]) => awaitReplicas(this.cluster, node, ack, (p) => p.hset(last.key, last.field, last.value), 'chunk writes')),
+    );
+  }
+
   private throwIfFailed(): void {
     if (this.failure) throw this.failure;
   }
@@ -93,10 +112,14 @@ export class ClusterBulkWriter {
             const results = await this.execBatch(node, cmds);
             const existing = attempt === 1 ? this.existing : null;
             results?.forEach(([err, reply], i) => {
+              const c = cmds[i]!;
               if (err) {
                 lastError = err;
-                failed.push(cmds[i]!);
-              } else if (existing && reply === 0 && cmds[i]!.op === 'hset') existing(cmds[i] as HsetCommand);
+                failed.push(c);
+              } else if (c.op === 'hset') {
+                this.lastWrite.set(node, c);
+                if (existing && reply === 0) existing(c);
+              }
             });
             if (!results) failed.push(...cmds);
           } catch (err) {

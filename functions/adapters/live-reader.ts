@@ -1,10 +1,12 @@
 // The read path: the live pointer, cached briefly per container, then one HGET on the bucket
 // that holds the record. Two round trips on a cache miss, one otherwise; never a mix of
-// versions, since one request uses one pointer.
-import type { Cluster } from 'ioredis';
+// versions, since one request uses one pointer. When a slot's master does not answer in time
+// (a failover), a replica of the slot is asked too: every write of a committed version and
+// every confirmed swap is on the replicas before the commit reports success (replica-ack.ts).
+import type { Cluster, Redis } from 'ioredis';
 import { bucketOf, controlKeys, dataKey } from '../domain/key-layout.js';
 import { NoLiveVersionError, TransientError } from '../errors.js';
-import { groupByOwner, masterConnection } from './slot-owner.js';
+import { groupByOwner, masterConnection, replicaConnection } from './slot-owner.js';
 import { parsePointer, type LivePointer } from './version-store.js';
 
 export interface LiveValue {
@@ -15,6 +17,8 @@ export interface LiveValue {
 export class LiveReader {
   private cached: { pointer: LivePointer; expiresAt: number } | null = null;
   private refreshing: Promise<LivePointer> | null = null;
+  /** The last pointer a master answered: the only one a replica may confirm. */
+  private lastFromMaster: string | null = null;
   private readonly currentKey: string;
 
   constructor(
@@ -23,6 +27,8 @@ export class LiveReader {
     private readonly cacheMs: number,
     private readonly timeoutMs: number,
     private readonly now: () => number = Date.now,
+    /** A read the master has not answered within this is also asked of a replica; >= timeoutMs: never. */
+    private readonly fallbackMs: number = timeoutMs,
   ) {
     this.currentKey = controlKeys(dataset).current;
   }
@@ -30,7 +36,12 @@ export class LiveReader {
   async get(recordKey: string): Promise<LiveValue> {
     const pointer = this.cachedPointer() ?? (await this.pointer());
     const key = dataKey(this.dataset, pointer.version, bucketOf(recordKey, pointer.buckets));
-    const value = await this.call(() => this.redis.hget(key, recordKey));
+    const value = await this.hedged(
+      () => this.redis.hget(key, recordKey),
+      (replica) => replica.hget(key, recordKey),
+      key,
+      (v) => v !== null,
+    );
     return { version: pointer.version, value };
   }
 
@@ -42,20 +53,24 @@ export class LiveReader {
     const pointer = await this.pointer();
     const keys = recordKeys.map((k) => dataKey(this.dataset, pointer.version, bucketOf(k, pointer.buckets)));
     const values = new Array<string | null>(recordKeys.length).fill(null);
-    await this.call(async () => {
-      const groups = groupByOwner(this.redis, keys, (k) => k);
-      await Promise.all(
-        [...groups].map(async ([node, members]) => {
-          const pipeline = masterConnection(this.redis, node).pipeline();
-          for (const { item, index } of members) pipeline.hget(item, recordKeys[index]!);
-          const results = (await pipeline.exec()) ?? [];
-          results.forEach(([err, value], i) => {
-            if (err) throw err;
-            values[members[i]!.index] = (value as string | null) ?? null;
-          });
-        }),
-      );
-    });
+    let groups: ReturnType<typeof groupByOwner<string>>;
+    try {
+      groups = groupByOwner(this.redis, keys, (k) => k);
+    } catch (err) {
+      throw unavailable(err);
+    }
+    await Promise.all(
+      [...groups].map(async ([node, members]) => {
+        // A replica answers for the group only if it has every record (see get()).
+        const got = await this.hedged(
+          () => hgetAll(masterConnection(this.redis, node), members, recordKeys),
+          (replica) => hgetAll(replica, members, recordKeys),
+          members[0]!.item,
+          (vs) => vs.every((v) => v !== null),
+        );
+        got.forEach((v, i) => (values[members[i]!.index] = v));
+      }),
+    );
     return { version: pointer.version, values };
   }
 
@@ -74,33 +89,137 @@ export class LiveReader {
   }
 
   private async fetchPointer(): Promise<LivePointer> {
-    const pointer = parsePointer(await this.call(() => this.redis.get(this.currentKey)));
+    const raw = await this.hedged(
+      async () => {
+        const r = await this.redis.get(this.currentKey);
+        this.lastFromMaster = r;
+        return r;
+      },
+      (replica) => replica.get(this.currentKey),
+      this.currentKey,
+      // A replica may lag a swap that is still being confirmed: it may only confirm the pointer
+      // this container last had from a master (or give a first one), never move it elsewhere.
+      (r) => r !== null && (this.lastFromMaster === null || r === this.lastFromMaster),
+    );
+    const pointer = parsePointer(raw);
     if (!pointer) throw new NoLiveVersionError(`dataset ${this.dataset} has no live version yet`);
     this.cached = { pointer, expiresAt: this.now() + this.cacheMs };
     return pointer;
   }
 
   /**
-   * A reader answers 503 within the timeout rather than waiting on a cluster that is down
-   * (ioredis's own commandTimeout does not cover commands queued while the cluster reconnects).
-   * One promise and one timer per call: this is on every read.
+   * Asks the master (`primary`); if it fails, or has not answered within fallbackMs, asks a
+   * replica of `key`'s slot too, and takes the first answer: the master's, or a replica's that
+   * `trusted` accepts (a replica cannot prove a record absent, it may only have it). A reader
+   * answers 503 within the timeout rather than waiting on a cluster that is down (ioredis's own
+   * commandTimeout does not cover commands queued while the cluster reconnects).
    */
-  private call<T>(fn: () => Promise<T>): Promise<T> {
-    // Inline callbacks only: a named closure per call costs a __name() under esbuild's KeepNames.
+  private hedged<T>(primary: () => Promise<T>, secondary: (replica: Redis) => Promise<T>, key: string, trusted: (value: T) => boolean): Promise<T> {
+    // Inline callbacks only: a named closure per call costs a __name() under esbuild's KeepNames;
+    // the call's state lives in a HedgedRead (prototype methods, no closures).
+    const call = new HedgedRead<T>(this.redis, key, secondary, trusted, this.fallbackMs < this.timeoutMs);
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(unavailable(new Error(`no answer within ${this.timeoutMs} ms`))), this.timeoutMs);
-      fn().then(
-        (value) => {
-          clearTimeout(timer);
-          resolve(value);
-        },
-        (err: unknown) => {
-          clearTimeout(timer);
-          reject(unavailable(err));
-        },
+      call.resolve = resolve;
+      call.reject = reject;
+      call.timer = setTimeout(() => call.onFallbackTime(this.timeoutMs - this.fallbackMs), Math.min(this.fallbackMs, this.timeoutMs));
+      let fromPrimary: Promise<T>;
+      try {
+        fromPrimary = primary();
+      } catch (err) {
+        fromPrimary = Promise.reject(err);
+      }
+      fromPrimary.then(
+        (value) => call.settle(true, value),
+        (err: unknown) => call.onPrimaryFailed(err),
       );
     });
   }
+}
+
+/** One read's race between the master and, when it is slow or fails, a replica. One timer at a time. */
+class HedgedRead<T> {
+  resolve!: (value: T) => void;
+  reject!: (err: unknown) => void;
+  timer: NodeJS.Timeout | undefined;
+  private done = false;
+  private askedReplica = false;
+  /** Answers still expected. */
+  private waiting = 1;
+  private lastError: unknown = null;
+
+  constructor(
+    private readonly redis: Cluster,
+    private readonly key: string,
+    private readonly secondary: (replica: Redis) => Promise<T>,
+    private readonly trusted: (value: T) => boolean,
+    private readonly canFallBack: boolean,
+  ) {}
+
+  settle(ok: boolean, value?: T): void {
+    if (this.done) return;
+    this.done = true;
+    clearTimeout(this.timer);
+    if (ok) this.resolve(value as T);
+    else this.reject(unavailable(this.lastError ?? new Error('no answer in time')));
+  }
+
+  onFallbackTime(remainingMs: number): void {
+    this.askReplica();
+    if (!this.done) this.timer = setTimeout(() => this.settle(false), Math.max(0, remainingMs));
+  }
+
+  onPrimaryFailed(err: unknown): void {
+    this.waiting--;
+    this.lastError = err;
+    if (this.askedReplica) this.failIfNothingPending();
+    else this.askReplica();
+  }
+
+  private failIfNothingPending(): void {
+    if (this.waiting === 0) this.settle(false);
+  }
+
+  private askReplica(): void {
+    if (this.askedReplica || this.done) return;
+    this.askedReplica = true;
+    let replica: Redis | null = null;
+    try {
+      replica = this.canFallBack ? replicaConnection(this.redis, this.key) : null;
+    } catch {
+      replica = null;
+    }
+    if (!replica) return this.failIfNothingPending();
+    this.waiting++;
+    let fromReplica: Promise<T>;
+    try {
+      fromReplica = this.secondary(replica);
+    } catch (err) {
+      fromReplica = Promise.reject(err);
+    }
+    fromReplica.then(
+      (value) => {
+        this.waiting--;
+        if (this.trusted(value)) return this.settle(true, value);
+        this.lastError ??= new Error('a replica could not confirm the answer');
+        this.failIfNothingPending();
+      },
+      (err: unknown) => {
+        this.waiting--;
+        this.lastError = err;
+        this.failIfNothingPending();
+      },
+    );
+  }
+}
+
+/** One pipelined round trip: the HGETs of one node's members of a batch. */
+async function hgetAll(connection: Redis, members: readonly { item: string; index: number }[], recordKeys: readonly string[]): Promise<(string | null)[]> {
+  const pipeline = connection.pipeline();
+  for (const { item, index } of members) pipeline.hget(item, recordKeys[index]!);
+  return ((await pipeline.exec()) ?? []).map(([err, value]) => {
+    if (err) throw err;
+    return (value as string | null) ?? null;
+  });
 }
 
 function unavailable(err: unknown): TransientError {

@@ -28,3 +28,18 @@ export function groupByOwner<T>(cluster: Cluster, items: readonly T[], keyOf: (i
   });
   return groups;
 }
+
+/**
+ * A connection to one replica of the slot holding `key` (the first the slot map lists that has
+ * a connection), or null. ioredis opens replica connections READONLY, so they serve reads.
+ */
+export function replicaConnection(cluster: Cluster, key: string): Redis | null {
+  const owners = cluster.slots[calculateSlot(key)];
+  if (!owners || owners.length < 2) return null;
+  const all = cluster.nodes('all');
+  for (const nodeKey of owners.slice(1)) {
+    const found = all.find((n) => `${n.options.host}:${n.options.port}` === nodeKey);
+    if (found) return found;
+  }
+  return null;
+}

@@ -5,10 +5,11 @@ import { bucketOf, controlKeys, dataKey, type ControlKeys } from '../domain/key-
 import type { Chunk } from '../domain/chunk-plan.js';
 import type { ChunkResult } from '../domain/load-summary.js';
 import type { VersionInfo, VersionStatus } from '../domain/version-lifecycle.js';
-import { VersionStateError } from '../errors.js';
+import { TransientError, VersionStateError } from '../errors.js';
 import type { ClusterBulkWriter } from './cluster-writer.js';
 import { guardRedis } from './redis-errors.js';
-import { groupByOwner, masterConnection } from './slot-owner.js';
+import { awaitReplicas, type ReplicaAckOptions } from './replica-ack.js';
+import { groupByOwner, masterConnection, ownerOf } from './slot-owner.js';
 import * as lua from './version-scripts.js';
 
 export interface LivePointer {
@@ -39,6 +40,8 @@ export class VersionStore {
   constructor(
     private readonly redis: Cluster,
     readonly dataset: string,
+    /** Set: a swap reports success only once the control master's replicas have it. */
+    private readonly replicaAck?: ReplicaAckOptions,
   ) {
     this.keys = controlKeys(dataset);
   }
@@ -188,9 +191,29 @@ export class VersionStore {
       if (outcome === 'conflict') continue; // the pointer moved between our read and the script: read again
       if (outcome === 'wrong-status') throw new VersionStateError(`version ${input.version} of ${this.dataset} is ${detail}, expected ${input.requiredStatus}`);
       if (outcome === 'wrong-owner') throw new VersionStateError(`version ${input.version} of ${this.dataset} belongs to another execution (${detail})`);
+      // 'already-live' too: a retried commit may find a pointer its first attempt set but never confirmed.
+      if (outcome !== 'refused') await this.confirmPointer(input.version, input.now);
       return { outcome: outcome as SwapOutcome['outcome'], previous: detail };
     }
     throw new VersionStateError(`the pointer of ${this.dataset} kept changing; swap of ${input.version} abandoned`);
+  }
+
+  /**
+   * Waits until the control master's replicas acknowledge the pointer naming `version`, then
+   * checks that master still has it: if the control slot failed over between the swap and now,
+   * the new master may have lost the swap, and the retried commit must swap again.
+   */
+  private async confirmPointer(version: string, now: number): Promise<void> {
+    if (!this.replicaAck) return;
+    const node = ownerOf(this.redis, this.keys.current);
+    const versionKey = this.keys.version(version);
+    // A propagating write on the control slot (a field of the version's own metadata) moves the
+    // connection's replication offset past the swap, whichever connection sent the swap.
+    await awaitReplicas(this.redis, node, this.replicaAck, (p) => p.hset(versionKey, 'replicatedAt', String(now)), `pointer swap to ${version}`);
+    const pointer = parsePointer(await guardRedis(masterConnection(this.redis, node).get(this.keys.current)));
+    if (pointer?.version !== version) {
+      throw new TransientError(`the pointer of ${this.dataset} names ${pointer?.version ?? 'nothing'} on Redis master ${node} after the swap to ${version} (lost in a failover?); retry the commit`);
+    }
   }
 
   /** Marks a loading version failed if this owner holds it; false when it is not ours to fail. */

@@ -14,6 +14,8 @@ export const SLUICE_ACL_COMMANDS: readonly string[] = [
   '+hget', '+hmget', '+hset', '+hgetall', '+hdel',
   '+zadd', '+zrange', '+zrem',
   '+eval',
+  // chunks and commits wait for replicas to acknowledge; reads fall back to replicas in a failover
+  '+wait', '+readonly',
 ];
 
 export const SLUICE_ACL_RULES: readonly string[] = [

@@ -6,6 +6,7 @@ import { COMPOSITE_KEY_SEPARATOR, type DatasetSpec, type FieldType, type KeySpec
 import type { RawRecord } from './raw-record.js';
 import { compactText, scanned, scanObject, type Member } from './record-scanner.js';
 import { DEFAULT_RELEASE_CHECKS } from './release-checks.js';
+import { unservableReason } from './response-limit.js';
 
 export const MAX_KEY_LENGTH = 512;
 
@@ -142,32 +143,39 @@ export function shapeFor(spec: DatasetSpec, maxRecordBytes?: number, options: { 
   const value = spec.kind === 'ranked-items' ? rankedItemsValue(compile(spec.itemsFields)) : featureRowValue(spec, spec.key.fields);
   // `scanner: false` leaves only the JSON.parse path: the reference the tests compare against.
   const fast = spec.kind === 'ranked-items' && options.scanner !== false ? fastRankedItems(spec) : undefined;
+  const shapeOne = (record: RawRecord): ShapedRecord | BadRecord => {
+    if (fast && record.bytes !== null) {
+      if (!isUtf8(record.bytes)) return { offset: record.offset, reason: 'record is not valid UTF-8' };
+      let shaped: ShapedRecord | null = null;
+      try {
+        shaped = fast(record.bytes);
+      } catch {
+        // shape() never throws: whatever went wrong, the JSON.parse path answers
+      }
+      if (shaped) return shaped;
+    }
+    const parsed = parseObject(record, maxRecordBytes);
+    if (!parsed.ok) return parsed.bad;
+    const k = readKey(parsed.object, key, record.offset);
+    if (typeof k !== 'string') return k;
+    let v: ReturnType<ValueOf>;
+    try {
+      v = value(parsed.object, record.offset);
+    } catch (err) {
+      // JSON.stringify recurses: thousands of nested arrays exhaust the stack.
+      if (err instanceof RangeError || (err as Error)?.name === 'RangeError') return { offset: record.offset, reason: 'record is nested too deeply' };
+      throw err;
+    }
+    if (typeof v === 'string') return { key: k, value: v };
+    return (v as BadRecord).reason !== undefined ? (v as BadRecord) : { key: k, ...(v as Omit<ShapedRecord, 'key'>) };
+  };
   return {
     shape(record) {
-      if (fast && record.bytes !== null) {
-        if (!isUtf8(record.bytes)) return { offset: record.offset, reason: 'record is not valid UTF-8' };
-        let shaped: ShapedRecord | null = null;
-        try {
-          shaped = fast(record.bytes);
-        } catch {
-          // shape() never throws: whatever went wrong, the JSON.parse path answers
-        }
-        if (shaped) return shaped;
-      }
-      const parsed = parseObject(record, maxRecordBytes);
-      if (!parsed.ok) return parsed.bad;
-      const k = readKey(parsed.object, key, record.offset);
-      if (typeof k !== 'string') return k;
-      let v: ReturnType<ValueOf>;
-      try {
-        v = value(parsed.object, record.offset);
-      } catch (err) {
-        // JSON.stringify recurses: thousands of nested arrays exhaust the stack.
-        if (err instanceof RangeError || (err as Error)?.name === 'RangeError') return { offset: record.offset, reason: 'record is nested too deeply' };
-        throw err;
-      }
-      if (typeof v === 'string') return { key: k, value: v };
-      return (v as BadRecord).reason !== undefined ? (v as BadRecord) : { key: k, ...(v as Omit<ShapedRecord, 'key'>) };
+      const shaped = shapeOne(record);
+      if (isBad(shaped)) return shaped;
+      // What could be stored but never returned is refused here, with the reason.
+      const unservable = unservableReason(shaped.value);
+      return unservable === null ? shaped : { offset: record.offset, reason: unservable };
     },
   };
 }

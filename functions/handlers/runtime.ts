@@ -112,7 +112,8 @@ async function build(): Promise<Runtime> {
   });
   const objects = new S3ObjectStore(createS3Client(config.s3EndpointUrl));
   const memory = new ClusterMemoryProbe(redis);
-  const newWriter = () => new ClusterBulkWriter(redis, { batchSize: config.load.writeBatchSize, batchesInFlight: config.load.writeBatchesInFlight });
+  const replicaAck = config.redis.replicaAckTimeoutMs === null ? undefined : { timeoutMs: config.redis.replicaAckTimeoutMs };
+  const newWriter = () => new ClusterBulkWriter(redis, { batchSize: config.load.writeBatchSize, batchesInFlight: config.load.writeBatchesInFlight, replicaAck });
   const datasets = config.datasets.map(
     (spec): DatasetRuntime => ({
       spec,
@@ -121,13 +122,13 @@ async function build(): Promise<Runtime> {
         spec,
         load: config.load,
         objects,
-        versions: new VersionStore(redis, spec.name),
+        versions: new VersionStore(redis, spec.name, replicaAck),
         newWriter,
         shape: shapeFor(spec, config.load.maxRecordBytes),
         now: Date.now,
         memory,
       },
-      reader: new LiveReader(redis, spec.name, config.read.pointerCacheMs, config.redis.commandTimeoutMs),
+      reader: new LiveReader(redis, spec.name, config.read.pointerCacheMs, config.redis.commandTimeoutMs, Date.now, config.read.replicaFallbackMs),
     }),
   );
   const byName = new Map(datasets.map((d) => [d.spec.name, d]));

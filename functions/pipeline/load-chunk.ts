@@ -55,6 +55,9 @@ export async function loadChunk(input: LoadChunkInput, deps: PipelineDeps, onPro
     }
     await writer.flush();
     stopIfAborted(signal, version, chunk.index);
+    // Before the chunk counts as written, its writes must be on the replicas too: otherwise a
+    // failover after the commit could serve the live version with records missing.
+    await writer.awaitReplicas();
     if (result.nulls && nullCounts) Object.keys(deps.spec.fields!).forEach((f, i) => (result.nulls!.nulls[f] = nullCounts[i]!));
   } catch (err) {
     await writer.flush().catch(() => undefined); // let batches in flight land so nothing is written after we report

@@ -113,28 +113,65 @@ test('invalid UTF-8, a missing key field and keys of the wrong type are bad reco
   }
 }, 60_000);
 
-test('a 10 MB line: loaded whole under MAX_RECORD_BYTES, a counted and located bad record over it', async () => {
-  const big = line('u-big', Array.from({ length: 1_000_000 }, (_, i) => i % 1_000_000)); // ~6.9 MB
-  const huge = big.slice(0, -2) + ',' + '7,'.repeat(1_600_000) + '7]}'; // ~10.1 MB
-  expect(huge.length).toBeGreaterThan(10_000_000);
-  const around = (prefix: string) => Array.from({ length: 500 }, (_, i) => line(`${prefix}${i}`)).join('\n');
-  await putObject(BUCKET, 'big-line/part-0.out', `${around('a')}\n${huge}\n${around('b')}\n`);
-  const whole = await ingest('big-line/', 'bigline');
-  expect(whole.status).toBe('SUCCEEDED');
-  expect(committed(whole)).toMatchObject({ records: 1001, badRecords: 0 });
-  const buckets = (await livePointer(h.admin, DATASET))!.buckets;
-  const { bucketOf } = await import('../../functions/domain/key-layout.js');
-  expect(await h.admin.hstrlen(`sluice:${DATASET}:bigline:${bucketOf('u-big', buckets)}`, 'u-big')).toBe(huge.length - '{"userId":"u-big","recommendations":'.length - 1);
+/** The read API's raw Lambda result for `path`, and the size of that result as Lambda returns it (JSON). */
+async function lambdaAnswer(path: string): Promise<{ status: number; payloadBytes: number; body: Record<string, unknown> }> {
+  const { handler } = await import('../../functions/handlers/read-api.js');
+  const { toHttpApiEvent } = await import('../../local/api-server.js');
+  const { lambdaContext } = await import('../../local/state-machine.js');
+  const r = (await (handler as unknown as (e: unknown, c: unknown) => Promise<{ statusCode: number; body: string }>)(toHttpApiEvent('GET', path, {}, undefined), lambdaContext('ReadApiFunction')));
+  return { status: r.statusCode, payloadBytes: Buffer.byteLength(JSON.stringify(r)), body: JSON.parse(r.body) as Record<string, unknown> };
+}
 
-  await h.env({ DATASET, CHUNK_SIZE_BYTES: String(1 << 20), MAP_CONCURRENCY: '3', MAX_BAD_RECORD_RATIO: '0.01', MAX_RECORD_BYTES: String(1 << 20) });
+test('record size: what loads can be returned through Lambda (6 MB); what could not be is a located bad record saying so', async () => {
+  const { ALWAYS_SERVABLE_RECORD_BYTES, LAMBDA_RESPONSE_LIMIT_BYTES } = await import('../../functions/domain/response-limit.js');
+  const { loadConfig } = await import('../../functions/config.js');
+  expect(loadConfig({}).load.maxRecordBytes).toBe(ALWAYS_SERVABLE_RECORD_BYTES);
+  const around = (prefix: string) => Array.from({ length: 500 }, (_, i) => line(`${prefix}${i}`)).join('\n');
+  const numbers = (user: string, bytes: number) => line(user, []).slice(0, -2) + '7,'.repeat(Math.floor((bytes - 40) / 2)) + '7]}';
+  // The default limit: a record just under it loads, and its answer fits Lambda's response limit.
+  const largest = numbers('u-largest', ALWAYS_SERVABLE_RECORD_BYTES - 16);
+  expect(Buffer.byteLength(largest)).toBeLessThanOrEqual(ALWAYS_SERVABLE_RECORD_BYTES);
+  await putObject(BUCKET, 'largest/part-0.out', `${around('a')}\n${largest}\n`);
+  const run = await ingest('largest/', 'largest');
+  expect([run.status, run.cause]).toEqual(['SUCCEEDED', undefined]);
+  expect(committed(run)).toMatchObject({ records: 501, badRecords: 0 });
+  const answer = await lambdaAnswer('/users/u-largest/recommendations');
+  expect(answer).toMatchObject({ status: 200, body: { version: 'largest' } });
+  expect((answer.body.items as unknown[]).length).toBe(Math.floor((ALWAYS_SERVABLE_RECORD_BYTES - 16 - 40) / 2) + 1);
+  expect(answer.payloadBytes).toBeLessThanOrEqual(LAMBDA_RESPONSE_LIMIT_BYTES);
+
+  // MAX_RECORD_BYTES raised: loaded only if the answer would fit. 4 MB of numbers does; 4 MB of
+  // empty strings does not (every quote is escaped again in the payload); 10 MB never does.
+  const fourMbNumbers = numbers('u-numbers', 4_000_000);
+  const fourMbStrings = line('u-strings', []).slice(0, -2) + '"",'.repeat(1_333_000) + '""]}';
+  const tenMb = numbers('u-ten', 10_100_000);
+  const body = [around('a'), fourMbNumbers, fourMbStrings, tenMb, around('b')];
+  await putObject(BUCKET, 'big-line/part-0.out', body.join('\n') + '\n');
+  const raisedEnv = { DATASET, CHUNK_SIZE_BYTES: String(1 << 20), MAP_CONCURRENCY: '3', MAX_BAD_RECORD_RATIO: '0.01', MAX_RECORD_BYTES: String(16 << 20) };
+  await h.env(raisedEnv);
+  const raised = await ingest('big-line/', 'bigline');
+  expect([raised.status, raised.cause]).toEqual(['SUCCEEDED', undefined]);
+  expect(committed(raised)).toMatchObject({ records: 1001, badRecords: 2 });
+  const at = (i: number) => body.slice(0, i).reduce((n, part) => n + Buffer.byteLength(part) + 1, 0);
+  const samples = [...committed(raised).samples].sort((x, y) => x.offset - y.offset);
+  expect(samples.map((x) => x.offset)).toEqual([at(2), at(3)]);
+  for (const sample of samples) {
+    expect(sample).toMatchObject({ object: `${BUCKET}/big-line/part-0.out` });
+    expect(sample.reason).toMatch(/^record value is \d+ bytes once escaped into an API response, over the 6275072-byte room in Lambda's 6 MB response limit: it could be stored but never read$/);
+  }
+  const served = await lambdaAnswer('/users/u-numbers/recommendations');
+  expect(served).toMatchObject({ status: 200, body: { version: 'bigline' } });
+  expect(served.payloadBytes).toBeLessThanOrEqual(LAMBDA_RESPONSE_LIMIT_BYTES);
+  expect((await lambdaAnswer('/users/u-strings/recommendations')).status).toBe(404);
+
+  // Over MAX_RECORD_BYTES itself: counted and located without being held in memory, as before.
+  await h.env({ ...raisedEnv, MAX_RECORD_BYTES: String(1 << 20) });
   const capped = await ingest('big-line/', 'bigcapped');
   await h.env({ DATASET, CHUNK_SIZE_BYTES: String(1 << 20), MAP_CONCURRENCY: '3', MAX_BAD_RECORD_RATIO: '0.01' });
   expect(capped.status).toBe('SUCCEEDED');
-  expect(committed(capped)).toMatchObject({ records: 1000, badRecords: 1 });
-  expect(committed(capped).samples).toEqual([
-    { object: `${BUCKET}/big-line/part-0.out`, offset: around('a').length + 1, reason: `record is ${huge.length} bytes, over the 1048576-byte limit` },
-  ]);
-}, 60_000);
+  expect(committed(capped)).toMatchObject({ records: 1000, badRecords: 3 });
+  expect(committed(capped).samples).toContainEqual({ object: `${BUCKET}/big-line/part-0.out`, offset: at(3), reason: `record is ${Buffer.byteLength(tenMb)} bytes, over the 1048576-byte limit` });
+}, 120_000);
 
 test('an empty output prefix, and one holding only empty objects, fail with a clear error naming the place', async () => {
   const live = { version: (await livePointer(h.admin, DATASET))!.version, user: 'a1' };

@@ -16,6 +16,9 @@ export const SLUICE_USER = 'sluice';
 
 export interface HarnessOptions {
   maxmemory?: string;
+  /** Cluster shape; defaults as startRedisCluster (3 masters, 1 replica each). */
+  masters?: number;
+  replicasPerMaster?: number;
   /** Extra redis-server settings (e.g. a short cluster-node-timeout for failover tests). */
   settings?: Record<string, string>;
 }
@@ -41,6 +44,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       tls: true,
       users: [{ username: SLUICE_USER, password: sluicePassword, rules: [...SLUICE_ACL_RULES] }],
       maxmemory: opts.maxmemory,
+      masters: opts.masters,
+      replicasPerMaster: opts.replicasPerMaster,
       settings: { ...REDIS_LAYOUT_SETTINGS, ...opts.settings },
     }),
     startS3(),
