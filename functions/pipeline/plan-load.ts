@@ -2,7 +2,7 @@
 import pLimit from 'p-limit';
 import type { StoredObject } from '../adapters/object-store.js';
 import { planChunks, type InputObject } from '../domain/chunk-plan.js';
-import { FORMAT_SNIFF_BYTES, detectFormat } from '../domain/input-format.js';
+import { FORMAT_SNIFF_BYTES, detectFormat, unsupportedFormat, unsupportedFormatMessage } from '../domain/input-format.js';
 import type { IngestRequest } from '../domain/ingest-request.js';
 import { bucketCountFor } from '../domain/key-layout.js';
 import { explicitVersionId, versionIdForJob, versionIdForObjects } from '../domain/version-identity.js';
@@ -107,8 +107,18 @@ async function findObjects(request: IngestRequest, deps: PipelineDeps): Promise<
   return out;
 }
 
+/**
+ * The object's format, from its first bytes (read whatever INPUT_FORMAT says: gzip and CSV are
+ * refused here, naming the object, before anything is registered or written).
+ */
 async function formatOf(bucket: string, o: StoredObject, deps: PipelineDeps): Promise<InputObject['format']> {
-  if (deps.load.inputFormat !== 'auto' || o.size === 0) return deps.load.inputFormat === 'json' ? 'json' : 'jsonl';
+  const configured = deps.load.inputFormat;
+  const uri = `s3://${bucket}/${o.key}`;
+  if (o.size === 0) {
+    const byName = unsupportedFormat(Buffer.alloc(0), o.key);
+    if (byName) throw new InvalidInputError(unsupportedFormatMessage(byName, uri));
+    return configured === 'json' ? 'json' : 'jsonl';
+  }
   const stream = await deps.objects.read(bucket, o.key, o.etag, 0, Math.min(o.size, FORMAT_SNIFF_BYTES));
   const pieces: Buffer[] = [];
   try {
@@ -116,5 +126,8 @@ async function formatOf(bucket: string, o: StoredObject, deps: PipelineDeps): Pr
   } finally {
     stream.close();
   }
-  return detectFormat(Buffer.concat(pieces), 'auto');
+  const head = Buffer.concat(pieces);
+  const unsupported = unsupportedFormat(head, o.key);
+  if (unsupported) throw new InvalidInputError(unsupportedFormatMessage(unsupported, uri));
+  return detectFormat(head, configured);
 }

@@ -1,7 +1,7 @@
 import { assertCommittable, summarise, type ChunkResult } from '../../../functions/domain/load-summary.js';
 import { decideRetention, type VersionInfo } from '../../../functions/domain/version-lifecycle.js';
 import { normaliseOrderKey, versionIdForJob, versionIdForObjects } from '../../../functions/domain/version-identity.js';
-import { detectFormat } from '../../../functions/domain/input-format.js';
+import { detectFormat, unsupportedFormat } from '../../../functions/domain/input-format.js';
 import { BadDataError, TooManyBadRecordsError, VersionStateError } from '../../../functions/errors.js';
 
 const result = (index: number, records: number, badRecords = 0): ChunkResult => ({
@@ -64,9 +64,34 @@ describe('input format detection', () => {
     ['\uFEFF  [{"userId":1}]', 'json'],
     ['{"schema":{"fields":[]},"data":[', 'json'],
     ['{ "data": [', 'json'],
+    ['{"columns":["userId"],"index":[0],"data":[["u1"]]}', 'json'],
+    ['{"data":[{"userId":1,"items":[1]}]}\n', 'json'],
     ['', 'jsonl'],
+    // JSON Lines whose records start with "data" (SageMaker output joined with its input).
+    ['{"data":[1,2],"userId":"h5","SageMakerOutput":{"recommendations":["p5"]}}\n{"data":[3]', 'jsonl'],
+    ['{"data":[1,2],"userId":"h5"}', 'jsonl'],
+    ['{"data":[1,2]}\n{"data":[3,4]}\n', 'jsonl'],
+    ['{"data":[1,2]} {"data":[3,4]}', 'jsonl'],
+    ['{"schema":{"fields":[{"name":"data"}]},"userId":1}\n', 'jsonl'],
+    ['{"data":[1,2,', 'json'],
   ])('%j is %s', (head, format) => {
     expect(detectFormat(Buffer.from(head), 'auto')).toBe(format);
+  });
+  test('a long first record that starts with "data" is still JSON Lines once another member shows', () => {
+    const record = JSON.stringify({ data: Array.from({ length: 2000 }, (_, i) => i), userId: 'u1', SageMakerOutput: [1] });
+    expect(detectFormat(Buffer.from(`${record}\n${record}\n`), 'auto')).toBe('jsonl');
+  });
+  test.each([
+    ['\x1f\x8b\x08\x00', 'part-0.out', 'gzip'],
+    ['{"userId":1}', 'part-0.jsonl.gz', 'gzip'],
+    ['userId,items\nu1,"[1,2]"\n', 'part-0.out', 'csv'],
+    ['u1\t1\t2\n', 'part-0.out', 'csv'],
+    ['{"userId":1,"items":[1,2]}\n', 'part-0.out', undefined],
+    ['[{"userId":1}]', 'part-0.out', undefined],
+    ['not json at all\n', 'part-0.out', undefined],
+    ['', 'part-0.out', undefined],
+  ])('%j named %s is unsupported: %s', (head, key, format) => {
+    expect(unsupportedFormat(Buffer.from(head, 'latin1'), key)).toBe(format);
   });
   test('configuration overrides the guess', () => expect(detectFormat(Buffer.from('['), 'jsonl')).toBe('jsonl'));
 });
