@@ -5,8 +5,10 @@
 // here so Plan refuses them before anything is written, instead of every record turning bad.
 import type { InputFormat } from './chunk-plan.js';
 
-/** Enough to see a whole first record of a typical joined output, and a document's first members. */
-export const FORMAT_SNIFF_BYTES = 64 * 1024;
+/** Enough to settle almost every object: a JSON Lines record shows a member of its own early. */
+export const FORMAT_SNIFF_BYTES = 4096;
+/** Read when the first bytes still look like a document: a joined record's input "data" array can be long. */
+export const FORMAT_SNIFF_MAX_BYTES = 64 * 1024;
 
 export type UnsupportedFormat = 'gzip' | 'csv';
 

@@ -2,7 +2,7 @@
 import pLimit from 'p-limit';
 import type { StoredObject } from '../adapters/object-store.js';
 import { planChunks, type InputObject } from '../domain/chunk-plan.js';
-import { FORMAT_SNIFF_BYTES, detectFormat, unsupportedFormat, unsupportedFormatMessage } from '../domain/input-format.js';
+import { FORMAT_SNIFF_BYTES, FORMAT_SNIFF_MAX_BYTES, detectFormat, unsupportedFormat, unsupportedFormatMessage } from '../domain/input-format.js';
 import type { IngestRequest } from '../domain/ingest-request.js';
 import { bucketCountFor } from '../domain/key-layout.js';
 import { explicitVersionId, versionIdForJob, versionIdForObjects } from '../domain/version-identity.js';
@@ -119,15 +119,21 @@ async function formatOf(bucket: string, o: StoredObject, deps: PipelineDeps): Pr
     if (byName) throw new InvalidInputError(unsupportedFormatMessage(byName, uri));
     return configured === 'json' ? 'json' : 'jsonl';
   }
-  const stream = await deps.objects.read(bucket, o.key, o.etag, 0, Math.min(o.size, FORMAT_SNIFF_BYTES));
+  let head = await readHead(bucket, o, FORMAT_SNIFF_BYTES, deps);
+  const unsupported = unsupportedFormat(head, o.key);
+  if (unsupported) throw new InvalidInputError(unsupportedFormatMessage(unsupported, uri));
+  // Still a document after the first bytes, with more to see: look further before deciding.
+  if (configured === 'auto' && head.length < o.size && detectFormat(head, 'auto') === 'json') head = await readHead(bucket, o, FORMAT_SNIFF_MAX_BYTES, deps);
+  return detectFormat(head, configured);
+}
+
+async function readHead(bucket: string, o: StoredObject, bytes: number, deps: PipelineDeps): Promise<Buffer> {
+  const stream = await deps.objects.read(bucket, o.key, o.etag, 0, Math.min(o.size, bytes));
   const pieces: Buffer[] = [];
   try {
     for await (const b of stream) pieces.push(b);
   } finally {
     stream.close();
   }
-  const head = Buffer.concat(pieces);
-  const unsupported = unsupportedFormat(head, o.key);
-  if (unsupported) throw new InvalidInputError(unsupportedFormatMessage(unsupported, uri));
-  return detectFormat(head, configured);
+  return Buffer.concat(pieces);
 }

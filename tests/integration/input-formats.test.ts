@@ -12,7 +12,8 @@ afterAll(closeTestClients);
 test('joined JSON Lines starting with "data" load as JSON Lines and serve the prediction, not the input', async () => {
   await useSluiceEnv({ DATASET: 'formats-joined' });
   const lines = Array.from({ length: 50 }, (_, i) =>
-    JSON.stringify({ data: [i, i + 1, i + 2], userId: `h${i}`, items: [`history${i}`], SageMakerOutput: { recommendations: [`pred${i}`] } }),
+    // The first record's input is longer than Plan's first look (4 KiB): it must look further.
+    JSON.stringify({ data: Array.from({ length: i === 0 ? 3000 : 3 }, (_, j) => i + j), userId: `h${i}`, items: [`history${i}`], SageMakerOutput: { recommendations: [`pred${i}`] } }),
   );
   await putObject(BUCKET, 'joined/part-0.out', `${lines.join('\n')}\n`);
   const run = await runIngestLocally({ s3Uri: `s3://${BUCKET}/joined/`, version: 'j1' });
