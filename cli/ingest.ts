@@ -207,6 +207,10 @@ export const command: Command = {
     'After the swap it waits GRACE_SECONDS, as the state machine does in AWS, then retires old',
     'versions (Ctrl-C skips the wait). Ctrl-C before the swap deletes the version (exit 130).',
     '',
+    'Versions are ordered: a SageMaker event by its job\'s CreationTime, a manual run by',
+    '--order-key or, without it, the time of the run. A load ordered before the live version is',
+    'refused (exit 6), so replay an older job\'s event before any manual run of later data.',
+    '',
     'With --aws, starts the deployed state machine instead (StartExecution) and follows it to',
     'the end. Shows progress on stderr (a bar on a terminal), then a summary on stdout.',
   ].join('\n'),
@@ -224,10 +228,12 @@ export const command: Command = {
     'poll-ms': { type: 'string', value: 'MS', description: 'with --aws: how often to poll the execution (default: 2000)' },
   },
   positionals: { min: 0, max: 1 },
+  // In this order they all load: each is ordered after the one before (a manual run without
+  // --order-key is ordered at the time of the run, after any job's CreationTime).
   examples: [
-    'sluice ingest ./transform-output/ --version recs-2026-11-24 --order-key 2026-11-24T02:00:00Z',
-    'sluice ingest s3://example-ml-predictions/recs/2026-11-24/',
-    'sluice ingest --event events/sagemaker-transform-completed.json s3://sluice-local/local/recs/',
+    'sluice ingest ./transform-output/ --version recs-2026-11-23 --order-key 2026-11-23T02:00:00Z',
+    'sluice ingest --event events/sagemaker-transform-completed.json s3://sluice-local/local/transform-output/',
+    'sluice ingest s3://sluice-local/local/transform-output/',
     'sluice ingest --aws --state-machine "$STATE_MACHINE_ARN" --event events/manual-start.json',
   ],
   run,

@@ -13,6 +13,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ command:
   status: { summary: 'the live version and the retained versions of each dataset', load: () => import('./status.js') },
   rollback: { summary: 'make a retained earlier version live again', load: () => import('./rollback.js') },
   get: { summary: "one user's recommendations (or one rank) from the live version", load: () => import('./get.js') },
+  invoke: { summary: 'run one function of template.yaml on an event, here (sam local invoke without Docker)', load: () => import('./invoke.js') },
 };
 
 function version(): string {

@@ -1,7 +1,8 @@
 // An in-process S3 (s3rver) for integration tests and local runs: real HTTP, real SDK client,
 // objects on disk in a temp dir, no AWS account.
 //
-// Known s3rver 3.7 gaps (FIELD-NOTES): suffix ranges `bytes=-N` are wrong, multipart ETags lack
+// Known s3rver 3.7 gaps (seen with 3.7.1; tests/integration/local-infra.test.ts checks what we
+// rely on): suffix ranges `bytes=-N` are wrong, multipart ETags lack
 // the `-N` suffix, and a *truncated* ListObjectsV2 page answers HTTP 500 on OpenSSL 3 because
 // s3rver encrypts continuation tokens with DES. Node must therefore run with
 // `--openssl-legacy-provider` whenever a listing can paginate; `npm test` already passes it.
@@ -74,7 +75,7 @@ export async function startS3(opts: StartS3Options = {}): Promise<LocalS3> {
 /**
  * An S3 client for s3rver. Path-style addressing because s3rver cannot resolve
  * `bucket.127.0.0.1`; checksums only when required because s3rver stores the aws-chunked
- * framing of streamed uploads verbatim otherwise (silently corrupt objects, FIELD-NOTES).
+ * framing of streamed uploads verbatim otherwise (silently corrupt objects, seen with 3.7.1).
  * Call `.destroy()` when done so its keep-alive sockets do not hold the process open.
  */
 export function localS3Client(endpoint: string): S3Client {

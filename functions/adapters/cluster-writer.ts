@@ -1,5 +1,6 @@
 // Bulk writes and deletes, grouped by owning master and sent as pipelines on that master's own
-// connection: measured fastest for one Node process (FIELD-NOTES). If a batch meets a
+// connection (cluster.pipeline() refuses keys of several nodes; bench/baselines.ts measures
+// this way against one awaited command per record, figures in BENCHMARKS.md). If a batch meets a
 // redirect or a dropped connection (failover, resharding), the slot map is refreshed and the
 // batch re-grouped and re-sent: every command here (HSET of a fixed field, UNLINK) is
 // idempotent, so re-sending is safe.

@@ -36,7 +36,10 @@ export type PromoteMode = 'auto' | 'manual';
 
 export const COMPOSITE_KEY_SEPARATOR = ':';
 export const DEFAULT_KEY_FIELDS = ['userId', 'user_id'];
-export const DEFAULT_ITEMS_FIELDS = ['movieId', 'recommendations', 'items', 'SageMakerOutput.recommendations', 'SageMakerOutput'];
+// The model's output first: in SageMaker output joined with its input, the input's own fields
+// (a user's history under "items", say) must never be served in place of the prediction. A
+// record with a SageMakerOutput that holds no list is a bad record, not one served from its input.
+export const DEFAULT_ITEMS_FIELDS = ['SageMakerOutput.recommendations', 'SageMakerOutput', 'movieId', 'recommendations', 'items'];
 
 const NAME = /^[A-Za-z0-9_-]{1,64}$/;
 

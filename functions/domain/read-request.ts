@@ -12,6 +12,38 @@ export const MAX_RANK = 10_000;
 const PRINTABLE = /^[^\u0000-\u001f\u007f-\u009f]+$/u;
 const UNPAIRED_SURROGATE = /\p{Cs}/u;
 
+/**
+ * One percent-encoded URL component (a path segment, a query name or value), decoded strictly:
+ * a `%` not followed by two hex digits, or bytes that are not UTF-8, is a 400 naming where it
+ * was, the same in the path and in the query. (Decoding leniently would make `%ff` a literal key
+ * in a path and U+FFFD in a query.)
+ */
+export function decodeUrlComponent(raw: string, where: string): string {
+  if (!raw.includes('%')) return raw;
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new InvalidInputError(`invalid percent-encoding in ${where} (a % must start a UTF-8 byte as two hex digits)`);
+  }
+}
+
+/**
+ * A raw query string as API Gateway HTTP API (payload 2.0) hands it on: names and values decoded
+ * (`+` is a space), a parameter given more than once joined with commas (`a=1&a=2` → `"1,2"`).
+ */
+export function parseQueryString(raw: string): Record<string, string> | undefined {
+  if (raw === '') return undefined;
+  const out: Record<string, string> = {};
+  for (const pair of raw.split('&')) {
+    if (pair === '') continue;
+    const at = pair.indexOf('=');
+    const name = decodeUrlComponent((at < 0 ? pair : pair.slice(0, at)).replace(/\+/g, ' '), 'the query string');
+    const value = at < 0 ? '' : decodeUrlComponent(pair.slice(at + 1).replace(/\+/g, ' '), 'the query string');
+    out[name] = Object.hasOwn(out, name) ? `${out[name]},${value}` : value;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
 export function parseUserId(raw: string | undefined): string {
   return parseKey(raw, 'userId');
 }

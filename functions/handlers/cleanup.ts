@@ -11,7 +11,9 @@ async function cleanup(payload: unknown, _context: Context): Promise<CleanupResu
   logger.appendKeys({ executionId: ref.owner, dataset: ref.dataset, version: ref.version });
   const failure = failureOf(payload);
   const result = await cleanupVersion({ ...ref, failure }, pipeline);
-  emitMetrics(ref.dataset, [['LoadsFailed', MetricUnit.Count, 1]]);
+  // Only a load this execution still owned and that was still loading failed here. A version
+  // already live, already failed (a retried Cleanup) or never registered is no failed load.
+  if (result.cleaned) emitMetrics(ref.dataset, [['LoadsFailed', MetricUnit.Count, 1]]);
   logger.warn(result.cleaned ? 'failed load cleaned up' : 'nothing to clean up', { ...result, failure });
   return result;
 }

@@ -4,7 +4,7 @@
 //   GET  /datasets/{dataset}/items/{key}[?fields=]  one record of any dataset
 //   POST /datasets/{dataset}/batch-get {"keys":[]} up to 100 records, all from one version
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { parseBatchKeys, parseFields, parseKey, parseRank, parseUserId } from '../domain/read-request.js';
+import { decodeUrlComponent, parseBatchKeys, parseFields, parseKey, parseRank, parseUserId } from '../domain/read-request.js';
 import { rankedItem, userItems } from '../pipeline/read-recommendations.js';
 import { batchGet, getRecord } from '../pipeline/read-records.js';
 import { NotFoundError } from '../errors.js';
@@ -73,14 +73,6 @@ const routes: Record<string, Route> = {
 export const ROUTE_KEYS = Object.keys(routes);
 const ROUTES = Object.values(routes);
 
-function decode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
-}
-
 /** The route and its parameters: by routeKey from API Gateway, or by method and path (local server, hand-made events). */
 function match(event: APIGatewayProxyEventV2): { route: Route; params: Params } | undefined {
   const byKey = event.routeKey ? routes[event.routeKey] : undefined;
@@ -91,16 +83,17 @@ function match(event: APIGatewayProxyEventV2): { route: Route; params: Params } 
     const m = route.method === method ? route.pattern.exec(path) : null;
     if (!m) continue;
     const params: Params = {};
-    for (let i = 0; i < route.params.length; i++) params[route.params[i]!] = decode(m[i + 1]!);
+    // API Gateway decodes path parameters itself; here the same strict decoding as the query's.
+    for (let i = 0; i < route.params.length; i++) params[route.params[i]!] = decodeUrlComponent(m[i + 1]!, 'the path');
     return { route, params };
   }
   return undefined;
 }
 
 async function readApi(event: APIGatewayProxyEventV2, _context: Context): Promise<APIGatewayProxyStructuredResultV2> {
-  const found = match(event);
-  if (!found) return json(404, { error: { code: 'not_found', message: 'no such route' } });
   try {
+    const found = match(event);
+    if (!found) return json(404, { error: { code: 'not_found', message: 'no such route' } });
     return await found.route.run(event, found.params);
   } catch (err) {
     const response = errorResponse(err);

@@ -9,7 +9,7 @@ import { splitCsvLine } from '../domain/csv-line.js';
 import { DEFAULT_CSV_LAYOUT } from '../domain/csv-layout.js';
 import { csvColumnsProblem } from '../domain/csv-shape.js';
 import type { DatasetSpec } from '../domain/dataset-spec.js';
-import { compressionOf, detectFormat, FORMAT_SNIFF_BYTES, type ConfiguredFormat } from '../domain/input-format.js';
+import { compressionOf, detectFormat, FORMAT_SNIFF_BYTES, FORMAT_SNIFF_MAX_BYTES, type ConfiguredFormat } from '../domain/input-format.js';
 import { parquetColumnsFor } from '../domain/parquet-row.js';
 import { readParquetOutline } from './parquet-source.js';
 import { BadDataError } from '../errors.js';
@@ -63,22 +63,32 @@ export async function inspectObject(
 ): Promise<InputObject> {
   const where = `s3://${bucket}/${o.key}`;
   if (o.size === 0) return { bucket, ...o, format: deps.inputFormat === 'auto' ? 'jsonl' : deps.inputFormat };
-  const raw = await readAll(await deps.objects.read(bucket, o.key, o.etag, 0, Math.min(o.size, FORMAT_SNIFF_BYTES)));
+  // A first look of 4 KiB settles almost every object (thousands of small objects stay cheap to
+  // plan); a gzip object, or one the first bytes do not settle, is read up to 64 KiB.
+  const look = async (bytes: number) => readAll(await deps.objects.read(bucket, o.key, o.etag, 0, Math.min(o.size, bytes)));
+  let raw = await look(FORMAT_SNIFF_BYTES);
   const compression: Compression | undefined = compressionOf(raw);
-  let head = raw;
-  let expandedSize = o.size;
-  if (compression) {
-    const g = await gunzipHead(raw, FORMAT_SNIFF_BYTES);
-    head = g.head;
-    // A whole small object says exactly how big it is; otherwise scale by the head's ratio.
-    expandedSize = g.ended && raw.length === o.size ? g.head.length : Math.ceil(o.size * (g.head.length / g.consumed));
+  if (compression && raw.length < o.size) raw = await look(FORMAT_SNIFF_MAX_BYTES);
+  const decode = async (bytes: Buffer) => {
+    if (!compression) return { head: bytes, expandedSize: o.size };
+    const g = await gunzipHead(bytes, FORMAT_SNIFF_MAX_BYTES);
     // A head cut short ends in "unexpected end of file"; anything else is a broken stream.
-    if (head.length === 0 || (g.error && !/unexpected end/i.test(g.error))) {
+    if (g.head.length === 0 || (g.error && !/unexpected end/i.test(g.error))) {
       throw new BadDataError(`${where} is not a valid gzip stream: ${g.error ?? 'nothing decompresses'}`, { object: `${bucket}/${o.key}` });
     }
+    // A whole small object says exactly how big it is; otherwise scale by the head's ratio.
+    return { head: g.head, expandedSize: g.ended && bytes.length === o.size ? g.head.length : Math.ceil(o.size * (g.head.length / g.consumed)) };
+  };
+  let { head, expandedSize } = await decode(raw);
+  const hints = { key: o.key, csvDeclared: deps.spec.csv !== undefined };
+  let recognised = detectFormat(head, deps.inputFormat, hints);
+  const csvHeaderCut = recognised.ok && recognised.format === 'csv' && !head.includes(0x0a);
+  if ((!recognised.ok || !recognised.settled || csvHeaderCut) && raw.length < o.size && raw.length < FORMAT_SNIFF_MAX_BYTES) {
+    raw = await look(FORMAT_SNIFF_MAX_BYTES);
+    ({ head, expandedSize } = await decode(raw));
+    recognised = detectFormat(head, deps.inputFormat, hints);
   }
   const layout = deps.spec.csv ?? DEFAULT_CSV_LAYOUT;
-  const recognised = detectFormat(head, deps.inputFormat, { key: o.key, csvDeclared: deps.spec.csv !== undefined });
   if (!recognised.ok) throw new BadDataError(`${where} cannot be loaded: ${recognised.reason}`, { object: `${bucket}/${o.key}` });
   const object: InputObject = { bucket, ...o, format: recognised.format };
   if (compression) {
@@ -121,7 +131,7 @@ function csvColumns(head: Buffer, layout: typeof DEFAULT_CSV_LAYOUT, where: stri
     // The header is the first line that is not blank.
     for (;;) {
       const nl = head.indexOf(0x0a, start);
-      if (nl < 0) throw new BadDataError(`${where}: the CSV header line is longer than ${FORMAT_SNIFF_BYTES} bytes or the object has no complete line`);
+      if (nl < 0) throw new BadDataError(`${where}: the CSV header line is longer than ${FORMAT_SNIFF_MAX_BYTES} bytes or the object has no complete line`);
       let line = head.subarray(start, nl);
       if (line.length > 0 && line[line.length - 1] === 0x0d) line = line.subarray(0, line.length - 1);
       if (line.toString('utf8').trim() === '') {

@@ -5,7 +5,7 @@ import { PassThrough } from 'node:stream';
 import { helpText, parseCommandArgs, type CliContext, type Command } from '../../cli/args.js';
 import { sluice, testStackEnv } from './run-cli.js';
 
-const COMMANDS = ['demo', 'up', 'ingest', 'serve', 'status', 'rollback', 'get'];
+const COMMANDS = ['demo', 'up', 'ingest', 'serve', 'status', 'rollback', 'get', 'invoke'];
 const loaders: Record<string, () => Promise<{ command: Command }>> = {
   demo: () => import('../../cli/demo.js'),
   up: () => import('../../cli/up.js'),
@@ -14,6 +14,7 @@ const loaders: Record<string, () => Promise<{ command: Command }>> = {
   status: () => import('../../cli/status.js'),
   rollback: () => import('../../cli/rollback.js'),
   get: () => import('../../cli/get.js'),
+  invoke: () => import('../../cli/invoke.js'),
 };
 
 test('sluice --help lists every command and the exit codes; every command has --help', async () => {

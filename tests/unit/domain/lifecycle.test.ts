@@ -72,19 +72,34 @@ describe('input format detection', () => {
     ['userId,item1,item2\nu1,5,6\n', 'csv'],
     ['"u,1",5\n', 'csv'],
     ['u1\t5\t6\n', 'csv'],
+    ['{"columns":["userId"],"index":[0],"data":[["u1"]]}', 'json'],
+    ['{"data":[{"userId":1,"items":[1]}]}\n', 'json'],
+    // JSON Lines whose records start with "data" (SageMaker output joined with its input).
+    ['{"data":[1,2],"userId":"h5","SageMakerOutput":{"recommendations":["p5"]}}\n{"data":[3]', 'jsonl'],
+    ['{"data":[1,2],"userId":"h5"}', 'jsonl'],
+    ['{"data":[1,2]}\n{"data":[3,4]}\n', 'jsonl'],
+    ['{"data":[1,2]} {"data":[3,4]}', 'jsonl'],
+    ['{"schema":{"fields":[{"name":"data"}]},"userId":1}\n', 'jsonl'],
   ])('%j is %s', (head, format) => {
-    expect(detectFormat(Buffer.from(head), 'auto')).toEqual({ ok: true, format });
+    expect(detectFormat(Buffer.from(head), 'auto')).toMatchObject({ ok: true, format });
   });
   test('a name ending in .csv (or .csv.gz) says CSV for a one-column file', () => {
-    expect(detectFormat(Buffer.from('userId\nu1\n'), 'auto', { key: 'x/part-0.csv.gz' })).toEqual({ ok: true, format: 'csv' });
+    expect(detectFormat(Buffer.from('userId\nu1\n'), 'auto', { key: 'x/part-0.csv.gz' })).toMatchObject({ ok: true, format: 'csv' });
   });
   test('what is neither JSON nor delimited text is refused with the reason; Parquet is known by its magic bytes', () => {
     expect(detectFormat(Buffer.from('hello\nworld\n'), 'auto')).toMatchObject({ ok: false, reason: expect.stringMatching(/neither JSON nor delimited text/) });
-    expect(detectFormat(Buffer.from('PAR1\x15\x04'), 'auto')).toEqual({ ok: true, format: 'parquet' });
+    expect(detectFormat(Buffer.from('PAR1\x15\x04'), 'auto')).toMatchObject({ ok: true, format: 'parquet' });
   });
-  test('configuration overrides the guess', () => expect(detectFormat(Buffer.from('['), 'jsonl')).toEqual({ ok: true, format: 'jsonl' }));
+  test('configuration overrides the guess', () => expect(detectFormat(Buffer.from('['), 'jsonl')).toMatchObject({ ok: true, format: 'jsonl' }));
   test('gzip is recognised by its magic bytes, not its name', () => {
     expect(compressionOf(gzipSync('{"a":1}\n'))).toBe('gzip');
     expect(compressionOf(Buffer.from('{"a":1}\n'))).toBeUndefined();
+  });
+  test('a long first record that starts with "data" is still JSON Lines once another member shows', () => {
+    const record = JSON.stringify({ data: Array.from({ length: 2000 }, (_, i) => i), userId: 'u1', SageMakerOutput: [1] });
+    expect(detectFormat(Buffer.from(`${record}\n${record}\n`), 'auto')).toMatchObject({ ok: true, format: 'jsonl' });
+  });
+  test('a first object that may still be a document asks for more bytes', () => {
+    expect(detectFormat(Buffer.from('{"data":[1,2,'), 'auto')).toEqual({ ok: true, format: 'json', settled: false });
   });
 });

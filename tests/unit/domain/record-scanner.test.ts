@@ -1,13 +1,14 @@
 // The scanner fast path must give exactly the answers of the JSON.parse path (its reference):
 // same records accepted, same keys, the same items (as JSON values), the same bad records.
 import fc from 'fast-check';
-import type { DatasetSpec } from '../../../functions/domain/dataset-spec.js';
+import { DEFAULT_ITEMS_FIELDS, type DatasetSpec } from '../../../functions/domain/dataset-spec.js';
 import { scanned, scanObject } from '../../../functions/domain/record-scanner.js';
 import { isBad, shapeFor, type BadRecord, type ShapedRecord } from '../../../functions/domain/record-shape.js';
 import { DEFAULT_RELEASE_CHECKS } from '../../../functions/domain/release-checks.js';
 
 const spec = (key: DatasetSpec['key'], itemsFields: string[]): DatasetSpec => ({ name: 't', kind: 'ranked-items', key, itemsFields, jobs: { names: [], prefixes: [] }, checks: DEFAULT_RELEASE_CHECKS, promote: 'auto' });
 const specs = [
+  spec({ fields: ['userId', 'user_id'], mode: 'first-present' }, DEFAULT_ITEMS_FIELDS),
   spec({ fields: ['userId', 'user_id'], mode: 'first-present' }, ['movieId', 'recommendations', 'items', 'SageMakerOutput.recommendations', 'SageMakerOutput']),
   spec({ fields: ['a', 'b'], mode: 'composite' }, ['items']),
   // Names that are also Object.prototype members: absent means absent on both paths.

@@ -1,10 +1,30 @@
-import { isBad, rankedItemsShape } from '../../../functions/domain/record-shape.js';
+import { DEFAULT_ITEMS_FIELDS, DEFAULT_KEY_FIELDS } from '../../../functions/domain/dataset-spec.js';
+import { isBad, rankedItemsShape, shapeFor } from '../../../functions/domain/record-shape.js';
+import { DEFAULT_RELEASE_CHECKS } from '../../../functions/domain/release-checks.js';
 
 const shape = rankedItemsShape(['userId', 'user_id'], ['movieId', 'recommendations', 'SageMakerOutput.recommendations', 'SageMakerOutput'], 100);
 const rec = (s: string | Buffer, offset = 7) => {
   const bytes = Buffer.isBuffer(s) ? s : Buffer.from(s);
   return shape.shape({ offset, bytes, length: bytes.length });
 };
+
+describe('the default ITEMS_FIELD order', () => {
+  const spec = { name: 'd', kind: 'ranked-items' as const, key: { fields: DEFAULT_KEY_FIELDS, mode: 'first-present' as const }, itemsFields: DEFAULT_ITEMS_FIELDS, jobs: { names: [], prefixes: [] }, checks: DEFAULT_RELEASE_CHECKS, promote: 'auto' as const };
+  const both = (text: string) =>
+    [shapeFor(spec, 1 << 20), shapeFor(spec, 1 << 20, { scanner: false })].map((s) => s.shape({ offset: 0, bytes: Buffer.from(text), length: Buffer.byteLength(text) }));
+  test('joined output serves the prediction, not an input field that is also a candidate (fast path and JSON.parse agree)', () => {
+    for (const r of both('{"userId":"h5","items":["history5"],"SageMakerOutput":{"recommendations":["pred5"]}}')) expect(r).toEqual({ key: 'h5', value: '["pred5"]' });
+    for (const r of both('{"data":[1,2],"userId":"h6","recommendations":["history6"],"SageMakerOutput":["pred6"]}')) expect(r).toEqual({ key: 'h6', value: '["pred6"]' });
+  });
+  test('a SageMakerOutput without a list is a bad record, never served from the input', () => {
+    for (const r of both('{"userId":"h7","items":["history7"],"SageMakerOutput":{"label":1}}')) {
+      expect(r).toEqual({ offset: 0, reason: 'items field "SageMakerOutput" is a object; expected an array' });
+    }
+  });
+  test('records without SageMakerOutput keep their own lists', () => {
+    for (const r of both('{"userId":"u1","items":[3,4]}')) expect(r).toEqual({ key: 'u1', value: '[3,4]' });
+  });
+});
 
 describe('rankedItemsShape', () => {
   test('the AWS sample record: integer key, integer items kept in rank order', () => {

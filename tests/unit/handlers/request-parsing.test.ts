@@ -13,7 +13,7 @@ describe('Plan input', () => {
       key: 'recs/2026-11-24/',
       singleObject: false,
       jobName: 'recs-nightly-2026-11-24',
-      orderKey: 1764028800000,
+      orderKey: Date.parse('2026-11-25T00:00:00Z'),
       origin: 'sagemaker:recs-nightly-2026-11-24',
       transformInput: { dataType: 'S3Prefix', bucket: 'example-ml-input', key: 'users/2026-11-24/' },
     });
@@ -29,6 +29,21 @@ describe('Plan input', () => {
     Object.assign(source, { S3DataType: 'S3Prefix', S3Uri: 'https://x' });
     expect(() => toIngestRequest(event)).toThrow(/^detail.TransformInput.DataSource.S3DataSource.S3Uri: /);
   });
+  test.each(['sagemaker-transform-completed.json', 'sagemaker-transform-failed.json', 'sagemaker-transform-inprogress.json'])(
+    '%s tells one story: created after the night its job is named for, started, ended, then reported',
+    (name) => {
+      const event = fixture(name) as { time: string; detail: { TransformJobName: string; CreationTime: number; TransformStartTime: number; TransformEndTime?: number } };
+      const night = Date.parse(`${/(\d{4}-\d{2}-\d{2})$/.exec(event.detail.TransformJobName)![1]}T00:00:00Z`);
+      const { CreationTime: created, TransformStartTime: started, TransformEndTime: ended = started } = event.detail;
+      expect(created).toBeGreaterThanOrEqual(night);
+      expect(created).toBeLessThan(night + 2 * 86_400_000);
+      expect(started).toBeGreaterThanOrEqual(created);
+      expect(ended).toBeGreaterThanOrEqual(started);
+      expect(Date.parse(event.time)).toBeGreaterThanOrEqual(ended);
+      // A manual run of the same night (events/manual-start.json) orders before the job's own event.
+      expect(Date.parse(String(fixture('manual-start.json').orderKey))).toBeLessThan(created);
+    },
+  );
 
   test('a Failed job is refused with a message naming the job', () => {
     expect(() => toIngestRequest(fixture('sagemaker-transform-failed.json'))).toThrow(

@@ -1,0 +1,124 @@
+// Every fixture in events/ through `sluice invoke` (sam local invoke without Docker), against a
+// stack from `sluice up` holding the demo data: the transform output `sluice demo` writes, at the
+// fixtures' own S3 location, loaded by the completion event fixture (and one earlier night, so
+// there is a version to roll back to), plus the loan example's feature datasets. The fixtures
+// are read from the directory, so one added later is covered too.
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import pLimit from 'p-limit';
+import { localS3Client } from '../../local/s3-server.js';
+import { transformOutput } from '../../local/sample-data.js';
+import { RunningCli, sluice } from './run-cli.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const fixtures = readdirSync(join(root, 'events')).filter((f) => f.endsWith('.json')).sort();
+const datasetsJson = JSON.stringify(JSON.parse(readFileSync(join(root, 'examples/loan/datasets.json'), 'utf8')));
+
+/** Which function a fixture is for, by its name. A new kind of fixture must be added here. */
+function functionFor(fixture: string): string {
+  const rules: [RegExp, string][] = [
+    [/^admin-/, 'AdminFunction'],
+    [/^api-/, 'ReadApiFunction'],
+    [/^(sagemaker-|manual-)/, 'PlanFunction'],
+    [/^load-chunk/, 'LoadChunkFunction'],
+    [/^commit/, 'CommitFunction'],
+    [/^retire/, 'RetireFunction'],
+    [/^cleanup/, 'CleanupFunction'],
+  ];
+  const rule = rules.find(([pattern]) => pattern.test(fixture));
+  if (!rule) throw new Error(`events/${fixture}: which function is it for? Add its name to functionFor() in ${fileURLToPath(import.meta.url)}`);
+  return rule[1];
+}
+
+/**
+ * Fixtures whose function refuses them, by design: a transform job that did not complete (the
+ * EventBridge rule never sends these; they exist to test its pattern), and a chunk of a
+ * version that is live, not loading under that execution.
+ */
+const REFUSED: Record<string, string> = {
+  'sagemaker-transform-failed.json': 'InvalidInputError',
+  'sagemaker-transform-inprogress.json': 'InvalidInputError',
+  'load-chunk.json': 'VersionStateError',
+};
+
+let up: RunningCli;
+let dir: string;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'sluice-invoke-'));
+  up = RunningCli.start(['up', '--write-env', join(dir, 'env')]);
+  const [, exported] = await up.waitFor(/^export (.+)$/m, 60_000);
+  env = Object.fromEntries(exported!.split(' ').map((kv) => kv.split('=') as [string, string]));
+  const s3 = localS3Client(env.AWS_ENDPOINT_URL_S3!);
+  try {
+    await s3.send(new CreateBucketCommand({ Bucket: 'example-ml-predictions' }));
+    for (const o of transformOutput({ users: 2000, scored: true, joined: true }, 3)) {
+      await s3.send(new PutObjectCommand({ Bucket: 'example-ml-predictions', Key: `recs/2026-11-24/${o.key}`, Body: o.body }));
+    }
+  } finally {
+    s3.destroy();
+  }
+  const ingestEnv = { ...env, DATASETS_FILE: join(root, 'examples/loan/datasets.json') };
+  const loads = [
+    ['s3://example-ml-predictions/recs/2026-11-24/', '--dataset', 'recommendations', '--version', 'recs-nightly-2026-11-23', '--order-key', '2026-11-24T00:00:00Z'],
+    ['--event', join(root, 'events/sagemaker-transform-completed.json')],
+    [join(root, 'examples/loan/zipcode-features.jsonl'), '--dataset', 'zipcode_features'],
+    [join(root, 'examples/loan/customer-features.jsonl'), '--dataset', 'customer_features'],
+  ];
+  for (const args of loads) {
+    const run = await sluice(['ingest', ...args], ingestEnv);
+    expect({ args, code: run.code, stderr: run.code === 0 ? '' : run.stderr }).toEqual({ args, code: 0, stderr: '' });
+  }
+}, 240_000);
+
+afterAll(async () => {
+  if (up) expect(await up.stop('SIGINT')).toBe(0);
+  await rm(dir, { recursive: true, force: true });
+});
+
+const invoke = (id: string, fixture: string, extra: Record<string, string> = {}, flags: string[] = []) =>
+  sluice(['invoke', id, '--event', join(root, 'events', fixture), '--parameter-overrides', `DatasetsJson=${datasetsJson}`, ...flags], { ...env, ...extra });
+
+test('every fixture in events/ runs through sluice invoke against the demo data', async () => {
+  expect(fixtures.length).toBeGreaterThanOrEqual(14);
+  // None of them changes what another one finds (Plan skips, Commit finds the version live,
+  // Cleanup and Retire have nothing to do, the rollback is a dry run): a few at a time.
+  const limit = pLimit(4);
+  const runs = await Promise.all(fixtures.map((fixture) => limit(() => invoke(functionFor(fixture), fixture))));
+  for (const [i, fixture] of fixtures.entries()) {
+    const run = runs[i]!;
+    const refusal = REFUSED[fixture];
+    const result = JSON.parse(run.stdout) as { statusCode?: number; errorType?: string; body?: string };
+    if (refusal) {
+      expect({ fixture, code: run.code, errorType: result.errorType }).toEqual({ fixture, code: 1, errorType: refusal });
+      continue;
+    }
+    expect({ fixture, code: run.code, stderr: run.stderr }).toEqual({ fixture, code: 0, stderr: '' });
+    expect(result.errorType).toBeUndefined();
+    // API fixtures must find what they ask for.
+    if (result.statusCode !== undefined) expect({ fixture, statusCode: result.statusCode, body: result.body }).toMatchObject({ fixture, statusCode: 200 });
+  }
+}, 300_000);
+
+test('Cleanup on a version that is not loading under its execution counts no failed load', async () => {
+  const metrics = { POWERTOOLS_METRICS_DISABLED: 'false', POWERTOOLS_LOG_LEVEL: 'INFO' };
+  const cleanup = await invoke('CleanupFunction', 'cleanup.json', metrics, ['--verbose']);
+  expect(cleanup.code).toBe(0);
+  expect(JSON.parse(cleanup.stdout)).toEqual({ cleaned: false, status: 'live' });
+  expect(cleanup.stderr).toContain('nothing to clean up');
+  expect(cleanup.stderr).not.toContain('LoadsFailed');
+  // Metrics do show this way: a commit reports its outcome.
+  const commit = await invoke('CommitFunction', 'commit.json', metrics, ['--verbose']);
+  expect(commit.stderr).toContain('"VersionsCommitted":1');
+});
+
+test('without a local stack, invoke says where the cache address must come from', async () => {
+  const run = await sluice(['invoke', 'PlanFunction', '--event', join(root, 'events/manual-start.json')], { PATH: process.env.PATH ?? '' });
+  expect(run.code).toBe(2);
+  expect(run.stderr).toContain('PlanFunction takes REDIS_HOST, REDIS_PORT from the deployed stack; point it at a local one: sluice up');
+});
