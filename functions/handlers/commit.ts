@@ -10,9 +10,12 @@ async function commit(payload: unknown, _context: Context): Promise<CommitResult
   const { pipeline } = (await runtime()).dataset(ref.dataset);
   logger.appendKeys({ executionId: ref.owner, dataset: ref.dataset, version: ref.version });
   const result = await commitVersion({ ...ref, chunkCount: chunkCountOf(payload) }, pipeline);
-  emitMetrics(ref.dataset, [[result.outcome === 'refused' ? 'StaleVersionsRefused' : 'VersionsCommitted', MetricUnit.Count, 1]]);
+  const metric = result.outcome === 'refused' ? 'StaleVersionsRefused' : result.outcome === 'held' ? 'VersionsHeld' : 'VersionsCommitted';
+  emitMetrics(ref.dataset, [[metric, MetricUnit.Count, 1]]);
   if (result.outcome === 'swapped') emitMetrics(ref.dataset, [['LoadTime', MetricUnit.Milliseconds, result.loadMs]]);
-  logger.info(`commit ${result.outcome}`, { previous: result.previous, records: result.records, badRecords: result.badRecords, loadMs: result.loadMs });
+  const log = { previous: result.previous, records: result.records, badRecords: result.badRecords, loadMs: result.loadMs, checks: result.checks.checks, heldReason: result.held?.reason };
+  if (result.outcome === 'held') logger.warn('commit held: the version is kept, not live', log);
+  else logger.info(`commit ${result.outcome}`, log);
   return result;
 }
 

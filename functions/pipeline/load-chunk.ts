@@ -33,14 +33,17 @@ export async function loadChunk(input: LoadChunkInput, deps: PipelineDeps, onPro
   const result: ChunkResult = { index: chunk.index, records: 0, badRecords: 0, bytes: 0, samples: [] };
   const touched = new Set<number>();
   const writer = deps.newWriter();
+  const heartbeat = startHeartbeat(input, deps);
   try {
     for (const part of chunk.parts) {
-      await loadPart(part, { dataset: deps.dataset, version, buckets }, deps, writer, result, touched, onProgress);
+      await loadPart(part, { dataset: deps.dataset, version, buckets, heartbeat }, deps, writer, result, touched, onProgress);
     }
     await writer.flush();
   } catch (err) {
     await writer.flush().catch(() => undefined); // let batches in flight land so nothing is written after we report
     throw asOutOfMemory(err, version, chunk.index);
+  } finally {
+    heartbeat.stop();
   }
   const recorded = await deps.versions.recordChunk(version, owner, result).catch((err: unknown) => {
     throw asOutOfMemory(err, version, chunk.index);
@@ -57,7 +60,7 @@ export async function loadChunk(input: LoadChunkInput, deps: PipelineDeps, onPro
 
 async function loadPart(
   part: ChunkPart,
-  target: { dataset: string; version: string; buckets: number },
+  target: { dataset: string; version: string; buckets: number; heartbeat: Heartbeat },
   deps: PipelineDeps,
   writer: ClusterBulkWriter,
   result: ChunkResult,
@@ -71,6 +74,7 @@ async function loadPart(
   const from = part.format === 'json' ? 0 : lineReadStart(part.start);
   const stream = await deps.objects.read(part.bucket, part.key, part.etag, from);
   const handle = async (records: ReturnType<RecordFramer['push']>): Promise<void> => {
+    if (target.heartbeat.lost) throw new VersionStateError(`version ${target.version} stopped loading under this execution (cleaned up or taken over) while ${object} was read`);
     const commands: WriteCommand[] = [];
     for (const raw of records) {
       const shaped = deps.shape.shape(raw);
@@ -102,6 +106,35 @@ async function loadPart(
   } finally {
     stream.close();
   }
+}
+
+interface Heartbeat {
+  /** The version stopped loading under this owner: stop writing. */
+  lost: boolean;
+  stop(): void;
+}
+
+/**
+ * While a worker writes, it refreshes the load's lock every quarter of the stale time. A load
+ * whose process stops (a killed CLI, a lost execution) therefore goes stale within that time,
+ * and the next load, Retire or `sluice discard` cleans it up. Trouble reaching Redis for one
+ * beat is not fatal: the writes would fail too.
+ */
+function startHeartbeat(input: LoadChunkInput, deps: PipelineDeps): Heartbeat {
+  const ttlMs = deps.load.loadStaleSeconds * 1000;
+  const state: Heartbeat = { lost: false, stop: () => clearInterval(timer) };
+  const beat = () => {
+    deps.versions.heartbeat(input.version, input.owner, deps.now(), ttlMs).then(
+      (alive) => {
+        if (!alive) state.lost = true;
+      },
+      () => undefined,
+    );
+  };
+  const timer = setInterval(beat, Math.max(100, ttlMs / 4));
+  timer.unref();
+  beat();
+  return state;
 }
 
 /** Redis refusing writes at maxmemory (noeviction) is no transient trouble: say what it is. */
