@@ -43,17 +43,19 @@ return 'ok'
 /**
  * KEYS: version, current, lock. ARGV: owner, now, reason, field/value pairs...
  * A complete load that must not go live unattended (a failed check, manual approval) is kept
- * as 'held': the pointer is untouched. Only a loading version of this owner can be held; one
- * ordered at or before the live version could never be promoted and is refused like a commit.
+ * as 'held': the pointer is untouched. Only a loading version of this owner can be held (a
+ * retried Commit of this owner finds it held already: the same answer); one ordered at or
+ * before the live version could never be promoted and is refused like a commit.
  */
 export const HOLD = `
 local v = redis.call('HMGET', KEYS[1], 'status', 'owner', 'orderKey')
-if v[1] ~= 'loading' or v[2] ~= ARGV[1] then return {'wrong-status', v[1] or 'missing'} end
 local cur = redis.call('GET', KEYS[2])
 local live = ''
+if cur then live = cjson.decode(cur).version end
+if v[1] == 'held' and v[2] == ARGV[1] then return {'held', live} end
+if v[1] ~= 'loading' or v[2] ~= ARGV[1] then return {'wrong-status', v[1] or 'missing'} end
 if cur then
   local p = cjson.decode(cur)
-  live = p.version
   if tonumber(p.orderKey) >= tonumber(v[3]) then
     redis.call('HSET', KEYS[1], 'status', 'refused', 'refusedAt', ARGV[2], 'refusedBy', live)
     redis.call('DEL', KEYS[3])

@@ -5,6 +5,7 @@ import { heldNotice, type HeldNotice, type HoldReason } from '../domain/held-not
 import { assertCommittable, summarise, type BadSample } from '../domain/load-summary.js';
 import type { CheckReport } from '../domain/release-checks.js';
 import type { PipelineDeps } from './deps.js';
+import { startHeartbeat } from './heartbeat.js';
 import { runReleaseChecks } from './release-checks.js';
 
 export interface CommitInput {
@@ -34,7 +35,9 @@ export interface CommitResult {
 export async function commitVersion(input: CommitInput, deps: PipelineDeps): Promise<CommitResult> {
   const summary = summarise(await deps.versions.chunkResults(input.version), input.chunkCount);
   assertCommittable(summary, deps.load.maxBadRecordRatio);
-  const checks = await runReleaseChecks({ version: input.version, summary }, deps);
+  // The checks may take a while (they compare with the live version): the load stays alive meanwhile.
+  const heartbeat = startHeartbeat(input, deps);
+  const checks = await runReleaseChecks({ version: input.version, summary }, deps).finally(() => heartbeat.stop());
   const now = deps.now();
   const fields = { records: summary.records, badRecords: summary.badRecords, bytes: summary.bytes, samples: JSON.stringify(summary.samples), checks: JSON.stringify(checks.checks) };
   const holdReason: HoldReason | null = !checks.passed ? 'checks-failed' : deps.spec.promote === 'manual' ? 'manual-approval' : null;

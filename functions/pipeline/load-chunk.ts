@@ -11,6 +11,7 @@ import type { RecordFramer } from '../domain/raw-record.js';
 import { isBad } from '../domain/record-shape.js';
 import { BadDataError, InsufficientMemoryError, VersionStateError } from '../errors.js';
 import type { PipelineDeps } from './deps.js';
+import { startHeartbeat, type Heartbeat } from './heartbeat.js';
 
 export interface LoadChunkInput {
   dataset: string;
@@ -41,6 +42,8 @@ export async function loadChunk(input: LoadChunkInput, deps: PipelineDeps, onPro
     await writer.flush();
   } catch (err) {
     await writer.flush().catch(() => undefined); // let batches in flight land so nothing is written after we report
+    // The load was failed (cleaned up) while we wrote: remove what we added after the cleanup.
+    if (heartbeat.lost) await undoWrites(deps, version, touched);
     throw asOutOfMemory(err, version, chunk.index);
   } finally {
     heartbeat.stop();
@@ -49,10 +52,7 @@ export async function loadChunk(input: LoadChunkInput, deps: PipelineDeps, onPro
     throw asOutOfMemory(err, version, chunk.index);
   });
   if (!recorded) {
-    // The load was failed (cleaned up) while we wrote: remove what we added after the cleanup.
-    const undo = deps.newWriter();
-    await undo.write([...touched].map((b) => ({ op: 'unlink' as const, key: dataKey(deps.dataset, version, b) })));
-    await undo.flush();
+    await undoWrites(deps, version, touched);
     throw new VersionStateError(`version ${version} stopped loading while chunk ${chunk.index} was written; its writes were removed`);
   }
   return result;
@@ -108,33 +108,16 @@ async function loadPart(
   }
 }
 
-interface Heartbeat {
-  /** The version stopped loading under this owner: stop writing. */
-  lost: boolean;
-  stop(): void;
-}
-
 /**
- * While a worker writes, it refreshes the load's lock every quarter of the stale time. A load
- * whose process stops (a killed CLI, a lost execution) therefore goes stale within that time,
- * and the next load, Retire or `sluice discard` cleans it up. Trouble reaching Redis for one
- * beat is not fatal: the writes would fail too.
+ * The version stopped loading under this execution while we wrote (failed and cleaned up):
+ * remove what we added after the clean-up. Unless a new load of the version (a re-run) has
+ * registered since: those keys are its own now, and hold the same job's records.
  */
-function startHeartbeat(input: LoadChunkInput, deps: PipelineDeps): Heartbeat {
-  const ttlMs = deps.load.loadStaleSeconds * 1000;
-  const state: Heartbeat = { lost: false, stop: () => clearInterval(timer) };
-  const beat = () => {
-    deps.versions.heartbeat(input.version, input.owner, deps.now(), ttlMs).then(
-      (alive) => {
-        if (!alive) state.lost = true;
-      },
-      () => undefined,
-    );
-  };
-  const timer = setInterval(beat, Math.max(100, ttlMs / 4));
-  timer.unref();
-  beat();
-  return state;
+async function undoWrites(deps: PipelineDeps, version: string, touched: ReadonlySet<number>): Promise<void> {
+  if ((await deps.versions.get(version))?.status === 'loading') return;
+  const undo = deps.newWriter();
+  await undo.write([...touched].map((b) => ({ op: 'unlink' as const, key: dataKey(deps.dataset, version, b) })));
+  await undo.flush();
 }
 
 /** Redis refusing writes at maxmemory (noeviction) is no transient trouble: say what it is. */

@@ -291,7 +291,10 @@ describe('the Lua steps, directly', () => {
     expect(await adminRedis().pttl(key('lock:x1'))).toBeGreaterThan(50_000);
     expect(await deps.versions.beginDelete('x1')).toBe('loading'); // a running load is never deleted
     expect(await deps.versions.hold({ version: 'x1', owner: 'exec-x1', now: 2, reason: 'manual-approval', fields })).toEqual({ outcome: 'held', live: 's6' });
-    await expect(deps.versions.hold({ version: 'x1', owner: 'exec-x1', now: 3, reason: 'manual-approval', fields })).rejects.toThrow('version x1 of rel is held');
+    // A retried Commit of the same execution gets the same answer; another execution cannot hold it.
+    expect(await deps.versions.hold({ version: 'x1', owner: 'exec-x1', now: 3, reason: 'manual-approval', fields })).toEqual({ outcome: 'held', live: 's6' });
+    await expect(deps.versions.hold({ version: 'x1', owner: 'exec-other', now: 3, reason: 'manual-approval', fields })).rejects.toThrow('version x1 of rel is held');
+    expect(await adminRedis().hget(key('version:x1'), 'heldAt')).toBe('2');
     expect(await deps.versions.heartbeat('x1', 'exec-x1', 1, 60_000)).toBe(false);
 
     // Claimed for deletion: a second deleter and a re-registration both wait.
