@@ -2,6 +2,7 @@
 // node:util parseArgs, the exit codes, and the mapping from errors to exit codes.
 import { parseArgs } from 'node:util';
 import type { Writable } from 'node:stream';
+import type { LambdaInvoker } from './aws-admin.js';
 import type { StepFunctions } from './aws-run.js';
 import { ConfigError, InvalidInputError, NoLiveVersionError, NotFoundError, TransientError, VersionStateError } from '../functions/errors.js';
 
@@ -13,6 +14,7 @@ export const EXIT = {
   NO_LIVE_VERSION: 4,
   NOT_FOUND: 5,
   REFUSED: 6,
+  HELD: 7,
   INTERRUPTED: 130,
 } as const;
 
@@ -23,7 +25,8 @@ export const EXIT_CODE_HELP = `Exit codes:
   3    Redis (or S3, or the AWS API) could not be reached
   4    the dataset has no live version
   5    not found: no such user, rank, version, or no retained version to roll back to
-  6    refused: a newer version is live, or the version is not in a state that can be made live
+  6    refused: a newer version is live, or the version is not in a state that can be made live (or discarded)
+  7    held: the load is complete but not live (a release check failed, or promote: manual); see sluice promote
   130  interrupted (Ctrl-C)`;
 
 /** An error that knows its exit code; its message is shown as is. */
@@ -67,6 +70,8 @@ export interface CliContext {
   signal: AbortSignal;
   /** `ingest --aws`: the Step Functions client for a region (default: the SDK's SFNClient; tests pass a stub). */
   stepFunctions?: (region: string) => StepFunctions;
+  /** `promote|discard --aws`: the Lambda client for a region (default: the SDK's LambdaClient; tests pass a stub). */
+  lambda?: (region: string) => LambdaInvoker;
 }
 
 export interface OptionSpec {

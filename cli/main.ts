@@ -12,6 +12,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ command:
   serve: { summary: 'serve the read API on localhost through the real read handler', load: () => import('./serve.js') },
   status: { summary: 'the live version and the retained versions of each dataset', load: () => import('./status.js') },
   rollback: { summary: 'make a retained earlier version live again', load: () => import('./rollback.js') },
+  promote: { summary: 'make a held version live (a failed check overridden, or a manual approval)', load: () => import('./promote.js') },
+  discard: { summary: 'delete a held version or a stale load', load: () => import('./discard.js') },
   get: { summary: "one user's recommendations (or one rank) from the live version", load: () => import('./get.js') },
   invoke: { summary: 'run one function of template.yaml on an event, here (sam local invoke without Docker)', load: () => import('./invoke.js') },
 };

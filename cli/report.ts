@@ -1,6 +1,8 @@
 // The end of a load, whether it ran locally or in AWS: the state machine's output (or its
 // error) turned into one summary, printed for people or as JSON, and an exit code.
+import { formatCheck } from '../functions/domain/held-notice.js';
 import type { BadSample } from '../functions/domain/load-summary.js';
+import type { CheckResult } from '../functions/domain/release-checks.js';
 import { formatSample } from '../functions/domain/load-summary.js';
 import type { CommitResult } from '../functions/pipeline/commit-version.js';
 import type { PlanResult } from '../functions/pipeline/plan-load.js';
@@ -8,8 +10,11 @@ import { EXIT, writeLine, type CliContext } from './args.js';
 import { bytes, count, seconds } from './progress.js';
 
 export interface IngestReport {
-  /** loaded: the version is live; nothing-to-do: a repeated run; refused: a newer version is live. */
-  outcome: 'loaded' | 'nothing-to-do' | 'refused' | 'failed' | 'interrupted';
+  /** loaded: the version is live; held: complete but not live (see heldReason); nothing-to-do: a repeated run; refused: a newer version is live. */
+  outcome: 'loaded' | 'held' | 'nothing-to-do' | 'refused' | 'failed' | 'interrupted';
+  /** Held loads: 'checks-failed' or 'manual-approval', and the checks that failed. */
+  heldReason?: string;
+  failedChecks?: CheckResult[];
   execution: string;
   dataset?: string;
   version?: string;
@@ -54,6 +59,9 @@ export function reportFromOutput(output: unknown, execution: string, ms: number,
     return { ...report, outcome: 'refused', reason: `live version ${commit.previous} went live while this one loaded and is ordered after it; ${commit.version} was deleted` };
   }
   if (commit.outcome === 'already-live') return { ...report, outcome: 'nothing-to-do', reason: `version ${commit.version} is already live` };
+  if (commit.outcome === 'held') {
+    return { ...report, outcome: 'held', heldReason: commit.held?.reason, failedChecks: commit.checks.checks.filter((c) => c.outcome === 'fail') };
+  }
   return report;
 }
 
@@ -72,7 +80,7 @@ export function reportFromFailure(f: {
   badRecords: number;
   samples: BadSample[];
 }): IngestReport {
-  if (f.plan && f.commit && (f.commit.outcome === 'swapped' || f.commit.outcome === 'already-live')) {
+  if (f.plan && f.commit && (f.commit.outcome === 'swapped' || f.commit.outcome === 'already-live' || f.commit.outcome === 'held')) {
     return { ...reportFromOutput({ ...f.plan, result: { commit: f.commit } }, f.execution, f.ms, f.samples), warning: `${f.error ?? 'Error'}: ${f.cause ?? 'no cause given'}` };
   }
   return {
@@ -99,6 +107,8 @@ export function exitCodeOf(report: IngestReport): number {
       return EXIT.OK;
     case 'refused':
       return EXIT.REFUSED;
+    case 'held':
+      return EXIT.HELD;
     case 'interrupted':
       return EXIT.INTERRUPTED;
     default:
@@ -119,6 +129,13 @@ export function printReport(report: IngestReport, ctx: CliContext, json: boolean
       const from = report.objects === undefined ? '' : ` from ${count(report.objects)} object${report.objects === 1 ? '' : 's'} (${bytes(report.bytes ?? 0)})`;
       writeLine(ctx.out, `version ${v} of ${report.dataset} is live: ${count(report.records)} records (${count(report.badRecords)} bad)${from} in ${count(report.chunks ?? 0)} chunk${report.chunks === 1 ? '' : 's'}, ${seconds(report.ms)}${rate}`);
       writeLine(ctx.out, report.previous ? `  it replaced version ${report.previous}, which is kept for rollback until retention deletes it` : '  it is the first live version of this dataset');
+      break;
+    }
+    case 'held': {
+      const why = report.heldReason === 'manual-approval' ? 'the dataset waits for approval (promote: manual)' : 'a release check failed';
+      writeLine(ctx.out, `version ${v} of ${report.dataset} is held, not live: ${why}; ${count(report.records)} records (${count(report.badRecords)} bad), ${seconds(report.ms)}`);
+      for (const c of report.failedChecks ?? []) writeLine(ctx.out, `  ${formatCheck(c)}`);
+      writeLine(ctx.out, `  ${report.previous ? `the live version ${report.previous} is untouched` : 'nothing is live yet'}; sluice promote ${v} makes it live, sluice discard ${v} deletes it`);
       break;
     }
     case 'nothing-to-do':

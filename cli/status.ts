@@ -1,14 +1,12 @@
 // sluice status: the live version and the retained ones, per dataset (the admin function's
 // status, from this machine).
 import { datasetStatus, type DatasetStatus, type VersionReport } from '../functions/pipeline/version-status.js';
+import { orderKeyText } from '../functions/pipeline/order-key-text.js';
 import { EXIT, flag, stringOption, writeLine, type CliContext, type Command, type Parsed } from './args.js';
 import { withRuntime } from './env.js';
 import { count } from './progress.js';
 
-/** Order keys are usually epoch milliseconds (a job's creation time): show those as times. */
-export function orderKeyText(key: number): string {
-  return key >= Date.UTC(2000, 0, 1) && key < Date.UTC(2200, 0, 1) ? new Date(key).toISOString() : String(key);
-}
+export { orderKeyText };
 
 const minute = (iso: string | undefined): string => (iso ? iso.slice(0, 19).replace('T', ' ') : '');
 
@@ -18,7 +16,8 @@ function table(rows: string[][]): string[] {
 }
 
 function row(v: VersionReport): string[] {
-  const state = v.status === 'loading' && v.chunks !== undefined ? `loading ${v.chunksDone ?? 0}/${v.chunks}` : v.status;
+  const progress = (v.status === 'loading' || v.status === 'stale') && v.chunks !== undefined ? ` ${v.chunksDone ?? 0}/${v.chunks}` : '';
+  const state = `${v.status}${progress}`;
   return [
     v.live ? '*' : ' ',
     v.version,
@@ -41,7 +40,17 @@ export function printStatus(s: DatasetStatus, ctx: CliContext): void {
   }
   const header = ['', 'VERSION', 'STATE', 'ORDER KEY', 'RECORDS', 'BAD', 'LOADED (UTC)', 'LOAD TIME', 'SOURCE'];
   for (const line of table([header, ...s.versions.map(row)])) writeLine(ctx.out, `  ${line}`);
-  for (const v of s.versions) if (v.error) writeLine(ctx.out, `  ${v.version}: ${v.error}`);
+  for (const v of s.versions) {
+    if (v.error) writeLine(ctx.out, `  ${v.version}: ${v.error}`);
+    if (v.status === 'held') {
+      const why = v.heldReason === 'manual-approval' ? 'waiting for approval (promote: manual)' : 'a release check failed';
+      writeLine(ctx.out, `  ${v.version}: held, not live: ${why}; sluice promote ${v.version} makes it live, sluice discard ${v.version} deletes it`);
+      for (const c of v.failedChecks ?? []) writeLine(ctx.out, `    ${c.name}: ${c.value ?? 'not measured'} (threshold ${c.threshold}): ${c.detail}`);
+    }
+    if (v.status === 'stale') {
+      writeLine(ctx.out, `  ${v.version}: stale: nothing has loaded it since ${minute(v.heartbeatAt) || 'its start'} (its process stopped); sluice discard ${v.version} deletes it, a re-ingest takes it over`);
+    }
+  }
 }
 
 async function run(args: Parsed, ctx: CliContext): Promise<number> {
@@ -61,9 +70,11 @@ export const command: Command = {
   usage: 'sluice status [--dataset NAME] [--json]',
   description: [
     'Shows each dataset\'s live version and the versions it still holds (live, retained for',
-    'rollback, loading), newest first, with their order keys, record counts, load times, states',
-    'and sources. Exits 4 when a dataset shown has no live version. The admin function answers the',
-    'same for a deployed stack ({"action": "status"}).',
+    'rollback, held, loading, stale), newest first, with their order keys, record counts, load',
+    'times, states and sources; a held version with the checks it failed (value and threshold), a',
+    'stale load (loading, but its process stopped) with its last heartbeat. Exits 4 when a dataset',
+    'shown has no live version. The admin function answers the same for a deployed stack',
+    '({"action": "status"}).',
   ].join('\n'),
   options: {
     dataset: { type: 'string', value: 'NAME', description: 'one dataset (default: every declared dataset)' },

@@ -96,6 +96,11 @@ export interface LoadConfig {
   mapConcurrency: number;
   retainVersions: number;
   graceSeconds: number;
+  /**
+   * A loading version whose workers have not heartbeaten for this long is stale: its process
+   * is gone (a killed CLI, a lost execution). Workers heartbeat every quarter of it.
+   */
+  loadStaleSeconds: number;
 }
 
 export interface ReadConfig {
@@ -275,6 +280,7 @@ export function loadConfig(env: Env = process.env): Config {
       mapConcurrency: int(env, 'MAP_CONCURRENCY', 10, 1, 40),
       retainVersions: int(env, 'RETAIN_VERSIONS', 2, 1, 100),
       graceSeconds,
+      loadStaleSeconds: int(env, 'LOAD_STALE_SECONDS', 300, 1, 3600),
     },
     read,
     s3EndpointUrl: optional(env, 'AWS_ENDPOINT_URL_S3'),

@@ -32,9 +32,6 @@ export class InputChangedError extends SluiceError {
   }
 }
 
-/** A complete load failed a release check (record count, ...); it must not go live unattended. */
-export class ReleaseCheckFailedError extends SluiceError {}
-
 /** Too many malformed records: the load fails before the swap. */
 export class TooManyBadRecordsError extends SluiceError {}
 

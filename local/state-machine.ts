@@ -2,6 +2,7 @@
 // with aws-local-stepfunctions, each Lambda task bound to its real handler. Used by the tests,
 // the local demo and `sluice ingest`. Placeholders become fake ARNs; the task overrides
 // receive the lambda:invoke parameters {FunctionName, Payload} and answer like Lambda does.
+// The SNS publish task (NotifyHeld) is bound to a local handler that records the message.
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
@@ -21,11 +22,25 @@ export const TASK_FUNCTIONS = {
 } as const;
 export type TaskName = keyof typeof TASK_FUNCTIONS;
 
+/** The Task states that publish to SNS (arn:aws:states:::sns:publish), and the topic placeholder they name. */
+export const NOTIFY_TASKS = ['NotifyHeld'] as const;
+export type NotifyTaskName = (typeof NOTIFY_TASKS)[number];
+
+/** One SNS message the state machine published (locally: recorded, not sent). */
+export interface PublishedNotification {
+  state: NotifyTaskName;
+  topicArn: string;
+  subject?: string;
+  message: string;
+}
+
 export type TaskHandler = (payload: unknown) => Promise<unknown>;
 type LambdaHandler = (event: never, context: Context) => Promise<unknown>;
 
 export function loadDefinition(): StateMachineDefinition {
-  const text = readFileSync(DEFINITION_PATH, 'utf8').replace(/\$\{(\w+)\}/g, (_, name: string) => `arn:aws:lambda:us-east-1:000000000000:function:${name.replace(/Arn$/, '')}`);
+  const text = readFileSync(DEFINITION_PATH, 'utf8').replace(/\$\{(\w+)\}/g, (_, name: string) =>
+    name.endsWith('TopicArn') ? `arn:aws:sns:us-east-1:000000000000:${name.replace(/Arn$/, '')}` : `arn:aws:lambda:us-east-1:000000000000:function:${name.replace(/Arn$/, '')}`,
+  );
   return JSON.parse(text) as StateMachineDefinition;
 }
 
@@ -79,6 +94,8 @@ export interface LocalRunOptions {
   signal?: AbortSignal;
   /** Stops the execution where it is, as StopExecution does (the result is ABORTED). */
   stop?: AbortSignal;
+  /** Replaces the local SNS publish (tests make it fail this way); the default records the message. */
+  publish?: (notification: PublishedNotification) => Promise<void>;
 }
 
 export interface LocalRunResult {
@@ -87,6 +104,8 @@ export interface LocalRunResult {
   output?: unknown;
   error?: string;
   cause?: string;
+  /** What the run published to SNS (NotifyHeld: a held version). */
+  notifications: PublishedNotification[];
 }
 
 export async function runIngestLocally(input: unknown, options: LocalRunOptions = {}): Promise<LocalRunResult> {
@@ -98,25 +117,37 @@ export async function runIngestLocally(input: unknown, options: LocalRunOptions 
     // Lambda's output crosses a JSON boundary: do the same so nothing non-JSON leaks through.
     return { StatusCode: 200, Payload: JSON.parse(JSON.stringify((await handlers[task](Payload)) ?? null)) as never };
   };
+  const notifications: PublishedNotification[] = [];
+  // sns:publish takes {TopicArn, Subject?, Message} and answers {MessageId}, as SNS does.
+  const asPublish = (state: NotifyTaskName) => async (params: unknown) => {
+    const p = params as { TopicArn: string; Subject?: string; Message: string };
+    const notification: PublishedNotification = { state, topicArn: p.TopicArn, subject: p.Subject, message: p.Message };
+    if (options.publish) await options.publish(notification);
+    notifications.push(notification);
+    return { MessageId: randomUUID() };
+  };
   const machine = new StateMachine(loadDefinition(), { validationOptions: { checkArn: true, checkPaths: true } });
   const pause = options.retryPauseMs ?? 10;
   const execution = machine.run(input as never, {
     context: { Execution: { Id: executionId, Name: name, Input: input as never, StartTime: new Date().toISOString() } },
     overrides: {
-      taskResourceLocalHandlers: Object.fromEntries((Object.keys(TASK_FUNCTIONS) as TaskName[]).map((t) => [t, asLambda(t)])),
+      taskResourceLocalHandlers: {
+        ...Object.fromEntries((Object.keys(TASK_FUNCTIONS) as TaskName[]).map((t) => [t, asLambda(t)])),
+        ...Object.fromEntries(NOTIFY_TASKS.map((t) => [t, asPublish(t)])),
+      },
       waitTimeOverrides: { WaitForReaders: options.graceWaitMs ?? 0 },
-      retryIntervalOverrides: Object.fromEntries((Object.keys(TASK_FUNCTIONS) as TaskName[]).map((t) => [t, pause])),
+      retryIntervalOverrides: Object.fromEntries([...(Object.keys(TASK_FUNCTIONS) as string[]), ...NOTIFY_TASKS].map((t) => [t, pause])),
     },
   });
   const stop = () => execution.abort();
   options.stop?.addEventListener('abort', stop, { once: true });
   try {
-    return { status: 'SUCCEEDED', executionId, output: await execution.result };
+    return { status: 'SUCCEEDED', executionId, output: await execution.result, notifications };
   } catch (err) {
-    if (err instanceof ExecutionAbortedError) return { status: 'ABORTED', executionId, error: 'ExecutionAborted', cause: 'stopped on request' };
+    if (err instanceof ExecutionAbortedError) return { status: 'ABORTED', executionId, error: 'ExecutionAborted', cause: 'stopped on request', notifications };
     if (err instanceof ExecutionError) {
       const cause = err.cause as { name?: string; message?: string } | undefined;
-      return { status: 'FAILED', executionId, error: cause?.name, cause: cause?.message };
+      return { status: 'FAILED', executionId, error: cause?.name, cause: cause?.message, notifications };
     }
     throw err;
   } finally {

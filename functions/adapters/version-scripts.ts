@@ -5,11 +5,20 @@
 // Redis is full (maxmemory with noeviction refuses other writes then), since deleting is how
 // memory comes back.
 
-/** KEYS: version, versions, current, lock. ARGV: id, orderKey, owner, lockTtlMs, field/value pairs... */
+/**
+ * KEYS: version, versions, current, lock. ARGV: id, orderKey, owner, lockTtlMs, field/value pairs...
+ * The lock is held by a running load (refreshed by its heartbeats) or by a deletion in progress:
+ * either way the version is busy. A loading version without it is an abandoned load: the caller
+ * must clean it up (its data keys) before loading the version again.
+ */
 export const REGISTER = `
 local status = redis.call('HGET', KEYS[1], 'status')
-if status == 'loading' and redis.call('EXISTS', KEYS[4]) == 1 then return {'duplicate', status} end
-if status and status ~= 'loading' and status ~= 'failed' then return {'duplicate', status} end
+if redis.call('EXISTS', KEYS[4]) == 1 then
+  if status == 'loading' then return {'duplicate', status} end
+  return {'duplicate', 'being deleted'}
+end
+if status == 'loading' then return {'abandoned', status} end
+if status and status ~= 'failed' and status ~= 'discarded' then return {'duplicate', status} end
 local cur = redis.call('GET', KEYS[3])
 if cur then
   local p = cjson.decode(cur)
@@ -20,6 +29,42 @@ redis.call('HSET', KEYS[1], 'status', 'loading', 'orderKey', ARGV[2], 'owner', A
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
 redis.call('SET', KEYS[4], ARGV[3], 'PX', ARGV[4])
 return {'registered', status or ''}
+`;
+
+/** KEYS: version, lock. ARGV: owner, now, lockTtlMs. A running load says it is alive: its lock lives on. */
+export const HEARTBEAT = `
+local v = redis.call('HMGET', KEYS[1], 'status', 'owner')
+if v[1] ~= 'loading' or v[2] ~= ARGV[1] then return v[1] or 'missing' end
+redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[3])
+redis.call('HSET', KEYS[1], 'heartbeatAt', ARGV[2])
+return 'ok'
+`;
+
+/**
+ * KEYS: version, current, lock. ARGV: owner, now, reason, field/value pairs...
+ * A complete load that must not go live unattended (a failed check, manual approval) is kept
+ * as 'held': the pointer is untouched. Only a loading version of this owner can be held (a
+ * retried Commit of this owner finds it held already: the same answer); one ordered at or
+ * before the live version could never be promoted and is refused like a commit.
+ */
+export const HOLD = `
+local v = redis.call('HMGET', KEYS[1], 'status', 'owner', 'orderKey')
+local cur = redis.call('GET', KEYS[2])
+local live = ''
+if cur then live = cjson.decode(cur).version end
+if v[1] == 'held' and v[2] == ARGV[1] then return {'held', live} end
+if v[1] ~= 'loading' or v[2] ~= ARGV[1] then return {'wrong-status', v[1] or 'missing'} end
+if cur then
+  local p = cjson.decode(cur)
+  if tonumber(p.orderKey) >= tonumber(v[3]) then
+    redis.call('HSET', KEYS[1], 'status', 'refused', 'refusedAt', ARGV[2], 'refusedBy', live)
+    redis.call('DEL', KEYS[3])
+    return {'refused', live}
+  end
+end
+redis.call('HSET', KEYS[1], 'status', 'held', 'heldAt', ARGV[2], 'heldReason', ARGV[3], unpack(ARGV, 4))
+redis.call('DEL', KEYS[3])
+return {'held', live}
 `;
 
 /** KEYS: version. ARGV: owner. Returns status, owner, buckets (or nils). */
@@ -82,21 +127,56 @@ redis.call('DEL', KEYS[2])
 return 'failed'
 `;
 
-/** KEYS: version. Claims a superseded version for deletion so a rollback cannot revive it meanwhile. */
-export const BEGIN_RETIRE = `#!lua flags=allow-oom
+/**
+ * KEYS: version, lock. ARGV: token, ttlMs, now, error for an abandoned load.
+ * Claims a version for deleting its data: the lock (with a token of the deleter) keeps a second
+ * deleter and a re-registration away until FINISH_DELETE. Superseded and held versions become
+ * 'retiring' (a rollback or promote cannot revive them meanwhile); a loading version only when
+ * its lock has expired (a stale load: it becomes 'failed' with the given error). Returns
+ * 'claimed', or why not: 'loading' (a running load), 'busy' (being deleted), or the status.
+ */
+export const BEGIN_DELETE = `#!lua flags=allow-oom
 local s = redis.call('HGET', KEYS[1], 'status')
-if s == 'superseded' then redis.call('HSET', KEYS[1], 'status', 'retiring') return 'retiring' end
-if s == 'retiring' or s == 'failed' or s == 'refused' then return s end
-return s or 'missing'
+if not s then return 'missing' end
+local locked = redis.call('EXISTS', KEYS[2]) == 1
+if s == 'loading' then
+  if locked then return 'loading' end
+  redis.call('HSET', KEYS[1], 'status', 'failed', 'failedAt', ARGV[3], 'error', ARGV[4])
+elseif locked then
+  return 'busy'
+elseif s == 'superseded' or s == 'held' then
+  redis.call('HSET', KEYS[1], 'status', 'retiring')
+elseif s ~= 'retiring' and s ~= 'failed' and s ~= 'refused' and s ~= 'discarded' then
+  return s
+end
+redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
+return 'claimed'
 `;
 
-/** KEYS: version, versions, chunkResults, chunkPlan. ARGV: id, now, metadata ttl seconds. */
+/**
+ * KEYS: version, lock. ARGV: token, ttlMs, now. An operator's discard: a held version, or a
+ * stale load (loading without its lock), becomes 'discarded' and is claimed for deletion.
+ * A discarded version whose deletion stopped halfway can be discarded again.
+ */
+export const DISCARD = `#!lua flags=allow-oom
+local s = redis.call('HGET', KEYS[1], 'status')
+if not s then return 'missing' end
+local locked = redis.call('EXISTS', KEYS[2]) == 1
+if s == 'loading' and locked then return 'loading' end
+if s ~= 'held' and s ~= 'loading' and s ~= 'discarded' then return s end
+if locked then return 'busy' end
+if s ~= 'discarded' then redis.call('HSET', KEYS[1], 'status', 'discarded', 'discardedAt', ARGV[3], 'discardedFrom', s) end
+redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
+return 'discarded'
+`;
+
+/** KEYS: version, versions, chunkResults, chunkPlan, lock. ARGV: id, now, metadata ttl seconds. */
 export const FINISH_DELETE = `#!lua flags=allow-oom
 local s = redis.call('HGET', KEYS[1], 'status')
 if s == 'retiring' then redis.call('HSET', KEYS[1], 'status', 'retired', 'retiredAt', ARGV[2]) end
 redis.call('HSET', KEYS[1], 'dataDeletedAt', ARGV[2])
 redis.call('ZREM', KEYS[2], ARGV[1])
-redis.call('DEL', KEYS[3], KEYS[4])
+redis.call('DEL', KEYS[3], KEYS[4], KEYS[5])
 redis.call('EXPIRE', KEYS[1], ARGV[3])
 return s or 'missing'
 `;

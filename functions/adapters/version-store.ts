@@ -5,6 +5,7 @@ import { bucketOf, controlKeys, dataKey, type ControlKeys } from '../domain/key-
 import type { Chunk } from '../domain/chunk-plan.js';
 import type { ChunkResult } from '../domain/load-summary.js';
 import type { VersionInfo, VersionStatus } from '../domain/version-lifecycle.js';
+import { randomUUID } from 'node:crypto';
 import { TransientError, VersionStateError } from '../errors.js';
 import type { ClusterBulkWriter } from './cluster-writer.js';
 import { guardRedis } from './redis-errors.js';
@@ -22,10 +23,17 @@ export interface VersionRecord extends VersionInfo {
   fields: Record<string, string>;
 }
 
-export type RegisterOutcome = { outcome: 'registered' } | { outcome: 'duplicate'; status: string } | { outcome: 'stale'; live: string };
+export type RegisterOutcome = { outcome: 'registered' } | { outcome: 'duplicate'; status: string } | { outcome: 'stale'; live: string } | { outcome: 'abandoned' };
 export type SwapOutcome = { outcome: 'swapped' | 'already-live' | 'refused'; previous: string };
+/** 'held': kept, not live; 'refused': the live version is ordered at or after it (the caller deletes it). */
+export type HoldOutcome = { outcome: 'held' | 'refused'; live: string };
+/** Why a version could not be claimed for deletion. */
+export type DeleteClaim = 'claimed' | 'loading' | 'busy' | string;
 
-/** Failed and retired versions keep their metadata this long, for operators. */
+/** A deletion holds the version's lock this long; a deleter that dies frees it after this. */
+const DELETE_LOCK_MS = 15 * 60 * 1000;
+
+/** Failed, discarded and retired versions keep their metadata this long, for operators. */
 const METADATA_TTL_SECONDS = 30 * 24 * 3600;
 
 export function parsePointer(raw: string | null): LivePointer | null {
@@ -59,7 +67,7 @@ export class VersionStore {
       [this.keys.version(version), this.keys.versions, this.keys.current, this.keys.lock(version)],
       [version, orderKey, owner, lockTtlMs, ...pairs],
     )) as [string, string];
-    if (outcome === 'registered') return { outcome };
+    if (outcome === 'registered' || outcome === 'abandoned') return { outcome };
     if (outcome === 'stale') return { outcome, live: detail };
     return { outcome: 'duplicate', status: detail };
   }
@@ -69,6 +77,22 @@ export class VersionStore {
     const [ok, detail] = (await this.run(lua.CHECK_OWNER, [this.keys.version(version)], [owner])) as [string, string];
     if (ok !== 'ok') throw new VersionStateError(`version ${version} of ${this.dataset} is ${detail}, not loading under this execution`);
     return Number(detail);
+  }
+
+  /** A running load is alive: refreshes its lock. False when the version is no longer loading under this owner. */
+  async heartbeat(version: string, owner: string, now: number, lockTtlMs: number): Promise<boolean> {
+    return (await this.run(lua.HEARTBEAT, [this.keys.version(version), this.keys.lock(version)], [owner, now, lockTtlMs])) === 'ok';
+  }
+
+  /** Keeps a complete load of this owner as 'held' (never live) with its figures and check report. */
+  async hold(input: { version: string; owner: string; now: number; reason: string; fields: Record<string, string | number> }): Promise<HoldOutcome> {
+    const [outcome, detail] = (await this.run(
+      lua.HOLD,
+      [this.keys.version(input.version), this.keys.current, this.keys.lock(input.version)],
+      [input.owner, input.now, input.reason, ...Object.entries(input.fields).flat()],
+    )) as [string, string];
+    if (outcome === 'wrong-status') throw new VersionStateError(`version ${input.version} of ${this.dataset} is ${detail}, not loading under this execution`);
+    return { outcome: outcome as HoldOutcome['outcome'], live: detail };
   }
 
   /** Stores one chunk's result; false when the version stopped loading meanwhile (the caller must undo its writes). */
@@ -222,10 +246,17 @@ export class VersionStore {
     return { failed: status === 'failed', status };
   }
 
-  /** Claims a version for deletion; false if it may not be deleted (live, loading, gone). */
-  async beginDelete(version: string): Promise<boolean> {
-    const status = (await this.run(lua.BEGIN_RETIRE, [this.keys.version(version)], [])) as string;
-    return status === 'retiring' || status === 'failed' || status === 'refused';
+  /**
+   * Claims a version for deleting its data (see BEGIN_DELETE): superseded, held, failed, refused,
+   * discarded, half-retired, or a stale load (marked failed with `abandonedError`).
+   */
+  async beginDelete(version: string, now = Date.now(), abandonedError = 'abandoned load: no heartbeat'): Promise<DeleteClaim> {
+    return (await this.run(lua.BEGIN_DELETE, [this.keys.version(version), this.keys.lock(version)], [`delete:${randomUUID()}`, DELETE_LOCK_MS, now, abandonedError])) as string;
+  }
+
+  /** An operator's discard of a held version or a stale load; claims it for deletion. Returns 'discarded' or why not. */
+  async discard(version: string, now: number): Promise<string> {
+    return (await this.run(lua.DISCARD, [this.keys.version(version), this.keys.lock(version)], [`delete:${randomUUID()}`, DELETE_LOCK_MS, now])) as string;
   }
 
   /** Deletes a version's data keys (a known list: no SCAN) and its chunk results, then records it. */
@@ -238,13 +269,20 @@ export class VersionStore {
       await writer.write(commands);
     }
     await writer.flush();
-    await this.run(lua.FINISH_DELETE, [this.keys.version(version), this.keys.versions, this.keys.chunkResults(version), this.keys.chunkPlan(version)], [version, now, METADATA_TTL_SECONDS]);
+    await this.run(
+      lua.FINISH_DELETE,
+      [this.keys.version(version), this.keys.versions, this.keys.chunkResults(version), this.keys.chunkPlan(version), this.keys.lock(version)],
+      [version, now, METADATA_TTL_SECONDS],
+    );
   }
 
   async get(version: string): Promise<VersionRecord | null> {
     const fields = await guardRedis(this.redis.hgetall(this.keys.version(version)));
     if (!fields.status) return null;
-    return toRecord(version, fields);
+    const record = toRecord(version, fields);
+    // A load's lock lives as long as its workers heartbeat: without it, nothing is loading.
+    if (record.status === 'loading') record.stale = (await guardRedis(this.redis.exists(this.keys.lock(version)))) === 0;
+    return record;
   }
 
   /** Versions still holding data (the sorted set), oldest first. */

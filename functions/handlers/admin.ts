@@ -1,21 +1,28 @@
-// The operators' function, not on the API: status and rollback, the same code `sluice status`
-// and `sluice rollback` run. Invoke it with `sam remote invoke AdminFunction --stack-name <stack>
-// --event-file events/admin-status.json` (or admin-rollback.json).
+// The operators' function, not on the API: status, rollback, promote and discard, the same code
+// `sluice status|rollback|promote|discard` run. Invoke it with `sam remote invoke AdminFunction
+// --stack-name <stack> --event-file events/admin-status.json` (or admin-rollback.json, ...), or
+// `sluice promote|discard <version> --aws --function <AdminFunctionName>`.
 //   {"action": "status", "dataset"?: name}                       every dataset, or one
 //   {"action": "rollback", "dataset"?, "version"?, "dryRun"?}    default dataset, newest retained version
+//   {"action": "promote", "dataset"?, "version"}                 make a held version live
+//   {"action": "discard", "dataset"?, "version"}                 delete a held version or a stale load
 import type { Context } from 'aws-lambda';
 import { InvalidInputError } from '../errors.js';
+import { discardVersion, type DiscardResult } from '../pipeline/discard-version.js';
+import { promoteVersion, type PromoteResult } from '../pipeline/promote-version.js';
 import { rollbackVersion, type RollbackResult } from '../pipeline/rollback-version.js';
 import { datasetStatus, type DatasetStatus } from '../pipeline/version-status.js';
-import { logger } from './observability.js';
+import { emitMetrics, logger, MetricUnit } from './observability.js';
 import { runtime } from './runtime.js';
 import { withObservability } from './with-observability.js';
 
 export type AdminRequest =
   | { action: 'status'; dataset?: string }
-  | { action: 'rollback'; dataset?: string; version?: string; dryRun: boolean };
+  | { action: 'rollback'; dataset?: string; version?: string; dryRun: boolean }
+  | { action: 'promote'; dataset?: string; version: string }
+  | { action: 'discard'; dataset?: string; version: string };
 
-export type AdminResult = { datasets: DatasetStatus[] } | RollbackResult;
+export type AdminResult = { datasets: DatasetStatus[] } | RollbackResult | PromoteResult | DiscardResult;
 
 export function parseAdminEvent(event: unknown): AdminRequest {
   if (typeof event !== 'object' || event === null || Array.isArray(event)) throw new InvalidInputError('the event must be a JSON object like {"action": "status"}');
@@ -32,7 +39,12 @@ export function parseAdminEvent(event: unknown): AdminRequest {
     if (e.dryRun !== undefined && typeof e.dryRun !== 'boolean') throw new InvalidInputError('dryRun must be true or false');
     return { action: 'rollback', dataset, version: optionalText('version'), dryRun: e.dryRun === true };
   }
-  throw new InvalidInputError(`unknown action ${JSON.stringify(e.action)}; expected "status" or "rollback"`);
+  if (e.action === 'promote' || e.action === 'discard') {
+    const version = optionalText('version');
+    if (version === undefined) throw new InvalidInputError(`${e.action} needs the version: {"action": "${e.action}", "version": "<id>"}`);
+    return e.action === 'promote' ? { action: 'promote', dataset, version } : { action: 'discard', dataset, version };
+  }
+  throw new InvalidInputError(`unknown action ${JSON.stringify(e.action)}; expected "status", "rollback", "promote" or "discard"`);
 }
 
 async function admin(event: unknown, _context: Context): Promise<AdminResult> {
@@ -46,6 +58,18 @@ async function admin(event: unknown, _context: Context): Promise<AdminResult> {
   }
   const target = request.dataset ? rt.dataset(request.dataset) : rt.defaultDataset;
   logger.appendKeys({ dataset: target.spec.name });
+  if (request.action === 'promote') {
+    const promoted = await promoteVersion({ version: request.version }, target.pipeline);
+    if (promoted.outcome === 'swapped') emitMetrics(target.spec.name, [['VersionsPromoted', MetricUnit.Count, 1]]);
+    logger.info(promoted.outcome === 'swapped' ? 'promoted' : `promote ${promoted.outcome}`, { ...promoted });
+    return promoted;
+  }
+  if (request.action === 'discard') {
+    const discarded = await discardVersion({ version: request.version }, target.pipeline);
+    emitMetrics(target.spec.name, [['VersionsDiscarded', MetricUnit.Count, 1]]);
+    logger.info('discarded', { ...discarded });
+    return discarded;
+  }
   const result = await rollbackVersion({ version: request.version, dryRun: request.dryRun }, target.pipeline);
   logger.info(result.outcome === 'swapped' ? 'rolled back' : `rollback ${result.outcome}`, { ...result });
   return result;

@@ -20,6 +20,7 @@ export async function cleanupVersion(input: CleanupInput, deps: PipelineDeps): P
   const marked = await deps.versions.markFailed(input.version, input.owner, error, now);
   if (!marked.failed) return { cleaned: false, status: marked.status };
   const meta = await deps.versions.get(input.version);
-  if (meta) await deps.versions.deleteData(input.version, meta.buckets, deps.newWriter(), now);
+  // The claim keeps a re-registration of this version from starting while its keys go.
+  if (meta && (await deps.versions.beginDelete(input.version, now)) === 'claimed') await deps.versions.deleteData(input.version, meta.buckets, deps.newWriter(), now);
   return { cleaned: true, status: 'failed' };
 }

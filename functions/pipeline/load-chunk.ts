@@ -9,6 +9,7 @@ import { countList, newListStats } from '../domain/load-stats.js';
 import { isBad } from '../domain/record-shape.js';
 import { BadDataError, InsufficientMemoryError, InterruptedError, VersionStateError } from '../errors.js';
 import type { PipelineDeps } from './deps.js';
+import { startHeartbeat, type Heartbeat } from './heartbeat.js';
 import { openShapedRecords, type ShapedBatch } from './record-source.js';
 
 export interface LoadChunkInput {
@@ -49,9 +50,11 @@ export async function loadChunk(input: LoadChunkInput, deps: PipelineDeps, onPro
       if (duplicates.length < SAMPLES_PER_CHUNK) duplicates.push({ object: c.object ?? '', offset: c.offset ?? 0, key: c.field });
     });
   }
+  // The load stays alive while this chunk writes; if it is taken over or cleaned up meanwhile, we stop.
+  const heartbeat = startHeartbeat(input, deps);
   try {
     for (const part of chunk.parts) {
-      await loadPart(part, { dataset: deps.dataset, version, buckets, nullCounts }, deps, writer, result, touched, onProgress, signal);
+      await loadPart(part, { dataset: deps.dataset, version, buckets, nullCounts, heartbeat }, deps, writer, result, touched, onProgress, signal);
     }
     await writer.flush();
     stopIfAborted(signal, version, chunk.index);
@@ -61,16 +64,17 @@ export async function loadChunk(input: LoadChunkInput, deps: PipelineDeps, onPro
     if (result.nulls && nullCounts) Object.keys(deps.spec.fields!).forEach((f, i) => (result.nulls!.nulls[f] = nullCounts[i]!));
   } catch (err) {
     await writer.flush().catch(() => undefined); // let batches in flight land so nothing is written after we report
+    // The load was failed (cleaned up) while we wrote: remove what we added after the cleanup.
+    if (heartbeat.lost) await undoWrites(deps, version, touched);
     throw asOutOfMemory(err, version, chunk.index);
+  } finally {
+    heartbeat.stop();
   }
   const recorded = await deps.versions.recordChunk(version, owner, result).catch((err: unknown) => {
     throw asOutOfMemory(err, version, chunk.index);
   });
   if (!recorded) {
-    // The load was failed (cleaned up) while we wrote: remove what we added after the cleanup.
-    const undo = deps.newWriter();
-    await undo.write([...touched].map((b) => ({ op: 'unlink' as const, key: dataKey(deps.dataset, version, b) })));
-    await undo.flush();
+    await undoWrites(deps, version, touched);
     throw new VersionStateError(`version ${version} stopped loading while chunk ${chunk.index} was written; its writes were removed`);
   }
   return result;
@@ -93,7 +97,7 @@ function startStats(result: ChunkResult, deps: PipelineDeps): number[] | undefin
 
 async function loadPart(
   part: ChunkPart,
-  target: { dataset: string; version: string; buckets: number; nullCounts: number[] | undefined },
+  target: { dataset: string; version: string; buckets: number; nullCounts: number[] | undefined; heartbeat: Heartbeat },
   deps: PipelineDeps,
   writer: ClusterBulkWriter,
   result: ChunkResult,
@@ -105,6 +109,7 @@ async function loadPart(
   const source = await openShapedRecords(part, { objects: deps.objects, spec: deps.spec, shape: deps.shape, maxRecordBytes: deps.load.maxRecordBytes });
   const readBefore = result.bytes;
   const handle = async (batch: ShapedBatch): Promise<void> => {
+    if (target.heartbeat.lost) throw new VersionStateError(`version ${target.version} stopped loading under this execution (cleaned up or taken over) while ${object} was read`);
     const commands: WriteCommand[] = [];
     const { lists, nulls } = result;
     const nullCounts = target.nullCounts;
@@ -146,6 +151,18 @@ async function loadPart(
 
 function stopIfAborted(signal: AbortSignal | undefined, version: string, index: number): void {
   if (signal?.aborted) throw new InterruptedError(`chunk ${index} of version ${version} was stopped on request`);
+}
+
+/**
+ * The version stopped loading under this execution while we wrote (failed and cleaned up):
+ * remove what we added after the clean-up. Unless a new load of the version (a re-run) has
+ * registered since: those keys are its own now, and hold the same job's records.
+ */
+async function undoWrites(deps: PipelineDeps, version: string, touched: ReadonlySet<number>): Promise<void> {
+  if ((await deps.versions.get(version))?.status === 'loading') return;
+  const undo = deps.newWriter();
+  await undo.write([...touched].map((b) => ({ op: 'unlink' as const, key: dataKey(deps.dataset, version, b) })));
+  await undo.flush();
 }
 
 /** Redis refusing writes at maxmemory (noeviction) is no transient trouble: say what it is. */

@@ -6,10 +6,12 @@ import type { IngestRequest } from '../domain/ingest-request.js';
 import { compareOutputs, parseManifest, relativeToPrefix, type InputCompleteness, type InputObjectRef } from '../domain/input-completeness.js';
 import { bucketCountFor } from '../domain/key-layout.js';
 import { explicitVersionId, versionIdForJob, versionIdForObjects } from '../domain/version-identity.js';
-import { InsufficientMemoryError, InvalidInputError } from '../errors.js';
+import { InsufficientMemoryError, InvalidInputError, VersionStateError } from '../errors.js';
+import { deleteVersion } from './delete-version.js';
 import type { PipelineDeps } from './deps.js';
 import { inspectObject } from './inspect-object.js';
 import { preflight } from './preflight.js';
+import { cleanLeftovers } from './retire-versions.js';
 
 export interface PlanResult {
   action: 'load' | 'skip';
@@ -28,8 +30,6 @@ export interface PlanResult {
   graceSeconds: number;
 }
 
-/** Lock TTL: a loading version whose execution vanished (aborted) can be taken over after this. */
-const LOCK_TTL_MS = 2 * 3600 * 1000;
 
 export async function planLoad(request: IngestRequest, owner: string, deps: PipelineDeps): Promise<PlanResult> {
   const uri = `s3://${request.bucket}/${request.key}`;
@@ -66,14 +66,28 @@ export async function planLoad(request: IngestRequest, owner: string, deps: Pipe
     mapConcurrency: deps.load.mapConcurrency,
     graceSeconds: deps.load.graceSeconds,
   };
-  const registered = await deps.versions.register({
-    version,
-    orderKey,
-    owner,
-    buckets,
-    lockTtlMs: LOCK_TTL_MS,
-    metadata: { source: uri, origin: request.origin, objects: objects.length, bytes: plan.totalBytes, chunks: plan.chunks.length, createdAt: deps.now(), ...(await inputCheck(request, listed, deps)) },
-  });
+  // Stale loads and failed leftovers hold memory the pre-flight would count, and a re-ingest
+  // of a stale version must not load on top of its old keys: delete them first.
+  await cleanLeftovers(deps);
+  const completeness = await inputCheck(request, listed, deps);
+  const register = () =>
+    deps.versions.register({
+      version,
+      orderKey,
+      owner,
+      buckets,
+      // The load's lock lives as long as its workers heartbeat (load-chunk.ts).
+      lockTtlMs: deps.load.loadStaleSeconds * 1000,
+      metadata: { source: uri, origin: request.origin, objects: objects.length, bytes: plan.totalBytes, chunks: plan.chunks.length, createdAt: deps.now(), heartbeatAt: deps.now(), ...completeness },
+    });
+  let registered = await register();
+  if (registered.outcome === 'abandoned') {
+    // It went stale since the clean-up above: take it over the same way.
+    const stale = await deps.versions.get(version);
+    if (stale) await deleteVersion(stale, deps, deps.now());
+    registered = await register();
+    if (registered.outcome === 'abandoned') throw new VersionStateError(`version ${version} of ${deps.dataset} is a stale load that could not be cleaned up; retry`);
+  }
   if (registered.outcome === 'registered') {
     try {
       // Pre-flight (preflight.ts): refuse a load that cannot fit before any data is written.
@@ -90,7 +104,9 @@ export async function planLoad(request: IngestRequest, owner: string, deps: Pipe
   const reason =
     registered.outcome === 'stale'
       ? `live version ${registered.live} has an order key at or after ${new Date(orderKey).toISOString()}, this version's`
-      : `version ${version} is already ${registered.status}`;
+      : registered.outcome === 'duplicate' && registered.status === 'held'
+        ? `version ${version} is already held (loaded, not live): sluice promote ${version} makes it live, sluice discard ${version} deletes it`
+        : `version ${version} is already ${registered.outcome === 'duplicate' ? registered.status : 'loading'}`;
   return { ...result, action: 'skip', reason, chunks: [], chunkCount: 0 };
 }
 

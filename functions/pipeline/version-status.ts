@@ -1,12 +1,14 @@
 // What an operator asks first: which version is live, and which versions the dataset still
 // holds, with their order keys, record counts, load times and states. Read-only.
 import type { VersionRecord } from '../adapters/version-store.js';
+import type { CheckResult } from '../domain/release-checks.js';
 import type { VersionStatus } from '../domain/version-lifecycle.js';
 import type { PipelineDeps } from './deps.js';
 
 export interface VersionReport {
   version: string;
-  status: VersionStatus;
+  /** The stored status, except 'stale': loading, but nothing has heartbeaten for it (its process stopped). */
+  status: VersionStatus | 'stale';
   live: boolean;
   orderKey: number;
   source?: string;
@@ -26,6 +28,12 @@ export interface VersionReport {
   liveSince?: string;
   supersededAt?: string;
   failedAt?: string;
+  /** Loading and stale versions: the last heartbeat of its workers. */
+  heartbeatAt?: string;
+  /** Held versions: since when, why ('checks-failed' or 'manual-approval'), and the checks that failed. */
+  heldAt?: string;
+  heldReason?: string;
+  failedChecks?: Pick<CheckResult, 'name' | 'value' | 'threshold' | 'detail'>[];
   /** From registration to the end of the load. */
   loadSeconds?: number;
   error?: string;
@@ -73,6 +81,16 @@ function time(fields: Record<string, string>, name: string): string | undefined 
   return ms === undefined ? undefined : new Date(ms).toISOString();
 }
 
+function failedChecks(raw: string | undefined): VersionReport['failedChecks'] {
+  if (!raw) return undefined;
+  try {
+    const checks = JSON.parse(raw) as CheckResult[];
+    return checks.filter((c) => c.outcome === 'fail').map(({ name, value, threshold, detail }) => ({ name, value, threshold, detail }));
+  } catch {
+    return undefined;
+  }
+}
+
 function toReport(r: VersionRecord, live: boolean): VersionReport {
   const f = r.fields;
   // A rollback stamps committedAt again; loadedAt keeps the end of the original load.
@@ -80,7 +98,7 @@ function toReport(r: VersionRecord, live: boolean): VersionReport {
   const createdMs = num(f, 'createdAt');
   const report: VersionReport = {
     version: r.id,
-    status: r.status,
+    status: r.status === 'loading' && r.stale ? 'stale' : r.status,
     live,
     orderKey: r.orderKey,
     source: f.source,
@@ -95,6 +113,10 @@ function toReport(r: VersionRecord, live: boolean): VersionReport {
     liveSince: live ? time(f, 'committedAt') : undefined,
     supersededAt: time(f, 'supersededAt'),
     failedAt: time(f, 'failedAt'),
+    heartbeatAt: r.status === 'loading' ? time(f, 'heartbeatAt') : undefined,
+    heldAt: time(f, 'heldAt'),
+    heldReason: r.status === 'held' ? f.heldReason : undefined,
+    failedChecks: r.status === 'held' ? failedChecks(f.checks) : undefined,
     loadSeconds: loadedMs !== undefined && createdMs !== undefined ? Math.max(0, loadedMs - createdMs) / 1000 : undefined,
     error: f.error,
   };

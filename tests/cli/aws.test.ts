@@ -128,3 +128,14 @@ test('argument mistakes are usage errors (exit 2) before anything is sent; no an
   const { ctx: ctx2 } = context(stub);
   await expect(ingest(['--aws', '--state-machine', ARN, uri], { ...ctx2, stepFunctions: () => offline })).rejects.toMatchObject({ exitCode: 3, message: expect.stringContaining('cannot reach AWS Step Functions') });
 });
+
+test('an execution that ended Held (a release check failed) exits 7 with the failed checks', async () => {
+  const checks = { passed: false, checks: [{ name: 'record-count-min', outcome: 'fail', value: 3000, threshold: '>= 5000', detail: '3000 records loaded; at least 5000 required' }] };
+  const held = { ...commit, outcome: 'held', previous: 'v24', checks, held: { reason: 'checks-failed', notification: { subject: 's', message: 'm' } } };
+  const stub = new StubStepFunctions({ status: 'SUCCEEDED', output: { ...plan, result: { commit: held } } });
+  const { ctx, text } = context(stub);
+  expect(await ingest(['--aws', '--state-machine', ARN, '--poll-ms', '10', 's3://example-ml-predictions/recs/'], ctx)).toBe(7);
+  expect(text.out).toMatch(/^version v25 of recommendations is held, not live: a release check failed; 3,000 records \(3 bad\)/);
+  expect(text.out).toContain('  record-count-min: 3000 (threshold >= 5000): 3000 records loaded; at least 5000 required');
+  expect(text.out).toContain('the live version v24 is untouched; sluice promote v25 makes it live');
+});

@@ -5,7 +5,7 @@ import { PassThrough } from 'node:stream';
 import { helpText, parseCommandArgs, type CliContext, type Command } from '../../cli/args.js';
 import { sluice, testStackEnv } from './run-cli.js';
 
-const COMMANDS = ['demo', 'up', 'ingest', 'serve', 'status', 'rollback', 'get', 'invoke'];
+const COMMANDS = ['demo', 'up', 'ingest', 'serve', 'status', 'rollback', 'promote', 'discard', 'get', 'invoke'];
 const loaders: Record<string, () => Promise<{ command: Command }>> = {
   demo: () => import('../../cli/demo.js'),
   up: () => import('../../cli/up.js'),
@@ -13,6 +13,8 @@ const loaders: Record<string, () => Promise<{ command: Command }>> = {
   serve: () => import('../../cli/serve.js'),
   status: () => import('../../cli/status.js'),
   rollback: () => import('../../cli/rollback.js'),
+  promote: () => import('../../cli/promote.js'),
+  discard: () => import('../../cli/discard.js'),
   get: () => import('../../cli/get.js'),
   invoke: () => import('../../cli/invoke.js'),
 };

@@ -103,6 +103,24 @@ describe('state machine', () => {
     expect([...allowed].sort()).toEqual([...new Set(invoked)].sort());
   });
 
+  test('held versions are announced on the alarm topic, and sns:Publish is allowed on exactly the topics the definition publishes to', () => {
+    const topics = snsPublishTopics(JSON.parse(aslText)).map((placeholder) => {
+      const target = [...referencedIds(substitutions[placeholder])];
+      expect(target).toHaveLength(1);
+      return target[0] as string;
+    });
+    expect(topics).toEqual(['AlarmTopic']);
+    expect(template.Resources.AlarmTopic?.Type).toBe('AWS::SNS::Topic');
+    const allowed = statementsOf(principalPolicies(template, stateMachine)).filter((s) => asArray(s.Action).some((a) => String(a).startsWith('sns:')));
+    expect(allowed.flatMap((s) => asArray(s.Action))).toEqual(['sns:Publish']);
+    expect(allowed.flatMap((s) => asArray(s.Resource).flatMap((r) => [...referencedIds(r)]))).toEqual(['AlarmTopic']);
+  });
+
+  test('PromoteMode (auto|manual) reaches every function as PROMOTE', () => {
+    expect(template.Parameters.PromoteMode).toMatchObject({ Default: 'auto', AllowedValues: ['auto', 'manual'] });
+    expect(((functionGlobals.Environment as Obj).Variables as Obj).PROMOTE).toEqual({ Ref: 'PromoteMode' });
+  });
+
   test('logs and traces', () => {
     const logging = smProps.Logging as Obj;
     expect(['ALL', 'ERROR', 'FATAL']).toContain(logging.Level);
@@ -364,10 +382,15 @@ describe('alarms', () => {
 describe('admin function', () => {
   const admin = template.Resources.AdminFunction;
 
-  test('exists, and its fixtures are status and a dry-run rollback', () => {
+  test('exists, and its fixtures are status, a dry-run rollback, promote and discard', async () => {
     expect(admin?.Type).toBe('AWS::Serverless::Function');
     expect(fixture('admin-status.json')).toEqual({ action: 'status' });
     expect(fixture('admin-rollback.json')).toEqual({ action: 'rollback', dryRun: true });
+    const { parseAdminEvent } = await import('../../functions/handlers/admin.js');
+    expect(parseAdminEvent(fixture('admin-promote.json'))).toEqual({ action: 'promote', dataset: undefined, version: 'recs-nightly-2026-11-25' });
+    expect(parseAdminEvent(fixture('admin-discard.json'))).toEqual({ action: 'discard', dataset: undefined, version: 'recs-nightly-2026-11-25' });
+    expect(() => parseAdminEvent({ action: 'promote' })).toThrow('promote needs the version');
+    expect(() => parseAdminEvent({ action: 'discard', version: '' })).toThrow('version must be a non-empty string');
   });
 
   test('is not reachable from the API or the state machine: no other resource refers to it', () => {
@@ -388,6 +411,23 @@ describe('admin function', () => {
     expect(writable).toContain(logGroup);
   });
 });
+
+/** Placeholders named as TopicArn by sns:publish tasks, anywhere in the definition. */
+function snsPublishTopics(definition: unknown): string[] {
+  const found: string[] = [];
+  const walk = (x: unknown): void => {
+    if (Array.isArray(x)) return x.forEach(walk);
+    if (!isObject(x)) return;
+    if (x.Type === 'Task' && String(x.Resource).startsWith('arn:aws:states:::sns:publish')) {
+      const m = /^\$\{([^}]+)\}$/.exec(String((x.Parameters as Obj | undefined)?.TopicArn ?? ''));
+      if (!m?.[1]) throw new Error('sns:publish task without a ${...} TopicArn');
+      found.push(m[1]);
+    }
+    Object.values(x).forEach(walk);
+  };
+  walk(definition);
+  return found;
+}
 
 /** Placeholders named as FunctionName by lambda:invoke tasks, anywhere in the definition. */
 function lambdaTaskPlaceholders(definition: unknown): string[] {

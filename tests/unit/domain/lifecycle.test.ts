@@ -1,5 +1,6 @@
 import { assertCommittable, summarise, type ChunkResult } from '../../../functions/domain/load-summary.js';
 import { decideRetention, type VersionInfo } from '../../../functions/domain/version-lifecycle.js';
+import { heldNotice } from '../../../functions/domain/held-notice.js';
 import { normaliseOrderKey, versionIdForJob, versionIdForObjects } from '../../../functions/domain/version-identity.js';
 import { gzipSync } from 'node:zlib';
 import { compressionOf, detectFormat } from '../../../functions/domain/input-format.js';
@@ -35,6 +36,47 @@ describe('retention', () => {
     expect(decideRetention(versions, 2, 100, 1000)).toEqual({ retire: ['b', 'a', 'f'], deferred: [] });
     expect(decideRetention(versions, 1, 100, 1000)).toEqual({ retire: ['b', 'a', 'f'], deferred: ['c'] });
     expect(decideRetention(versions, 4, 100, 1000)).toEqual({ retire: ['f'], deferred: [] });
+  });
+
+  test('held versions newer than the live one count toward retention like superseded ones; beyond the count they go at once', () => {
+    // live d (4); held h (6) newer: a promotable candidate, ranked with the superseded ones by order key.
+    const versions = [v('b', 'superseded', 2, 0), v('c', 'superseded', 3, 0), v('d', 'live', 4), v('h', 'held', 6)];
+    expect(decideRetention(versions, 2, 100, 1000)).toEqual({ retire: ['c', 'b'], deferred: [] });
+    expect(decideRetention(versions, 3, 100, 1000)).toEqual({ retire: ['b'], deferred: [] });
+    // Retain 1: only the live version stays; the held one is past the count and was never named by the pointer.
+    expect(decideRetention(versions, 1, 100, 1000)).toEqual({ retire: ['h', 'c', 'b'], deferred: [] });
+    // No live version: held versions are kept up to the count.
+    expect(decideRetention([v('h1', 'held', 1), v('h2', 'held', 2)], 1, 100, 1000)).toEqual({ retire: ['h1'], deferred: [] });
+  });
+
+  test('a held version ordered at or before the live one can never be promoted: retired, without taking a slot', () => {
+    const versions = [v('c', 'superseded', 3, 0), v('h', 'held', 4), v('d', 'live', 5)];
+    expect(decideRetention(versions, 2, 100, 1000)).toEqual({ retire: ['h'], deferred: [] });
+  });
+
+  test('stale loads and discarded leftovers are cleaned up; running loads are never touched', () => {
+    const versions = [v('d', 'live', 4), { ...v('s', 'loading', 5), stale: true }, { ...v('r', 'loading', 6), stale: false }, v('x', 'discarded', 3)];
+    expect(decideRetention(versions, 2, 100, 1000)).toEqual({ retire: ['s', 'x'], deferred: [] });
+  });
+});
+
+describe('held notice', () => {
+  const check = { name: 'record-count-min', outcome: 'fail' as const, value: 3000, threshold: '>= 5000', detail: '3000 records loaded; at least 5000 required' };
+  test('names the failed checks with value and threshold, what stays live, and the ways out', () => {
+    const n = heldNotice({ dataset: 'recs', version: 'v3', reason: 'checks-failed', checks: [check, { ...check, name: 'other', outcome: 'pass' }], records: 3000, live: 'v2' });
+    expect(n.subject).toBe('Sluice: recs version v3 held, not live');
+    expect(n.message).toContain('1 release check failed');
+    expect(n.message).toContain('  record-count-min: 3000 (threshold >= 5000): 3000 records loaded; at least 5000 required');
+    expect(n.message).not.toContain('other');
+    expect(n.message).toContain('The live version (v2) is untouched');
+    expect(n.message).toContain('sluice promote v3 --dataset recs');
+    expect(n.message).toContain('sluice discard v3 --dataset recs');
+  });
+  test('manual approval; subjects stay within SNS limits', () => {
+    const n = heldNotice({ dataset: 'recs', version: 'v'.repeat(200), reason: 'manual-approval', checks: [], records: 1, live: '' });
+    expect(n.subject.length).toBeLessThanOrEqual(100);
+    expect(n.message).toContain('manual approval');
+    expect(n.message).toContain('no live version yet');
   });
 });
 

@@ -1,0 +1,66 @@
+// `sluice promote|discard ... --aws`: the deployed cache is inside the VPC, so these invoke the
+// stack's admin function (Lambda Invoke, RequestResponse) with the same request the
+// `sam remote invoke` fixtures hold, and map its errors to the CLI's exit codes.
+import { InvokeCommand, LambdaClient, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
+import { CliError, EXIT, UsageError, stringOption, type CliContext, type Parsed } from './args.js';
+
+/** The part of LambdaClient this uses; tests pass a stub here (the SDK boundary). */
+export interface LambdaInvoker {
+  send(command: InvokeCommand): Promise<unknown>;
+}
+
+const FUNCTION = /^(?:arn:aws[a-z-]*:lambda:([a-z0-9-]+):\d{12}:function:)?[A-Za-z0-9_-]{1,140}(?::[A-Za-z0-9$_-]{1,128})?$/;
+
+/** The function (name or ARN) and its region: from the ARN, --region, or AWS_REGION / AWS_DEFAULT_REGION. */
+export function adminTarget(args: Parsed, env: NodeJS.ProcessEnv): { functionName: string; region: string } {
+  const functionName = stringOption(args, 'function') ?? env.SLUICE_ADMIN_FUNCTION?.trim();
+  if (!functionName) throw new UsageError('--aws needs --function <name> (or SLUICE_ADMIN_FUNCTION): the AdminFunctionName output of the stack');
+  const m = FUNCTION.exec(functionName);
+  if (!m) throw new UsageError(`--function ${JSON.stringify(functionName)} is not a Lambda function name or ARN; take AdminFunctionName from the stack outputs`);
+  const region = m[1] ?? stringOption(args, 'region') ?? (env.AWS_REGION?.trim() || env.AWS_DEFAULT_REGION?.trim());
+  if (!region) throw new UsageError('--aws needs the region: --region, AWS_REGION, or the function ARN');
+  return { functionName, region };
+}
+
+/** Error names the admin function throws (functions/errors.ts) and the exit codes they mean here. */
+const EXIT_FOR_ERROR: Record<string, number> = {
+  VersionStateError: EXIT.REFUSED,
+  NotFoundError: EXIT.NOT_FOUND,
+  NoLiveVersionError: EXIT.NO_LIVE_VERSION,
+  InvalidInputError: EXIT.USAGE,
+  ConfigError: EXIT.FAILED,
+  TransientError: EXIT.UNREACHABLE,
+};
+
+export async function invokeAdmin(ctx: CliContext, target: { functionName: string; region: string }, request: Record<string, unknown>): Promise<unknown> {
+  const client = ctx.lambda?.(target.region) ?? new LambdaClient({ region: target.region });
+  const out = (await client
+    .send(new InvokeCommand({ FunctionName: target.functionName, InvocationType: 'RequestResponse', Payload: Buffer.from(JSON.stringify(request)) }))
+    .catch((err: Error & { $metadata?: { httpStatusCode?: number } }) => {
+      if (err.$metadata?.httpStatusCode === undefined) throw new CliError(`cannot reach AWS Lambda: ${err.message}`, EXIT.UNREACHABLE, { cause: err });
+      throw new CliError(`Lambda refused the request: ${err.name}: ${err.message}`, EXIT.FAILED, { cause: err });
+    })) as InvokeCommandOutput;
+  const text = out.Payload ? Buffer.from(out.Payload).toString('utf8') : '';
+  let body: unknown;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    throw new CliError(`the admin function answered something that is not JSON: ${text.slice(0, 200)}`, EXIT.FAILED);
+  }
+  if (out.FunctionError) {
+    const e = (body ?? {}) as { errorType?: string; errorMessage?: string };
+    throw new CliError(`the admin function ${target.functionName} failed: ${e.errorType ?? out.FunctionError}: ${e.errorMessage ?? 'no message'}`, EXIT_FOR_ERROR[e.errorType ?? ''] ?? EXIT.FAILED);
+  }
+  return body;
+}
+
+export const AWS_OPTIONS = {
+  aws: { type: 'boolean', description: 'do it in the deployed stack: invoke its admin function' },
+  function: { type: 'string', value: 'NAME', description: 'with --aws: the admin function, name or ARN (default: SLUICE_ADMIN_FUNCTION; stack output AdminFunctionName)' },
+  region: { type: 'string', value: 'REGION', description: 'with --aws: its region (default: from the ARN, else AWS_REGION)' },
+} as const;
+
+/** --function and --region make sense only with --aws. */
+export function rejectAwsOnly(args: Parsed): void {
+  for (const name of ['function', 'region']) if (args.values[name] !== undefined) throw new UsageError(`--${name} applies to --aws only`);
+}
