@@ -58,7 +58,7 @@ describe('a load that fails a release check', () => {
           outcome: 'held',
           previous: 'v1',
           records: USERS,
-          checks: { passed: false, checks: [{ name: 'record-count-min', outcome: 'fail', value: USERS, threshold: `>= ${USERS + 500}` }] },
+          checks: { passed: false, checks: expect.arrayContaining([expect.objectContaining({ name: 'record-count-min', outcome: 'fail', value: USERS, threshold: `>= ${USERS + 500}` })]) },
           held: { reason: 'checks-failed' },
         },
       },
@@ -69,7 +69,7 @@ describe('a load that fails a release check', () => {
     expect(await statusOf('h1')).toBe('held');
     expect(await adminRedis().exists(key('lock:h1'))).toBe(0);
     expect(await versionKeyCount(DATASET, 'h1')).toBeGreaterThan(0); // kept, for promote
-    expect(JSON.parse((await adminRedis().hget(key('version:h1'), 'checks'))!)).toEqual([expect.objectContaining({ name: 'record-count-min', outcome: 'fail' })]);
+    expect(JSON.parse((await adminRedis().hget(key('version:h1'), 'checks'))!)).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'record-count-min', outcome: 'fail' })]));
 
     expect(run.notifications).toHaveLength(1);
     const [note] = run.notifications;
