@@ -1,9 +1,11 @@
 // The read path: the live pointer, cached briefly per container, then one HGET on the bucket
 // that holds the record. Two round trips on a cache miss, one otherwise; never a mix of
-// versions, since one request uses one pointer.
+// versions, since one request uses one pointer. A read may instead name a version (pinned:
+// shadow tests, canaries, A/B): then that version's metadata stands in for the pointer.
 import type { Cluster } from 'ioredis';
 import { bucketOf, controlKeys, dataKey } from '../domain/key-layout.js';
 import { NoLiveVersionError, TransientError } from '../errors.js';
+import { PinnedVersions } from './pinned-versions.js';
 import { groupByOwner, masterConnection } from './slot-owner.js';
 import { parsePointer, type LivePointer } from './version-store.js';
 
@@ -16,6 +18,7 @@ export class LiveReader {
   private cached: { pointer: LivePointer; expiresAt: number } | null = null;
   private refreshing: Promise<LivePointer> | null = null;
   private readonly currentKey: string;
+  private readonly pins: PinnedVersions;
 
   constructor(
     private readonly redis: Cluster,
@@ -25,9 +28,13 @@ export class LiveReader {
     private readonly now: () => number = Date.now,
   ) {
     this.currentKey = controlKeys(dataset).current;
+    this.pins = new PinnedVersions(redis, dataset, cacheMs, (fn) => this.call(fn), now);
   }
 
-  async get(recordKey: string): Promise<LiveValue> {
+  /** A record of the live version, or of `pinned` (a version named by the caller) when given. */
+  async get(recordKey: string, pinned?: string): Promise<LiveValue> {
+    // The live path stays as it was: one comparison more.
+    if (pinned !== undefined) return this.getPinned(recordKey, pinned);
     const pointer = this.cachedPointer() ?? (await this.pointer());
     const key = dataKey(this.dataset, pointer.version, bucketOf(recordKey, pointer.buckets));
     const value = await this.call(() => this.redis.hget(key, recordKey));
@@ -38,8 +45,8 @@ export class LiveReader {
    * Several records from one version: one pointer, then one pipelined round trip per master
    * (the HGETs to each node go out together, the nodes are asked in parallel).
    */
-  async getMany(recordKeys: readonly string[]): Promise<{ version: string; values: (string | null)[] }> {
-    const pointer = await this.pointer();
+  async getMany(recordKeys: readonly string[], pinned?: string): Promise<{ version: string; values: (string | null)[] }> {
+    const pointer = pinned === undefined ? await this.pointer() : { version: pinned, buckets: await this.pins.buckets(pinned) };
     const keys = recordKeys.map((k) => dataKey(this.dataset, pointer.version, bucketOf(k, pointer.buckets)));
     const values = new Array<string | null>(recordKeys.length).fill(null);
     await this.call(async () => {
@@ -56,7 +63,16 @@ export class LiveReader {
         }),
       );
     });
+    // A pinned version may have been retired while we read: a miss is confirmed (see pinned-versions.ts).
+    if (pinned !== undefined && values.includes(null)) await this.pins.confirm(pinned);
     return { version: pointer.version, values };
+  }
+
+  private async getPinned(recordKey: string, version: string): Promise<LiveValue> {
+    const key = dataKey(this.dataset, version, bucketOf(recordKey, await this.pins.buckets(version)));
+    const value = await this.call(() => this.redis.hget(key, recordKey));
+    if (value === null) await this.pins.confirm(version);
+    return { version, value };
   }
 
   /** The pointer while the cache holds it: most reads, without waiting a turn for a promise. */
