@@ -3,19 +3,22 @@
 // --event-file events/admin-status.json` (or admin-rollback.json).
 //   {"action": "status", "dataset"?: name}                       every dataset, or one
 //   {"action": "rollback", "dataset"?, "version"?, "dryRun"?}    default dataset, newest retained version
+//   {"action": "freshness"}      live versions' ages as metrics (the stack's schedule runs it)
 import type { Context } from 'aws-lambda';
 import { InvalidInputError } from '../errors.js';
 import { rollbackVersion, type RollbackResult } from '../pipeline/rollback-version.js';
 import { datasetStatus, type DatasetStatus } from '../pipeline/version-status.js';
+import { reportFreshness, type FreshnessReport } from './freshness.js';
 import { logger } from './observability.js';
 import { runtime } from './runtime.js';
 import { withObservability } from './with-observability.js';
 
 export type AdminRequest =
   | { action: 'status'; dataset?: string }
-  | { action: 'rollback'; dataset?: string; version?: string; dryRun: boolean };
+  | { action: 'rollback'; dataset?: string; version?: string; dryRun: boolean }
+  | { action: 'freshness' };
 
-export type AdminResult = { datasets: DatasetStatus[] } | RollbackResult;
+export type AdminResult = { datasets: DatasetStatus[] } | RollbackResult | FreshnessReport;
 
 export function parseAdminEvent(event: unknown): AdminRequest {
   if (typeof event !== 'object' || event === null || Array.isArray(event)) throw new InvalidInputError('the event must be a JSON object like {"action": "status"}');
@@ -28,16 +31,18 @@ export function parseAdminEvent(event: unknown): AdminRequest {
   };
   const dataset = optionalText('dataset');
   if (e.action === 'status') return { action: 'status', dataset };
+  if (e.action === 'freshness') return { action: 'freshness' };
   if (e.action === 'rollback') {
     if (e.dryRun !== undefined && typeof e.dryRun !== 'boolean') throw new InvalidInputError('dryRun must be true or false');
     return { action: 'rollback', dataset, version: optionalText('version'), dryRun: e.dryRun === true };
   }
-  throw new InvalidInputError(`unknown action ${JSON.stringify(e.action)}; expected "status" or "rollback"`);
+  throw new InvalidInputError(`unknown action ${JSON.stringify(e.action)}; expected "status", "rollback" or "freshness"`);
 }
 
 async function admin(event: unknown, _context: Context): Promise<AdminResult> {
   const request = parseAdminEvent(event);
   const rt = await runtime();
+  if (request.action === 'freshness') return reportFreshness(rt);
   if (request.action === 'status') {
     const targets = request.dataset ? [rt.dataset(request.dataset)] : rt.datasets;
     const datasets: DatasetStatus[] = [];
