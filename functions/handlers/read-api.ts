@@ -27,7 +27,7 @@ async function datasetNamed(raw: string | undefined): Promise<DatasetRuntime> {
  * The version a request is pinned to, or undefined for the live one. HTTP API v2 events carry
  * header names in lower case (so does node:http for the local server).
  */
-function pinOf(event: APIGatewayProxyEventV2): string | undefined {
+export function pinOf(event: APIGatewayProxyEventV2): string | undefined {
   const query = event.queryStringParameters?.version;
   const header = event.headers?.[VERSION_HEADER];
   return query === undefined && header === undefined ? undefined : parsePinnedVersion(query, header);
