@@ -21,7 +21,8 @@ export class PinnedVersions {
   private readonly keys: ControlKeys;
 
   constructor(
-    private readonly redis: Cluster,
+    /** Only HMGET on the control slot is needed (a narrow interface: tests pass a fake). */
+    private readonly redis: Pick<Cluster, 'hmget'>,
     private readonly dataset: string,
     private readonly cacheMs: number,
     /** Bounds each Redis call: the reader's timeout wrapper. */
