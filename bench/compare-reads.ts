@@ -1,7 +1,8 @@
 // Before/after for a change to the read path, in one run: the read handler of this tree and of
 // another checkout (BENCH_BEFORE_TREE) behind local/api-server.ts, with the bare server and the
 // read path without the Lambda layer beside them, interleaved round by round over the same
-// loaded version. Not part of `npm run bench`.
+// loaded version. `api pinned` is this tree's handler asked for the live version by name
+// (`?version=`, a pinned read), to show what pinning costs. Not part of `npm run bench`.
 //   BENCH_BEFORE_TREE=/tmp/sluice-before node --openssl-legacy-provider --import tsx bench/compare-reads.ts
 import { closeRuntime } from '../functions/handlers/runtime.js';
 import { putInputs } from './data.js';
@@ -25,11 +26,15 @@ try {
   await loader.stop();
   servers.push(['api', await startReadServer('api')], ['bare', await startReadServer('bare')], ['core', await startReadServer('core')]);
   if (before) servers.push(['before', await startReadServer('api', {}, before)]);
+  const userPath = () => `/users/u${Math.floor(Math.random() * users)}/recommendations`;
+  const pinnedPath = () => `${userPath()}?version=reads`;
+  const variants: [string, ReadServer, () => string][] = servers.map(([name, server]) => [name, server, userPath]);
+  variants.splice(1, 0, ['api pinned', servers[0]![1], pinnedPath]);
   const figures: Record<string, { rps: number[]; p99: number[]; cpu: number[] }> = {};
   for (let round = 1; round <= rounds; round++) {
-    for (const [name, server] of servers) {
+    for (const [name, server, path] of variants) {
       const c0 = processCpuUs(server.pid);
-      const r = await httpLoad({ port: server.port, connections: 50, warmupMs: 1000, durationMs: 5000, path: () => `/users/u${Math.floor(Math.random() * users)}/recommendations` });
+      const r = await httpLoad({ port: server.port, connections: 50, warmupMs: 1000, durationMs: 5000, path });
       if (r.non200 > 0 || r.errors > 0) throw new Error(`${name}: ${r.non200} non-200 answers, ${r.errors} socket errors`);
       const f = (figures[name] ??= { rps: [], p99: [], cpu: [] });
       f.rps.push(r.rps);

@@ -102,16 +102,20 @@ export async function measureReads(infra: BenchInfra, o: ReadOptions, log: (s: s
   const api = await startReadServer('api');
   const bare = await startReadServer('bare');
   const core = await startReadServer('core');
-  const results = { api: [] as LoadResult[], bare: [] as LoadResult[], core: [] as LoadResult[] };
-  const times = { api: [] as RedisTime[], bare: [] as RedisTime[], core: [] as RedisTime[] };
-  const cpuUs = { api: [] as number[], bare: [] as number[], core: [] as number[] };
+  const results = { api: [] as LoadResult[], pinned: [] as LoadResult[], bare: [] as LoadResult[], core: [] as LoadResult[] };
+  const times = { api: [] as RedisTime[], pinned: [] as RedisTime[], bare: [] as RedisTime[], core: [] as RedisTime[] };
+  const cpuUs = { api: [] as number[], pinned: [] as number[], bare: [] as number[], core: [] as number[] };
+  // `pinned`: the same handler asked for the live version by name (?version=), a pinned read.
+  const live = JSON.parse((await infra.admin.get(controlKeys(o.dataset).current))!) as { version: string };
+  const pinnedPath = () => `${randomUser(o.users)()}?version=${encodeURIComponent(live.version)}`;
   const rtt: { p50: number; p99: number }[] = [];
   try {
     for (let round = 1; round <= o.rounds; round++) {
-      for (const [name, server] of [['api', api], ['bare', bare], ['core', core]] as const) {
+      for (const [name, server] of [['api', api], ['pinned', api], ['bare', bare], ['core', core]] as const) {
         await resetStats(infra.masters());
         const cpuBefore = processCpuUs(server.pid);
-        const r = await httpLoad({ port: server.port, connections: o.connections, warmupMs: o.warmupMs, durationMs: o.durationMs, path: randomUser(o.users) });
+        const path = name === 'pinned' ? pinnedPath : randomUser(o.users);
+        const r = await httpLoad({ port: server.port, connections: o.connections, warmupMs: o.warmupMs, durationMs: o.durationMs, path });
         if (r.non200 > 0 || r.errors > 0) throw new Error(`${name}: ${r.non200} non-200 answers, ${r.errors} socket errors`);
         results[name].push(r);
         cpuUs[name].push((processCpuUs(server.pid) - cpuBefore) / r.answered);
@@ -125,19 +129,22 @@ export async function measureReads(infra: BenchInfra, o: ReadOptions, log: (s: s
   }
   const section = `Reads: GET /users/{id}/recommendations, ${o.connections} connections, random existing users of 1M, ${o.durationMs / 1000} s per run`;
   const rows: Row[] = [];
-  const of = (name: 'api' | 'bare' | 'core', f: (r: LoadResult) => number) => summarise(results[name].map(f));
+  const of = (name: 'api' | 'pinned' | 'bare' | 'core', f: (r: LoadResult) => number) => summarise(results[name].map(f));
   const bareRps = of('bare', (r) => r.rps);
   const apiRps = of('api', (r) => r.rps);
   const bareP99 = of('bare', (r) => r.p99Ms);
   const apiP99 = of('api', (r) => r.p99Ms);
   rows.push({ section, name: 'bare node:http + ioredis (pointer GET + data HGET)', unit: 'req/s', summary: bareRps });
   rows.push({ section, name: 'Sluice read handler behind local/api-server.ts', unit: 'req/s', summary: apiRps, ratio: { value: ratioOf(apiRps, bareRps), vs: 'bare' }, target: { text: '≥ 1.0 × bare', met: apiRps.median >= bareRps.median } });
+  const pinnedRps = of('pinned', (r) => r.rps);
+  rows.push({ section, name: 'Sluice read handler, pinned to the live version (?version=)', unit: 'req/s', summary: pinnedRps, ratio: { value: ratioOf(pinnedRps, apiRps), vs: 'unpinned' } });
   const coreRps = of('core', (r) => r.rps);
   rows.push({ section, name: 'Sluice read path without the Lambda layer (no API Gateway event, no routing)', unit: 'req/s', summary: coreRps, ratio: { value: ratioOf(coreRps, bareRps), vs: 'bare' } });
-  const cpu = (name: 'api' | 'bare' | 'core') => summarise(cpuUs[name]);
+  const cpu = (name: 'api' | 'pinned' | 'bare' | 'core') => summarise(cpuUs[name]);
   rows.push({ section, name: 'bare: server CPU per request (user + sys)', unit: 'µs', summary: cpu('bare'), digits: 1 });
   rows.push({ section, name: 'Sluice: server CPU per request (user + sys)', unit: 'µs', summary: cpu('api'), digits: 1, ratio: { value: ratioOf(cpu('api'), cpu('bare')), vs: 'bare' } });
   rows.push({ section, name: 'Sluice without the Lambda layer: server CPU per request', unit: 'µs', summary: cpu('core'), digits: 1, ratio: { value: ratioOf(cpu('core'), cpu('bare')), vs: 'bare' } });
+  rows.push({ section, name: 'Sluice, pinned read: server CPU per request', unit: 'µs', summary: cpu('pinned'), digits: 1, ratio: { value: ratioOf(cpu('pinned'), cpu('api')), vs: 'unpinned' } });
   rows.push({ section, name: 'bare: p50 latency', unit: 'ms', summary: of('bare', (r) => r.p50Ms), digits: 2 });
   rows.push({ section, name: 'Sluice: p50 latency', unit: 'ms', summary: of('api', (r) => r.p50Ms), digits: 2, ratio: { value: ratioOf(of('api', (r) => r.p50Ms), of('bare', (r) => r.p50Ms)), vs: 'bare' } });
   rows.push({ section, name: 'bare: p99 latency', unit: 'ms', summary: bareP99, digits: 2 });

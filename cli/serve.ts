@@ -34,12 +34,17 @@ export const command: Command = {
     'Serves the read API on 127.0.0.1 through the real read handler: every request becomes the',
     'API Gateway HTTP API (payload 2.0) event Lambda would receive, every answer is the handler\'s.',
     'Reads the dataset DATASET from the Redis the environment names; logs one line per request on',
-    'stdout. Runs until Ctrl-C (or SIGTERM).',
+    'stdout. Runs until Ctrl-C (or SIGTERM). `?version=<id>` or the header x-sluice-version reads a',
+    'retained or held version instead of the live one.',
   ].join('\n'),
   options: {
     port: { type: 'string', value: 'N', description: 'port on 127.0.0.1 (default: 3000; 0 picks a free one)' },
   },
   positionals: { min: 0, max: 0 },
-  examples: ['sluice serve --port 3000', "curl 'http://127.0.0.1:3000/users/u42/recommendations'"],
+  examples: [
+    'sluice serve --port 3000',
+    "curl 'http://127.0.0.1:3000/users/u42/recommendations'",
+    "curl -H 'x-sluice-version: <version>' 'http://127.0.0.1:3000/users/u42/recommendations'",
+  ],
   run,
 };

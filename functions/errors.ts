@@ -58,3 +58,6 @@ export class NoLiveVersionError extends SluiceError {}
 
 /** The requested record does not exist in the live version. */
 export class NotFoundError extends SluiceError {}
+
+/** A read pinned to a version that cannot answer: unknown, loading, failed, retired, discarded... */
+export class VersionNotFoundError extends NotFoundError {}

@@ -3,9 +3,12 @@
 // versions, since one request uses one pointer. When a slot's master does not answer in time
 // (a failover), a replica of the slot is asked too: every write of a committed version and
 // every confirmed swap is on the replicas before the commit reports success (replica-ack.ts).
+// A read may instead name a version (pinned: shadow tests, canaries, A/B): then that version's
+// metadata stands in for the pointer.
 import type { Cluster, Redis } from 'ioredis';
 import { bucketOf, controlKeys, dataKey } from '../domain/key-layout.js';
 import { NoLiveVersionError, TransientError } from '../errors.js';
+import { PinnedVersions } from './pinned-versions.js';
 import { groupByOwner, masterConnection, replicaConnection } from './slot-owner.js';
 import { parsePointer, type LivePointer } from './version-store.js';
 
@@ -20,6 +23,7 @@ export class LiveReader {
   /** The last pointer a master answered: the only one a replica may confirm. */
   private lastFromMaster: string | null = null;
   private readonly currentKey: string;
+  private readonly pins: PinnedVersions;
 
   constructor(
     private readonly redis: Cluster,
@@ -31,9 +35,13 @@ export class LiveReader {
     private readonly fallbackMs: number = timeoutMs,
   ) {
     this.currentKey = controlKeys(dataset).current;
+    this.pins = new PinnedVersions(redis, dataset, cacheMs, (fn) => this.call(fn), now);
   }
 
-  async get(recordKey: string): Promise<LiveValue> {
+  /** A record of the live version, or of `pinned` (a version named by the caller) when given. */
+  async get(recordKey: string, pinned?: string): Promise<LiveValue> {
+    // The live path stays as it was: one comparison more.
+    if (pinned !== undefined) return this.getPinned(recordKey, pinned);
     const pointer = this.cachedPointer() ?? (await this.pointer());
     const key = dataKey(this.dataset, pointer.version, bucketOf(recordKey, pointer.buckets));
     const value = await this.hedged(
@@ -45,12 +53,25 @@ export class LiveReader {
     return { version: pointer.version, value };
   }
 
+  private async getPinned(recordKey: string, version: string): Promise<LiveValue> {
+    const key = dataKey(this.dataset, version, bucketOf(recordKey, await this.pins.buckets(version)));
+    const value = await this.hedged(
+      () => this.redis.hget(key, recordKey),
+      (replica) => replica.hget(key, recordKey),
+      key,
+      (v) => v !== null,
+    );
+    // A pinned version may have been retired while we read: a miss is confirmed (see pinned-versions.ts).
+    if (value === null) await this.pins.confirm(version);
+    return { version, value };
+  }
+
   /**
    * Several records from one version: one pointer, then one pipelined round trip per master
    * (the HGETs to each node go out together, the nodes are asked in parallel).
    */
-  async getMany(recordKeys: readonly string[]): Promise<{ version: string; values: (string | null)[] }> {
-    const pointer = await this.pointer();
+  async getMany(recordKeys: readonly string[], pinned?: string): Promise<{ version: string; values: (string | null)[] }> {
+    const pointer = pinned === undefined ? await this.pointer() : { version: pinned, buckets: await this.pins.buckets(pinned) };
     const keys = recordKeys.map((k) => dataKey(this.dataset, pointer.version, bucketOf(k, pointer.buckets)));
     const values = new Array<string | null>(recordKeys.length).fill(null);
     let groups: ReturnType<typeof groupByOwner<string>>;
@@ -71,6 +92,7 @@ export class LiveReader {
         got.forEach((v, i) => (values[members[i]!.index] = v));
       }),
     );
+    if (pinned !== undefined && values.includes(null)) await this.pins.confirm(pinned);
     return { version: pointer.version, values };
   }
 
@@ -105,6 +127,23 @@ export class LiveReader {
     if (!pointer) throw new NoLiveVersionError(`dataset ${this.dataset} has no live version yet`);
     this.cached = { pointer, expiresAt: this.now() + this.cacheMs };
     return pointer;
+  }
+
+  /** One call under the read timeout (the pinned versions' metadata reads). */
+  private call<T>(fn: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(unavailable(new Error(`no answer within ${this.timeoutMs} ms`))), this.timeoutMs);
+      fn().then(
+        (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        (err: unknown) => {
+          clearTimeout(timer);
+          reject(unavailable(err));
+        },
+      );
+    });
   }
 
   /**

@@ -3,6 +3,7 @@
 // are for sanity and to keep logs and errors small.
 import { InvalidInputError } from '../errors.js';
 import { MAX_KEY_LENGTH } from './record-shape.js';
+import { VERSION_HEADER, VERSION_PARAMETER } from './pinned-version.js';
 
 export const MAX_RANK = 10_000;
 
@@ -97,4 +98,22 @@ export function parseKey(raw: string | undefined, what = 'key'): string {
   if (!PRINTABLE.test(raw)) throw new InvalidInputError(`${what} must not contain control characters`);
   if (UNPAIRED_SURROGATE.test(raw)) throw new InvalidInputError(`${what} must be valid Unicode (it holds an unpaired surrogate)`);
   return raw;
+}
+
+const VERSION_NAME = /^[A-Za-z0-9._-]{1,64}$/;
+
+/**
+ * The version a read is pinned to, from the `version` query parameter and/or the
+ * `x-sluice-version` header (either; both must agree); undefined when neither is given, i.e.
+ * the live version.
+ */
+export function parsePinnedVersion(query: string | undefined, header: string | undefined): string | undefined {
+  if (query === undefined && header === undefined) return undefined;
+  if (query !== undefined && header !== undefined && query !== header) {
+    throw new InvalidInputError(`the ${VERSION_PARAMETER} parameter and the ${VERSION_HEADER} header name different versions; give one, or the same in both`);
+  }
+  const version = (query ?? header)!;
+  const where = query !== undefined ? `the ${VERSION_PARAMETER} parameter` : `the ${VERSION_HEADER} header`;
+  if (!VERSION_NAME.test(version)) throw new InvalidInputError(`${where} must name a version: 1-64 characters of A-Z a-z 0-9 . _ -`);
+  return version;
 }

@@ -6,12 +6,14 @@
 //   {"action": "rollback", "dataset"?, "version"?, "dryRun"?}    default dataset, newest retained version
 //   {"action": "promote", "dataset"?, "version"}                 make a held version live
 //   {"action": "discard", "dataset"?, "version"}                 delete a held version or a stale load
+//   {"action": "freshness"}      live versions' ages as metrics (the stack's schedule runs it)
 import type { Context } from 'aws-lambda';
 import { InvalidInputError } from '../errors.js';
 import { discardVersion, type DiscardResult } from '../pipeline/discard-version.js';
 import { promoteVersion, type PromoteResult } from '../pipeline/promote-version.js';
 import { rollbackVersion, type RollbackResult } from '../pipeline/rollback-version.js';
 import { datasetStatus, type DatasetStatus } from '../pipeline/version-status.js';
+import { reportFreshness, type FreshnessReport } from './freshness.js';
 import { emitMetrics, logger, MetricUnit } from './observability.js';
 import { runtime } from './runtime.js';
 import { withObservability } from './with-observability.js';
@@ -20,9 +22,10 @@ export type AdminRequest =
   | { action: 'status'; dataset?: string }
   | { action: 'rollback'; dataset?: string; version?: string; dryRun: boolean }
   | { action: 'promote'; dataset?: string; version: string }
-  | { action: 'discard'; dataset?: string; version: string };
+  | { action: 'discard'; dataset?: string; version: string }
+  | { action: 'freshness' };
 
-export type AdminResult = { datasets: DatasetStatus[] } | RollbackResult | PromoteResult | DiscardResult;
+export type AdminResult = { datasets: DatasetStatus[] } | RollbackResult | PromoteResult | DiscardResult | FreshnessReport;
 
 export function parseAdminEvent(event: unknown): AdminRequest {
   if (typeof event !== 'object' || event === null || Array.isArray(event)) throw new InvalidInputError('the event must be a JSON object like {"action": "status"}');
@@ -35,6 +38,7 @@ export function parseAdminEvent(event: unknown): AdminRequest {
   };
   const dataset = optionalText('dataset');
   if (e.action === 'status') return { action: 'status', dataset };
+  if (e.action === 'freshness') return { action: 'freshness' };
   if (e.action === 'rollback') {
     if (e.dryRun !== undefined && typeof e.dryRun !== 'boolean') throw new InvalidInputError('dryRun must be true or false');
     return { action: 'rollback', dataset, version: optionalText('version'), dryRun: e.dryRun === true };
@@ -44,12 +48,13 @@ export function parseAdminEvent(event: unknown): AdminRequest {
     if (version === undefined) throw new InvalidInputError(`${e.action} needs the version: {"action": "${e.action}", "version": "<id>"}`);
     return e.action === 'promote' ? { action: 'promote', dataset, version } : { action: 'discard', dataset, version };
   }
-  throw new InvalidInputError(`unknown action ${JSON.stringify(e.action)}; expected "status", "rollback", "promote" or "discard"`);
+  throw new InvalidInputError(`unknown action ${JSON.stringify(e.action)}; expected "status", "rollback", "promote", "discard" or "freshness"`);
 }
 
 async function admin(event: unknown, _context: Context): Promise<AdminResult> {
   const request = parseAdminEvent(event);
   const rt = await runtime();
+  if (request.action === 'freshness') return reportFreshness(rt);
   if (request.action === 'status') {
     const targets = request.dataset ? [rt.dataset(request.dataset)] : rt.datasets;
     const datasets: DatasetStatus[] = [];

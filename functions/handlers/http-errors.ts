@@ -2,7 +2,7 @@
 // what kind of trouble it is, never what an internal error said.
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { toJsonText } from '../domain/stored-json.js';
-import { InvalidInputError, NoLiveVersionError, NotFoundError, TransientError } from '../errors.js';
+import { InvalidInputError, NoLiveVersionError, NotFoundError, TransientError, VersionNotFoundError } from '../errors.js';
 
 export function json(statusCode: number, body: unknown): APIGatewayProxyStructuredResultV2 {
   return {
@@ -15,6 +15,7 @@ export function json(statusCode: number, body: unknown): APIGatewayProxyStructur
 export function errorResponse(err: unknown): APIGatewayProxyStructuredResultV2 {
   const error = (code: string, message: string) => ({ error: { code, message } });
   if (err instanceof InvalidInputError) return json(400, error('bad_request', err.message));
+  if (err instanceof VersionNotFoundError) return json(404, error('version_not_found', err.message));
   if (err instanceof NotFoundError) return json(404, error('not_found', err.message));
   if (err instanceof NoLiveVersionError) return json(503, error('no_live_version', 'no version of this dataset is live yet'));
   if (err instanceof TransientError) return json(503, error('unavailable', 'the data store is unavailable; retry shortly'));

@@ -3,10 +3,13 @@
 //   GET  /users/{userId}/recommendations           a user's whole list (default dataset)
 //   GET  /datasets/{dataset}/items/{key}[?fields=]  one record of any dataset
 //   POST /datasets/{dataset}/batch-get {"keys":[]} up to 100 records, all from one version
+// Every route reads the live version unless the request names one: `?version=<id>` and/or the
+// header `x-sluice-version: <id>` pins it to that version (live, retained or held).
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { decodeUrlComponent, parseBatchKeys, parseFields, parseKey, parseRank, parseUserId } from '../domain/read-request.js';
+import { decodeUrlComponent, parseBatchKeys, parseFields, parseKey, parsePinnedVersion, parseRank, parseUserId } from '../domain/read-request.js';
 import { rankedItem, userItems } from '../pipeline/read-recommendations.js';
 import { batchGet, getRecord } from '../pipeline/read-records.js';
+import { VERSION_HEADER } from '../domain/pinned-version.js';
 import { NotFoundError } from '../errors.js';
 import { errorResponse, json } from './http-errors.js';
 import { logger, metrics, MetricUnit } from './observability.js';
@@ -18,6 +21,16 @@ async function datasetNamed(raw: string | undefined): Promise<DatasetRuntime> {
   const rt = await runtime();
   if (!rt.datasets.some((d) => d.spec.name === name)) throw new NotFoundError(`no dataset named ${name.slice(0, 64)}`);
   return rt.dataset(name);
+}
+
+/**
+ * The version a request is pinned to, or undefined for the live one. HTTP API v2 events carry
+ * header names in lower case (so does node:http for the local server).
+ */
+export function pinOf(event: APIGatewayProxyEventV2): string | undefined {
+  const query = event.queryStringParameters?.version;
+  const header = event.headers?.[VERSION_HEADER];
+  return query === undefined && header === undefined ? undefined : parsePinnedVersion(query, header);
 }
 
 type Params = Record<string, string>;
@@ -37,14 +50,14 @@ const routes: Record<string, Route> = {
       const q = event.queryStringParameters ?? {};
       const userId = parseUserId(q.userId);
       const rank = parseRank(q.rank);
-      return json(200, await rankedItem((await runtime()).defaultDataset.reader, userId, rank));
+      return json(200, await rankedItem((await runtime()).defaultDataset.reader, userId, rank, pinOf(event)));
     },
   },
   'GET /users/{userId}/recommendations': {
     method: 'GET',
     pattern: /^\/users\/([^/]+)\/recommendations$/,
     params: ['userId'],
-    run: async (_event, p) => json(200, await userItems((await runtime()).defaultDataset.reader, parseUserId(p.userId))),
+    run: async (event, p) => json(200, await userItems((await runtime()).defaultDataset.reader, parseUserId(p.userId), pinOf(event))),
   },
   'GET /datasets/{dataset}/items/{key}': {
     method: 'GET',
@@ -53,7 +66,7 @@ const routes: Record<string, Route> = {
     run: async (event, p) => {
       const d = await datasetNamed(p.dataset);
       const fields = parseFields(event.queryStringParameters?.fields);
-      return json(200, await getRecord(d.reader, d.spec, parseKey(p.key), fields));
+      return json(200, await getRecord(d.reader, d.spec, parseKey(p.key), fields, pinOf(event)));
     },
   },
   'POST /datasets/{dataset}/batch-get': {
@@ -64,7 +77,7 @@ const routes: Record<string, Route> = {
       const d = await datasetNamed(p.dataset);
       const keys = parseBatchKeys(body(event));
       const fields = parseFields(event.queryStringParameters?.fields);
-      return json(200, await batchGet(d.reader, d.spec, keys, fields));
+      return json(200, await batchGet(d.reader, d.spec, keys, fields, pinOf(event)));
     },
   },
 };

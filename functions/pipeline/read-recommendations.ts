@@ -17,14 +17,15 @@ export interface RankedItem {
   version: string;
 }
 
-export async function userItems(reader: LiveReader, userId: string): Promise<UserItems> {
-  const { version, value } = await reader.get(userId);
+/** `pinned`: a version named by the caller instead of the live one. */
+export async function userItems(reader: LiveReader, userId: string, pinned?: string): Promise<UserItems> {
+  const { version, value } = await reader.get(userId, pinned);
   if (value === null) throw new NotFoundError(`no recommendations for user ${userId}`);
   return { userId, items: new StoredJson(value), version };
 }
 
-export async function rankedItem(reader: LiveReader, userId: string, rank: number): Promise<RankedItem> {
-  const found = await userItems(reader, userId);
+export async function rankedItem(reader: LiveReader, userId: string, rank: number, pinned?: string): Promise<RankedItem> {
+  const found = await userItems(reader, userId, pinned);
   const items = found.items.parse() as unknown[];
   const version = found.version;
   if (rank > items.length) throw new NotFoundError(`user ${userId} has ${items.length} recommendations; rank ${rank} is past the end`);

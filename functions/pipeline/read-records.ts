@@ -28,14 +28,15 @@ function decode(spec: DatasetSpec, raw: string, fields?: readonly string[]): unk
   return Object.fromEntries(fields.filter((f) => Object.hasOwn(row, f)).map((f) => [f, row[f]]));
 }
 
-export async function getRecord(reader: LiveReader, spec: DatasetSpec, key: string, fields?: readonly string[]): Promise<RecordAnswer> {
-  const { version, value } = await reader.get(key);
+/** `pinned`: a version named by the caller instead of the live one. */
+export async function getRecord(reader: LiveReader, spec: DatasetSpec, key: string, fields?: readonly string[], pinned?: string): Promise<RecordAnswer> {
+  const { version, value } = await reader.get(key, pinned);
   if (value === null) throw new NotFoundError(`no record with key ${key} in dataset ${spec.name}`);
   return { dataset: spec.name, key, version, value: decode(spec, value, fields) };
 }
 
-export async function batchGet(reader: LiveReader, spec: DatasetSpec, keys: readonly string[], fields?: readonly string[]): Promise<BatchAnswer> {
-  const { version, values } = await reader.getMany(keys);
+export async function batchGet(reader: LiveReader, spec: DatasetSpec, keys: readonly string[], fields?: readonly string[], pinned?: string): Promise<BatchAnswer> {
+  const { version, values } = await reader.getMany(keys, pinned);
   return {
     dataset: spec.name,
     version,

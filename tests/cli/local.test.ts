@@ -139,6 +139,14 @@ test('serve: real HTTP through the read handler, one log line per request, and a
     expect(await user.json()).toEqual({ userId: 'u42', items: day2[42]!.items, version: 'd2' });
     const rank = await fetch(`${url}/recommendations?userId=u42&rank=1`);
     expect(await rank.json()).toEqual({ userId: 'u42', rank: 1, item: day2[42]!.items[0], version: 'd2' });
+    // Pinned to the retained version d1, by header or by query parameter; an unknown version is a 404.
+    const pinned = await fetch(`${url}/users/u42/recommendations`, { headers: { 'x-sluice-version': 'd1' } });
+    expect(await pinned.json()).toEqual({ userId: 'u42', items: day1[42]!.items, version: 'd1' });
+    const pinnedRank = await fetch(`${url}/recommendations?userId=u42&rank=1&version=d1`);
+    expect(await pinnedRank.json()).toEqual({ userId: 'u42', rank: 1, item: day1[42]!.items[0], version: 'd1' });
+    const unknown = await fetch(`${url}/users/u42/recommendations?version=d9`);
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toEqual({ error: { code: 'version_not_found', message: 'dataset cli-recs has no version d9' } });
     const bad = await fetch(`${url}/recommendations?userId=u42&rank=x`);
     expect(bad.status).toBe(400);
     await server.waitFor(/GET \/recommendations\?userId=u42&rank=x 400 [\d.]+ ms/);

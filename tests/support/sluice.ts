@@ -91,10 +91,10 @@ type ApiHandler = (e: APIGatewayProxyEventV2, c: ReturnType<typeof lambdaContext
 let apiHandler: ApiHandler | null = null;
 
 /** Calls the real read handler with an HTTP API v2 event for `path` (query string included). */
-export async function api(path: string, init: { method?: string; body?: unknown } = {}): Promise<ApiAnswer> {
+export async function api(path: string, init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<ApiAnswer> {
   apiHandler ??= (await import('../../functions/handlers/read-api.js')).handler as unknown as ApiHandler;
   const body = init.body === undefined ? undefined : typeof init.body === 'string' ? init.body : JSON.stringify(init.body);
-  const event = toHttpApiEvent(init.method ?? 'GET', path, { 'content-type': 'application/json' }, body);
+  const event = toHttpApiEvent(init.method ?? 'GET', path, { 'content-type': 'application/json', ...init.headers }, body);
   const r = await apiHandler(event, lambdaContext('ReadApiFunction'));
   return { status: r.statusCode ?? 0, body: JSON.parse(r.body ?? '{}') as Record<string, unknown> };
 }

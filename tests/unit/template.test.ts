@@ -1,6 +1,6 @@
 // Checks on template.yaml that `sam validate --lint` cannot make: that it fits the code, the
 // state machine definition and the event fixtures, and that its permissions stay narrow.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import {
   asArray,
   everyBranch,
@@ -393,11 +393,11 @@ describe('admin function', () => {
     expect(() => parseAdminEvent({ action: 'discard', version: '' })).toThrow('version must be a non-empty string');
   });
 
-  test('is not reachable from the API or the state machine: no other resource refers to it', () => {
+  test('is not reachable from the API or the state machine: only the freshness schedule (and its role) refers to it', () => {
     const referrers = Object.entries(template.Resources)
       .filter(([id, r]) => id !== 'AdminFunction' && referencedIds(r.Properties).has('AdminFunction'))
       .map(([id]) => id);
-    expect(referrers).toEqual([]);
+    expect(referrers.sort()).toEqual(['FreshnessSchedule', 'FreshnessScheduleRole']);
     expect(aslText).not.toMatch(/Admin/);
   });
 
@@ -457,5 +457,210 @@ describe('checkov skips', () => {
       expect(skip.check).toMatch(/^CKV2?_AWS_\d+$/);
       expect({ ...skip, explained: skip.comment.length >= 40 }).toEqual({ ...skip, explained: true });
     }
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+// Freshness (schedule, alarm) and the operations dashboard.
+// ---------------------------------------------------------------------------------------
+
+/** Metric names the functions emit: emitMetrics entries and addMetric calls, read from the source. */
+function metricsInCode(): Set<string> {
+  const names = new Set<string>();
+  const walk = (dir: URL): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (entry.isDirectory()) walk(new URL(`${entry.name}/`, dir));
+      else if (entry.name.endsWith('.ts')) {
+        const text = readFileSync(new URL(entry.name, dir), 'utf8');
+        for (const m of text.matchAll(/\[\s*'([A-Za-z]+)',\s*MetricUnit\./g)) names.add(m[1]!);
+        for (const m of text.matchAll(/addMetric\(\s*'([A-Za-z]+)'/g)) names.add(m[1]!);
+      }
+    }
+  };
+  walk(new URL('functions/', root));
+  return names;
+}
+
+// Emitted by release-control work merged separately (checks, held versions, duplicate keys),
+// under exactly these names: accepted until that code is on this branch.
+const EMITTED_BY_PARALLEL_WORK = new Set<string>();
+
+// AWS's own metrics the dashboard may name, per namespace.
+const AWS_METRICS: Record<string, Set<string>> = {
+  'AWS/ApiGateway': new Set(['Count', '4xx', '5xx', 'Latency', 'IntegrationLatency']),
+  'AWS/ElastiCache': new Set(['DatabaseMemoryUsagePercentage', 'FreeableMemory']),
+};
+
+const env = ((functionGlobals.Environment as Obj | undefined)?.Variables ?? {}) as Obj;
+const NAMESPACE = String(env.POWERTOOLS_METRICS_NAMESPACE);
+const SERVICE = String(env.POWERTOOLS_SERVICE_NAME);
+
+/** Custom metrics: what the code emits, and what the template's log metric filters make. */
+function customMetrics(): Set<string> {
+  const names = metricsInCode();
+  for (const [, f] of resourcesOfType(template, 'AWS::Logs::MetricFilter')) {
+    for (const t of asArray(f.Properties?.MetricTransformations) as Obj[]) if (t.MetricNamespace === NAMESPACE) names.add(String(t.MetricName));
+  }
+  return names;
+}
+
+/** `rate(5 minutes)` → 300. */
+function rateSeconds(expression: string): number {
+  const m = /^rate\((\d+) (minute|minutes|hour|hours)\)$/.exec(expression);
+  if (!m) throw new Error(`not a rate expression: ${expression}`);
+  return Number(m[1]) * (m[2]!.startsWith('minute') ? 60 : 3600);
+}
+
+describe('freshness: schedule, admin action, alarm', () => {
+  const [scheduleEntry, ...otherSchedules] = resourcesOfType(template, 'AWS::Scheduler::Schedule');
+  const schedule = (scheduleEntry?.[1].Properties ?? {}) as Obj;
+  const target = (schedule.Target ?? {}) as Obj;
+  const alarm = template.Resources.StaleDataAlarm?.Properties ?? {};
+
+  test('one schedule invokes the admin function with exactly the freshness action, which the handler accepts', async () => {
+    expect(otherSchedules).toHaveLength(0);
+    expect([...referencedIds(target.Arn)]).toEqual(['AdminFunction']);
+    expect(schedule.State).toBe('ENABLED');
+    const input = JSON.parse(String(target.Input)) as unknown;
+    expect(input).toEqual(fixture('admin-freshness.json'));
+    const { parseAdminEvent } = await import('../../functions/handlers/admin.js');
+    expect(parseAdminEvent(input)).toEqual({ action: 'freshness' });
+  });
+
+  test('its role can be assumed by EventBridge Scheduler of this account only, and may only invoke the admin function', () => {
+    const roleId = [...referencedIds(target.RoleArn)][0]!;
+    const role = template.Resources[roleId]!;
+    expect(role.Type).toBe('AWS::IAM::Role');
+    const trust = asArray((role.Properties?.AssumeRolePolicyDocument as Obj).Statement) as Obj[];
+    expect(trust).toEqual([
+      { Effect: 'Allow', Principal: { Service: 'scheduler.amazonaws.com' }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } },
+    ]);
+    expect(role.Properties?.ManagedPolicyArns).toBeUndefined();
+    const statements = statementsOf(asArray(role.Properties?.Policies).map((p) => (p as Obj).PolicyDocument as Obj));
+    expect(statements.map((st) => [st.Effect, asArray(st.Action), asArray(st.Resource).flatMap((r) => [...referencedIds(r)])])).toEqual([
+      ['Allow', ['lambda:InvokeFunction'], ['AdminFunction']],
+    ]);
+  });
+
+  test('the alarm watches the oldest age the action emits, against MaxVersionAgeHours (default 36), to the SNS topic', () => {
+    expect(metricsInCode()).toContain('OldestLiveVersionAgeHours');
+    expect(metricsInCode()).toContain('LiveVersionAgeHours');
+    expect(alarm).toEqual(
+      expect.objectContaining({
+        Namespace: NAMESPACE,
+        MetricName: 'OldestLiveVersionAgeHours',
+        // Powertools adds the service dimension to every metric; the oldest age has no dataset.
+        Dimensions: [{ Name: 'service', Value: SERVICE }],
+        Statistic: 'Maximum',
+        ComparisonOperator: 'GreaterThanThreshold',
+        Threshold: { Ref: 'MaxVersionAgeHours' },
+      }),
+    );
+    expect(template.Parameters.MaxVersionAgeHours).toEqual(expect.objectContaining({ Type: 'Number', Default: 36 }));
+    for (const actions of [alarm.AlarmActions, alarm.OKActions]) {
+      const topics = asArray(actions).flatMap((x) => [...referencedIds(x)]);
+      expect(topics).toEqual(['AlarmTopic']);
+    }
+    expect(template.Resources.AlarmTopic?.Type).toBe('AWS::SNS::Topic');
+  });
+
+  test('a schedule that stops reporting alarms too: missing data breaches, and a period spans several runs', () => {
+    expect(alarm.TreatMissingData).toBe('breaching');
+    const every = rateSeconds(String(schedule.ScheduleExpression));
+    expect(every).toBeLessThanOrEqual(300);
+    expect(Number(alarm.Period) * Number(alarm.EvaluationPeriods)).toBeGreaterThanOrEqual(3 * every);
+    expect(String((intrinsic(alarm.AlarmDescription)?.[1] as string | undefined) ?? alarm.AlarmDescription)).toMatch(/keeps serving/);
+  });
+});
+
+describe('operations dashboard', () => {
+  const [dashboardEntry, ...otherDashboards] = resourcesOfType(template, 'AWS::CloudWatch::Dashboard');
+  const sub = intrinsic(dashboardEntry?.[1].Properties?.DashboardBody);
+  const text = String(sub?.[1]);
+  const variables = [...text.matchAll(/\$\{([^}!]+)\}/g)].map((m) => m[1]!);
+  // As CloudFormation substitutes it: parameters by their default, resources by a stand-in.
+  const body = JSON.parse(
+    text.replace(/\$\{([^}!]+)\}/g, (_m, name: string) => (name in template.Parameters ? String(template.Parameters[name]!.Default) : `stand-in-${name.replace(/[^\w]/g, '-')}`)),
+  ) as { widgets: { type: string; y: number; properties: Obj }[] };
+  const metricWidgets = body.widgets.filter((w) => w.type === 'metric');
+
+  /** Every [namespace, metric] a widget names, from metric arrays and SEARCH expressions. */
+  function named(): [string, string][] {
+    const out: [string, string][] = [];
+    for (const w of metricWidgets) {
+      for (const row of asArray(w.properties.metrics) as unknown[][]) {
+        if (typeof row[0] === 'string') out.push([row[0], String(row[1])]);
+        for (const part of row) {
+          const expression = isObject(part) ? String(part.expression ?? '') : '';
+          for (const m of expression.matchAll(/SEARCH\('\{([^,}]+)[^}]*\}[^']*MetricName=\\?"([^"\\]+)\\?"/g)) out.push([m[1]!, m[2]!]);
+        }
+      }
+    }
+    return out;
+  }
+
+  test('one dashboard whose body is valid JSON after substitution, naming only this template\'s parameters, resources and pseudo parameters', () => {
+    expect(sub?.[0]).toBe('Fn::Sub');
+    expect(otherDashboards).toHaveLength(0);
+    for (const v of variables) {
+      const id = v.split('.')[0]!;
+      expect({ v, known: id.startsWith('AWS::') || id in template.Parameters || id in template.Resources }).toEqual({ v, known: true });
+    }
+    expect(body.widgets.length).toBeGreaterThan(8);
+  });
+
+  test('rows: loads, live version age, read API, cache memory', () => {
+    const rows = [...new Set(body.widgets.map((w) => w.y))].sort((a, b) => a - b);
+    expect(rows).toHaveLength(4);
+    const inRow = (i: number) => named().filter(([, name]) => metricWidgets.some((w) => w.y === rows[i] && JSON.stringify(w.properties.metrics).includes(name)));
+    expect(inRow(0).map(([, n]) => n).sort()).toEqual(['BadRecords', 'ChecksFailed', 'DuplicateRecords', 'LoadTime', 'RecordsLoaded', 'VersionsHeld']);
+    expect(inRow(1).map(([, n]) => n)).toEqual(['LiveVersionAgeHours']);
+    expect(new Set(inRow(2).map(([, n]) => n))).toEqual(new Set(['Count', 'Latency', '4xx', '5xx', 'ApiNotFound']));
+    expect(inRow(3).map(([, n]) => n).sort()).toEqual(['DatabaseMemoryUsagePercentage', 'FreeableMemory']);
+    const alarmWidget = body.widgets.find((w) => w.type === 'alarm');
+    expect(variables).toContain('StaleDataAlarm.Arn');
+    expect(alarmWidget?.y).toBe(rows[1]);
+  });
+
+  test('every metric it names is one the functions emit (or a log metric filter makes), or one AWS provides', () => {
+    const custom = customMetrics();
+    const unknown = named().filter(([ns, name]) => (ns === NAMESPACE ? !custom.has(name) && !EMITTED_BY_PARALLEL_WORK.has(name) : !AWS_METRICS[ns]?.has(name)));
+    expect(unknown).toEqual([]);
+    // The functions' metrics carry the dimensions dataset and service (Powertools): the SEARCH schemas say so.
+    for (const m of text.matchAll(/\{Sluice,([^}]*)\}/g)) expect(m[1]!.split(',').sort()).toEqual(['dataset', 'service']);
+  });
+
+  test('p50 and p99 latency, and 4xx, 5xx and not-found rates over the request count', () => {
+    const api = JSON.stringify(metricWidgets.filter((w) => JSON.stringify(w.properties).includes('AWS/ApiGateway')).map((w) => w.properties.metrics));
+    expect(api).toMatch(/"stat":"p50"/);
+    expect(api).toMatch(/"stat":"p99"/);
+    const ids = new Set<string>();
+    const expressions: string[] = [];
+    for (const w of metricWidgets) {
+      for (const row of asArray(w.properties.metrics) as unknown[][]) {
+        for (const part of row) {
+          if (!isObject(part)) continue;
+          if (part.id) ids.add(String(part.id));
+          if (part.expression && !String(part.expression).startsWith('SEARCH')) expressions.push(String(part.expression));
+        }
+      }
+    }
+    expect(expressions).toHaveLength(3);
+    for (const e of expressions) {
+      expect(e).toMatch(/\/ total$/);
+      for (const ref of e.match(/\b[a-z]\w*\b/gi)!.filter((x) => x !== 'FILL')) expect(ids).toContain(ref);
+    }
+  });
+
+  test('404s are counted from the API access log by a metric filter, not by the read function', () => {
+    const [, filter] = resourcesOfType(template, 'AWS::Logs::MetricFilter').find(([, f]) => JSON.stringify(f).includes('ApiNotFound'))!;
+    expect([...referencedIds(filter.Properties?.LogGroupName)]).toEqual(['HttpApiAccessLogGroup']);
+    expect(filter.Properties?.FilterPattern).toBe('{ $.status = "404" }');
+    const stage = resourcesOfType(template, 'AWS::ApiGatewayV2::Stage')[0]![1];
+    const format = JSON.parse(String((stage.Properties?.AccessLogSettings as Obj).Format)) as Record<string, string>;
+    expect(format.status).toBe('$context.status');
+    expect(format.apiId).toBe('$context.apiId');
+    const [transform] = asArray(filter.Properties?.MetricTransformations) as Obj[];
+    expect(transform?.Dimensions).toEqual([{ Key: 'ApiId', Value: '$.apiId' }]);
   });
 });
