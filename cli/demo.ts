@@ -1,8 +1,11 @@
 // sluice demo: the main job, locally, in one command. A local Redis Cluster and S3, a
 // SageMaker-style transform output, its completion event through the real state machine with
-// live progress, the same event again (a no-op), the read API over HTTP, and everything stopped.
+// live progress, the same event again (a no-op), the read API over HTTP; then a second night
+// that lost most of its users, held by the release checks while readers keep the first night,
+// read by version, and discarded; and everything stopped.
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { closeRuntime } from '../functions/handlers/runtime.js';
+import { discardVersion } from '../functions/pipeline/discard-version.js';
 import { startApiServer } from '../local/api-server.js';
 import { localS3Client } from '../local/s3-server.js';
 import { transformOutput } from '../local/sample-data.js';
@@ -15,6 +18,8 @@ import { exitCodeOf, printReport } from './report.js';
 const BUCKET = 'sluice-demo';
 const JOB = 'recs-nightly-2026-11-24';
 const PREFIX = 'recs/2026-11-24/';
+/** The second night: a model run that produced output for only this share of the users. */
+const NIGHT2 = { job: 'recs-nightly-2026-11-25', prefix: 'recs/2026-11-25/', share: 0.3 };
 
 /** Configuration the demo does not take from the caller's environment: it runs on the defaults. */
 const OWN_SETTINGS = ['DATASET', 'DATASETS', 'DATASETS_FILE', 'KEY_FIELD', 'ITEMS_FIELD', 'INPUT_FORMAT', 'OBJECT_SUFFIX', 'REDIS_USERNAME', 'REDIS_PASSWORD', 'REDIS_PASSWORD_SECRET_ARN', 'MAX_CHUNKS', 'MAX_RECORD_BYTES', 'MAX_BAD_RECORD_RATIO', 'RETAIN_VERSIONS', 'GRACE_SECONDS', 'POINTER_CACHE_MS'];
@@ -34,8 +39,12 @@ async function run(args: Parsed, ctx: CliContext): Promise<number> {
 
     const output = transformOutput({ users, scored: true, joined: true }, 3);
     const s3 = localS3Client(stack.s3.endpoint);
+    const night2Users = Math.max(3, Math.floor(users * NIGHT2.share));
     try {
       for (const o of output) await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: PREFIX + o.key, Body: o.body }));
+      for (const o of transformOutput({ users: night2Users, scored: true, joined: true, seed: 43 }, 3)) {
+        await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: NIGHT2.prefix + o.key, Body: o.body }));
+      }
     } finally {
       s3.destroy();
     }
@@ -44,11 +53,12 @@ async function run(args: Parsed, ctx: CliContext): Promise<number> {
     writeLine(ctx.out, '  (JSON Lines joined with the input: {"userId","country","SageMakerOutput":{"recommendations":[{"item","score"},...]}})');
 
     await openRuntime(process.env, ctx.signal);
-    const event = {
+    const completion = (job: string, prefix: string, created: string) => ({
       source: 'aws.sagemaker',
       'detail-type': 'SageMaker Transform Job State Change',
-      detail: { TransformJobName: JOB, TransformJobStatus: 'Completed', CreationTime: Date.parse('2026-11-24T02:00:00Z'), TransformOutput: { S3OutputPath: `s3://${BUCKET}/${PREFIX}` } },
-    };
+      detail: { TransformJobName: job, TransformJobStatus: 'Completed', CreationTime: Date.parse(created), TransformOutput: { S3OutputPath: `s3://${BUCKET}/${prefix}` } },
+    });
+    const event = completion(JOB, PREFIX, '2026-11-24T02:00:00Z');
     writeLine(ctx.out, 'its completion event goes through the state machine (statemachine/ingest.asl.json, each task on its real handler):');
     const report = await runLocalIngest(event, new Progress(ctx.err, ctx.tty), ctx.signal);
     printReport(report, ctx, false);
@@ -59,11 +69,26 @@ async function run(args: Parsed, ctx: CliContext): Promise<number> {
 
     const server = await startApiServer({ port: 0, host: '127.0.0.1' });
     try {
-      writeLine(ctx.out, `the read API (sluice serve, on ${server.url}) answers:`);
-      for (const path of QUESTIONS) {
+      const ask = async (path: string) => {
         const response = await fetch(server.url + path);
         writeLine(ctx.out, `  GET ${path}\n    → ${response.status} ${await response.text()}`);
-      }
+      };
+      writeLine(ctx.out, `the read API (sluice serve, on ${server.url}) answers:`);
+      for (const path of QUESTIONS) await ask(path);
+
+      // Release control: the next night's output is well-formed but lost most of its users.
+      writeLine(ctx.out, '');
+      writeLine(ctx.out, `the next night, job ${NIGHT2.job} wrote output for only ${count(night2Users)} of the ${count(users)} users (a model run that lost most of them);`);
+      writeLine(ctx.out, 'its completion event goes through the same state machine, whose release checks compare it with the live version before any swap:');
+      const held = await runLocalIngest(completion(NIGHT2.job, NIGHT2.prefix, '2026-11-25T02:00:00Z'), new Progress(ctx.err, ctx.tty), ctx.signal);
+      printReport(held, ctx, false);
+      if (held.outcome !== 'held') return exitCodeOf(held);
+      writeLine(ctx.out, `readers still get the first night (the pointer never moved), and a team can look at the held version by name before deciding:`);
+      await ask('/users/u7/recommendations');
+      await ask(`/users/u7/recommendations?version=${NIGHT2.job}`);
+      const discarded = await discardVersion({ version: NIGHT2.job }, (await openRuntime(process.env, ctx.signal)).defaultDataset.pipeline);
+      writeLine(ctx.out, `sluice discard ${NIGHT2.job}: its ${count(discarded.buckets)} bucket keys are deleted (sluice promote ${NIGHT2.job} would have made it live instead)`);
+      await ask(`/users/u7/recommendations?version=${NIGHT2.job}`);
     } finally {
       await server.close();
     }
@@ -82,8 +107,10 @@ export const command: Command = {
     'The main job, locally, on built-in settings: starts a Redis Cluster (3 masters, 3 replicas) and',
     'an S3 server, writes a SageMaker batch transform output (3 .out JSON Lines files, ranked items',
     'with scores, joined with the input), sends the job\'s completion event through the real state',
-    'machine with live progress, sends it again (a no-op), asks the read API over HTTP, and stops',
-    'everything. Needs redis-server installed; about 5 s for 50,000 users.',
+    'machine with live progress, sends it again (a no-op), and asks the read API over HTTP. Then a',
+    'second night that lost most of its users: the release checks hold it, readers keep the first',
+    'night, the held version is read by name and discarded. Then it stops everything. Needs',
+    'redis-server installed; about 10 s for 50,000 users.',
   ].join('\n'),
   options: {
     users: { type: 'string', value: 'N', description: 'users in the generated output (default: 50000)' },

@@ -132,7 +132,8 @@ export function printReport(report: IngestReport, ctx: CliContext, json: boolean
       break;
     }
     case 'held': {
-      const why = report.heldReason === 'manual-approval' ? 'the dataset waits for approval (promote: manual)' : 'a release check failed';
+      const failed = report.failedChecks?.length ?? 0;
+      const why = report.heldReason === 'manual-approval' ? 'the dataset waits for approval (promote: manual)' : `${failed === 1 ? 'a release check' : `${failed} release checks`} failed`;
       writeLine(ctx.out, `version ${v} of ${report.dataset} is held, not live: ${why}; ${count(report.records)} records (${count(report.badRecords)} bad), ${seconds(report.ms)}`);
       for (const c of report.failedChecks ?? []) writeLine(ctx.out, `  ${formatCheck(c)}`);
       writeLine(ctx.out, `  ${report.previous ? `the live version ${report.previous} is untouched` : 'nothing is live yet'}; sluice promote ${v} makes it live, sluice discard ${v} deletes it`);
