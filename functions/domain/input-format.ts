@@ -90,10 +90,22 @@ export function detectFormat(head: Buffer, configured: ConfiguredFormat, hints: 
     while (next < text.length && isSpace(text.charCodeAt(next))) next++;
     return { ok: true, format: next < text.length ? 'jsonl' : 'json', settled: true };
   }
+  // Not JSON at its first character: look at the lines the head holds. Records that start with
+  // "{" on most lines are JSON Lines whose first line is bad (it is counted as a bad record, not
+  // a reason to read the object as CSV); delimited lines are CSV.
+  const lines = text.slice(start).split('\n');
+  if (lines.length > 1 && text.length === head.length) lines.pop(); // the last line may be cut
+  let json = 0;
+  let delimited = 0;
+  for (const line of lines.slice(0, 64)) {
+    const t = line.trim();
+    if (t === '') continue;
+    if (t.startsWith('{')) json++;
+    else if (/[,\t]/.test(t)) delimited++;
+  }
+  if (json > 0 && json >= delimited) return { ok: true, format: 'jsonl', settled: true };
   const name = (hints.key ?? '').toLowerCase().replace(/\.gz$/, '');
-  const lineEnd = text.indexOf('\n', start);
-  const firstLine = text.slice(start, lineEnd < 0 ? text.length : lineEnd);
-  if (name.endsWith('.csv') || hints.csvDeclared || /[,\t]/.test(firstLine)) return { ok: true, format: 'csv', settled: true };
-  if (lineEnd < 0) return { ok: false, reason: 'its first line is neither JSON nor delimited text (or longer than the bytes read)' };
-  return { ok: false, reason: 'its first line is neither JSON nor delimited text (set INPUT_FORMAT, or declare the dataset\'s csv layout)' };
+  if (name.endsWith('.csv') || hints.csvDeclared || delimited > 0) return { ok: true, format: 'csv', settled: true };
+  if (!text.includes('\n', start)) return { ok: false, reason: 'its first line is neither JSON nor delimited text (or longer than the bytes read)' };
+  return { ok: false, reason: 'its lines are neither JSON nor delimited text (set INPUT_FORMAT, or declare the dataset\'s csv layout)' };
 }
