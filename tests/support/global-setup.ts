@@ -13,9 +13,13 @@ import type { InfraFile } from './infra.js';
 
 // Jest does not run this file through ts-jest: it require()s it, and Node 22 loads it as an ES
 // module with its built-in type stripping. Jest's moduleNameMapper (`./x.js` -> `./x.ts`) does
-// not apply here, so a static `import ... from '../../local/redis-cluster.js'` fails with
-// ERR_MODULE_NOT_FOUND; load the TypeScript sources by their real names instead (types above).
-const localModule = (name: string): string => new URL(`../../local/${name}.ts`, import.meta.url).href;
+// not apply here, and Node's type stripping does not map the `./x.js` imports inside those
+// modules either, so a static import fails with ERR_MODULE_NOT_FOUND; load them through tsx,
+// which resolves them as the rest of the project does (types above).
+const localModule = async (name: string): Promise<unknown> => {
+  const { tsImport } = await import('tsx/esm/api');
+  return tsImport(`../../local/${name}.ts`, import.meta.url);
+};
 
 // Handed to global-teardown, which runs in the same process.
 export interface SluiceGlobalInfra {
@@ -28,8 +32,8 @@ declare global {
 }
 
 export default async function globalSetup(): Promise<void> {
-  const { startRedisCluster } = (await import(localModule('redis-cluster'))) as typeof RedisClusterModule;
-  const { startS3 } = (await import(localModule('s3-server'))) as typeof S3ServerModule;
+  const { startRedisCluster } = (await localModule('redis-cluster')) as typeof RedisClusterModule;
+  const { startS3 } = (await localModule('s3-server')) as typeof S3ServerModule;
   const started: SluiceGlobalInfra = {};
   globalThis.__SLUICE_INFRA__ = started;
   const [cluster, s3] = await Promise.allSettled([
