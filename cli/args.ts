@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import type { Writable } from 'node:stream';
 import type { StepFunctions } from './aws-run.js';
-import { ConfigError, InvalidInputError, NoLiveVersionError, NotFoundError, TransientError, VersionStateError } from '../functions/errors.js';
+import { ConfigError, InvalidInputError, NoLiveVersionError, NotFoundError, SluiceError, TransientError, VersionStateError } from '../functions/errors.js';
 
 export const EXIT = {
   OK: 0,
@@ -26,15 +26,14 @@ export const EXIT_CODE_HELP = `Exit codes:
   6    refused: a newer version is live, or the version is not in a state that can be made live
   130  interrupted (Ctrl-C)`;
 
-/** An error that knows its exit code; its message is shown as is. */
-export class CliError extends Error {
+/** An error that knows its exit code; its message is shown as is. A SluiceError like the rest. */
+export class CliError extends SluiceError {
   constructor(
     message: string,
     readonly exitCode: number,
     options?: { cause?: unknown },
   ) {
     super(message, options);
-    this.name = 'CliError';
   }
 }
 
@@ -44,7 +43,9 @@ export class UsageError extends CliError {
   }
 }
 
+/** The one mapping from errors to exit codes: anything not a SluiceError is a failure (1). */
 export function exitCodeFor(err: unknown): number {
+  if (!(err instanceof SluiceError)) return EXIT.FAILED;
   if (err instanceof CliError) return err.exitCode;
   if (err instanceof ConfigError || err instanceof InvalidInputError) return EXIT.USAGE;
   if (err instanceof TransientError) return EXIT.UNREACHABLE;

@@ -22,7 +22,7 @@ async function sourceOf(arg: string | undefined): Promise<Source | undefined> {
   if (arg === undefined) return undefined;
   if (arg.startsWith('s3://')) {
     try {
-      parseS3Uri(arg);
+      parseS3Uri(arg, 'the source');
     } catch (err) {
       throw new UsageError((err as Error).message);
     }
@@ -114,7 +114,7 @@ async function upload(source: { kind: 'file' | 'dir'; path: string }, s3: S3Clie
 }
 
 function s3Location(uri: string): { object?: string; prefix: string } {
-  const { key } = parseS3Uri(uri);
+  const { key } = parseS3Uri(uri, 'the source');
   return key === '' || key.endsWith('/') ? { prefix: uri } : { object: uri, prefix: uri.slice(0, uri.lastIndexOf('/') + 1) };
 }
 

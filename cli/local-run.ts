@@ -3,16 +3,17 @@
 // LoadChunk are wrapped, not replaced, to feed the progress display; on Ctrl-C the wrapper fails
 // every chunk not yet started, so the state machine itself runs Cleanup, as in AWS.
 import type { BadSample, ChunkResult } from '../functions/domain/load-summary.js';
+import { SluiceError } from '../functions/errors.js';
 import type { CommitResult } from '../functions/pipeline/commit-version.js';
 import type { PlanResult } from '../functions/pipeline/plan-load.js';
 import { realTaskHandlers, runIngestLocally } from '../local/state-machine.js';
 import type { Progress } from './progress.js';
 import { reportFromFailure, reportFromOutput, type IngestReport } from './report.js';
 
-class Interrupted extends Error {
+/** Its name, Interrupted, is what the report below recognises in the execution's error. */
+class Interrupted extends SluiceError {
   constructor() {
     super('interrupted by the user (Ctrl-C)');
-    this.name = 'Interrupted';
   }
 }
 

@@ -1,5 +1,6 @@
 // Splitting input objects into byte-range work items for the Map state. A record belongs to
 // the part in which its first byte lies (see line-framer.ts), so parts may cut anywhere.
+import { ConfigError } from '../errors.js';
 
 export type InputFormat = 'jsonl' | 'json';
 
@@ -34,7 +35,7 @@ export interface ChunkPlan {
 }
 
 export function planChunks(objects: readonly InputObject[], chunkSizeBytes: number, maxChunks: number): ChunkPlan {
-  if (!Number.isInteger(chunkSizeBytes) || chunkSizeBytes < 1) throw new RangeError('chunk size must be a positive integer');
+  if (!Number.isInteger(chunkSizeBytes) || chunkSizeBytes < 1) throw new ConfigError('chunk size must be a positive integer');
   const nonEmpty = objects.filter((o) => o.size > 0);
   const totalBytes = nonEmpty.reduce((sum, o) => sum + o.size, 0);
   // Step Functions state payloads are capped (256 KiB): grow the chunk size rather than the item count.

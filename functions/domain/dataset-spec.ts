@@ -1,6 +1,7 @@
 // A dataset declared once: what its records look like, how their key is formed, what is
 // stored as the value, and which transform jobs feed it. Validated here, with errors that
 // name the dataset and the field.
+import { ConfigError } from '../errors.js';
 import { DEFAULT_RELEASE_CHECKS, type ReleaseCheckConfig } from './release-checks.js';
 
 export type DatasetKind = 'ranked-items' | 'feature-rows';
@@ -42,37 +43,37 @@ type Obj = Record<string, unknown>;
 function strings(v: unknown, where: string): string[] {
   if (typeof v === 'string') return [v];
   if (!Array.isArray(v) || v.length === 0 || !v.every((s) => typeof s === 'string' && s !== '')) {
-    throw new RangeError(`${where} must be a non-empty string or array of strings`);
+    throw new ConfigError(`${where} must be a non-empty string or array of strings`);
   }
   return v as string[];
 }
 
 /** Parses the DATASETS declaration (a JSON array of dataset objects). */
 export function parseDatasetSpecs(value: unknown): DatasetSpec[] {
-  if (!Array.isArray(value) || value.length === 0) throw new RangeError('DATASETS must be a non-empty JSON array of datasets');
+  if (!Array.isArray(value) || value.length === 0) throw new ConfigError('DATASETS must be a non-empty JSON array of datasets');
   const specs = value.map((raw, i) => parseDatasetSpec(raw, `DATASETS[${i}]`));
   const names = new Set<string>();
   for (const s of specs) {
-    if (names.has(s.name)) throw new RangeError(`dataset ${s.name} is declared twice`);
+    if (names.has(s.name)) throw new ConfigError(`dataset ${s.name} is declared twice`);
     names.add(s.name);
   }
   return specs;
 }
 
 function parseDatasetSpec(raw: unknown, where: string): DatasetSpec {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new RangeError(`${where} must be an object`);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(`${where} must be an object`);
   const o = raw as Obj;
   const name = o.name;
-  if (typeof name !== 'string' || !NAME.test(name)) throw new RangeError(`${where}.name must be 1-64 letters, digits, '_' or '-'`);
+  if (typeof name !== 'string' || !NAME.test(name)) throw new ConfigError(`${where}.name must be 1-64 letters, digits, '_' or '-'`);
   const at = `dataset ${name}`;
   const kind = o.kind ?? 'ranked-items';
-  if (kind !== 'ranked-items' && kind !== 'feature-rows') throw new RangeError(`${at}: kind must be "ranked-items" or "feature-rows"`);
+  if (kind !== 'ranked-items' && kind !== 'feature-rows') throw new ConfigError(`${at}: kind must be "ranked-items" or "feature-rows"`);
   const key: KeySpec =
     o.key === undefined
       ? { fields: DEFAULT_KEY_FIELDS, mode: 'first-present' }
       : { fields: strings(o.key, `${at}: key`), mode: 'composite' };
   if (o.keyCandidates !== undefined) {
-    if (o.key !== undefined) throw new RangeError(`${at}: give either key (composite, in order) or keyCandidates (first present), not both`);
+    if (o.key !== undefined) throw new ConfigError(`${at}: give either key (composite, in order) or keyCandidates (first present), not both`);
     key.fields = strings(o.keyCandidates, `${at}: keyCandidates`);
     key.mode = 'first-present';
   }
@@ -86,11 +87,11 @@ function parseDatasetSpec(raw: unknown, where: string): DatasetSpec {
     promote: parsePromote(o.promote, at),
   };
   if (o.fields !== undefined) {
-    if (kind !== 'feature-rows') throw new RangeError(`${at}: fields applies to feature-rows datasets only`);
-    if (typeof o.fields !== 'object' || o.fields === null || Array.isArray(o.fields)) throw new RangeError(`${at}: fields must map field names to types`);
+    if (kind !== 'feature-rows') throw new ConfigError(`${at}: fields applies to feature-rows datasets only`);
+    if (typeof o.fields !== 'object' || o.fields === null || Array.isArray(o.fields)) throw new ConfigError(`${at}: fields must map field names to types`);
     spec.fields = {};
     for (const [field, type] of Object.entries(o.fields as Obj)) {
-      if (!FIELD_TYPES.includes(type as FieldType)) throw new RangeError(`${at}: field ${field} has type ${JSON.stringify(type)}; expected one of ${FIELD_TYPES.join(', ')}`);
+      if (!FIELD_TYPES.includes(type as FieldType)) throw new ConfigError(`${at}: field ${field} has type ${JSON.stringify(type)}; expected one of ${FIELD_TYPES.join(', ')}`);
       spec.fields[field] = type as FieldType;
     }
   }
@@ -102,17 +103,17 @@ function parseDatasetSpec(raw: unknown, where: string): DatasetSpec {
 
 export function parsePromote(v: unknown, at: string): PromoteMode {
   if (v === undefined) return 'auto';
-  if (v !== 'auto' && v !== 'manual') throw new RangeError(`${at}: promote must be "auto" or "manual"`);
+  if (v !== 'auto' && v !== 'manual') throw new ConfigError(`${at}: promote must be "auto" or "manual"`);
   return v;
 }
 
 function parseChecks(v: unknown, at: string): ReleaseCheckConfig {
   const checks: ReleaseCheckConfig = { ...DEFAULT_RELEASE_CHECKS };
   if (v === undefined) return checks;
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new RangeError(`${at}: checks must be an object`);
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ConfigError(`${at}: checks must be an object`);
   const o = v as Obj;
   if (o.minRecords !== undefined) {
-    if (!Number.isSafeInteger(o.minRecords) || (o.minRecords as number) < 0) throw new RangeError(`${at}: checks.minRecords must be a whole number >= 0 (0 switches it off)`);
+    if (!Number.isSafeInteger(o.minRecords) || (o.minRecords as number) < 0) throw new ConfigError(`${at}: checks.minRecords must be a whole number >= 0 (0 switches it off)`);
     checks.minRecords = o.minRecords as number;
   }
   return checks;

@@ -2,7 +2,7 @@
 // around an EventBridge SageMaker event or a manual request, or either of those alone
 // (`sam local invoke -e events/...`). Only this file knows those shapes.
 import { parseS3Uri, type IngestRequest } from '../domain/ingest-request.js';
-import { normaliseOrderKey } from '../domain/version-identity.js';
+import { explicitVersionId, normaliseOrderKey, versionIdForJob } from '../domain/version-identity.js';
 import { InvalidInputError } from '../errors.js';
 
 export const SAGEMAKER_DETAIL_TYPE = 'SageMaker Transform Job State Change';
@@ -44,32 +44,24 @@ function fromSageMakerEvent(event: Record<string, unknown>): IngestRequest {
   }
   const output = detail.TransformOutput?.S3OutputPath;
   if (typeof output !== 'string') throw new InvalidInputError(`event detail.TransformOutput.S3OutputPath is missing for job ${job}`);
-  const { bucket, key } = guard(() => parseS3Uri(output), 'detail.TransformOutput.S3OutputPath');
-  const orderKey = guard(() => normaliseOrderKey(detail.CreationTime, 'detail.CreationTime'), 'detail.CreationTime');
-  return { bucket, key, singleObject: false, jobName: job, orderKey, origin: `sagemaker:${job}` };
+  const { bucket, key } = parseS3Uri(output, 'detail.TransformOutput.S3OutputPath');
+  const orderKey = normaliseOrderKey(detail.CreationTime, 'detail.CreationTime');
+  return { bucket, key, singleObject: false, jobName: versionIdForJob(job), orderKey, origin: `sagemaker:${job}` };
 }
 
 function fromManualRequest(event: Record<string, unknown>): IngestRequest {
   const { s3Uri, version, orderKey, dataset } = event;
   if (typeof s3Uri !== 'string') throw new InvalidInputError('s3Uri must be a string like s3://bucket/prefix/');
-  const { bucket, key } = guard(() => parseS3Uri(s3Uri), 's3Uri');
+  const { bucket, key } = parseS3Uri(s3Uri, 's3Uri');
   const request: IngestRequest = { bucket, key, singleObject: key !== '' && !key.endsWith('/'), origin: 'manual' };
   if (version !== undefined) {
     if (typeof version !== 'string') throw new InvalidInputError('version must be a string');
-    request.explicitVersion = version;
+    request.explicitVersion = explicitVersionId(version); // checked here, before Plan lists anything
   }
   if (dataset !== undefined) {
     if (typeof dataset !== 'string') throw new InvalidInputError('dataset must be a string');
     request.dataset = dataset;
   }
-  if (orderKey !== undefined) request.orderKey = guard(() => normaliseOrderKey(orderKey, 'orderKey'), 'orderKey');
+  if (orderKey !== undefined) request.orderKey = normaliseOrderKey(orderKey, 'orderKey');
   return request;
-}
-
-function guard<T>(fn: () => T, field: string): T {
-  try {
-    return fn();
-  } catch (err) {
-    throw new InvalidInputError(`${field}: ${(err as Error).message}`);
-  }
 }

@@ -32,6 +32,8 @@ const LOCK_TTL_MS = 2 * 3600 * 1000;
 
 export async function planLoad(request: IngestRequest, owner: string, deps: PipelineDeps): Promise<PlanResult> {
   const uri = `s3://${request.bucket}/${request.key}`;
+  // Ids that come with the request are checked before any I/O: a bad one fails Plan at once.
+  const requested = request.explicitVersion ? explicitVersionId(request.explicitVersion) : request.jobName ? versionIdForJob(request.jobName) : undefined;
   const found = await findObjects(request, deps);
   if (found.length === 0) {
     throw new InvalidInputError(
@@ -42,11 +44,7 @@ export async function planLoad(request: IngestRequest, owner: string, deps: Pipe
   const objects: InputObject[] = await Promise.all(
     found.map((o) => sniff(async () => ({ bucket: request.bucket, ...o, format: await formatOf(request.bucket, o, deps) }))),
   );
-  const version = request.explicitVersion
-    ? explicitVersionId(request.explicitVersion)
-    : request.jobName
-      ? versionIdForJob(request.jobName)
-      : versionIdForObjects(uri, objects);
+  const version = requested ?? versionIdForObjects(uri, objects);
   const orderKey = request.orderKey ?? deps.now();
   const plan = planChunks(objects, deps.load.chunkSizeBytes, deps.load.maxChunks);
   const buckets = bucketCountFor(plan.totalBytes);
