@@ -83,7 +83,8 @@ export const command: Command = {
     'an S3 server, writes a SageMaker batch transform output (3 .out JSON Lines files, ranked items',
     'with scores, joined with the input), sends the job\'s completion event through the real state',
     'machine with live progress, sends it again (a no-op), asks the read API over HTTP, and stops',
-    'everything. Needs redis-server installed; about 5 s for 50,000 users.',
+    'everything. Needs redis-server installed, or Valkey (scripts/fetch-valkey.sh), which it then prefers;',
+    'about 5 s for 50,000 users.',
   ].join('\n'),
   options: {
     users: { type: 'string', value: 'N', description: 'users in the generated output (default: 50000)' },

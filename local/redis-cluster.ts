@@ -21,7 +21,8 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findExecutable, redisCli, redisCliBinary, run, stripAnsi } from './redis-cluster/cli.js';
+import { redisCli, run, stripAnsi } from './redis-cluster/cli.js';
+import { findEngine } from './redis-cluster/engine.js';
 import { convergenceProblem, nudgeGossip, readState, roleOf, speedUpJoin, TOTAL_SLOTS } from './redis-cluster/convergence.js';
 import { killMasterOf } from './redis-cluster/failover.js';
 import { logTails, spawnNode, waitForPing, type SpawnedNode } from './redis-cluster/nodes.js';
@@ -31,6 +32,7 @@ import { prepareSecurity, type Secure } from './redis-cluster/security.js';
 import type { ClusterNode, LocalRedisCluster, StartClusterOptions } from './redis-cluster/types.js';
 
 export { redisCli } from './redis-cluster/cli.js';
+export { engineName, findEngine, serverSupportsTls, valkeyPresent, type EngineName } from './redis-cluster/engine.js';
 export { stopProcesses } from './redis-cluster/processes.js';
 export { generateTlsMaterial, SLUICE_ACL_RULES } from './redis-cluster/security.js';
 export type { AclUser, ClusterNode, LocalRedisCluster, StartClusterOptions } from './redis-cluster/types.js';
@@ -55,8 +57,10 @@ export async function startRedisCluster(opts: StartClusterOptions = {}): Promise
   if (!Number.isInteger(replicasPerMaster) || replicasPerMaster < 0) {
     throw new Error(`replicasPerMaster must be a non-negative integer (got ${replicasPerMaster})`);
   }
-  const serverBin = findExecutable('redis-server');
-  redisCliBinary(); // fail fast with the install hint, before spawning anything
+  // Both binaries are found before anything is spawned: a missing one fails with an install hint.
+  const engine = findEngine(opts.engine);
+  const serverBin = engine.server;
+  const version = (await run(serverBin, ['--version'], 10_000)).stdout.trim();
   const deadline = Date.now() + timeoutMs;
   const settings = {
     ...DEFAULT_SETTINGS,
@@ -101,7 +105,7 @@ export async function startRedisCluster(opts: StartClusterOptions = {}): Promise
     // Spawn all nodes; a node that loses a port race to another process is retried on new ports.
     let ports = await pickPorts(host, total);
     for (let round = 0; ; round++) {
-      const batch = ports.map((port) => spawnNode(serverBin, host, port, join(dir, `node-${port}`), settings, secure));
+      const batch = ports.map((port) => spawnNode(engine, host, port, join(dir, `node-${port}`), settings, secure));
       spawned.push(...batch);
       batch.forEach((n) => reaper.watch(`pid ${n.pid}`));
       const results = await Promise.allSettled(batch.map((n) => waitForPing(n, deadline)));
@@ -109,7 +113,7 @@ export async function startRedisCluster(opts: StartClusterOptions = {}): Promise
       if (failed.length === 0) break;
       const logs = await logTails(failed);
       if (round >= 2 || !/Address already in use/i.test(logs)) {
-        throw new Error(`redis-server failed to start:\n${logs}`);
+        throw new Error(`${engine.name}-server failed to start:\n${logs}`);
       }
       await stopProcesses(failed.map((n) => n.pid));
       for (const n of failed) {
@@ -128,7 +132,7 @@ export async function startRedisCluster(opts: StartClusterOptions = {}): Promise
       '--cluster-yes',
     ];
     let created: string;
-    const creating = run(redisCliBinary(), create, Math.max(1_000, deadline - Date.now()));
+    const creating = run(engine.cli, create, Math.max(1_000, deadline - Date.now()));
     const joined = speedUpJoin(spawned, creating);
     try {
       created = stripAnsi((await creating).stdout);
@@ -136,12 +140,12 @@ export async function startRedisCluster(opts: StartClusterOptions = {}): Promise
     } catch (err) {
       await joined;
       throw new Error(
-        `redis-cli --cluster create failed or ran past the ${timeoutMs} ms start budget: ` +
+        `${engine.name}-cli --cluster create failed or ran past the ${timeoutMs} ms start budget: ` +
           `${stripAnsi((err as Error).message)}\n${await logTails(spawned)}`,
       );
     }
     if (!created.includes(`All ${TOTAL_SLOTS} slots covered`)) {
-      throw new Error(`redis-cli --cluster create did not report full slot coverage:\n${created}\n${await logTails(spawned)}`);
+      throw new Error(`${engine.name}-cli --cluster create did not report full slot coverage:\n${created}\n${await logTails(spawned)}`);
     }
 
     let problem: string | null = 'not checked yet';
@@ -164,10 +168,10 @@ export async function startRedisCluster(opts: StartClusterOptions = {}): Promise
     const nodes: ClusterNode[] = await Promise.all(
       spawned.map(async (n) => ({ host: n.host, port: n.port, pid: n.pid, role: await roleOf(n), dir: n.dir })),
     );
-    const cli = (port: number, args: string[]) => redisCli(port, args, host, secure.connection);
+    const cli = (port: number, args: string[]) => redisCli(port, args, host, secure.connection, engine.cli);
     const seeds = nodes.map(({ host: h, port }) => ({ host: h, port }));
     const killMaster = killMasterOf(host, spawned, nodes, seeds);
-    const result: LocalRedisCluster = { nodes, seeds, dir, cli, killMaster, stop };
+    const result: LocalRedisCluster = { nodes, seeds, dir, engine: { name: engine.name, version }, cli, killMaster, stop };
     if (secure.tls) result.tls = { caFile: secure.tls.caFile, ca: readFileSync(secure.tls.caFile) };
     if (secure.admin) result.admin = { ...secure.admin };
     return result;

@@ -17,6 +17,8 @@ export interface SpawnedNode {
   exited: boolean;
   /** redis-cli connection flags (TLS, credentials) for this node. */
   connection: string[];
+  /** The cli of the node's engine (redis-cli or valkey-cli). */
+  cli: string;
 }
 
 
@@ -35,7 +37,7 @@ export async function logTails(nodes: SpawnedNode[]): Promise<string> {
 }
 
 export function spawnNode(
-  serverBin: string,
+  { server: serverBin, cli }: { server: string; cli: string },
   host: string,
   port: number,
   dir: string,
@@ -78,7 +80,7 @@ export function spawnNode(
     closeSync(fd); // the child holds its own copy
   }
   if (child.pid === undefined) throw new Error(`failed to spawn ${serverBin} on port ${port}`);
-  const node: SpawnedNode = { host, port, pid: child.pid, dir, log, child, exited: false, connection: secure.connection };
+  const node: SpawnedNode = { host, port, pid: child.pid, dir, log, child, exited: false, connection: secure.connection, cli };
   liveChildren.set(node.pid, child);
   // A pid file per node lets a human (or a later script) stop exactly this process by PID.
   writeFileSync(join(dir, 'redis.pid'), `${node.pid}\n`);

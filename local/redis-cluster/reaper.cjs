@@ -1,10 +1,10 @@
 // Reaper for local clusters, run as `node reaper.cjs` by processes.ts (plain CommonJS, no
 // dependencies, so it starts fast and needs no TypeScript loader). Lines on stdin:
-// "pid N" (SIGKILL on EOF if still redis-server), "dir PATH" (remove on EOF), "disarm".
+// "pid N" (SIGKILL on EOF if still redis-server or valkey-server), "dir PATH" (remove on EOF), "disarm".
 // The kernel closes stdin when the process that spawned us dies, however it dies.
 const fs = require('node:fs');
 const pids = new Set(); const dirs = new Set(); let armed = true; let buf = '';
-const isRedis = (pid) => { try { return fs.readFileSync('/proc/' + pid + '/cmdline', 'utf8').includes('redis-server'); } catch (e) { return e.code !== 'ENOENT'; } };
+const isRedis = (pid) => { try { return /(redis|valkey)-server/.test(fs.readFileSync('/proc/' + pid + '/cmdline', 'utf8')); } catch (e) { return e.code !== 'ENOENT'; } };
 process.stdin.setEncoding('utf8');
 process.stdin.on('data', (chunk) => {
   buf += chunk; const lines = buf.split('\n'); buf = lines.pop();

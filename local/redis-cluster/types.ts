@@ -1,4 +1,6 @@
 // The public shapes of a local cluster: what startRedisCluster takes and returns.
+import type { EngineName } from './engine.js';
+
 export interface ClusterNode {
   host: string;
   port: number;
@@ -11,6 +13,8 @@ export interface LocalRedisCluster {
   nodes: ClusterNode[];
   seeds: { host: string; port: number }[];
   dir: string;
+  /** The server the nodes run, and its version as `--version` prints it. */
+  engine: { name: EngineName; version: string };
   /** Set when started with `tls`: the CA that signed the nodes' certificate (trust it in clients). */
   tls?: { caFile: string; ca: Buffer };
   /** Set when started with `users`: the all-powerful user that replication and these helpers use. */
@@ -43,6 +47,8 @@ export interface StartClusterOptions {
   settings?: Record<string, string>;
   /** Parent directory for node dirs. Default: a fresh mkdtemp under os.tmpdir() (removed on stop). */
   dir?: string;
+  /** The server to run: 'redis' or 'valkey'. Default: SLUICE_REDIS_ENGINE, else 'redis'. */
+  engine?: EngineName;
   /** Budget for the whole start (spawn, create, converge). Default 30 000 ms. */
   timeoutMs?: number;
   /**
