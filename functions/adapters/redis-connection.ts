@@ -10,9 +10,8 @@ export interface RedisCredentials {
 }
 
 export interface ClusterConnectOptions {
-  /** Extra TLS options (e.g. a CA for a local test cluster with self-signed certificates). */
+  /** Extra TLS options: a CA (REDIS_TLS_CA_FILE) for a cluster whose certificates Node does not already trust. */
   tls?: Record<string, unknown>;
-  seeds?: { host: string; port: number }[];
 }
 
 export function createRedisCluster(config: RedisConfig, credentials: RedisCredentials, extra: ClusterConnectOptions = {}): Cluster {
@@ -34,5 +33,5 @@ export function createRedisCluster(config: RedisConfig, credentials: RedisCreden
     },
   };
   if (config.tls) options.dnsLookup = (address, callback) => callback(null, address);
-  return new Cluster(extra.seeds ?? [{ host: config.host, port: config.port }], options);
+  return new Cluster([{ host: config.host, port: config.port }], options);
 }

@@ -8,7 +8,7 @@ import { ClusterMemoryProbe } from '../adapters/cluster-memory.js';
 import { ClusterBulkWriter } from '../adapters/cluster-writer.js';
 import { LiveReader } from '../adapters/live-reader.js';
 import { S3ObjectStore, createS3Client, type ObjectStore } from '../adapters/object-store.js';
-import { createRedisCluster, type ClusterConnectOptions } from '../adapters/redis-connection.js';
+import { createRedisCluster } from '../adapters/redis-connection.js';
 import { readPasswordSecret } from '../adapters/secrets.js';
 import { VersionStore } from '../adapters/version-store.js';
 import type { DatasetSpec } from '../domain/dataset-spec.js';
@@ -35,12 +35,6 @@ export interface Runtime {
 }
 
 let current: Promise<Runtime> | null = null;
-let connectOptions: ClusterConnectOptions = {};
-
-/** For local tools and tests: extra connection options (a test CA, seed nodes) used by the next runtime. */
-export function setConnectOptions(options: ClusterConnectOptions): void {
-  connectOptions = options;
-}
 
 export function runtime(): Promise<Runtime> {
   current ??= build().catch((err: unknown) => {
@@ -75,8 +69,8 @@ function readCaFile(path: string): string {
 async function build(): Promise<Runtime> {
   const config = loadConfig();
   const password = config.redis.passwordSecretId ? await readPasswordSecret(config.redis.passwordSecretId) : config.redis.password;
-  const tls = config.redis.tlsCaFile ? { ca: readCaFile(config.redis.tlsCaFile), ...connectOptions.tls } : connectOptions.tls;
-  const redis = createRedisCluster(config.redis, { username: config.redis.username, password }, { ...connectOptions, tls });
+  const tls = config.redis.tlsCaFile ? { ca: readCaFile(config.redis.tlsCaFile) } : undefined;
+  const redis = createRedisCluster(config.redis, { username: config.redis.username, password }, { tls });
   // Connection trouble surfaces as command errors (503 / TransientError); log it, once per kind.
   let lastError = '';
   redis.on('error', (err: Error) => {
