@@ -7,6 +7,7 @@ import { CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/c
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { createS3Client } from '../functions/adapters/object-store.js';
 import { parseS3Uri } from '../functions/domain/ingest-request.js';
+import { isPlainObject } from '../functions/domain/plain-object.js';
 import { explicitVersionId } from '../functions/domain/version-identity.js';
 import { toIngestRequest } from '../functions/handlers/plan-event.js';
 import { CliError, EXIT, UsageError, flag, intOption, stringOption, type CliContext, type Command, type Parsed } from './args.js';
@@ -42,8 +43,8 @@ async function readEvent(file: string): Promise<Record<string, unknown>> {
   } catch (err) {
     throw new UsageError(`cannot read the event ${file}: ${(err as Error).message}`);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new UsageError(`the event ${file} must be a JSON object`);
-  return value as Record<string, unknown>;
+  if (!isPlainObject(value)) throw new UsageError(`the event ${file} must be a JSON object`);
+  return value;
 }
 
 /**

@@ -1,6 +1,7 @@
 // All configuration comes from the environment, the same locally and in AWS. Read once per
 // container (cold start) and passed down; nothing below the handlers reads process.env.
 import { readFileSync } from 'node:fs';
+import { DATASET_NAME, DATASET_NAME_RULE } from './domain/names.js';
 import { DEFAULT_ITEMS_FIELDS, DEFAULT_KEY_FIELDS, parseDatasetSpecs, parsePromote, type DatasetSpec } from './domain/dataset-spec.js';
 import { DEFAULT_RELEASE_CHECKS } from './domain/release-checks.js';
 import { ConfigError } from './errors.js';
@@ -53,7 +54,6 @@ function list(env: Env, key: string, defaultValue: string[]): string[] {
   return raw.split(',').map((s) => s.trim()).filter(Boolean);
 }
 
-const DATASET_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 export interface RedisConfig {
   host: string;
@@ -125,7 +125,7 @@ export function loadConfig(env: Env = process.env): Config {
   const declared = datasetsFrom(env);
   const dataset = str(env, 'DATASET', declared?.find((d) => d.kind === 'ranked-items')?.name ?? declared?.[0]?.name ?? 'recommendations');
   if (!DATASET_NAME.test(dataset)) {
-    throw new ConfigError(`DATASET=${JSON.stringify(dataset)} must be 1-64 letters, digits, '_' or '-'`);
+    throw new ConfigError(`DATASET=${JSON.stringify(dataset)} must be ${DATASET_NAME_RULE}`);
   }
   const datasets: DatasetSpec[] = declared ?? [
     {

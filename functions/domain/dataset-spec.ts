@@ -2,6 +2,8 @@
 // stored as the value, and which transform jobs feed it. Validated here, with errors that
 // name the dataset and the field.
 import { ConfigError } from '../errors.js';
+import { DATASET_NAME, DATASET_NAME_RULE } from './names.js';
+import { isPlainObject } from './plain-object.js';
 import { DEFAULT_RELEASE_CHECKS, type ReleaseCheckConfig } from './release-checks.js';
 
 export type DatasetKind = 'ranked-items' | 'feature-rows';
@@ -36,8 +38,6 @@ export const COMPOSITE_KEY_SEPARATOR = ':';
 export const DEFAULT_KEY_FIELDS = ['userId', 'user_id'];
 export const DEFAULT_ITEMS_FIELDS = ['movieId', 'recommendations', 'items', 'SageMakerOutput.recommendations', 'SageMakerOutput'];
 
-const NAME = /^[A-Za-z0-9_-]{1,64}$/;
-
 type Obj = Record<string, unknown>;
 
 function strings(v: unknown, where: string): string[] {
@@ -61,10 +61,10 @@ export function parseDatasetSpecs(value: unknown): DatasetSpec[] {
 }
 
 function parseDatasetSpec(raw: unknown, where: string): DatasetSpec {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(`${where} must be an object`);
+  if (!isPlainObject(raw)) throw new ConfigError(`${where} must be an object`);
   const o = raw as Obj;
   const name = o.name;
-  if (typeof name !== 'string' || !NAME.test(name)) throw new ConfigError(`${where}.name must be 1-64 letters, digits, '_' or '-'`);
+  if (typeof name !== 'string' || !DATASET_NAME.test(name)) throw new ConfigError(`${where}.name must be ${DATASET_NAME_RULE}`);
   const at = `dataset ${name}`;
   const kind = o.kind ?? 'ranked-items';
   if (kind !== 'ranked-items' && kind !== 'feature-rows') throw new ConfigError(`${at}: kind must be "ranked-items" or "feature-rows"`);
@@ -88,7 +88,7 @@ function parseDatasetSpec(raw: unknown, where: string): DatasetSpec {
   };
   if (o.fields !== undefined) {
     if (kind !== 'feature-rows') throw new ConfigError(`${at}: fields applies to feature-rows datasets only`);
-    if (typeof o.fields !== 'object' || o.fields === null || Array.isArray(o.fields)) throw new ConfigError(`${at}: fields must map field names to types`);
+    if (!isPlainObject(o.fields)) throw new ConfigError(`${at}: fields must map field names to types`);
     spec.fields = {};
     for (const [field, type] of Object.entries(o.fields as Obj)) {
       if (!FIELD_TYPES.includes(type as FieldType)) throw new ConfigError(`${at}: field ${field} has type ${JSON.stringify(type)}; expected one of ${FIELD_TYPES.join(', ')}`);
@@ -110,7 +110,7 @@ export function parsePromote(v: unknown, at: string): PromoteMode {
 function parseChecks(v: unknown, at: string): ReleaseCheckConfig {
   const checks: ReleaseCheckConfig = { ...DEFAULT_RELEASE_CHECKS };
   if (v === undefined) return checks;
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ConfigError(`${at}: checks must be an object`);
+  if (!isPlainObject(v)) throw new ConfigError(`${at}: checks must be an object`);
   const o = v as Obj;
   if (o.minRecords !== undefined) {
     if (!Number.isSafeInteger(o.minRecords) || (o.minRecords as number) < 0) throw new ConfigError(`${at}: checks.minRecords must be a whole number >= 0 (0 switches it off)`);

@@ -2,7 +2,6 @@
 // script can update them atomically on one slot. Data keys carry no hash tag: they spread
 // over every slot, and each is one bucket (a small listpack-encoded hash) of records, so a
 // version's keys are a known list (`0..buckets-1`) and deleting one never needs a SCAN.
-import { InvalidInputError } from '../errors.js';
 
 /** Listpack limits the layout is sized for; the template's parameter group sets the same. */
 export const REDIS_LAYOUT_SETTINGS = {
@@ -16,14 +15,6 @@ export const REDIS_LAYOUT_SETTINGS = {
  * records give ~20 per bucket, which keeps HSET/HGET on a bucket to a short linear scan.
  */
 export const BUCKET_INPUT_BYTES = 8192;
-
-const NAME = /^[A-Za-z0-9._-]{1,64}$/;
-
-export function assertName(kind: 'dataset' | 'version', value: string): void {
-  if (!NAME.test(value)) {
-    throw new InvalidInputError(`${kind} ${JSON.stringify(value)} must be 1-64 characters of A-Z a-z 0-9 . _ -`);
-  }
-}
 
 export function bucketCountFor(totalInputBytes: number): number {
   return Math.max(1, Math.ceil(totalInputBytes / BUCKET_INPUT_BYTES));

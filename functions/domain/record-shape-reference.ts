@@ -2,6 +2,7 @@
 // object tree. It handles every record and is the reference the fast path is held to.
 import { isUtf8 } from 'node:buffer';
 import { COMPOSITE_KEY_SEPARATOR, type DatasetSpec, type FieldType, type KeySpec } from './dataset-spec.js';
+import { isPlainObject } from './plain-object.js';
 import type { RawRecord } from './raw-record.js';
 import { MAX_KEY_LENGTH, type BadRecord, type ShapedRecord } from './shaped-record.js';
 
@@ -46,10 +47,10 @@ function parseObject(record: RawRecord, maxRecordBytes?: number): Parsed {
     if (at) return bad(`malformed JSON at character ${at[1]}`);
     return bad(/end of (JSON )?input/i.test(message) ? 'malformed JSON: it ends too early' : 'malformed JSON');
   }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+  if (!isPlainObject(parsed)) {
     return bad(`record is a JSON ${typeName(parsed)}, not an object`);
   }
-  return { ok: true, object: parsed as Record<string, unknown> };
+  return { ok: true, object: parsed };
 }
 
 type CompiledField = { name: string; path: Path };

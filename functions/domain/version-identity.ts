@@ -3,7 +3,7 @@
 // (invariant 3): a transform job's creation time, or an explicit key for manual runs.
 import { createHash } from 'node:crypto';
 import { InvalidInputError } from '../errors.js';
-import { assertName } from './key-layout.js';
+import { assertName } from './names.js';
 
 const JOB_NAME = /^[A-Za-z0-9](-*[A-Za-z0-9]){0,62}$/;
 

@@ -4,6 +4,7 @@
 //   {"action": "status", "dataset"?: name}                       every dataset, or one
 //   {"action": "rollback", "dataset"?, "version"?, "dryRun"?}    default dataset, newest retained version
 import type { Context } from 'aws-lambda';
+import { isPlainObject } from '../domain/plain-object.js';
 import { InvalidInputError } from '../errors.js';
 import { rollbackVersion, type RollbackResult } from '../pipeline/rollback-version.js';
 import { datasetStatus, type DatasetStatus } from '../pipeline/version-status.js';
@@ -18,7 +19,7 @@ export type AdminRequest =
 export type AdminResult = { datasets: DatasetStatus[] } | RollbackResult;
 
 export function parseAdminEvent(event: unknown): AdminRequest {
-  if (typeof event !== 'object' || event === null || Array.isArray(event)) throw new InvalidInputError('the event must be a JSON object like {"action": "status"}');
+  if (!isPlainObject(event)) throw new InvalidInputError('the event must be a JSON object like {"action": "status"}');
   const e = event as Record<string, unknown>;
   const optionalText = (field: string): string | undefined => {
     const v = e[field];

@@ -3,6 +3,7 @@
 // (`sam local invoke -e events/...`). Only this file knows those shapes.
 import { parseS3Uri, type IngestRequest } from '../domain/ingest-request.js';
 import { explicitVersionId, normaliseOrderKey, versionIdForJob } from '../domain/version-identity.js';
+import { isPlainObject } from '../domain/plain-object.js';
 import { InvalidInputError } from '../errors.js';
 
 export const SAGEMAKER_DETAIL_TYPE = 'SageMaker Transform Job State Change';
@@ -14,19 +15,15 @@ interface SageMakerDetail {
   CreationTime?: unknown;
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 export function unwrapPlanInvocation(payload: unknown): { event: unknown; executionId: string } {
-  if (isObject(payload) && 'event' in payload && typeof payload.executionId === 'string') {
+  if (isPlainObject(payload) && 'event' in payload && typeof payload.executionId === 'string') {
     return { event: payload.event, executionId: payload.executionId };
   }
   return { event: payload, executionId: `direct-${Date.now()}` };
 }
 
 export function toIngestRequest(event: unknown): IngestRequest {
-  if (!isObject(event)) throw new InvalidInputError('the Plan input must be a JSON object');
+  if (!isPlainObject(event)) throw new InvalidInputError('the Plan input must be a JSON object');
   if (event['detail-type'] !== undefined) return fromSageMakerEvent(event);
   if (event.s3Uri !== undefined) return fromManualRequest(event);
   throw new InvalidInputError('the Plan input is neither a SageMaker Transform Job State Change event nor {"s3Uri": ...}');
@@ -36,7 +33,7 @@ function fromSageMakerEvent(event: Record<string, unknown>): IngestRequest {
   if (event['detail-type'] !== SAGEMAKER_DETAIL_TYPE) {
     throw new InvalidInputError(`unsupported event detail-type ${JSON.stringify(event['detail-type'])}; expected "${SAGEMAKER_DETAIL_TYPE}"`);
   }
-  const detail = (isObject(event.detail) ? event.detail : {}) as SageMakerDetail;
+  const detail = (isPlainObject(event.detail) ? event.detail : {}) as SageMakerDetail;
   const job = detail.TransformJobName;
   if (typeof job !== 'string' || job === '') throw new InvalidInputError('event detail.TransformJobName is missing');
   if (detail.TransformJobStatus !== 'Completed') {

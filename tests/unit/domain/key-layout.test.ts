@@ -1,5 +1,6 @@
 import calculateSlot from 'cluster-key-slot';
-import { BUCKET_INPUT_BYTES, assertName, bucketCountFor, bucketOf, controlKeys, dataKey } from '../../../functions/domain/key-layout.js';
+import { BUCKET_INPUT_BYTES, bucketCountFor, bucketOf, controlKeys, dataKey } from '../../../functions/domain/key-layout.js';
+import { assertName } from '../../../functions/domain/names.js';
 import { InvalidInputError } from '../../../functions/errors.js';
 
 describe('key layout', () => {
