@@ -5,7 +5,7 @@
 // idempotent, so re-sending is safe.
 import type { Cluster, Redis } from 'ioredis';
 import { TransientError } from '../errors.js';
-import { masterConnection, ownerOf } from './slot-owner.js';
+import { groupByOwner, masterConnection, ownerOf } from './slot-owner.js';
 
 export type WriteCommand = { op: 'hset'; key: string; field: string; value: string } | { op: 'unlink'; key: string };
 
@@ -72,7 +72,7 @@ export class ClusterBulkWriter {
     let remaining = batch;
     for (let attempt = 1; ; attempt++) {
       // The first attempt goes where write() grouped it; a retry regroups on the refreshed slot map.
-      const groups = attempt === 1 ? new Map([[node, remaining]]) : this.groupByOwner(remaining);
+      const groups = attempt === 1 ? new Map([[node, remaining]]) : this.regroup(remaining);
       const failed: WriteCommand[] = [];
       let lastError: unknown;
       await Promise.all(
@@ -104,14 +104,10 @@ export class ClusterBulkWriter {
     }
   }
 
-  private groupByOwner(commands: readonly WriteCommand[]): Map<string, WriteCommand[]> {
+  /** Commands by the master that owns each one's key now (after a slot map refresh). */
+  private regroup(commands: readonly WriteCommand[]): Map<string, WriteCommand[]> {
     const groups = new Map<string, WriteCommand[]>();
-    for (const c of commands) {
-      const node = ownerOf(this.cluster, c.key);
-      let g = groups.get(node);
-      if (!g) groups.set(node, (g = []));
-      g.push(c);
-    }
+    for (const [node, members] of groupByOwner(this.cluster, commands, (c) => c.key)) groups.set(node, members.map((m) => m.item));
     return groups;
   }
 

@@ -1,19 +1,12 @@
 // Convergence: poll until every node agrees on a complete, healthy topology, and nudge gossip
 // so that takes about a second instead of several.
+import { parseInfo } from '../../functions/domain/redis-info.js';
 import { cliOf } from './cli.js';
 import type { SpawnedNode } from './nodes.js';
 import { sleep } from './processes.js';
 
 export const TOTAL_SLOTS = 16384;
 
-export function parseInfo(text: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const line of text.split(/\r?\n/)) {
-    const i = line.indexOf(':');
-    if (i > 0 && !line.startsWith('#')) out.set(line.slice(0, i), line.slice(i + 1).trim());
-  }
-  return out;
-}
 
 // `redis-cli --json CLUSTER SLOTS`: [[start, end, [ip, port, id, {meta}] (master), ...replicas], ...]
 type SlotsReply = [number, number, ...[string, number, string, ...unknown[]][]][];

@@ -1,7 +1,7 @@
 // Failover on demand: SIGKILL one master and wait until a replica has taken over and every
 // surviving node agrees the cluster is whole again.
 import { cliOf } from './cli.js';
-import { parseInfo } from './convergence.js';
+import { parseInfo } from '../../functions/domain/redis-info.js';
 import type { SpawnedNode } from './nodes.js';
 import { sleep } from './processes.js';
 import type { ClusterNode, LocalRedisCluster } from './types.js';

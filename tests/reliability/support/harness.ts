@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { Cluster } from 'ioredis';
 import { REDIS_LAYOUT_SETTINGS } from '../../../functions/domain/key-layout.js';
+import { infoNumber, parseInfo } from '../../../functions/domain/redis-info.js';
 import { serverSupportsTls, SLUICE_ACL_RULES, startRedisCluster, type LocalRedisCluster } from '../../../local/redis-cluster.js';
 import { startS3, type LocalS3 } from '../../../local/s3-server.js';
 import { closeTestClients, countKeys as countKeysOf, useSluiceEnv } from '../../support/sluice.js';
@@ -120,8 +121,8 @@ export async function versionStatus(admin: Cluster, dataset: string, version: st
 export async function masterMemory(admin: Cluster): Promise<{ port: number; used: number; max: number }[]> {
   return Promise.all(
     admin.nodes('master').map(async (node) => {
-      const info = await node.info('memory');
-      const field = (name: string) => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(info)?.[1] ?? NaN);
+      const info = parseInfo(await node.info('memory'));
+      const field = (name: string) => infoNumber(info, name, NaN);
       return { port: Number(node.options.port), used: field('used_memory') - field('mem_total_replication_buffers'), max: field('maxmemory') };
     }),
   );
