@@ -70,7 +70,7 @@ export interface CliContext {
   stepFunctions?: (region: string) => StepFunctions;
 }
 
-export interface OptionSpec {
+interface OptionSpec {
   type: 'string' | 'boolean';
   short?: string;
   /** For string options: the placeholder shown in the help. */
@@ -95,7 +95,7 @@ export interface Command {
   run(args: Parsed, ctx: CliContext): Promise<number>;
 }
 
-export const COMMON_OPTIONS: Record<string, OptionSpec> = {
+const COMMON_OPTIONS: Record<string, OptionSpec> = {
   help: { type: 'boolean', short: 'h', description: 'show this help' },
   verbose: { type: 'boolean', short: 'v', description: "show the handlers' own logs (Powertools, JSON) on stderr" },
 };

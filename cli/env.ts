@@ -9,7 +9,7 @@ import { closeRuntime, runtime, type Runtime } from '../functions/handlers/runti
 import { CliError, EXIT } from './args.js';
 
 /** Bucket that `sluice ingest <file>` uploads to, unless SLUICE_BUCKET or --bucket says otherwise. */
-export const DEFAULT_BUCKET = 'sluice-local';
+const DEFAULT_BUCKET = 'sluice-local';
 
 export function bucketFrom(env: NodeJS.ProcessEnv, option?: string): string {
   return option ?? (env.SLUICE_BUCKET?.trim() || DEFAULT_BUCKET);

@@ -84,7 +84,7 @@ export interface LoadConfig {
   graceSeconds: number;
 }
 
-export interface ReadConfig {
+interface ReadConfig {
   pointerCacheMs: number;
 }
 

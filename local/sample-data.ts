@@ -3,7 +3,7 @@
 // record), and the pandas orient="table" document of the AWS ElastiCache sample.
 
 /** Deterministic PRNG (mulberry32): the same seed gives the same data on every machine. */
-export function prng(seed: number): () => number {
+function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -8,10 +8,10 @@ import { fileURLToPath } from 'node:url';
 import type { Context } from 'aws-lambda';
 import { ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 
-export const DEFINITION_PATH = fileURLToPath(new URL('../statemachine/ingest.asl.json', import.meta.url));
+const DEFINITION_PATH = fileURLToPath(new URL('../statemachine/ingest.asl.json', import.meta.url));
 
 /** The Task states and the functions they call. */
-export const TASK_FUNCTIONS = {
+const TASK_FUNCTIONS = {
   Plan: 'PlanFunction',
   LoadChunk: 'LoadChunkFunction',
   Commit: 'CommitFunction',
@@ -23,7 +23,7 @@ export type TaskName = keyof typeof TASK_FUNCTIONS;
 export type TaskHandler = (payload: unknown) => Promise<unknown>;
 type LambdaHandler = (event: never, context: Context) => Promise<unknown>;
 
-export function loadDefinition(): StateMachineDefinition {
+function loadDefinition(): StateMachineDefinition {
   const text = readFileSync(DEFINITION_PATH, 'utf8').replace(/\$\{(\w+)\}/g, (_, name: string) => `arn:aws:lambda:us-east-1:000000000000:function:${name.replace(/Arn$/, '')}`);
   return JSON.parse(text) as StateMachineDefinition;
 }

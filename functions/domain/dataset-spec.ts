@@ -6,7 +6,7 @@ import { DATASET_NAME, DATASET_NAME_RULE } from './names.js';
 import { isPlainObject } from './plain-object.js';
 import { DEFAULT_RELEASE_CHECKS, type ReleaseCheckConfig } from './release-checks.js';
 
-export type DatasetKind = 'ranked-items' | 'feature-rows';
+type DatasetKind = 'ranked-items' | 'feature-rows';
 export type FieldType = 'string' | 'number' | 'integer' | 'boolean' | 'array' | 'object' | 'any';
 const FIELD_TYPES: readonly FieldType[] = ['string', 'number', 'integer', 'boolean', 'array', 'object', 'any'];
 

@@ -24,7 +24,7 @@ export interface LoadSummary {
   samples: BadSample[];
 }
 
-export const MAX_SAMPLES = 10;
+const MAX_SAMPLES = 10;
 
 export function formatSample(s: BadSample): string {
   return `s3://${s.object} at byte ${s.offset}: ${s.reason}`;

@@ -9,7 +9,7 @@ export const DATASET_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 export const DATASET_NAME_RULE = "1-64 letters, digits, '_' or '-'";
 
 export const VERSION_ID = /^[A-Za-z0-9._-]{1,64}$/;
-export const VERSION_ID_RULE = '1-64 characters of A-Z a-z 0-9 . _ -';
+const VERSION_ID_RULE = '1-64 characters of A-Z a-z 0-9 . _ -';
 
 /** Throws InvalidInputError unless `value` follows the rule for its kind. */
 export function assertName(kind: 'dataset' | 'version', value: string): void {

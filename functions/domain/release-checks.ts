@@ -2,9 +2,9 @@
 // Pure: the measured figures come in, a report comes out. Each check records what it measured,
 // against which threshold, and its outcome, so an operator can see why a version was held.
 
-export type CheckOutcome = 'pass' | 'fail' | 'skipped';
+type CheckOutcome = 'pass' | 'fail' | 'skipped';
 
-export interface CheckResult {
+interface CheckResult {
   /** Stable name (metrics, the state machine's output, `sluice status`), e.g. 'record-count-min'. */
   name: string;
   outcome: CheckOutcome;

@@ -6,7 +6,7 @@ import { explicitVersionId, normaliseOrderKey, versionIdForJob } from '../domain
 import { isPlainObject } from '../domain/plain-object.js';
 import { InvalidInputError } from '../errors.js';
 
-export const SAGEMAKER_DETAIL_TYPE = 'SageMaker Transform Job State Change';
+const SAGEMAKER_DETAIL_TYPE = 'SageMaker Transform Job State Change';
 
 interface SageMakerDetail {
   TransformJobName?: unknown;

@@ -34,7 +34,7 @@ export function findExecutable(name: 'redis-server' | 'redis-cli' | 'valkey-serv
 }
 
 /** The cli of the engine SLUICE_REDIS_ENGINE names (redis-cli or valkey-cli). */
-export function redisCliBinary(): string {
+function redisCliBinary(): string {
   return findEngine().cli;
 }
 

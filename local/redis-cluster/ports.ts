@@ -2,7 +2,7 @@
 import { createServer } from 'node:net';
 
 // The cluster bus listens on data port + 10000 unless --cluster-port says otherwise.
-export const BUS_OFFSET = 10000;
+const BUS_OFFSET = 10000;
 // Data ports 12000..21999 put bus ports at 22000..31999: the two ranges never overlap, and both
 // stay below Linux's ephemeral range (32768+), so outgoing connections cannot grab them between
 // our bind test and redis' own bind.

@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { testStackVars } from '../support/sluice.js';
 
-export const BIN = fileURLToPath(new URL('../../bin/sluice.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../../bin/sluice.js', import.meta.url));
 
 export interface CliRun {
   code: number | null;

@@ -12,7 +12,7 @@ export interface VersionData {
   scored?: boolean;
 }
 
-export interface ReaderStats {
+interface ReaderStats {
   answers: number;
   ok: number;
   /** Non-200 answers by status and code, e.g. "503 unavailable". */

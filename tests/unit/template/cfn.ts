@@ -47,7 +47,7 @@ export function parameterValues(t: Template, overrides: Obj = {}): Obj {
   return { ...values, ...overrides };
 }
 
-export function evaluateCondition(t: Template, name: string, params: Obj): boolean {
+function evaluateCondition(t: Template, name: string, params: Obj): boolean {
   if (!(name in t.Conditions)) throw new Error(`unknown condition ${name}`);
   return Boolean(evaluate(t, t.Conditions[name], params));
 }
