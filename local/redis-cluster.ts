@@ -15,7 +15,7 @@
 //   user; maxmemory with noeviction, as the template's parameter group sets it.
 //
 // This file is the front: startRedisCluster and the public API. The pieces live in
-// redis-cluster/: types, cli (binaries, redis-cli), security (TLS, ACL), processes (+ reaper.cjs),
+// redis-cluster/: types, engine (redis or valkey), executables, cli (redis-cli), security (TLS, ACL), processes (+ reaper.cjs),
 // ports, nodes (spawn), convergence, failover.
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';

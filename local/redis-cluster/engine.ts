@@ -5,7 +5,7 @@
 // them there), then PATH.
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { findExecutable } from './cli.js';
+import { findExecutable } from './executables.js';
 
 export type EngineName = 'redis' | 'valkey';
 

@@ -2,7 +2,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { findExecutable, run } from './cli.js';
+import { run } from './cli.js';
+import { findExecutable } from './executables.js';
 import type { AclUser, StartClusterOptions } from './types.js';
 
 /**
