@@ -29,6 +29,9 @@ export function createRedisCluster(config: RedisConfig, credentials: RedisCreden
       commandTimeout: config.commandTimeoutMs,
       connectTimeout: 5000,
       maxRetriesPerRequest: 3,
+      // No CLIENT SETINFO on connect: Valkey 8 (ElastiCache) has the command, so the restricted
+      // ACL user would be refused it and every connection would leave a denial in the ACL log.
+      disableClientInfo: true,
       tls: config.tls ? { ...extra.tls } : undefined,
     },
   };

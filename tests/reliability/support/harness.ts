@@ -65,7 +65,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     new Cluster(cluster.seeds, {
       enableOfflineQueue: extra.enableOfflineQueue ?? true,
       clusterRetryStrategy: (times) => (times > 3 ? null : 100),
-      redisOptions: { protocol: 2, tls, username: credentials.username, password: credentials.password, connectTimeout: 5000, maxRetriesPerRequest: 2 },
+      redisOptions: { protocol: 2, tls, username: credentials.username, password: credentials.password, connectTimeout: 5000, maxRetriesPerRequest: 2, disableClientInfo: true },
     });
   const admin = client(cluster.admin);
   return {
