@@ -6,6 +6,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Cluster, type Redis } from 'ioredis';
 import { REDIS_LAYOUT_SETTINGS } from '../functions/domain/key-layout.js';
+import { parseInfo } from '../functions/domain/redis-info.js';
 import { startRedisCluster, type LocalRedisCluster } from '../local/redis-cluster.js';
 import { LOCAL_S3_CREDENTIALS, localS3Client, startS3, type LocalS3 } from '../local/s3-server.js';
 import { CHECKS_OFF, withoutChecks } from './measure-checks.js';
@@ -101,11 +102,3 @@ export async function startInfra(opts: { replicasPerMaster?: number } = {}): Pro
   };
 }
 
-export function parseInfo(text: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const line of text.split(/\r?\n/)) {
-    const i = line.indexOf(':');
-    if (i > 0 && !line.startsWith('#')) out.set(line.slice(0, i), line.slice(i + 1).trim());
-  }
-  return out;
-}

@@ -5,7 +5,7 @@ import type { Redis } from 'ioredis';
 import { bucketOf, controlKeys, dataKey } from '../functions/domain/key-layout.js';
 import { httpLoad, type LoadResult } from './http-load.js';
 import type { BenchInfra } from './infra.js';
-import { parseInfo } from './infra.js';
+import { parseInfo } from '../functions/domain/redis-info.js';
 import { ratioOf, type Row } from './report.js';
 import { quantile, Samples, summarise } from './stats.js';
 import { processCpuUs, startReadServer } from './workers.js';

@@ -10,6 +10,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { closeRuntime } from '../functions/handlers/runtime.js';
+import { findEngine } from '../local/redis-cluster.js';
 import { putInputs } from './data.js';
 import { commit, planAndLoad } from './ingest.js';
 import { benchEnv, startInfra } from './infra.js';
@@ -58,7 +59,7 @@ function machine(): string[] {
   return [
     `- Machine: ${cpus().length} cores (\`nproc\` ${version('nproc', [])}), ${model}, ${(totalmem() / 1024 ** 3).toFixed(1)} GiB RAM, ${version('uname', ['-sr'])}.`,
     `  **Shared machine**: other work may run on the same cores (1-minute load average ${loadAtStart.toFixed(2)} at the start, ${loadavg()[0]!.toFixed(2)} at the end), so absolute figures move between runs; ratios compare variants measured in the same run, interleaved.`,
-    `- Versions: Node ${process.version}, ${version('redis-server', ['--version']).split(' ').slice(0, 3).join(' ')}, ioredis ${ioredis}.`,
+    `- Versions: Node ${process.version}, ${version(findEngine().server, ['--version']).split(' ').slice(0, 3).join(' ')}, ioredis ${ioredis}.`,
     `- Local cluster: 3 masters, no replicas, \`hash-max-listpack-entries 1024\`, \`hash-max-listpack-value 4096\`; s3rver in the driver process; every load and read server in its own process.`,
   ];
 }

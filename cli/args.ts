@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import type { Writable } from 'node:stream';
 import type { LambdaInvoker } from './aws-admin.js';
 import type { StepFunctions } from './aws-run.js';
-import { ConfigError, InvalidInputError, NoLiveVersionError, NotFoundError, TransientError, VersionStateError } from '../functions/errors.js';
+import { ConfigError, InvalidInputError, NoLiveVersionError, NotFoundError, SluiceError, TransientError, VersionStateError } from '../functions/errors.js';
 
 export const EXIT = {
   OK: 0,
@@ -29,15 +29,14 @@ export const EXIT_CODE_HELP = `Exit codes:
   7    held: the load is complete but not live (a release check failed, or promote: manual); see sluice promote
   130  interrupted (Ctrl-C)`;
 
-/** An error that knows its exit code; its message is shown as is. */
-export class CliError extends Error {
+/** An error that knows its exit code; its message is shown as is. A SluiceError like the rest. */
+export class CliError extends SluiceError {
   constructor(
     message: string,
     readonly exitCode: number,
     options?: { cause?: unknown },
   ) {
     super(message, options);
-    this.name = 'CliError';
   }
 }
 
@@ -47,7 +46,9 @@ export class UsageError extends CliError {
   }
 }
 
+/** The one mapping from errors to exit codes: anything not a SluiceError is a failure (1). */
 export function exitCodeFor(err: unknown): number {
+  if (!(err instanceof SluiceError)) return EXIT.FAILED;
   if (err instanceof CliError) return err.exitCode;
   if (err instanceof ConfigError || err instanceof InvalidInputError) return EXIT.USAGE;
   if (err instanceof TransientError) return EXIT.UNREACHABLE;
@@ -74,7 +75,7 @@ export interface CliContext {
   lambda?: (region: string) => LambdaInvoker;
 }
 
-export interface OptionSpec {
+interface OptionSpec {
   type: 'string' | 'boolean';
   short?: string;
   /** For string options: the placeholder shown in the help. */
@@ -99,7 +100,7 @@ export interface Command {
   run(args: Parsed, ctx: CliContext): Promise<number>;
 }
 
-export const COMMON_OPTIONS: Record<string, OptionSpec> = {
+const COMMON_OPTIONS: Record<string, OptionSpec> = {
   help: { type: 'boolean', short: 'h', description: 'show this help' },
   verbose: { type: 'boolean', short: 'v', description: "show the handlers' own logs (Powertools, JSON) on stderr" },
 };

@@ -110,7 +110,8 @@ export const command: Command = {
     'machine with live progress, sends it again (a no-op), and asks the read API over HTTP. Then a',
     'second night that lost most of its users: the release checks hold it, readers keep the first',
     'night, the held version is read by name and discarded. Then it stops everything. Needs',
-    'redis-server installed; about 10 s for 50,000 users.',
+    'redis-server installed, or Valkey (scripts/fetch-valkey.sh), which it then prefers; about 10 s',
+    'for 50,000 users.',
   ].join('\n'),
   options: {
     users: { type: 'string', value: 'N', description: 'users in the generated output (default: 50000)' },

@@ -2,14 +2,14 @@
 // (functions/config.ts), and for `sluice up` / `sluice demo` a local Redis Cluster and S3 that
 // set them. Also the one place that opens the runtime and checks that Redis answers, because a
 // cluster client with no reachable node queues commands forever.
-import { startRedisCluster, type LocalRedisCluster } from '../local/redis-cluster.js';
+import { engineName, startRedisCluster, valkeyPresent, type LocalRedisCluster } from '../local/redis-cluster.js';
 import { LOCAL_S3_CREDENTIALS, startS3, type LocalS3 } from '../local/s3-server.js';
 import { REDIS_LAYOUT_SETTINGS } from '../functions/domain/key-layout.js';
 import { closeRuntime, runtime, type Runtime } from '../functions/handlers/runtime.js';
 import { CliError, EXIT } from './args.js';
 
 /** Bucket that `sluice ingest <file>` uploads to, unless SLUICE_BUCKET or --bucket says otherwise. */
-export const DEFAULT_BUCKET = 'sluice-local';
+const DEFAULT_BUCKET = 'sluice-local';
 
 export function bucketFrom(env: NodeJS.ProcessEnv, option?: string): string {
   return option ?? (env.SLUICE_BUCKET?.trim() || DEFAULT_BUCKET);
@@ -24,9 +24,15 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
+/** SLUICE_REDIS_ENGINE if set; else Valkey (what ElastiCache runs) when scripts/fetch-valkey.sh has fetched it; else Redis. */
+function localEngine(): 'redis' | 'valkey' {
+  if (process.env.SLUICE_REDIS_ENGINE) return engineName();
+  return valkeyPresent() ? 'valkey' : 'redis';
+}
+
 /** A Redis Cluster (3 masters, 3 replicas, the layout's listpack settings) and s3rver with one bucket. */
 export async function startLocalStack(bucket = DEFAULT_BUCKET): Promise<LocalStack> {
-  const [cluster, s3] = await Promise.allSettled([startRedisCluster({ settings: { ...REDIS_LAYOUT_SETTINGS } }), startS3({ buckets: [bucket] })]);
+  const [cluster, s3] = await Promise.allSettled([startRedisCluster({ engine: localEngine(), settings: { ...REDIS_LAYOUT_SETTINGS } }), startS3({ buckets: [bucket] })]);
   if (cluster.status === 'rejected' || s3.status === 'rejected') {
     await Promise.all([cluster.status === 'fulfilled' && cluster.value.stop(), s3.status === 'fulfilled' && s3.value.stop()]);
     const reason = (cluster.status === 'rejected' ? cluster.reason : (s3 as PromiseRejectedResult).reason) as Error;

@@ -7,6 +7,7 @@ import { CreateBucketCommand, DeleteObjectCommand, ListObjectsV2Command, PutObje
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { createS3Client } from '../functions/adapters/object-store.js';
 import { parseS3Uri } from '../functions/domain/ingest-request.js';
+import { isPlainObject } from '../functions/domain/plain-object.js';
 import { explicitVersionId } from '../functions/domain/version-identity.js';
 import { toIngestRequest } from '../functions/handlers/plan-event.js';
 import { CliError, EXIT, UsageError, flag, intOption, stringOption, type CliContext, type Command, type Parsed } from './args.js';
@@ -22,7 +23,7 @@ async function sourceOf(arg: string | undefined): Promise<Source | undefined> {
   if (arg === undefined) return undefined;
   if (arg.startsWith('s3://')) {
     try {
-      parseS3Uri(arg);
+      parseS3Uri(arg, 'the source');
     } catch (err) {
       throw new UsageError((err as Error).message);
     }
@@ -42,8 +43,8 @@ async function readEvent(file: string): Promise<Record<string, unknown>> {
   } catch (err) {
     throw new UsageError(`cannot read the event ${file}: ${(err as Error).message}`);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new UsageError(`the event ${file} must be a JSON object`);
-  return value as Record<string, unknown>;
+  if (!isPlainObject(value)) throw new UsageError(`the event ${file} must be a JSON object`);
+  return value;
 }
 
 /**
@@ -139,7 +140,7 @@ async function removeOthers(s3: S3Client, bucket: string, prefix: string, keep: 
 }
 
 function s3Location(uri: string): { object?: string; prefix: string } {
-  const { key } = parseS3Uri(uri);
+  const { key } = parseS3Uri(uri, 'the source');
   return key === '' || key.endsWith('/') ? { prefix: uri } : { object: uri, prefix: uri.slice(0, uri.lastIndexOf('/') + 1) };
 }
 

@@ -5,6 +5,7 @@
 // throws), chunks not yet started fail at once, and Commit refuses, so the state machine's own
 // Cleanup deletes the version, as in AWS: an interrupted load never goes live.
 import type { BadSample, ChunkResult } from '../functions/domain/load-summary.js';
+import { SluiceError } from '../functions/errors.js';
 import type { CommitResult } from '../functions/pipeline/commit-version.js';
 import type { PlanResult } from '../functions/pipeline/plan-load.js';
 import { InterruptedError } from '../functions/errors.js';

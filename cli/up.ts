@@ -15,7 +15,7 @@ async function run(args: Parsed, ctx: CliContext): Promise<number> {
       await writeFile(envFile, `${exports.join('\n')}\n`);
     }
     const nodes = stack.cluster.nodes.map((n) => `${n.host}:${n.port} (${n.role}, pid ${n.pid})`);
-    writeLine(ctx.out, `redis cluster: ${nodes.join(', ')}`);
+    writeLine(ctx.out, `redis cluster (${stack.cluster.engine.version.split(' ').slice(0, 3).join(' ')}): ${nodes.join(', ')}`);
     writeLine(ctx.out, `s3 (s3rver): ${stack.s3.endpoint}, bucket ${stack.bucket}`);
     writeLine(ctx.out, '');
     writeLine(ctx.out, `point the other commands at them (in another shell${envFile ? `, or: set -a; . ${envFile}; set +a` : ''}):`);
@@ -37,8 +37,9 @@ export const command: Command = {
   name: 'up',
   usage: 'sluice up [--write-env PATH]',
   description: [
-    'Starts a local Redis Cluster (3 masters, 3 replicas, on free loopback ports, from the installed',
-    'redis-server) and an S3 server (s3rver, with the bucket sluice-local), prints the environment',
+    'Starts a local Redis Cluster (3 masters, 3 replicas, on free loopback ports; Valkey when',
+    'scripts/fetch-valkey.sh has fetched it, else the installed redis-server; SLUICE_REDIS_ENGINE=redis|valkey',
+    'chooses) and an S3 server (s3rver, with the bucket sluice-local), prints the environment',
     'variables that point the other commands at them, and keeps them running until Ctrl-C (or',
     'SIGTERM); then stops every process it started and deletes their data.',
   ].join('\n'),

@@ -1,6 +1,7 @@
 // All configuration comes from the environment, the same locally and in AWS. Read once per
 // container (cold start) and passed down; nothing below the handlers reads process.env.
 import { readFileSync } from 'node:fs';
+import { DATASET_NAME, DATASET_NAME_RULE } from './domain/names.js';
 import { DEFAULT_ITEMS_FIELDS, DEFAULT_KEY_FIELDS, parseChecks, parseDatasetSpecs, parsePromote, type DatasetSpec } from './domain/dataset-spec.js';
 import { parseCsvLayout } from './domain/csv-layout.js';
 import type { ReleaseCheckConfig } from './domain/release-checks.js';
@@ -55,7 +56,6 @@ function list(env: Env, key: string, defaultValue: string[]): string[] {
   return raw.split(',').map((s) => s.trim()).filter(Boolean);
 }
 
-const DATASET_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 export interface RedisConfig {
   host: string;
@@ -103,7 +103,7 @@ export interface LoadConfig {
   loadStaleSeconds: number;
 }
 
-export interface ReadConfig {
+interface ReadConfig {
   pointerCacheMs: number;
   /** A read the slot's master has not answered (or has failed) within this is also asked of a replica. */
   replicaFallbackMs: number;
@@ -178,7 +178,7 @@ function redisAuthFrom(env: Env, redis: RedisConfig): void {
 }
 
 /** The release checks of the single dataset (DATASETS declares its own per dataset). */
-export const CHECK_ENV: Record<keyof ReleaseCheckConfig, string | undefined> = {
+const CHECK_ENV: Record<keyof ReleaseCheckConfig, string | undefined> = {
   minRecords: 'CHECK_MIN_RECORDS',
   maxRecordDrop: 'CHECK_MAX_RECORD_DROP',
   maxRecordGrowth: 'CHECK_MAX_RECORD_GROWTH',
@@ -212,7 +212,7 @@ export function loadConfig(env: Env = process.env): Config {
   const declared = datasetsFrom(env);
   const dataset = str(env, 'DATASET', declared?.find((d) => d.kind === 'ranked-items')?.name ?? declared?.[0]?.name ?? 'recommendations');
   if (!DATASET_NAME.test(dataset)) {
-    throw new ConfigError(`DATASET=${JSON.stringify(dataset)} must be 1-64 letters, digits, '_' or '-'`);
+    throw new ConfigError(`DATASET=${JSON.stringify(dataset)} must be ${DATASET_NAME_RULE}`);
   }
   const datasets: DatasetSpec[] = declared ?? [
     {

@@ -17,7 +17,7 @@ export const MAX_REQUEST_LINE_AND_HEADERS_BYTES = 10_240;
 /** Node's own parser limit, above API Gateway's, so over-limit requests still reach our JSON answer. */
 const NODE_MAX_HEADER_BYTES = 64 * 1024;
 
-export type ApiHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
+type ApiHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 
 export interface ApiServer {
   url: string;

@@ -4,665 +4,45 @@
 // - Real redis-server processes (not a mock) so cluster behaviour — slot ownership, MOVED,
 //   cross-node pipelines — is the real thing ioredis will meet in ElastiCache.
 // - Every node logs to a file, never to a pipe: a background redis-server keeps an inherited
-//   pipe open and the caller would hang (seen with `redis-server ... | sed` in the background).
+//   pipe open and the caller would hang (FIELD-NOTES).
 // - We only ever signal PIDs we spawned ourselves (never by name): other Redis servers, such as
 //   the standalone one on :6379, must not be touched.
 // - Nodes are spawned detached (own process group, unref'd) so they neither keep the caller's
-//   event loop alive nor catch signals meant for it; the exit hook and the reaper below make
+//   event loop alive nor catch signals meant for it; the exit hook and the reaper (redis-cluster/processes.ts) make
 //   sure they still die with it.
 // - Optionally production-shaped (the reliability suite): TLS only, with a CA and node
 //   certificate made by the openssl CLI for this cluster; ACL users instead of an open default
 //   user; maxmemory with noeviction, as the template's parameter group sets it.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { accessSync, closeSync, constants as fsConstants, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer, type Socket } from 'node:net';
+//
+// This file is the front: startRedisCluster and the public API. The pieces live in
+// redis-cluster/: types, engine (redis or valkey), executables, cli (redis-cli), security (TLS, ACL), processes (+ reaper.cjs),
+// ports, nodes (spawn), convergence, failover.
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
+import { redisCli, run, stripAnsi } from './redis-cluster/cli.js';
+import { findEngine } from './redis-cluster/engine.js';
+import { convergenceProblem, nudgeGossip, readState, roleOf, speedUpJoin, TOTAL_SLOTS } from './redis-cluster/convergence.js';
+import { killMasterOf } from './redis-cluster/failover.js';
+import { logTails, spawnNode, waitForPing, type SpawnedNode } from './redis-cluster/nodes.js';
+import { pickPorts, reservedPorts } from './redis-cluster/ports.js';
+import { installExitHook, ownedDirs, sleep, startReaper, stopProcesses } from './redis-cluster/processes.js';
+import { prepareSecurity, type Secure } from './redis-cluster/security.js';
+import type { ClusterNode, LocalRedisCluster, StartClusterOptions } from './redis-cluster/types.js';
 
-export interface ClusterNode {
-  host: string;
-  port: number;
-  pid: number;
-  role: 'master' | 'replica';
-  dir: string;
-}
+export { redisCli } from './redis-cluster/cli.js';
+export { engineName, findEngine, serverSupportsTls, valkeyPresent, type EngineName } from './redis-cluster/engine.js';
+export { stopProcesses } from './redis-cluster/processes.js';
+export { generateTlsMaterial, SLUICE_ACL_RULES } from './redis-cluster/security.js';
+export type { AclUser, ClusterNode, LocalRedisCluster, StartClusterOptions } from './redis-cluster/types.js';
 
-export interface LocalRedisCluster {
-  nodes: ClusterNode[];
-  seeds: { host: string; port: number }[];
-  dir: string;
-  /** Set when started with `tls`: the CA that signed the nodes' certificate (trust it in clients). */
-  tls?: { caFile: string; ca: Buffer };
-  /** Set when started with `users`: the all-powerful user that replication and these helpers use. */
-  admin?: { username: string; password: string };
-  /** `redis-cli` against one node, with this cluster's TLS and admin credentials. */
-  cli(port: number, args: string[]): Promise<string>;
-  /**
-   * SIGKILLs the master on `port` (by its PID) and resolves once one of its replicas has been
-   * promoted and every surviving node agrees the cluster is whole again.
-   */
-  killMaster(port: number, opts?: { timeoutMs?: number }): Promise<{ killed: ClusterNode; promoted: ClusterNode; ms: number }>;
-  stop(): Promise<void>;
-}
-
-/** An ACL user: `rules` in ACL SETUSER syntax (without `on` and the password, which are added). */
-export interface AclUser {
-  username: string;
-  password: string;
-  rules: string[];
-}
-
-export interface StartClusterOptions {
-  /** Number of masters (Redis Cluster needs at least 3). Default 3. */
-  masters?: number;
-  /** Replicas attached to each master. Default 1. */
-  replicasPerMaster?: number;
-  /** Loopback address to bind. Default 127.0.0.1. */
-  host?: string;
-  /** Extra `redis-server --key value` settings, e.g. `{ 'hash-max-listpack-entries': '1024' }`. */
-  settings?: Record<string, string>;
-  /** Parent directory for node dirs. Default: a fresh mkdtemp under os.tmpdir() (removed on stop). */
-  dir?: string;
-  /** Budget for the whole start (spawn, create, converge). Default 30 000 ms. */
-  timeoutMs?: number;
-  /**
-   * Serve TLS only (no plaintext port), replication and cluster bus included, with a CA and a
-   * certificate for 127.0.0.1/localhost generated by the openssl CLI in the cluster dir. Clients
-   * need the CA (`tls.ca`), not a client certificate: the same shape as ElastiCache in-transit
-   * encryption.
-   */
-  tls?: boolean;
-  /**
-   * ACL users. When given, the default user is switched off (a client without credentials is
-   * refused) and an `admin` user with every permission is added for replication and for these
-   * helpers (`admin` on the result).
-   */
-  users?: AclUser[];
-  /** maxmemory per node (e.g. '48mb'), with maxmemory-policy noeviction as in the template. */
-  maxmemory?: string;
-}
-
-const TOTAL_SLOTS = 16384;
-// The cluster bus listens on data port + 10000 unless --cluster-port says otherwise.
-const BUS_OFFSET = 10000;
-// Data ports 12000..21999 put bus ports at 22000..31999: the two ranges never overlap, and both
-// stay below Linux's ephemeral range (32768+), so outgoing connections cannot grab them between
-// our bind test and redis' own bind.
-const PORT_MIN = 12000;
-const PORT_MAX = 21999;
 // Defaults we add before the caller's settings (which win); both only shorten start-up.
 // - Redis 7 waits 5 s before a diskless full sync, to batch replicas: pure latency here.
 // - A replica's replication offset stays 0 until its master sends it something, and Redis 7
 //   hides offset-0 replicas from CLUSTER SLOTS; an idle master only pings its replicas every
 //   10 s by default.
 const DEFAULT_SETTINGS: Record<string, string> = { 'repl-diskless-sync-delay': '0', 'repl-ping-replica-period': '1' };
-
-const INSTALL_HINTS: Record<string, string> = {
-  'redis-server':
-    'Install it (Debian/Ubuntu: `sudo apt-get install redis-server`; macOS: `brew install redis`), ' +
-    'or put a redis-server >= 7 binary on PATH.',
-  'redis-cli':
-    'Install it (Debian/Ubuntu: `sudo apt-get install redis-tools`, also pulled in by redis-server; ' +
-    'macOS: `brew install redis`), or put a redis-cli >= 7 binary on PATH.',
-  openssl: 'Install it (Debian/Ubuntu: `sudo apt-get install openssl`); the TLS test clusters generate their certificates with it.',
-};
-
-/** Resolves an executable on PATH once; throws an install hint if it is missing. */
-function findExecutable(name: 'redis-server' | 'redis-cli' | 'openssl'): string {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (!dir) continue;
-    const candidate = join(dir, name);
-    try {
-      accessSync(candidate, fsConstants.X_OK);
-      return candidate;
-    } catch {
-      // not here; keep looking
-    }
-  }
-  throw new Error(`${name} was not found on PATH (${process.env.PATH ?? ''}). ${INSTALL_HINTS[name]}`);
-}
-
-let redisCliPath: string | undefined;
-function redisCliBinary(): string {
-  redisCliPath ??= findExecutable('redis-cli');
-  return redisCliPath;
-}
-
-function run(file: string, args: string[], timeoutMs: number): Promise<{ stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    execFile(file, args, { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (error) {
-        const detail = [stdout, stderr].filter((s) => s.trim() !== '').join('\n').trim();
-        reject(new Error(`${file} ${args.join(' ')} failed: ${error.message}${detail ? `\n${detail}` : ''}`));
-      } else {
-        resolve({ stdout, stderr });
-      }
-    });
-  });
-}
-
-/**
- * Runs `redis-cli -h host -p port ...args` and returns its stdout. `-e` makes an error reply
- * reject instead of being printed with exit status 0.
- */
-export async function redisCli(port: number, args: string[], host = '127.0.0.1', connection: string[] = []): Promise<string> {
-  const { stdout } = await run(redisCliBinary(), ['-e', ...connection, '-h', host, '-p', String(port), ...args], 10_000);
-  return stdout;
-}
-
-// ---------------------------------------------------------------------------------------------
-// TLS material and ACL users
-
-/**
- * Writes a throwaway CA and a node certificate for 127.0.0.1 / localhost into `dir` with the
- * openssl CLI (2048-bit RSA, one day). Keys never leave the cluster dir, which stop() removes.
- */
-export async function generateTlsMaterial(dir: string): Promise<{ caFile: string; certFile: string; keyFile: string }> {
-  mkdirSync(dir, { recursive: true });
-  const openssl = findExecutable('openssl');
-  const at = (name: string) => join(dir, name);
-  const ext = at('node.ext');
-  writeFileSync(ext, 'subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth,clientAuth\n');
-  const days = ['-days', '1'];
-  await run(openssl, ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-sha256', ...days, '-subj', '/CN=sluice-local-test-ca', '-keyout', at('ca.key'), '-out', at('ca.crt')], 30_000);
-  await run(openssl, ['req', '-newkey', 'rsa:2048', '-nodes', '-sha256', '-subj', '/CN=127.0.0.1', '-keyout', at('node.key'), '-out', at('node.csr')], 30_000);
-  await run(openssl, ['x509', '-req', '-sha256', ...days, '-in', at('node.csr'), '-CA', at('ca.crt'), '-CAkey', at('ca.key'), '-CAcreateserial', '-extfile', ext, '-out', at('node.crt')], 30_000);
-  return { caFile: at('ca.crt'), certFile: at('node.crt'), keyFile: at('node.key') };
-}
-
-// The ACL rules of the user Sluice's functions connect as live in functions/domain/acl-rules.ts
-// (one definition for this cluster and the template). Not imported here: Jest's globalSetup loads
-// this file with Node's own type stripping, which cannot resolve the project's `.js` specifiers.
-
-function aclFile(users: AclUser[], admin: AclUser): string {
-  const line = (u: AclUser) => `user ${u.username} on >${u.password} ${u.rules.join(' ')}`;
-  // `default off`: a connection that does not AUTH can run nothing at all.
-  return ['user default off resetkeys resetchannels -@all', line(admin), ...users.map(line)].join('\n') + '\n';
-}
-
-// ---------------------------------------------------------------------------------------------
-// Process bookkeeping: nothing we spawn may outlive the process that spawned it, even when that
-// process dies without calling stop() (aborted run, thrown globalSetup, Ctrl-C, SIGKILL).
-// Two layers:
-// - a process 'exit' hook that SIGKILLs what is still alive. It only helps in a real Node
-//   process: inside a Jest test file `process` is Jest's sandboxed copy, whose 'exit' event never
-//   fires (checked: a cluster leaked from a test file survived the run);
-// - a reaper: a tiny detached Node process per cluster that holds the read end of a pipe from
-//   us and is told each PID we spawn. The kernel closes the pipe when we die, however we die;
-//   on EOF the reaper SIGKILLs those PIDs (if they are still redis-server) and removes the dir.
-
-const liveChildren = new Map<number, ChildProcess>();
-const ownedDirs = new Set<string>();
-let exitHookInstalled = false;
-
-function killLeftoversSync(): void {
-  for (const pid of liveChildren.keys()) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-  liveChildren.clear();
-  for (const dir of ownedDirs) rmSync(dir, { recursive: true, force: true });
-  ownedDirs.clear();
-}
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', killLeftoversSync);
-}
-
-// Plain CommonJS for `node -e`. Lines on stdin: "pid N", "dir PATH" (remove on EOF), "disarm".
-const REAPER_SOURCE = `
-const fs = require('node:fs');
-const pids = new Set(); const dirs = new Set(); let armed = true; let buf = '';
-const isRedis = (pid) => { try { return fs.readFileSync('/proc/' + pid + '/cmdline', 'utf8').includes('redis-server'); } catch (e) { return e.code !== 'ENOENT'; } };
-process.stdin.setEncoding('utf8');
-process.stdin.on('data', (chunk) => {
-  buf += chunk; const lines = buf.split('\\n'); buf = lines.pop();
-  for (const line of lines) {
-    const [cmd, ...rest] = line.split(' '); const arg = rest.join(' ');
-    if (cmd === 'pid') pids.add(Number(arg)); else if (cmd === 'dir') dirs.add(arg); else if (cmd === 'disarm') armed = false;
-  }
-});
-process.stdin.on('end', () => {
-  if (!armed) return;
-  for (const pid of pids) if (isRedis(pid)) { try { process.kill(pid, 'SIGKILL'); } catch {} }
-  const until = Date.now() + 2000;
-  const sweep = () => {
-    if ([...pids].some(isRedis) && Date.now() < until) return setTimeout(sweep, 20);
-    for (const dir of dirs) { try { fs.rmSync(dir, { recursive: true, force: true, maxRetries: 3 }); } catch {} }
-  };
-  sweep();
-});
-process.stdin.on('error', () => {});
-`;
-
-interface Reaper {
-  watch(line: string): void;
-  disarm(): void;
-}
-
-function startReaper(): Reaper {
-  const child = spawn(process.execPath, ['-e', REAPER_SOURCE], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
-  child.on('error', () => undefined); // best effort: the exit hook still applies
-  child.unref();
-  // The pipe must not keep our event loop alive either; child_process stdio pipes are sockets.
-  const stdin = child.stdin as Socket | null;
-  stdin?.on('error', () => undefined);
-  stdin?.unref();
-  return {
-    watch: (line) => {
-      stdin?.write(`${line}\n`);
-    },
-    disarm: () => {
-      stdin?.end('disarm\n');
-    },
-  };
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    // EPERM means it exists but belongs to someone else — still "alive" for our purposes.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  // A dead process that is not our child lingers as a zombie until its parent reaps it (and
-  // PID 1 in some sandboxes reaps slowly); it holds no ports or memory, so count it as gone.
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return true; // no /proc (not Linux): trust kill(pid, 0)
-  }
-}
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/**
- * SIGTERM each PID, wait for it to disappear, SIGKILL whatever is still there after
- * `timeoutMs`. Resolves once every PID is gone.
- */
-export async function stopProcesses(pids: number[], timeoutMs = 5_000): Promise<void> {
-  const signal = (pid: number, sig: NodeJS.Signals) => {
-    try {
-      process.kill(pid, sig);
-    } catch {
-      // already gone
-    }
-  };
-  const pending = pids.filter(isAlive);
-  pending.forEach((pid) => signal(pid, 'SIGTERM'));
-  const deadline = Date.now() + timeoutMs;
-  let remaining = pending.filter(isAlive);
-  while (remaining.length > 0 && Date.now() < deadline) {
-    await sleep(25);
-    remaining = remaining.filter(isAlive);
-  }
-  remaining.forEach((pid) => signal(pid, 'SIGKILL'));
-  // A SIGKILLed child stays a zombie until Node reaps it on SIGCHLD; that is quick, but wait for
-  // it so callers can rely on "gone" when this resolves.
-  const killDeadline = Date.now() + 2_000;
-  while (remaining.some(isAlive) && Date.now() < killDeadline) await sleep(10);
-  for (const pid of pids) liveChildren.delete(pid);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Ports
-
-// Ports handed out by this process and not yet released: two clusters started concurrently in
-// one process must not pick the same port between bind-test and redis' own bind.
-const reservedPorts = new Set<number>();
-
-function canBind(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', () => resolve(false));
-    server.listen({ host, port, exclusive: true }, () => server.close(() => resolve(true)));
-  });
-}
-
-async function pickPorts(host: string, count: number): Promise<number[]> {
-  const picked: number[] = [];
-  for (let attempt = 0; picked.length < count && attempt < 2_000; attempt++) {
-    const port = PORT_MIN + Math.floor(Math.random() * (PORT_MAX - PORT_MIN + 1));
-    if (reservedPorts.has(port) || picked.includes(port)) continue;
-    if (!(await canBind(host, port)) || !(await canBind(host, port + BUS_OFFSET))) continue;
-    picked.push(port);
-    reservedPorts.add(port);
-  }
-  if (picked.length < count) {
-    picked.forEach((p) => reservedPorts.delete(p));
-    throw new Error(`could not find ${count} free port pairs (P and P+${BUS_OFFSET}) on ${host}`);
-  }
-  return picked;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Nodes
-
-interface SpawnedNode {
-  host: string;
-  port: number;
-  pid: number;
-  dir: string;
-  log: string;
-  child: ChildProcess;
-  exited: boolean;
-  /** redis-cli connection flags (TLS, credentials) for this node. */
-  connection: string[];
-}
-
-const cliOf = (node: { host: string; port: number; connection: string[] }, args: string[]) => redisCli(node.port, args, node.host, node.connection);
-
-// redis-cli colours its --cluster output even when it is not writing to a terminal.
-const stripAnsi = (text: string): string => text.replace(/\x1b\[[0-9;]*m/g, '');
-
-async function tail(file: string, lines = 15): Promise<string> {
-  try {
-    const text = await readFile(file, 'utf8');
-    return text.trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(no log)';
-  }
-}
-
-async function logTails(nodes: SpawnedNode[]): Promise<string> {
-  const parts = await Promise.all(nodes.map(async (n) => `--- ${n.host}:${n.port} (pid ${n.pid}) ${n.log}\n${await tail(n.log)}`));
-  return parts.join('\n');
-}
-
-function spawnNode(
-  serverBin: string,
-  host: string,
-  port: number,
-  dir: string,
-  settings: Record<string, string>,
-  secure: Secure,
-): SpawnedNode {
-  mkdirSync(dir, { recursive: true });
-  const log = join(dir, 'redis.log');
-  const listen = secure.tls
-    ? [
-        '--port', '0',
-        '--tls-port', String(port),
-        '--tls-cert-file', secure.tls.certFile,
-        '--tls-key-file', secure.tls.keyFile,
-        '--tls-ca-cert-file', secure.tls.caFile,
-        '--tls-auth-clients', 'no', // clients prove themselves with ACL credentials, as on ElastiCache
-        '--tls-replication', 'yes',
-        '--tls-cluster', 'yes',
-      ]
-    : ['--port', String(port)];
-  const auth = secure.aclFile && secure.admin ? ['--aclfile', secure.aclFile, '--masteruser', secure.admin.username, '--masterauth', secure.admin.password] : [];
-  const args = [
-    ...listen,
-    ...auth,
-    '--bind', host,
-    '--protected-mode', 'no',
-    '--cluster-enabled', 'yes',
-    '--cluster-config-file', join(dir, 'nodes.conf'),
-    '--save', '',
-    '--appendonly', 'no',
-    '--dir', dir,
-  ];
-  for (const [key, value] of Object.entries(settings)) args.push(`--${key.replace(/^-+/, '')}`, value);
-
-  const fd = openSync(log, 'a');
-  let child: ChildProcess;
-  try {
-    child = spawn(serverBin, args, { cwd: dir, detached: true, stdio: ['ignore', fd, fd] });
-  } finally {
-    closeSync(fd); // the child holds its own copy
-  }
-  if (child.pid === undefined) throw new Error(`failed to spawn ${serverBin} on port ${port}`);
-  const node: SpawnedNode = { host, port, pid: child.pid, dir, log, child, exited: false, connection: secure.connection };
-  liveChildren.set(node.pid, child);
-  // A pid file per node lets a human (or a later script) stop exactly this process by PID.
-  writeFileSync(join(dir, 'redis.pid'), `${node.pid}\n`);
-  child.once('exit', () => {
-    node.exited = true;
-    liveChildren.delete(node.pid);
-  });
-  child.on('error', () => undefined); // surfaced through `exited` / the log instead
-  child.unref(); // a running node must not keep the test runner's event loop alive
-  return node;
-}
-
-async function waitForPing(node: SpawnedNode, deadline: number): Promise<void> {
-  while (Date.now() < deadline) {
-    if (node.exited) throw new Error(`redis-server on ${node.host}:${node.port} exited during start-up`);
-    try {
-      if ((await cliOf(node, ['PING'])).trim() === 'PONG') return;
-    } catch {
-      // not listening yet
-    }
-    await sleep(20);
-  }
-  throw new Error(`redis-server on ${node.host}:${node.port} did not answer PING in time`);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Convergence: poll until every node agrees on a complete, healthy topology.
-
-function parseInfo(text: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const line of text.split(/\r?\n/)) {
-    const i = line.indexOf(':');
-    if (i > 0 && !line.startsWith('#')) out.set(line.slice(0, i), line.slice(i + 1).trim());
-  }
-  return out;
-}
-
-// `redis-cli --json CLUSTER SLOTS`: [[start, end, [ip, port, id, {meta}] (master), ...replicas], ...]
-type SlotsReply = [number, number, ...[string, number, string, ...unknown[]][]][];
-
-interface NodeState {
-  node: SpawnedNode;
-  info: Map<string, string>; // CLUSTER INFO
-  nodesLines: string[]; // CLUSTER NODES
-  ranges: { start: number; end: number; servers: number[] }[]; // CLUSTER SLOTS, sorted, ports only
-  repl: Map<string, string>; // INFO replication
-}
-
-async function readState(node: SpawnedNode): Promise<NodeState> {
-  const cli = (args: string[]) => cliOf(node, args);
-  const [info, nodes, slots, repl] = await Promise.all([
-    cli(['CLUSTER', 'INFO']),
-    cli(['CLUSTER', 'NODES']),
-    cli(['--json', 'CLUSTER', 'SLOTS']),
-    cli(['INFO', 'replication']),
-  ]);
-  const ranges = (JSON.parse(slots) as SlotsReply)
-    .map(([start, end, ...servers]) => ({ start, end, servers: servers.map(([, port]) => port) }))
-    .sort((a, b) => a.start - b.start);
-  return { node, info: parseInfo(info), nodesLines: nodes.trim().split('\n'), ranges, repl: parseInfo(repl) };
-}
-
-/** Returns null when converged, otherwise why not (the last reason ends up in the timeout error). */
-function convergenceProblem(states: NodeState[], masters: number, replicasPerMaster: number): string | null {
-  const views = new Set<string>();
-  for (const { node, info, nodesLines, ranges, repl } of states) {
-    const where = `${node.host}:${node.port}`;
-    if (node.exited) return `${where} exited`;
-
-    if (info.get('cluster_state') !== 'ok') return `${where} cluster_state=${info.get('cluster_state')}`;
-    if (info.get('cluster_slots_ok') !== String(TOTAL_SLOTS)) return `${where} cluster_slots_ok=${info.get('cluster_slots_ok')}`;
-    if (info.get('cluster_known_nodes') !== String(states.length)) {
-      return `${where} knows ${info.get('cluster_known_nodes')} of ${states.length} nodes`;
-    }
-
-    // CLUSTER NODES: no node may be failing, handshaking or disconnected in anyone's view.
-    for (const line of nodesLines) {
-      const [, addr, flags = '', , , , , link] = line.split(' ');
-      if (/fail|handshake|noaddr/.test(flags) || link !== 'connected') return `${where} sees ${addr} as ${flags} ${link}`;
-    }
-
-    // CLUSTER SLOTS is what ioredis reads: every slot exactly once, each range served by its
-    // master plus all of that master's replicas, and the same picture from every node.
-    let next = 0;
-    for (const r of ranges) {
-      if (r.start !== next) return `${where} CLUSTER SLOTS gap/overlap at slot ${next}`;
-      if (r.servers.length !== 1 + replicasPerMaster) {
-        return `${where} CLUSTER SLOTS ${r.start}-${r.end} lists ${r.servers.length} nodes, want ${1 + replicasPerMaster}`;
-      }
-      next = r.end + 1;
-    }
-    if (next !== TOTAL_SLOTS) return `${where} CLUSTER SLOTS covers only up to ${next}`;
-    const masterPorts = new Set(ranges.map((r) => r.servers[0]));
-    if (masterPorts.size !== masters) return `${where} sees ${masterPorts.size} masters, want ${masters}`;
-    views.add(ranges.map((r) => `${r.start}-${r.end}:${[r.servers[0], ...r.servers.slice(1).sort()].join(',')}`).join(' '));
-
-    // Replication must actually be flowing, not just configured.
-    if (repl.get('role') === 'slave') {
-      if (repl.get('master_link_status') !== 'up') return `${where} master_link_status=${repl.get('master_link_status')}`;
-    } else {
-      if (repl.get('connected_slaves') !== String(replicasPerMaster)) {
-        return `${where} connected_slaves=${repl.get('connected_slaves')}, want ${replicasPerMaster}`;
-      }
-      for (const [key, value] of repl) {
-        if (/^slave\d+$/.test(key) && !value.includes('state=online')) return `${where} ${key} ${value}`;
-      }
-    }
-  }
-  if (views.size !== 1) return `nodes disagree on CLUSTER SLOTS:\n${[...views].join('\n')}`;
-  return null;
-}
-
-/**
- * Speeds up convergence from ~5-10 s to ~1 s. Redis 7 leaves a replica out of a node's
- * CLUSTER SLOTS until that node has heard, over the cluster bus and directly from the replica,
- * both that it replicates its master and that its replication offset is non-zero. Idle nodes
- * ping each other only about once a second, one peer at a time, so that takes several rounds.
- * A CLUSTER MEET sent from the replica to a peer it already knows makes it open a connection
- * and send a MEET carrying exactly that header at once; the duplicate handshake entry is
- * dropped by Redis as soon as the peer answers (this is how `redis-cli --cluster create`
- * joins nodes in the first place).
- */
-function nudgeGossip(states: NodeState[], lastNudge: Map<string, number>): Promise<unknown> {
-  const now = Date.now();
-  const ready = states.filter(
-    (s) => s.repl.get('role') === 'slave' && s.repl.get('master_link_status') === 'up' && Number(s.repl.get('slave_repl_offset') ?? 0) > 0,
-  );
-  const meets: Promise<string>[] = [];
-  for (const peer of states) {
-    const listed = new Set(peer.ranges.flatMap((r) => r.servers));
-    for (const replica of ready) {
-      if (replica === peer || listed.has(replica.node.port)) continue;
-      const key = `${replica.node.port}>${peer.node.port}`;
-      if (now - (lastNudge.get(key) ?? 0) < 500) continue; // give the last MEET time to land
-      lastNudge.set(key, now);
-      meets.push(cliOf(replica.node, ['CLUSTER', 'MEET', peer.node.host, String(peer.node.port)]));
-    }
-  }
-  return Promise.allSettled(meets);
-}
-
-/**
- * Runs alongside `redis-cli --cluster create`, which MEETs every node with the first one only
- * and then polls once a second until gossip has told every node about every other node and its
- * slots: anywhere from 1 to 8 s here. Whenever a node X has been met (it knows more than itself,
- * so redis-cli is past the config-epoch step, which needs a node that knows nobody) and a peer's
- * CLUSTER NODES lacks X or X's slots, have X MEET that peer: the MEET header carries exactly
- * that, and the mesh completes in a fraction of a second.
- */
-async function speedUpJoin(nodes: SpawnedNode[], creating: Promise<unknown>): Promise<void> {
-  let done = false;
-  const finish = () => {
-    done = true;
-  };
-  creating.then(finish, finish);
-  const lastNudge = new Map<string, number>();
-  while (!done) {
-    const views = await Promise.all(
-      nodes.map(async (node) => {
-        const text = await cliOf(node, ['CLUSTER', 'NODES']).catch(() => '');
-        // id -> "slots as this node sees them"; plus this node's own id.
-        const byId = new Map<string, string>();
-        let self = '';
-        for (const line of text.trim().split('\n')) {
-          const [id = '', , flags = '', , , , , , ...slots] = line.split(' ');
-          if (flags.includes('handshake')) continue;
-          byId.set(id, slots.join(' '));
-          if (flags.includes('myself')) self = id;
-        }
-        return { node, self, byId };
-      }),
-    );
-    const now = Date.now();
-    const meets: Promise<string>[] = [];
-    for (const x of views) {
-      if (x.byId.size < 2) continue; // not met yet
-      const ownSlots = x.byId.get(x.self);
-      for (const peer of views) {
-        if (peer === x || peer.byId.get(x.self) === ownSlots) continue;
-        const key = `${x.node.port}>${peer.node.port}`;
-        if (now - (lastNudge.get(key) ?? 0) < 500) continue; // give the last MEET time to land
-        lastNudge.set(key, now);
-        meets.push(cliOf(x.node, ['CLUSTER', 'MEET', peer.node.host, String(peer.node.port)]));
-      }
-    }
-    await Promise.allSettled(meets);
-    await sleep(50);
-  }
-}
-
-async function roleOf(node: SpawnedNode): Promise<'master' | 'replica'> {
-  const repl = parseInfo(await cliOf(node, ['INFO', 'replication']));
-  return repl.get('role') === 'slave' ? 'replica' : 'master';
-}
-
-// ---------------------------------------------------------------------------------------------
-// TLS and ACL set-up shared by every node of one cluster
-
-interface Secure {
-  dir?: string;
-  tls?: { caFile: string; certFile: string; keyFile: string };
-  aclFile?: string;
-  admin?: { username: string; password: string };
-  /** redis-cli flags that reach a node of this cluster. */
-  connection: string[];
-}
-
-async function prepareSecurity(opts: StartClusterOptions, dir: string): Promise<Secure> {
-  const secure: Secure = { connection: [] };
-  if (!opts.tls && !opts.users) return secure;
-  const secureDir = join(dir, `secure-${randomBytes(4).toString('hex')}`);
-  mkdirSync(secureDir, { recursive: true, mode: 0o700 });
-  secure.dir = secureDir;
-  if (opts.tls) {
-    secure.tls = await generateTlsMaterial(secureDir);
-    secure.connection.push('--tls', '--cacert', secure.tls.caFile);
-  }
-  if (opts.users) {
-    const admin: AclUser = { username: 'admin', password: randomBytes(24).toString('hex'), rules: ['~*', '&*', '+@all'] };
-    if (opts.users.some((u) => u.username === admin.username || u.username === 'default')) throw new Error('ACL users "admin" and "default" are reserved');
-    for (const u of opts.users) {
-      if (!/^[A-Za-z0-9_-]+$/.test(u.username) || !/^[^\s>]+$/.test(u.password)) throw new Error(`ACL user ${u.username}: bad name or password`);
-    }
-    secure.aclFile = join(secureDir, 'users.acl');
-    writeFileSync(secure.aclFile, aclFile(opts.users, admin), { mode: 0o600 });
-    secure.admin = { username: admin.username, password: admin.password };
-    secure.connection.push('--user', admin.username, '--pass', admin.password, '--no-auth-warning');
-  }
-  return secure;
-}
-
-/** CLUSTER NODES lines as fields: id, host:port@bus, flags, master id (or '-'), ... */
-function nodesTable(text: string): { id: string; port: number; flags: string; masterId: string }[] {
-  return text
-    .trim()
-    .split('\n')
-    .map((line) => line.split(' '))
-    .map(([id = '', addr = '', flags = '', masterId = '']) => ({ id, port: Number(addr.split('@')[0]?.split(':').pop()), flags, masterId }));
-}
-
-// ---------------------------------------------------------------------------------------------
 
 /**
  * Starts `masters * (1 + replicasPerMaster)` redis-server processes in cluster mode on free
@@ -677,8 +57,10 @@ export async function startRedisCluster(opts: StartClusterOptions = {}): Promise
   if (!Number.isInteger(replicasPerMaster) || replicasPerMaster < 0) {
     throw new Error(`replicasPerMaster must be a non-negative integer (got ${replicasPerMaster})`);
   }
-  const serverBin = findExecutable('redis-server');
-  redisCliBinary(); // fail fast with the install hint, before spawning anything
+  // Both binaries are found before anything is spawned: a missing one fails with an install hint.
+  const engine = findEngine(opts.engine);
+  const serverBin = engine.server;
+  const version = (await run(serverBin, ['--version'], 10_000)).stdout.trim();
   const deadline = Date.now() + timeoutMs;
   const settings = {
     ...DEFAULT_SETTINGS,
@@ -723,7 +105,7 @@ export async function startRedisCluster(opts: StartClusterOptions = {}): Promise
     // Spawn all nodes; a node that loses a port race to another process is retried on new ports.
     let ports = await pickPorts(host, total);
     for (let round = 0; ; round++) {
-      const batch = ports.map((port) => spawnNode(serverBin, host, port, join(dir, `node-${port}`), settings, secure));
+      const batch = ports.map((port) => spawnNode(engine, host, port, join(dir, `node-${port}`), settings, secure));
       spawned.push(...batch);
       batch.forEach((n) => reaper.watch(`pid ${n.pid}`));
       const results = await Promise.allSettled(batch.map((n) => waitForPing(n, deadline)));
@@ -731,7 +113,7 @@ export async function startRedisCluster(opts: StartClusterOptions = {}): Promise
       if (failed.length === 0) break;
       const logs = await logTails(failed);
       if (round >= 2 || !/Address already in use/i.test(logs)) {
-        throw new Error(`redis-server failed to start:\n${logs}`);
+        throw new Error(`${engine.name}-server failed to start:\n${logs}`);
       }
       await stopProcesses(failed.map((n) => n.pid));
       for (const n of failed) {
@@ -750,7 +132,7 @@ export async function startRedisCluster(opts: StartClusterOptions = {}): Promise
       '--cluster-yes',
     ];
     let created: string;
-    const creating = run(redisCliBinary(), create, Math.max(1_000, deadline - Date.now()));
+    const creating = run(engine.cli, create, Math.max(1_000, deadline - Date.now()));
     const joined = speedUpJoin(spawned, creating);
     try {
       created = stripAnsi((await creating).stdout);
@@ -758,12 +140,12 @@ export async function startRedisCluster(opts: StartClusterOptions = {}): Promise
     } catch (err) {
       await joined;
       throw new Error(
-        `redis-cli --cluster create failed or ran past the ${timeoutMs} ms start budget: ` +
+        `${engine.name}-cli --cluster create failed or ran past the ${timeoutMs} ms start budget: ` +
           `${stripAnsi((err as Error).message)}\n${await logTails(spawned)}`,
       );
     }
     if (!created.includes(`All ${TOTAL_SLOTS} slots covered`)) {
-      throw new Error(`redis-cli --cluster create did not report full slot coverage:\n${created}\n${await logTails(spawned)}`);
+      throw new Error(`${engine.name}-cli --cluster create did not report full slot coverage:\n${created}\n${await logTails(spawned)}`);
     }
 
     let problem: string | null = 'not checked yet';
@@ -786,50 +168,10 @@ export async function startRedisCluster(opts: StartClusterOptions = {}): Promise
     const nodes: ClusterNode[] = await Promise.all(
       spawned.map(async (n) => ({ host: n.host, port: n.port, pid: n.pid, role: await roleOf(n), dir: n.dir })),
     );
-    const cli = (port: number, args: string[]) => redisCli(port, args, host, secure.connection);
-    const killMaster = async (port: number, o: { timeoutMs?: number } = {}) => {
-      const started = Date.now();
-      const killDeadline = started + (o.timeoutMs ?? 30_000);
-      const victim = nodes.find((n) => n.port === port);
-      const process_ = spawned.find((n) => n.port === port);
-      const survivors = spawned.filter((n) => n.port !== port && !n.exited);
-      if (!victim || !process_ || process_.exited || survivors.length === 0) throw new Error(`no running node on port ${port}`);
-      const table = nodesTable(await cliOf(survivors[0]!, ['CLUSTER', 'NODES']));
-      // By its own id: a master may announce another port (local/replication-delay.ts).
-      const ownId = (await cliOf(process_, ['CLUSTER', 'MYID'])).trim();
-      const victimId = table.find((t) => t.id === ownId && t.flags.includes('master'))?.id;
-      if (!victimId) throw new Error(`node on port ${port} is not a master`);
-      const replicaPorts = new Set(table.filter((t) => t.masterId === victimId).map((t) => t.port));
-      if (replicaPorts.size === 0) throw new Error(`master on port ${port} has no replica to promote`);
-      process.kill(process_.pid, 'SIGKILL'); // our own child, by PID
-      let why = 'not checked yet';
-      while (Date.now() < killDeadline) {
-        await sleep(50);
-        try {
-          const views = await Promise.all(survivors.map(async (n) => ({ info: parseInfo(await cliOf(n, ['CLUSTER', 'INFO'])), table: nodesTable(await cliOf(n, ['CLUSTER', 'NODES'])) })));
-          const promoted = views[0]!.table.find((t) => replicaPorts.has(t.port) && t.flags.includes('master') && !t.flags.includes('fail'));
-          if (!promoted) {
-            why = 'no replica promoted yet';
-            continue;
-          }
-          const notOk = views.find((v) => v.info.get('cluster_state') !== 'ok' || !v.table.some((t) => t.port === promoted.port && t.flags.includes('master')));
-          if (notOk) {
-            why = `a node still sees cluster_state=${notOk.info.get('cluster_state')}`;
-            continue;
-          }
-          const promotedNode = nodes.find((n) => n.port === promoted.port)!;
-          promotedNode.role = 'master';
-          nodes.splice(nodes.indexOf(victim), 1);
-          seeds.splice(seeds.findIndex((x) => x.port === port), 1);
-          return { killed: victim, promoted: promotedNode, ms: Date.now() - started };
-        } catch (err) {
-          why = (err as Error).message;
-        }
-      }
-      throw new Error(`no replica of ${host}:${port} was promoted within ${o.timeoutMs ?? 30_000} ms: ${why}`);
-    };
+    const cli = (port: number, args: string[]) => redisCli(port, args, host, secure.connection, engine.cli);
     const seeds = nodes.map(({ host: h, port }) => ({ host: h, port }));
-    const result: LocalRedisCluster = { nodes, seeds, dir, cli, killMaster, stop };
+    const killMaster = killMasterOf(host, spawned, nodes, seeds);
+    const result: LocalRedisCluster = { nodes, seeds, dir, engine: { name: engine.name, version }, cli, killMaster, stop };
     if (secure.tls) result.tls = { caFile: secure.tls.caFile, ca: readFileSync(secure.tls.caFile) };
     if (secure.admin) result.admin = { ...secure.admin };
     return result;

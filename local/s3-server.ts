@@ -7,7 +7,7 @@
 // s3rver encrypts continuation tokens with DES. Node must therefore run with
 // `--openssl-legacy-provider` whenever a listing can paginate; `npm test` already passes it.
 //
-// tsconfig's `include` does not cover local/, so pull in the hand-written s3rver types here.
+// s3rver ships no types of its own; the hand-written ones are in s3rver.d.ts beside this file.
 /// <reference path="./s3rver.d.ts" />
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

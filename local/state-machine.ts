@@ -10,10 +10,10 @@ import type { Context } from 'aws-lambda';
 import { ExecutionAbortedError, ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import type { LocalContext } from '../functions/handlers/local-context.js';
 
-export const DEFINITION_PATH = fileURLToPath(new URL('../statemachine/ingest.asl.json', import.meta.url));
+const DEFINITION_PATH = fileURLToPath(new URL('../statemachine/ingest.asl.json', import.meta.url));
 
 /** The Task states and the functions they call. */
-export const TASK_FUNCTIONS = {
+const TASK_FUNCTIONS = {
   Plan: 'PlanFunction',
   LoadChunk: 'LoadChunkFunction',
   Commit: 'CommitFunction',
@@ -23,11 +23,11 @@ export const TASK_FUNCTIONS = {
 export type TaskName = keyof typeof TASK_FUNCTIONS;
 
 /** The Task states that publish to SNS (arn:aws:states:::sns:publish), and the topic placeholder they name. */
-export const NOTIFY_TASKS = ['NotifyHeld'] as const;
-export type NotifyTaskName = (typeof NOTIFY_TASKS)[number];
+const NOTIFY_TASKS = ['NotifyHeld'] as const;
+type NotifyTaskName = (typeof NOTIFY_TASKS)[number];
 
 /** One SNS message the state machine published (locally: recorded, not sent). */
-export interface PublishedNotification {
+interface PublishedNotification {
   state: NotifyTaskName;
   topicArn: string;
   subject?: string;
@@ -37,7 +37,7 @@ export interface PublishedNotification {
 export type TaskHandler = (payload: unknown) => Promise<unknown>;
 type LambdaHandler = (event: never, context: Context) => Promise<unknown>;
 
-export function loadDefinition(): StateMachineDefinition {
+function loadDefinition(): StateMachineDefinition {
   const text = readFileSync(DEFINITION_PATH, 'utf8').replace(/\$\{(\w+)\}/g, (_, name: string) =>
     name.endsWith('TopicArn') ? `arn:aws:sns:us-east-1:000000000000:${name.replace(/Arn$/, '')}` : `arn:aws:lambda:us-east-1:000000000000:function:${name.replace(/Arn$/, '')}`,
   );

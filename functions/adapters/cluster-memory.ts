@@ -2,6 +2,7 @@
 // (its share of the 16384 slots: data keys spread evenly over all of them). Read with INFO
 // memory on each master's own connection.
 import type { Cluster } from 'ioredis';
+import { infoNumber, parseInfo } from '../domain/redis-info.js';
 import { guardRedis } from './redis-errors.js';
 
 export interface MasterMemory {
@@ -18,10 +19,6 @@ export interface MemoryProbe {
   masters(): Promise<MasterMemory[]>;
 }
 
-function infoField(info: string, name: string): number {
-  const m = new RegExp(`^${name}:(\\d+)`, 'm').exec(info);
-  return m ? Number(m[1]) : 0;
-}
 
 export class ClusterMemoryProbe implements MemoryProbe {
   constructor(private readonly cluster: Cluster) {}
@@ -37,13 +34,13 @@ export class ClusterMemoryProbe implements MemoryProbe {
     return Promise.all(
       this.cluster.nodes('master').map(async (node) => {
         const key = `${node.options.host}:${node.options.port}`;
-        const info = await guardRedis(node.info('memory', 'replication'));
+        const info = parseInfo(await guardRedis(node.info('memory', 'replication')));
         // What Redis compares with maxmemory: used_memory less the buffers it does not count
         // (replica output beyond the backlog, AOF). The replication backlog does count, and it
         // fills up to repl_backlog_size during any sizeable write: count it at that size.
-        const backlogToCome = Math.max(0, infoField(info, 'repl_backlog_size') - infoField(info, 'mem_replication_backlog'));
-        const usedBytes = infoField(info, 'used_memory') - infoField(info, 'mem_not_counted_for_evict') + backlogToCome;
-        return { node: key, usedBytes, maxBytes: infoField(info, 'maxmemory'), slotShare: (owned.get(key) ?? 0) / total };
+        const backlogToCome = Math.max(0, infoNumber(info, 'repl_backlog_size') - infoNumber(info, 'mem_replication_backlog'));
+        const usedBytes = infoNumber(info, 'used_memory') - infoNumber(info, 'mem_not_counted_for_evict') + backlogToCome;
+        return { node: key, usedBytes, maxBytes: infoNumber(info, 'maxmemory'), slotShare: (owned.get(key) ?? 0) / total };
       }),
     );
   }

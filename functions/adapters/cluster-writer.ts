@@ -7,7 +7,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import { TransientError } from '../errors.js';
 import { awaitReplicas, type ReplicaAckOptions } from './replica-ack.js';
-import { masterConnection, ownerOf } from './slot-owner.js';
+import { groupByOwner, masterConnection, ownerOf } from './slot-owner.js';
 
 /** `object` and `offset` (optional) say where an HSET's record came from, for duplicate samples. */
 export type HsetCommand = { op: 'hset'; key: string; field: string; value: string; object?: string; offset?: number };
@@ -104,7 +104,7 @@ export class ClusterBulkWriter {
     let remaining = batch;
     for (let attempt = 1; ; attempt++) {
       // The first attempt goes where write() grouped it; a retry regroups on the refreshed slot map.
-      const groups = attempt === 1 ? new Map([[node, remaining]]) : this.groupByOwner(remaining);
+      const groups = attempt === 1 ? new Map([[node, remaining]]) : this.regroup(remaining);
       const failed: WriteCommand[] = [];
       let lastError: unknown;
       await Promise.all(
@@ -141,14 +141,10 @@ export class ClusterBulkWriter {
     }
   }
 
-  private groupByOwner(commands: readonly WriteCommand[]): Map<string, WriteCommand[]> {
+  /** Commands by the master that owns each one's key now (after a slot map refresh). */
+  private regroup(commands: readonly WriteCommand[]): Map<string, WriteCommand[]> {
     const groups = new Map<string, WriteCommand[]>();
-    for (const c of commands) {
-      const node = ownerOf(this.cluster, c.key);
-      let g = groups.get(node);
-      if (!g) groups.set(node, (g = []));
-      g.push(c);
-    }
+    for (const [node, members] of groupByOwner(this.cluster, commands, (c) => c.key)) groups.set(node, members.map((m) => m.item));
     return groups;
   }
 

@@ -10,9 +10,8 @@ export interface RedisCredentials {
 }
 
 export interface ClusterConnectOptions {
-  /** Extra TLS options (e.g. a CA for a local test cluster with self-signed certificates). */
+  /** Extra TLS options: a CA (REDIS_TLS_CA_FILE) for a cluster whose certificates Node does not already trust. */
   tls?: Record<string, unknown>;
-  seeds?: { host: string; port: number }[];
 }
 
 export function createRedisCluster(config: RedisConfig, credentials: RedisCredentials, extra: ClusterConnectOptions = {}): Cluster {
@@ -30,9 +29,12 @@ export function createRedisCluster(config: RedisConfig, credentials: RedisCreden
       commandTimeout: config.commandTimeoutMs,
       connectTimeout: 5000,
       maxRetriesPerRequest: 3,
+      // No CLIENT SETINFO on connect: Valkey 8 (ElastiCache) has the command, so the restricted
+      // ACL user would be refused it and every connection would leave a denial in the ACL log.
+      disableClientInfo: true,
       tls: config.tls ? { ...extra.tls } : undefined,
     },
   };
   if (config.tls) options.dnsLookup = (address, callback) => callback(null, address);
-  return new Cluster(extra.seeds ?? [{ host: config.host, port: config.port }], options);
+  return new Cluster([{ host: config.host, port: config.port }], options);
 }

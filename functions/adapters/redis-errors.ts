@@ -10,7 +10,7 @@ const TRANSIENT_REPLY = /^(CLUSTERDOWN|TRYAGAIN|MOVED|ASK|LOADING|MASTERDOWN|REA
 const NO_ANSWER = /Command timed out|Connection is closed|Stream isn't writeable|Too many Cluster redirections|Failed to refresh slots cache|Cluster isn't ready|None of startup nodes is available|max retries per request/i;
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED']);
 
-export function isTransientRedisError(err: unknown): boolean {
+function isTransientRedisError(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   if (err instanceof TransientError) return true;
   if (err.name === 'ReplyError') return TRANSIENT_REPLY.test(err.message);

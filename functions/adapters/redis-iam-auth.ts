@@ -55,7 +55,7 @@ export class IamAuthRenewal {
 }
 
 /** The password the cluster's next connections (new nodes, reconnects of existing ones) send. */
-export function applyPassword(cluster: Cluster, password: string): void {
+function applyPassword(cluster: Cluster, password: string): void {
   if (cluster.options.redisOptions) cluster.options.redisOptions.password = password;
   for (const node of cluster.nodes()) node.options.password = password;
 }

@@ -5,7 +5,7 @@
 // or flushes it. The local TLS cluster and the template's ElastiCache user both use these.
 import { KEY_NAMESPACES } from './key-layout.js';
 
-export const SLUICE_ACL_COMMANDS: readonly string[] = [
+const SLUICE_ACL_COMMANDS: readonly string[] = [
   // connection and topology: ioredis authenticates, checks the cluster state, reads the slot
   // map; the pre-flight check reads INFO memory/replication
   '+auth', '+hello', '+ping', '+quit', '+client|setname', '+cluster|slots', '+cluster|info', '+info',

@@ -1,5 +1,6 @@
 // Splitting input objects into byte-range work items for the Map state. A record belongs to
 // the part in which its first byte lies (see line-framer.ts), so parts may cut anywhere.
+import { ConfigError } from '../errors.js';
 
 export type InputFormat = 'jsonl' | 'json' | 'csv' | 'parquet';
 export type Compression = 'gzip';
@@ -60,7 +61,7 @@ export interface ChunkPlan {
 }
 
 export function planChunks(objects: readonly InputObject[], chunkSizeBytes: number, maxChunks: number): ChunkPlan {
-  if (!Number.isInteger(chunkSizeBytes) || chunkSizeBytes < 1) throw new RangeError('chunk size must be a positive integer');
+  if (!Number.isInteger(chunkSizeBytes) || chunkSizeBytes < 1) throw new ConfigError('chunk size must be a positive integer');
   const nonEmpty = objects.filter((o) => o.size > 0);
   // Work and Redis space follow the records' bytes: for a gzip object, its expanded size.
   const weight = (o: InputObject): number => (o.rowGroups ? o.rowGroups.reduce((n, g) => n + g.bytes, 0) : (o.expandedSize ?? o.size));

@@ -2,9 +2,12 @@
 // stored as the value, and which transform jobs feed it. Validated here, with errors that
 // name the dataset and the field.
 import { parseCsvLayout, type CsvLayout } from './csv-layout.js';
+import { ConfigError } from '../errors.js';
+import { DATASET_NAME, DATASET_NAME_RULE } from './names.js';
+import { isPlainObject } from './plain-object.js';
 import { DEFAULT_RELEASE_CHECKS, type ReleaseCheckConfig } from './release-checks.js';
 
-export type DatasetKind = 'ranked-items' | 'feature-rows';
+type DatasetKind = 'ranked-items' | 'feature-rows';
 export type FieldType = 'string' | 'number' | 'integer' | 'boolean' | 'array' | 'object' | 'any';
 const FIELD_TYPES: readonly FieldType[] = ['string', 'number', 'integer', 'boolean', 'array', 'object', 'any'];
 
@@ -41,44 +44,42 @@ export const DEFAULT_KEY_FIELDS = ['userId', 'user_id'];
 // record with a SageMakerOutput that holds no list is a bad record, not one served from its input.
 export const DEFAULT_ITEMS_FIELDS = ['SageMakerOutput.recommendations', 'SageMakerOutput', 'movieId', 'recommendations', 'items'];
 
-const NAME = /^[A-Za-z0-9_-]{1,64}$/;
-
 type Obj = Record<string, unknown>;
 
 function strings(v: unknown, where: string): string[] {
   if (typeof v === 'string') return [v];
   if (!Array.isArray(v) || v.length === 0 || !v.every((s) => typeof s === 'string' && s !== '')) {
-    throw new RangeError(`${where} must be a non-empty string or array of strings`);
+    throw new ConfigError(`${where} must be a non-empty string or array of strings`);
   }
   return v as string[];
 }
 
 /** Parses the DATASETS declaration (a JSON array of dataset objects). */
 export function parseDatasetSpecs(value: unknown): DatasetSpec[] {
-  if (!Array.isArray(value) || value.length === 0) throw new RangeError('DATASETS must be a non-empty JSON array of datasets');
+  if (!Array.isArray(value) || value.length === 0) throw new ConfigError('DATASETS must be a non-empty JSON array of datasets');
   const specs = value.map((raw, i) => parseDatasetSpec(raw, `DATASETS[${i}]`));
   const names = new Set<string>();
   for (const s of specs) {
-    if (names.has(s.name)) throw new RangeError(`dataset ${s.name} is declared twice`);
+    if (names.has(s.name)) throw new ConfigError(`dataset ${s.name} is declared twice`);
     names.add(s.name);
   }
   return specs;
 }
 
 function parseDatasetSpec(raw: unknown, where: string): DatasetSpec {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new RangeError(`${where} must be an object`);
+  if (!isPlainObject(raw)) throw new ConfigError(`${where} must be an object`);
   const o = raw as Obj;
   const name = o.name;
-  if (typeof name !== 'string' || !NAME.test(name)) throw new RangeError(`${where}.name must be 1-64 letters, digits, '_' or '-'`);
+  if (typeof name !== 'string' || !DATASET_NAME.test(name)) throw new ConfigError(`${where}.name must be ${DATASET_NAME_RULE}`);
   const at = `dataset ${name}`;
   const kind = o.kind ?? 'ranked-items';
-  if (kind !== 'ranked-items' && kind !== 'feature-rows') throw new RangeError(`${at}: kind must be "ranked-items" or "feature-rows"`);
+  if (kind !== 'ranked-items' && kind !== 'feature-rows') throw new ConfigError(`${at}: kind must be "ranked-items" or "feature-rows"`);
   const key: KeySpec =
     o.key === undefined
       ? { fields: DEFAULT_KEY_FIELDS, mode: 'first-present' }
       : { fields: strings(o.key, `${at}: key`), mode: 'composite' };
   if (o.keyCandidates !== undefined) {
-    if (o.key !== undefined) throw new RangeError(`${at}: give either key (composite, in order) or keyCandidates (first present), not both`);
+    if (o.key !== undefined) throw new ConfigError(`${at}: give either key (composite, in order) or keyCandidates (first present), not both`);
     key.fields = strings(o.keyCandidates, `${at}: keyCandidates`);
     key.mode = 'first-present';
   }
@@ -93,11 +94,11 @@ function parseDatasetSpec(raw: unknown, where: string): DatasetSpec {
   };
   if (o.csv !== undefined) spec.csv = parseCsvLayout(o.csv, at);
   if (o.fields !== undefined) {
-    if (kind !== 'feature-rows') throw new RangeError(`${at}: fields applies to feature-rows datasets only`);
-    if (typeof o.fields !== 'object' || o.fields === null || Array.isArray(o.fields)) throw new RangeError(`${at}: fields must map field names to types`);
+    if (kind !== 'feature-rows') throw new ConfigError(`${at}: fields applies to feature-rows datasets only`);
+    if (!isPlainObject(o.fields)) throw new ConfigError(`${at}: fields must map field names to types`);
     spec.fields = {};
     for (const [field, type] of Object.entries(o.fields as Obj)) {
-      if (!FIELD_TYPES.includes(type as FieldType)) throw new RangeError(`${at}: field ${field} has type ${JSON.stringify(type)}; expected one of ${FIELD_TYPES.join(', ')}`);
+      if (!FIELD_TYPES.includes(type as FieldType)) throw new ConfigError(`${at}: field ${field} has type ${JSON.stringify(type)}; expected one of ${FIELD_TYPES.join(', ')}`);
       spec.fields[field] = type as FieldType;
     }
   }
@@ -109,7 +110,7 @@ function parseDatasetSpec(raw: unknown, where: string): DatasetSpec {
 
 export function parsePromote(v: unknown, at: string): PromoteMode {
   if (v === undefined) return 'auto';
-  if (v !== 'auto' && v !== 'manual') throw new RangeError(`${at}: promote must be "auto" or "manual"`);
+  if (v !== 'auto' && v !== 'manual') throw new ConfigError(`${at}: promote must be "auto" or "manual"`);
   return v;
 }
 
@@ -127,29 +128,29 @@ const CHECK_RANGES = {
 export function parseChecks(v: unknown, at: string): ReleaseCheckConfig {
   const checks: ReleaseCheckConfig = { ...DEFAULT_RELEASE_CHECKS };
   if (v === undefined) return checks;
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new RangeError(`${at}: checks must be an object`);
+  if (!isPlainObject(v)) throw new ConfigError(`${at}: checks must be an object`);
   for (const [key, value] of Object.entries(v as Obj)) {
     const where = `${at}: checks.${key}`;
     if (key === 'minRecords') {
       if (value === false || value === null) checks.minRecords = 0;
-      else if (!Number.isSafeInteger(value) || (value as number) < 0) throw new RangeError(`${where} must be a whole number >= 0 (0 switches it off)`);
+      else if (!Number.isSafeInteger(value) || (value as number) < 0) throw new ConfigError(`${where} must be a whole number >= 0 (0 switches it off)`);
       else checks.minRecords = value as number;
     } else if (key === 'coverageSample') {
-      if (!Number.isSafeInteger(value) || (value as number) < 1 || (value as number) > 100_000) throw new RangeError(`${where} must be a whole number from 1 to 100000`);
+      if (!Number.isSafeInteger(value) || (value as number) < 1 || (value as number) > 100_000) throw new ConfigError(`${where} must be a whole number from 1 to 100000`);
       checks.coverageSample = value as number;
     } else if (key === 'duplicateKeys') {
-      if (value !== 'reject' && value !== 'last-wins') throw new RangeError(`${where} must be "reject" or "last-wins"`);
+      if (value !== 'reject' && value !== 'last-wins') throw new ConfigError(`${where} must be "reject" or "last-wins"`);
       checks.duplicateKeys = value;
     } else if (key === 'inputCompleteness') {
-      if (typeof value !== 'boolean') throw new RangeError(`${where} must be true or false`);
+      if (typeof value !== 'boolean') throw new ConfigError(`${where} must be true or false`);
       checks.inputCompleteness = value;
     } else if (Object.hasOwn(CHECK_RANGES, key)) {
       const [min, max] = CHECK_RANGES[key as keyof typeof CHECK_RANGES];
       if (value === false || value === null) checks[key as keyof typeof CHECK_RANGES] = null;
-      else if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) throw new RangeError(`${where} must be a number from ${min} to ${max}, or false to switch it off`);
+      else if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) throw new ConfigError(`${where} must be a number from ${min} to ${max}, or false to switch it off`);
       else checks[key as keyof typeof CHECK_RANGES] = value;
     } else {
-      throw new RangeError(`${where} is not a known check (${['minRecords', 'coverageSample', 'duplicateKeys', 'inputCompleteness', ...Object.keys(CHECK_RANGES)].join(', ')})`);
+      throw new ConfigError(`${where} is not a known check (${['minRecords', 'coverageSample', 'duplicateKeys', 'inputCompleteness', ...Object.keys(CHECK_RANGES)].join(', ')})`);
     }
   }
   return checks;

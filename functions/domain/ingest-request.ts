@@ -1,5 +1,6 @@
 // What to load, whatever asked for it (a SageMaker completion event or a person).
 import type { TransformInput } from './input-completeness.js';
+import { InvalidInputError } from '../errors.js';
 
 export interface IngestRequest {
   bucket: string;
@@ -20,9 +21,9 @@ export interface IngestRequest {
 
 const S3_URI = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/;
 
-/** Splits an s3:// URI; `key` is '' for a whole bucket. */
-export function parseS3Uri(uri: string): { bucket: string; key: string } {
+/** Splits an s3:// URI; `key` is '' for a whole bucket. `what` names the field in the error. */
+export function parseS3Uri(uri: string, what: string): { bucket: string; key: string } {
   const m = S3_URI.exec(uri);
-  if (!m) throw new RangeError(`${JSON.stringify(uri)} is not an s3://bucket/key URI`);
+  if (!m) throw new InvalidInputError(`${what}: ${JSON.stringify(uri)} is not an s3://bucket/key URI`);
   return { bucket: m[1]!, key: m[2] ?? '' };
 }

@@ -2,6 +2,7 @@
 // uploads `<relative key>.out` under S3OutputPath only for each input object it finished, so a
 // job that stopped part-way can still report Completed with some files absent. Pure: the
 // listings come in, the missing outputs come out.
+import { InvalidInputError } from '../errors.js';
 
 /** Where the job read its input (detail.TransformInput.DataSource.S3DataSource). */
 export interface TransformInput {
@@ -21,7 +22,7 @@ export interface InputCompleteness {
   error?: string;
 }
 
-export const MISSING_SAMPLES = 10;
+const MISSING_SAMPLES = 10;
 
 /** One input object: its key and its key relative to the job's input location. */
 export interface InputObjectRef {
@@ -38,19 +39,19 @@ export function parseManifest(text: string, where: string): { bucket: string; pr
   try {
     parsed = JSON.parse(text);
   } catch {
-    throw new RangeError(`manifest ${where} is not valid JSON`);
+    throw new InvalidInputError(`manifest ${where} is not valid JSON`);
   }
-  if (!Array.isArray(parsed) || parsed.length === 0) throw new RangeError(`manifest ${where} must be a JSON array starting with {"prefix": "s3://..."}`);
+  if (!Array.isArray(parsed) || parsed.length === 0) throw new InvalidInputError(`manifest ${where} must be a JSON array starting with {"prefix": "s3://..."}`);
   const head = parsed[0] as { prefix?: unknown };
   if (typeof head !== 'object' || head === null || typeof head.prefix !== 'string') {
-    throw new RangeError(`manifest ${where}: its first element must be {"prefix": "s3://bucket/path/"}`);
+    throw new InvalidInputError(`manifest ${where}: its first element must be {"prefix": "s3://bucket/path/"}`);
   }
   const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(head.prefix);
-  if (!m) throw new RangeError(`manifest ${where}: prefix ${JSON.stringify(head.prefix)} is not an s3:// URI`);
+  if (!m) throw new InvalidInputError(`manifest ${where}: prefix ${JSON.stringify(head.prefix)} is not an s3:// URI`);
   const prefix = m[2]!;
   const objects: InputObjectRef[] = [];
   parsed.slice(1).forEach((rel: unknown, i) => {
-    if (typeof rel !== 'string' || rel === '') throw new RangeError(`manifest ${where}: element ${i + 1} must be a non-empty relative key`);
+    if (typeof rel !== 'string' || rel === '') throw new InvalidInputError(`manifest ${where}: element ${i + 1} must be a non-empty relative key`);
     objects.push({ key: prefix + rel, relative: rel });
   });
   return { bucket: m[1]!, prefix, objects };

@@ -16,14 +16,6 @@ export const REDIS_LAYOUT_SETTINGS = {
  */
 export const BUCKET_INPUT_BYTES = 8192;
 
-const NAME = /^[A-Za-z0-9._-]{1,64}$/;
-
-export function assertName(kind: 'dataset' | 'version', value: string): void {
-  if (!NAME.test(value)) {
-    throw new RangeError(`${kind} ${JSON.stringify(value)} must be 1-64 characters of A-Z a-z 0-9 . _ -`);
-  }
-}
-
 export function bucketCountFor(totalInputBytes: number): number {
   return Math.max(1, Math.ceil(totalInputBytes / BUCKET_INPUT_BYTES));
 }

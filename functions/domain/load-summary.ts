@@ -10,7 +10,7 @@ export interface BadSample {
 }
 
 /** A record whose key an earlier write had already stored. */
-export interface DuplicateSample {
+interface DuplicateSample {
   object: string;
   offset: number;
   key: string;
@@ -45,7 +45,7 @@ export interface LoadSummary {
   duplicateKeys: string[];
 }
 
-export const MAX_SAMPLES = 10;
+const MAX_SAMPLES = 10;
 
 export function formatSample(s: BadSample): string {
   return `s3://${s.object} at byte ${s.offset}: ${s.reason}`;

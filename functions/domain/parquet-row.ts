@@ -2,7 +2,8 @@
 // such type), so a safe one becomes a number and a larger one its decimal text; typed arrays
 // become arrays; dates stay Dates (JSON.stringify writes them as ISO-8601 text).
 import type { DatasetSpec } from './dataset-spec.js';
-import { objectShape, type BadRecord, type ShapedRecord } from './record-shape.js';
+import { objectShape } from './record-shape-reference.js';
+import type { BadRecord, ShapedRecord } from './shaped-record.js';
 
 function plain(v: unknown): unknown {
   if (typeof v === 'bigint') return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString();

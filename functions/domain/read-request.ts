@@ -5,7 +5,7 @@ import { InvalidInputError } from '../errors.js';
 import { MAX_KEY_LENGTH } from './record-shape.js';
 import { VERSION_HEADER, VERSION_PARAMETER } from './pinned-version.js';
 
-export const MAX_RANK = 10_000;
+const MAX_RANK = 10_000;
 
 // Printable characters only: no C0 or C1 control characters (they would end up in logs), and
 // no unpaired UTF-16 surrogates (they have no UTF-8 form: two different inputs would look up
@@ -57,8 +57,8 @@ export function parseRank(raw: string | undefined): number {
   return rank;
 }
 
-export const MAX_BATCH_KEYS = 100;
-export const MAX_FIELDS = 100;
+const MAX_BATCH_KEYS = 100;
+const MAX_FIELDS = 100;
 
 /** `fields=a,b` → ['a', 'b']; absent → undefined (all fields). */
 export function parseFields(raw: string | undefined): string[] | undefined {

@@ -4,7 +4,7 @@
 import type { InputCompleteness } from './input-completeness.js';
 import { lengthQuantile, type VersionStats } from './load-stats.js';
 
-export type CheckOutcome = 'pass' | 'fail' | 'skipped';
+type CheckOutcome = 'pass' | 'fail' | 'skipped';
 
 export interface CheckResult {
   /** Stable name (metrics, the state machine's output, `sluice status`), e.g. 'record-count-min'. */
@@ -24,7 +24,7 @@ export interface CheckReport {
   checks: CheckResult[];
 }
 
-export type DuplicatePolicy = 'reject' | 'last-wins';
+type DuplicatePolicy = 'reject' | 'last-wins';
 
 /**
  * Per dataset; every check can be switched off: minRecords 0, a null threshold, duplicateKeys

@@ -7,7 +7,7 @@
 /** Lambda's limit on a synchronous invocation's response payload. */
 export const LAMBDA_RESPONSE_LIMIT_BYTES = 6 * 1024 * 1024;
 /** Room kept for everything in a one-record answer but the value itself. */
-export const RESPONSE_ENVELOPE_RESERVE_BYTES = 16 * 1024;
+const RESPONSE_ENVELOPE_RESERVE_BYTES = 16 * 1024;
 /** The most a stored value may take once escaped into the response payload. */
 export const MAX_SERVED_VALUE_BYTES = LAMBDA_RESPONSE_LIMIT_BYTES - RESPONSE_ENVELOPE_RESERVE_BYTES;
 /**

@@ -2,12 +2,13 @@
 // event maps to the same id (invariant 4); the order key decides which version may be live
 // (invariant 3): a transform job's creation time, or an explicit key for manual runs.
 import { createHash } from 'node:crypto';
-import { assertName } from './key-layout.js';
+import { InvalidInputError } from '../errors.js';
+import { assertName } from './names.js';
 
 const JOB_NAME = /^[A-Za-z0-9](-*[A-Za-z0-9]){0,62}$/;
 
 export function versionIdForJob(jobName: string): string {
-  if (!JOB_NAME.test(jobName)) throw new RangeError(`TransformJobName ${JSON.stringify(jobName)} is not a valid SageMaker job name`);
+  if (!JOB_NAME.test(jobName)) throw new InvalidInputError(`TransformJobName ${JSON.stringify(jobName)} is not a valid SageMaker job name`);
   return jobName;
 }
 
@@ -36,5 +37,5 @@ export function normaliseOrderKey(value: unknown, what: string): number {
     const ms = Date.parse(value);
     if (Number.isFinite(ms)) return ms;
   }
-  throw new RangeError(`${what} ${JSON.stringify(value)} is not a timestamp (epoch milliseconds or ISO-8601)`);
+  throw new InvalidInputError(`${what} ${JSON.stringify(value)} is not a timestamp (epoch milliseconds or ISO-8601)`);
 }

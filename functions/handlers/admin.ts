@@ -8,6 +8,7 @@
 //   {"action": "discard", "dataset"?, "version"}                 delete a held version or a stale load
 //   {"action": "freshness"}      live versions' ages as metrics (the stack's schedule runs it)
 import type { Context } from 'aws-lambda';
+import { isPlainObject } from '../domain/plain-object.js';
 import { InvalidInputError } from '../errors.js';
 import { discardVersion, type DiscardResult } from '../pipeline/discard-version.js';
 import { promoteVersion, type PromoteResult } from '../pipeline/promote-version.js';
@@ -28,7 +29,7 @@ export type AdminRequest =
 export type AdminResult = { datasets: DatasetStatus[] } | RollbackResult | PromoteResult | DiscardResult | FreshnessReport;
 
 export function parseAdminEvent(event: unknown): AdminRequest {
-  if (typeof event !== 'object' || event === null || Array.isArray(event)) throw new InvalidInputError('the event must be a JSON object like {"action": "status"}');
+  if (!isPlainObject(event)) throw new InvalidInputError('the event must be a JSON object like {"action": "status"}');
   const e = event as Record<string, unknown>;
   const optionalText = (field: string): string | undefined => {
     const v = e[field];

@@ -8,7 +8,7 @@ import { ClusterMemoryProbe } from '../adapters/cluster-memory.js';
 import { ClusterBulkWriter } from '../adapters/cluster-writer.js';
 import { LiveReader } from '../adapters/live-reader.js';
 import { S3ObjectStore, createS3Client, type ObjectStore } from '../adapters/object-store.js';
-import { createRedisCluster, type ClusterConnectOptions } from '../adapters/redis-connection.js';
+import { createRedisCluster } from '../adapters/redis-connection.js';
 import { readPasswordSecret } from '../adapters/secrets.js';
 import { elastiCacheIamToken } from '../adapters/elasticache-iam-token.js';
 import { IamAuthRenewal, TOKEN_REFRESH_MS } from '../adapters/redis-iam-auth.js';
@@ -40,12 +40,6 @@ export interface Runtime {
 }
 
 let current: Promise<Runtime> | null = null;
-let connectOptions: ClusterConnectOptions = {};
-
-/** For local tools and tests: extra connection options (a test CA, seed nodes) used by the next runtime. */
-export function setConnectOptions(options: ClusterConnectOptions): void {
-  connectOptions = options;
-}
 
 export async function runtime(): Promise<Runtime> {
   current ??= build().catch((err: unknown) => {
@@ -96,8 +90,8 @@ async function build(): Promise<Runtime> {
   const credentials = iamAuth
     ? { username: iam!.userId, password: await iamAuth.current() }
     : { username: config.redis.username, password: config.redis.passwordSecretId ? await readPasswordSecret(config.redis.passwordSecretId) : config.redis.password };
-  const tls = config.redis.tlsCaFile ? { ca: readCaFile(config.redis.tlsCaFile), ...connectOptions.tls } : connectOptions.tls;
-  const redis = createRedisCluster(config.redis, credentials, { ...connectOptions, tls });
+  const tls = config.redis.tlsCaFile ? { ca: readCaFile(config.redis.tlsCaFile) } : undefined;
+  const redis = createRedisCluster(config.redis, credentials, { tls });
   if (iamAuth) {
     // Long-lived processes (the CLI's serve) renew between requests too; Lambda renews per invocation.
     const timer = setInterval(() => void iamAuth.keepFresh(redis).catch(() => undefined), TOKEN_REFRESH_MS);

@@ -1,13 +1,14 @@
 // Validation of the state machine's payloads to the step functions. They come from our own
 // definition, but a hand-made `sam local invoke` event deserves a clear error too.
 import type { Chunk, ChunkPart } from '../domain/chunk-plan.js';
+import { isPlainObject } from '../domain/plain-object.js';
 import { InvalidInputError } from '../errors.js';
 
 type Obj = Record<string, unknown>;
 
 function obj(v: unknown, what: string): Obj {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new InvalidInputError(`${what} must be an object`);
-  return v as Obj;
+  if (!isPlainObject(v)) throw new InvalidInputError(`${what} must be an object`);
+  return v;
 }
 
 function text(o: Obj, field: string, where: string): string {

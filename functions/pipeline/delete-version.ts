@@ -4,7 +4,7 @@ import type { VersionRecord } from '../adapters/version-store.js';
 import type { PipelineDeps } from './deps.js';
 
 /** What a stale load is marked with when it is cleaned up. */
-export function abandonedError(v: VersionRecord): string {
+function abandonedError(v: VersionRecord): string {
   const last = Number(v.fields.heartbeatAt ?? v.fields.createdAt);
   const since = Number.isFinite(last) && last > 0 ? new Date(last).toISOString() : 'its start';
   return `abandoned load: no heartbeat since ${since} (its process stopped); its keys were deleted`;

@@ -19,7 +19,7 @@ export interface LoadChunkInput {
   chunk: Chunk;
 }
 
-export const SAMPLES_PER_CHUNK = 3;
+const SAMPLES_PER_CHUNK = 3;
 
 export interface LoadProgress {
   records: number;

@@ -33,6 +33,8 @@ export interface PlanResult {
 
 export async function planLoad(request: IngestRequest, owner: string, deps: PipelineDeps): Promise<PlanResult> {
   const uri = `s3://${request.bucket}/${request.key}`;
+  // Ids that come with the request are checked before any I/O: a bad one fails Plan at once.
+  const requested = request.explicitVersion ? explicitVersionId(request.explicitVersion) : request.jobName ? versionIdForJob(request.jobName) : undefined;
   const listed = new Set<string>();
   const found = await findObjects(request, deps, listed);
   if (found.length === 0) {
@@ -44,11 +46,7 @@ export async function planLoad(request: IngestRequest, owner: string, deps: Pipe
   const objects: InputObject[] = await Promise.all(
     found.map((o) => sniff(() => inspectObject(request.bucket, o, { objects: deps.objects, spec: deps.spec, inputFormat: deps.load.inputFormat, maxRowGroupBytes: deps.load.maxRowGroupBytes }))),
   );
-  const version = request.explicitVersion
-    ? explicitVersionId(request.explicitVersion)
-    : request.jobName
-      ? versionIdForJob(request.jobName)
-      : versionIdForObjects(uri, objects);
+  const version = requested ?? versionIdForObjects(uri, objects);
   const orderKey = request.orderKey ?? deps.now();
   const plan = planChunks(objects, deps.load.chunkSizeBytes, deps.load.maxChunks);
   const buckets = bucketCountFor(plan.totalBytes);

@@ -21,13 +21,13 @@ import { readParquetRows } from './parquet-source.js';
 import { parquetRowShape } from '../domain/parquet-row.js';
 
 /** Bytes of input sampled from the largest object. */
-export const SAMPLE_BYTES = 256 * 1024;
+const SAMPLE_BYTES = 256 * 1024;
 /** Listpack entry headers and backlengths for a field and its value, rounded up. */
-export const ENTRY_OVERHEAD_BYTES = 12;
+const ENTRY_OVERHEAD_BYTES = 12;
 /** A bucket key in the keyspace: dict entry, key object and string, listpack header. */
-export const BUCKET_OVERHEAD_BYTES = 160;
+const BUCKET_OVERHEAD_BYTES = 160;
 /** jemalloc size classes and listpack growth leave slack in every allocation. */
-export const ALLOCATION_FACTOR = 1.3;
+const ALLOCATION_FACTOR = 1.3;
 /** Fraction of maxmemory kept free: control keys, client and replication buffers during the load. */
 export const RESERVE_FRACTION = 0.05;
 
@@ -51,7 +51,7 @@ export interface Shortfall {
 }
 
 /** Stored bytes per input byte over framed records (bad records are not stored and do not count). */
-export function ratioOf(records: readonly RawRecord[], shape: RecordShape): SampledRatio {
+function ratioOf(records: readonly RawRecord[], shape: RecordShape): SampledRatio {
   let inputBytes = 0;
   let storedBytes = 0;
   let stored = 0;

@@ -13,7 +13,7 @@ export interface RecordAnswer {
   value: unknown;
 }
 
-export type BatchEntry = { key: string; found: true; value: unknown } | { key: string; found: false };
+type BatchEntry = { key: string; found: true; value: unknown } | { key: string; found: false };
 
 export interface BatchAnswer {
   dataset: string;

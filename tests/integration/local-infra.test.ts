@@ -56,6 +56,13 @@ describe('local Redis Cluster (global setup)', () => {
     expect(masterRepl.get('role')).toBe('master');
   });
 
+  it('runs the engine SLUICE_REDIS_ENGINE names (Redis 7 by default, Valkey 8 with valkey)', async () => {
+    const info = await redisCli(infra.seeds[0]!.port, ['INFO', 'server'], infra.seeds[0]!.host);
+    if (process.env.SLUICE_REDIS_ENGINE === 'valkey') expect(info).toMatch(/^valkey_version:8\./m);
+    else expect(info).toMatch(/^redis_version:7\./m);
+    if (process.env.SLUICE_REDIS_ENGINE !== 'valkey') expect(info).not.toMatch(/^valkey_version:/m);
+  });
+
   it('applies the listpack settings on every node', async () => {
     for (const { host, port } of infra.seeds) {
       const reply = (await redisCli(port, ['CONFIG', 'GET', 'hash-max-listpack-*'], host)).trim().split('\n');

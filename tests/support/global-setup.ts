@@ -9,13 +9,18 @@ import type * as RedisClusterModule from '../../local/redis-cluster.js';
 import type { LocalRedisCluster } from '../../local/redis-cluster.js';
 import type * as S3ServerModule from '../../local/s3-server.js';
 import type { LocalS3 } from '../../local/s3-server.js';
+import type * as KeyLayoutModule from '../../functions/domain/key-layout.js';
 import type { InfraFile } from './infra.js';
 
 // Jest does not run this file through ts-jest: it require()s it, and Node 22 loads it as an ES
 // module with its built-in type stripping. Jest's moduleNameMapper (`./x.js` -> `./x.ts`) does
-// not apply here, so a static `import ... from '../../local/redis-cluster.js'` fails with
-// ERR_MODULE_NOT_FOUND; load the TypeScript sources by their real names instead (types above).
-const localModule = (name: string): string => new URL(`../../local/${name}.ts`, import.meta.url).href;
+// not apply here, and Node's type stripping does not map the `./x.js` imports inside those
+// modules either, so a static import fails with ERR_MODULE_NOT_FOUND; load them through tsx,
+// which resolves them as the rest of the project does (types above).
+const projectModule = async (path: string): Promise<unknown> => {
+  const { tsImport } = await import('tsx/esm/api');
+  return tsImport(`../../${path}.ts`, import.meta.url);
+};
 
 // Handed to global-teardown, which runs in the same process.
 export interface SluiceGlobalInfra {
@@ -28,16 +33,17 @@ declare global {
 }
 
 export default async function globalSetup(): Promise<void> {
-  const { startRedisCluster } = (await import(localModule('redis-cluster'))) as typeof RedisClusterModule;
-  const { startS3 } = (await import(localModule('s3-server'))) as typeof S3ServerModule;
+  const { startRedisCluster } = (await projectModule('local/redis-cluster')) as typeof RedisClusterModule;
+  const { startS3 } = (await projectModule('local/s3-server')) as typeof S3ServerModule;
+  const { REDIS_LAYOUT_SETTINGS } = (await projectModule('functions/domain/key-layout')) as typeof KeyLayoutModule;
   const started: SluiceGlobalInfra = {};
   globalThis.__SLUICE_INFRA__ = started;
   const [cluster, s3] = await Promise.allSettled([
     startRedisCluster({
       masters: 3,
       replicasPerMaster: 1,
-      // Hashes of up to 1024 fields with values up to 4 KiB stay listpack-encoded (compact).
-      settings: { 'hash-max-listpack-entries': '1024', 'hash-max-listpack-value': '4096' },
+      // The listpack limits the key layout is sized for (as the template's parameter group).
+      settings: { ...REDIS_LAYOUT_SETTINGS },
     }),
     startS3(),
   ]);

@@ -8,7 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { Cluster } from 'ioredis';
 import { REDIS_LAYOUT_SETTINGS } from '../../../functions/domain/key-layout.js';
 import { SLUICE_ACL_RULES } from '../../../functions/domain/acl-rules.js';
-import { startRedisCluster, type LocalRedisCluster } from '../../../local/redis-cluster.js';
+import { infoNumber, parseInfo } from '../../../functions/domain/redis-info.js';
+import { serverSupportsTls, startRedisCluster, type LocalRedisCluster } from '../../../local/redis-cluster.js';
 import { startS3, type LocalS3 } from '../../../local/s3-server.js';
 import { closeTestClients, countKeys as countKeysOf, useSluiceEnv } from '../../support/sluice.js';
 
@@ -37,11 +38,18 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
+/**
+ * Whether the engine under test (SLUICE_REDIS_ENGINE) can serve TLS. The PyPI build of Valkey
+ * cannot: on it the harness runs plaintext (ACL users and maxmemory as ever) and the TLS-only
+ * tests are skipped; the Redis runs cover them.
+ */
+export const ENGINE_HAS_TLS = await serverSupportsTls();
+
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
   const sluicePassword = randomBytes(18).toString('hex');
   const [cluster, s3] = await Promise.all([
     startRedisCluster({
-      tls: true,
+      tls: ENGINE_HAS_TLS,
       users: [{ username: SLUICE_USER, password: sluicePassword, rules: [...SLUICE_ACL_RULES] }],
       maxmemory: opts.maxmemory,
       masters: opts.masters,
@@ -50,7 +58,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     }),
     startS3(),
   ]);
-  const ca = cluster.tls!.ca;
+  const tls = cluster.tls ? { ca: cluster.tls.ca } : undefined;
   const master = cluster.nodes.find((n) => n.role === 'master')!;
   // tests/support/infra.ts reads these (putObject, useSluiceEnv).
   Object.assign(process.env, {
@@ -63,7 +71,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     new Cluster(cluster.seeds, {
       enableOfflineQueue: extra.enableOfflineQueue ?? true,
       clusterRetryStrategy: (times) => (times > 3 ? null : 100),
-      redisOptions: { protocol: 2, tls: { ca }, username: credentials.username, password: credentials.password, connectTimeout: 5000, maxRetriesPerRequest: 2 },
+      redisOptions: { protocol: 2, tls, username: credentials.username, password: credentials.password, connectTimeout: 5000, maxRetriesPerRequest: 2, disableClientInfo: true },
     });
   const admin = client(cluster.admin);
   return {
@@ -76,10 +84,10 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       useSluiceEnv({
         REDIS_HOST: master.host,
         REDIS_PORT: String(master.port),
-        REDIS_TLS: 'true',
+        REDIS_TLS: String(cluster.tls !== undefined),
         REDIS_USERNAME: SLUICE_USER,
         REDIS_PASSWORD: sluicePassword,
-        REDIS_TLS_CA_FILE: cluster.tls!.caFile,
+        ...(cluster.tls ? { REDIS_TLS_CA_FILE: cluster.tls.caFile } : {}),
         ...vars,
       }),
     stop: async () => {
@@ -119,8 +127,8 @@ export async function versionStatus(admin: Cluster, dataset: string, version: st
 export async function masterMemory(admin: Cluster): Promise<{ port: number; used: number; max: number }[]> {
   return Promise.all(
     admin.nodes('master').map(async (node) => {
-      const info = await node.info('memory');
-      const field = (name: string) => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(info)?.[1] ?? NaN);
+      const info = parseInfo(await node.info('memory'));
+      const field = (name: string) => infoNumber(info, name, NaN);
       return { port: Number(node.options.port), used: field('used_memory') - field('mem_total_replication_buffers'), max: field('maxmemory') };
     }),
   );

@@ -4,7 +4,7 @@ import { heldNotice } from '../../../functions/domain/held-notice.js';
 import { normaliseOrderKey, versionIdForJob, versionIdForObjects } from '../../../functions/domain/version-identity.js';
 import { gzipSync } from 'node:zlib';
 import { compressionOf, detectFormat } from '../../../functions/domain/input-format.js';
-import { BadDataError, TooManyBadRecordsError, VersionStateError } from '../../../functions/errors.js';
+import { BadDataError, InvalidInputError, TooManyBadRecordsError, VersionStateError } from '../../../functions/errors.js';
 
 const result = (index: number, records: number, badRecords = 0): ChunkResult => ({
   index,
@@ -83,7 +83,7 @@ describe('held notice', () => {
 describe('version identity', () => {
   test('a job maps to one id; manual ids follow the objects and their ETags', () => {
     expect(versionIdForJob('recs-nightly-2026-11-24')).toBe('recs-nightly-2026-11-24');
-    expect(() => versionIdForJob('bad_name')).toThrow(RangeError);
+    expect(() => versionIdForJob('bad_name')).toThrow(InvalidInputError);
     const a = versionIdForObjects('s3://b/p/', [{ key: 'x', etag: '1' }, { key: 'y', etag: '2' }]);
     expect(versionIdForObjects('s3://b/p/', [{ key: 'y', etag: '2' }, { key: 'x', etag: '1' }])).toBe(a);
     expect(versionIdForObjects('s3://b/p/', [{ key: 'x', etag: '1' }, { key: 'y', etag: '3' }])).not.toBe(a);
@@ -93,8 +93,8 @@ describe('version identity', () => {
   test('order keys from epoch ms, plain integers and ISO strings', () => {
     expect(normaliseOrderKey(1764028800000, 'x')).toBe(1764028800000);
     expect(normaliseOrderKey(7, 'x')).toBe(7);
-    expect(() => normaliseOrderKey(1.5, 'x')).toThrow(RangeError);
-    expect(() => normaliseOrderKey(-1, 'x')).toThrow(RangeError);
+    expect(() => normaliseOrderKey(1.5, 'x')).toThrow(InvalidInputError);
+    expect(() => normaliseOrderKey(-1, 'x')).toThrow(InvalidInputError);
     expect(normaliseOrderKey('2025-11-25T00:00:00Z', 'x')).toBe(1764028800000);
     expect(normaliseOrderKey('1764028800000', 'x')).toBe(1764028800000);
     expect(() => normaliseOrderKey('yesterday', 'orderKey')).toThrow('orderKey "yesterday" is not a timestamp');

@@ -1,8 +1,19 @@
 import { DEFAULT_ITEMS_FIELDS, DEFAULT_KEY_FIELDS } from '../../../functions/domain/dataset-spec.js';
-import { isBad, rankedItemsShape, shapeFor } from '../../../functions/domain/record-shape.js';
+import { isBad, shapeFor } from '../../../functions/domain/record-shape.js';
 import { DEFAULT_RELEASE_CHECKS } from '../../../functions/domain/release-checks.js';
 
-const shape = rankedItemsShape(['userId', 'user_id'], ['movieId', 'recommendations', 'SageMakerOutput.recommendations', 'SageMakerOutput'], 100);
+const shape = shapeFor(
+  {
+    name: 'default',
+    kind: 'ranked-items',
+    key: { fields: ['userId', 'user_id'], mode: 'first-present' },
+    itemsFields: ['movieId', 'recommendations', 'SageMakerOutput.recommendations', 'SageMakerOutput'],
+    jobs: { names: [], prefixes: [] },
+    checks: DEFAULT_RELEASE_CHECKS,
+    promote: 'auto',
+  },
+  100,
+);
 const rec = (s: string | Buffer, offset = 7) => {
   const bytes = Buffer.isBuffer(s) ? s : Buffer.from(s);
   return shape.shape({ offset, bytes, length: bytes.length });
@@ -26,7 +37,7 @@ describe('the default ITEMS_FIELD order', () => {
   });
 });
 
-describe('rankedItemsShape', () => {
+describe('ranked-items record shape', () => {
   test('the AWS sample record: integer key, integer items kept in rank order', () => {
     expect(rec('{"movieId":[2012,553,780],"userId":1}')).toEqual({ key: '1', value: '[2012,553,780]', items: 3 });
   });

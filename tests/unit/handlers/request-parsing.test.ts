@@ -55,7 +55,10 @@ describe('Plan input', () => {
     expect(toIngestRequest(fixture('manual-start.json'))).toMatchObject({ bucket: 'example-ml-predictions', key: 'recs/2026-11-24/', singleObject: false, orderKey: Date.parse('2026-11-24T02:00:00Z') });
     expect(toIngestRequest({ s3Uri: 's3://bkt/sample/movies.json', version: 'v7' })).toMatchObject({ key: 'sample/movies.json', singleObject: true, explicitVersion: 'v7' });
     expect(() => toIngestRequest({ s3Uri: 'https://x' })).toThrow(InvalidInputError);
-    expect(() => toIngestRequest({ s3Uri: 's3://bkt/', orderKey: 'soon' })).toThrow('orderKey: orderKey "soon" is not a timestamp');
+    expect(() => toIngestRequest({ s3Uri: 's3://bkt/', orderKey: 'soon' })).toThrow('orderKey "soon" is not a timestamp');
+    // Checked while parsing, so Plan fails before it lists anything in S3.
+    expect(() => toIngestRequest({ s3Uri: 's3://bkt/', version: 'a b' })).toThrow(InvalidInputError);
+    expect(() => toIngestRequest({ s3Uri: 's3://bkt/', version: 'a b' })).toThrow('version "a b" must be 1-64 characters');
     expect(() => toIngestRequest({ hello: 1 })).toThrow('neither a SageMaker');
   });
 
