@@ -4,7 +4,7 @@
 // - Real redis-server processes (not a mock) so cluster behaviour — slot ownership, MOVED,
 //   cross-node pipelines — is the real thing ioredis will meet in ElastiCache.
 // - Every node logs to a file, never to a pipe: a background redis-server keeps an inherited
-//   pipe open and the caller would hang (FIELD-NOTES).
+//   pipe open and the caller would hang (seen with `redis-server ... | sed` in the background).
 // - We only ever signal PIDs we spawned ourselves (never by name): other Redis servers, such as
 //   the standalone one on :6379, must not be touched.
 // - Nodes are spawned detached (own process group, unref'd) so they neither keep the caller's
