@@ -4,7 +4,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { DatasetSpec } from './dataset-spec.js';
 import type { RawRecord } from './raw-record.js';
-import { fastRankedItems } from './record-shape-fast.js';
+import { fastFeatureRows, fastRankedItems } from './record-shape-fast.js';
 import { referenceShape } from './record-shape-reference.js';
 import { unservableReason } from './response-limit.js';
 import { isBad, type BadRecord, type RecordShape, type ShapedRecord } from './shaped-record.js';
@@ -15,7 +15,7 @@ export { isBad, MAX_KEY_LENGTH, type BadRecord, type RecordShape, type ShapedRec
 export function shapeFor(spec: DatasetSpec, maxRecordBytes?: number, options: { scanner?: boolean } = {}): RecordShape {
   const reference = referenceShape(spec, maxRecordBytes);
   // `scanner: false` leaves only the JSON.parse path: the reference the tests compare against.
-  const fast = spec.kind === 'ranked-items' && options.scanner !== false ? fastRankedItems(spec) : undefined;
+  const fast = options.scanner === false ? undefined : spec.kind === 'ranked-items' ? fastRankedItems(spec) : fastFeatureRows(spec);
   const shapeOne = (record: RawRecord): ShapedRecord | BadRecord => {
     if (fast && record.bytes !== null) {
       if (!isUtf8(record.bytes)) return { offset: record.offset, reason: 'record is not valid UTF-8' };

@@ -19,8 +19,9 @@ async function commit(payload: unknown, _context: Context): Promise<CommitResult
     for (const c of failed) emitMetrics(ref.dataset, [['ChecksFailed', MetricUnit.Count, 1]], { check: c.name });
     logger.info('release checks', { passed: run.passed, failed: failed.map((c) => `${c.name}: ${c.detail}`), records: run.stats.records, written: run.stats.written, duplicates: run.stats.duplicates });
   });
-  const metric = result.outcome === 'refused' ? 'StaleVersionsRefused' : result.outcome === 'held' ? 'VersionsHeld' : 'VersionsCommitted';
-  emitMetrics(ref.dataset, [[metric, MetricUnit.Count, 1]]);
+  if (result.outcome === 'refused') emitMetrics(ref.dataset, [['StaleVersionsRefused', MetricUnit.Count, 1]]);
+  else if (result.outcome === 'held') emitMetrics(ref.dataset, [['VersionsHeld', MetricUnit.Count, 1]]);
+  else emitMetrics(ref.dataset, [['VersionsCommitted', MetricUnit.Count, 1]]);
   if (result.outcome === 'swapped') emitMetrics(ref.dataset, [['LoadTime', MetricUnit.Milliseconds, result.loadMs]]);
   const log = { previous: result.previous, records: result.records, badRecords: result.badRecords, loadMs: result.loadMs, checks: result.checks.checks, heldReason: result.held?.reason };
   if (result.outcome === 'held') logger.warn('commit held: the version is kept, not live', log);

@@ -53,12 +53,16 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'sluice-invoke-'));
   up = RunningCli.start(['up', '--write-env', join(dir, 'env')]);
   const [, exported] = await up.waitFor(/^export (.+)$/m, 60_000);
-  env = Object.fromEntries(exported!.split(' ').map((kv) => kv.split('=') as [string, string]));
+  // A short grace: `sluice ingest` really waits it after a swap (as Step Functions does).
+  env = { ...Object.fromEntries(exported!.split(' ').map((kv) => kv.split('=') as [string, string])), GRACE_SECONDS: '2', POINTER_CACHE_MS: '500', REDIS_COMMAND_TIMEOUT_MS: '1000' };
   const s3 = localS3Client(env.AWS_ENDPOINT_URL_S3!);
   try {
     await s3.send(new CreateBucketCommand({ Bucket: 'example-ml-predictions' }));
+    await s3.send(new CreateBucketCommand({ Bucket: 'example-ml-input' }));
     for (const o of transformOutput({ users: 2000, scored: true, joined: true }, 3)) {
       await s3.send(new PutObjectCommand({ Bucket: 'example-ml-predictions', Key: `recs/2026-11-24/${o.key}`, Body: o.body }));
+      // The job's input (the fixture's TransformInput), so the input-completeness check finds every output.
+      await s3.send(new PutObjectCommand({ Bucket: 'example-ml-input', Key: `users/2026-11-24/${o.key.replace(/\.out$/, '')}`, Body: '{}' }));
     }
   } finally {
     s3.destroy();
@@ -84,13 +88,26 @@ afterAll(async () => {
 const invoke = (id: string, fixture: string, extra: Record<string, string> = {}, flags: string[] = []) =>
   sluice(['invoke', id, '--event', join(root, 'events', fixture), '--parameter-overrides', `DatasetsJson=${datasetsJson}`, ...flags], { ...env, ...extra });
 
+/** Fixtures that act on a held version: run one after another, each on a version held for it. */
+const SEQUENTIAL = ['admin-discard.json', 'admin-promote.json'];
+
 test('every fixture in events/ runs through sluice invoke against the demo data', async () => {
   expect(fixtures.length).toBeGreaterThanOrEqual(14);
   // None of them changes what another one finds (Plan skips, Commit finds the version live,
   // Cleanup and Retire have nothing to do, the rollback is a dry run): a few at a time.
   const limit = pLimit(4);
-  const runs = await Promise.all(fixtures.map((fixture) => limit(() => invoke(functionFor(fixture), fixture))));
-  for (const [i, fixture] of fixtures.entries()) {
+  const parallel = fixtures.filter((f) => !SEQUENTIAL.includes(f));
+  const runs = await Promise.all(parallel.map((fixture) => limit(() => invoke(functionFor(fixture), fixture))));
+  // Promote and discard change what they act on: each gets a held version of its own, in turn.
+  for (const fixture of SEQUENTIAL) {
+    const held = await sluice(['ingest', 's3://example-ml-predictions/recs/2026-11-24/', '--dataset', 'recommendations', '--version', 'recs-nightly-2026-11-25', '--order-key', '2026-11-25T03:00:00Z'], { ...env, PROMOTE: 'manual' });
+    expect({ fixture, code: held.code }).toEqual({ fixture, code: 7 });
+    runs.push(await invoke(functionFor(fixture), fixture));
+  }
+  // The promote made the held version live: put the fixtures' live version back for the tests after this one.
+  const back = await sluice(['rollback', 'recs-nightly-2026-11-24', '--dataset', 'recommendations'], env);
+  expect({ code: back.code, stderr: back.stderr }).toMatchObject({ code: 0 });
+  for (const [i, fixture] of [...parallel, ...SEQUENTIAL].entries()) {
     const run = runs[i]!;
     const refusal = REFUSED[fixture];
     const result = JSON.parse(run.stdout) as { statusCode?: number; errorType?: string; body?: string };

@@ -86,7 +86,7 @@ test('an object that is neither JSON nor CSV, or a broken Parquet file, fails at
   expect(run).toMatchObject({ status: 'FAILED', error: 'BadDataError', cause: expect.stringMatching(/odd\/b\.out is not a readable Parquet file/) });
   await putObject(BUCKET, 'odd/b.out', 'hello\nworld\n');
   const text = await runIngestLocally({ s3Uri: `s3://${BUCKET}/odd/`, version: 'o1', orderKey: 1 });
-  expect(text).toMatchObject({ status: 'FAILED', error: 'BadDataError', cause: expect.stringMatching(/odd\/b\.out cannot be loaded: its first line is neither JSON nor delimited text/) });
+  expect(text).toMatchObject({ status: 'FAILED', error: 'BadDataError', cause: expect.stringMatching(/odd\/b\.out cannot be loaded: its lines are neither JSON nor delimited text/) });
   expect(await adminRedis().exists('{sluice:unknownfmt}:version:o1')).toBe(0);
 });
 
@@ -124,7 +124,7 @@ describe('Parquet', () => {
     expect(run).toMatchObject({ status: 'SUCCEEDED', output: { objects: 1, result: { commit: { outcome: 'swapped', records: USERS - 1, badRecords: 1 } } } });
     expect((run.output as { chunkCount: number }).chunkCount).toBeGreaterThan(3);
     expect((run.output as { result: { commit: { samples: unknown[] } } }).result.commit.samples).toEqual([
-      { object: `${BUCKET}/pq/part-0.parquet.out`, offset: 7, reason: expect.stringMatching(/key field "userId" is a null/) },
+      { object: `${BUCKET}/pq/part-0.parquet.out`, offset: 7, reason: expect.stringMatching(/key field "userId" is null/) },
     ]);
     for (const r of expected.filter((_, i) => i % 29 === 0 && i !== 7)) {
       expect((await api(`/users/${r.userId}/recommendations`)).body).toEqual({ userId: r.userId, items: r.items, version: 'p1' });

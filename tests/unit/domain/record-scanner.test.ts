@@ -102,8 +102,9 @@ describe('record scanner fast path', () => {
   ])('%s: the fast path stores the items as written (%s), the JSON.parse path re-renders them', (text, stored) => {
     const bytes = Buffer.from(text);
     const record = { offset: 0, bytes, length: bytes.length };
-    expect(shapeFor(specs[0]!, 1 << 20).shape(record)).toEqual({ key: 'u', value: stored });
-    expect(shapeFor(specs[0]!, 1 << 20, { scanner: false }).shape(record)).toEqual({ key: 'u', value: JSON.stringify(JSON.parse(stored)) });
+    const items = (JSON.parse(stored) as unknown[]).length;
+    expect(shapeFor(specs[0]!, 1 << 20).shape(record)).toEqual({ key: 'u', value: stored, items });
+    expect(shapeFor(specs[0]!, 1 << 20, { scanner: false }).shape(record)).toEqual({ key: 'u', value: JSON.stringify(JSON.parse(stored)), items });
   });
 
   test('invalid UTF-8 is a bad record on both paths', () => {
@@ -154,5 +155,52 @@ describe('record scanner fast path', () => {
       ['string', false, true],
       ['object', false, false],
     ]);
+  });
+});
+
+describe('feature rows fast path', () => {
+  const rows = (key: DatasetSpec['key'], fields: NonNullable<DatasetSpec['fields']>): DatasetSpec => ({ ...spec(key, []), kind: 'feature-rows', fields });
+  const rowSpecs = [
+    rows({ fields: ['id'], mode: 'first-present' }, { score: 'number', n: 'integer', name: 'string', on: 'boolean', tags: 'array', meta: 'object', any: 'any' }),
+    rows({ fields: ['state', 'zip'], mode: 'composite' }, Object.fromEntries([['pop', 'integer'], ['constructor', 'string']]) as NonNullable<DatasetSpec['fields']>),
+  ];
+  /** A row as a comparable value: compared as JSON values, nulls as reported. */
+  const asRow = (r: ShapedRecord | BadRecord): unknown => (isBad(r) ? { bad: r.reason, offset: r.offset } : { key: r.key, row: JSON.parse(r.value) as unknown, nulls: r.nulls });
+  const same = (text: string) => {
+    const bytes = Buffer.from(text);
+    for (const s of rowSpecs) {
+      const fast = shapeFor(s, 1 << 20).shape({ offset: 9, bytes, length: bytes.length });
+      const reference = shapeFor(s, 1 << 20, { scanner: false }).shape({ offset: 9, bytes, length: bytes.length });
+      expect(asRow(fast)).toEqual(asRow(reference));
+    }
+  };
+
+  test('stores the fields as written, in declaration order, with the nulls named', () => {
+    const shaped = shapeFor(rowSpecs[0]!, 1 << 20).shape({ offset: 0, bytes: Buffer.from('{"id":"c1","extra":1,"any":[1],"meta":{"a" : 1},"tags":[],"on":true,"name":null,"n":7,"score":1.50}'), length: 0 });
+    expect(shaped).toEqual({ key: 'c1', value: '{"score":1.50,"n":7,"name":null,"on":true,"tags":[],"meta":{"a":1},"any":[1]}', nulls: [2] });
+  });
+
+  test.each([
+    ['{"id":"c1","score":1,"n":2,"name":"x","on":false,"tags":[1],"meta":{},"any":"y"}'],
+    ['{"id":"c1","score":1,"n":2.0,"name":"x","on":false,"tags":[1],"meta":{},"any":"y"}'],
+    ['{"id":"c1","score":1,"n":1e2,"name":"x","on":false,"tags":[1],"meta":{},"any":null}'],
+    ['{"id":"c1","score":"1","n":2,"name":"x","on":false,"tags":[1],"meta":{},"any":1}'],
+    ['{"id":"c1","score":1,"n":2,"name":"x","on":false,"tags":[1],"meta":{}}'],
+    ['{"id":"c1","score":1,"n":9007199254740993,"name":"x","on":0,"tags":{},"meta":[],"any":1}'],
+    ['{"id":"c1","score":1,"score":null,"n":2,"name":"\\u00e9","on":true,"tags":[],"meta":{},"any":1}'],
+    ['{"state":"CA","zip":94105,"pop":12,"constructor":"x"}'],
+    ['{"state":"CA","zip":94105,"pop":12}'],
+  ])('%s: the same answer as JSON.parse', (text) => same(text));
+
+  test('generated records: the same answers as JSON.parse', () => {
+    const field = fc.constantFrom('id', 'score', 'n', 'name', 'on', 'tags', 'meta', 'any', 'state', 'zip', 'pop', 'constructor', 'x');
+    const value = fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constant(null), fc.boolean(), fc.string({ maxLength: 5 }));
+    fc.assert(
+      fc.property(fc.array(fc.tuple(field, value), { maxLength: 12 }), fc.boolean(), (members, spaced) => {
+        const body = members.map(([k, v]) => `"${k}":${JSON.stringify(v) ?? 'null'}`).join(spaced ? ', ' : ',');
+        same(`{${body}}`);
+      }),
+      { numRuns: 3000 },
+    );
   });
 });

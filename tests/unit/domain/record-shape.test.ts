@@ -24,16 +24,16 @@ describe('the default ITEMS_FIELD order', () => {
   const both = (text: string) =>
     [shapeFor(spec, 1 << 20), shapeFor(spec, 1 << 20, { scanner: false })].map((s) => s.shape({ offset: 0, bytes: Buffer.from(text), length: Buffer.byteLength(text) }));
   test('joined output serves the prediction, not an input field that is also a candidate (fast path and JSON.parse agree)', () => {
-    for (const r of both('{"userId":"h5","items":["history5"],"SageMakerOutput":{"recommendations":["pred5"]}}')) expect(r).toEqual({ key: 'h5', value: '["pred5"]' });
-    for (const r of both('{"data":[1,2],"userId":"h6","recommendations":["history6"],"SageMakerOutput":["pred6"]}')) expect(r).toEqual({ key: 'h6', value: '["pred6"]' });
+    for (const r of both('{"userId":"h5","items":["history5"],"SageMakerOutput":{"recommendations":["pred5"]}}')) expect(r).toEqual({ key: 'h5', value: '["pred5"]', items: 1 });
+    for (const r of both('{"data":[1,2],"userId":"h6","recommendations":["history6"],"SageMakerOutput":["pred6"]}')) expect(r).toEqual({ key: 'h6', value: '["pred6"]', items: 1 });
   });
   test('a SageMakerOutput without a list is a bad record, never served from the input', () => {
     for (const r of both('{"userId":"h7","items":["history7"],"SageMakerOutput":{"label":1}}')) {
-      expect(r).toEqual({ offset: 0, reason: 'items field "SageMakerOutput" is a object; expected an array' });
+      expect(r).toEqual({ offset: 0, reason: 'items field "SageMakerOutput" is an object; expected an array' });
     }
   });
   test('records without SageMakerOutput keep their own lists', () => {
-    for (const r of both('{"userId":"u1","items":[3,4]}')) expect(r).toEqual({ key: 'u1', value: '[3,4]' });
+    for (const r of both('{"userId":"u1","items":[3,4]}')) expect(r).toEqual({ key: 'u1', value: '[3,4]', items: 2 });
   });
 });
 

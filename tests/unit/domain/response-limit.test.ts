@@ -44,7 +44,7 @@ describe('what the read API can return through Lambda', () => {
     );
     const shape = shapeFor(spec, 16 << 20);
     expect(shape.shape(record(`{"userId":"u1","recommendations":${over}}`))).toEqual({ offset: 42, reason: unservableReason(over) });
-    expect(shape.shape(record(`{"userId":"u1","recommendations":${digits}}`))).toEqual({ key: 'u1', value: digits });
+    expect(shape.shape(record(`{"userId":"u1","recommendations":${digits}}`))).toMatchObject({ key: 'u1', value: digits });
     // The JSON.parse path (an escaped member name) applies the same rule.
     expect(shape.shape(record(`{"user\\u0049d":"x","userId":"u1","recommendations":${over}}`))).toEqual({ offset: 42, reason: unservableReason(over) });
   });
