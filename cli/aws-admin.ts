@@ -2,12 +2,8 @@
 // stack's admin function (Lambda Invoke, RequestResponse) with the same request the
 // `sam remote invoke` fixtures hold, and map its errors to the CLI's exit codes.
 import { InvokeCommand, LambdaClient, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
-import { CliError, EXIT, UsageError, stringOption, type CliContext, type Parsed } from './args.js';
-
-/** The part of LambdaClient this uses; tests pass a stub here (the SDK boundary). */
-export interface LambdaInvoker {
-  send(command: InvokeCommand): Promise<unknown>;
-}
+import type { LambdaInvoker } from './aws-clients.js';
+import { CliError, EXIT, UsageError, stringOption, type CliContext, type Parsed } from './command.js';
 
 const FUNCTION = /^(?:arn:aws[a-z-]*:lambda:([a-z0-9-]+):\d{12}:function:)?[A-Za-z0-9_-]{1,140}(?::[A-Za-z0-9$_-]{1,128})?$/;
 

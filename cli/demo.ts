@@ -9,7 +9,7 @@ import { discardVersion } from '../functions/pipeline/discard-version.js';
 import { startApiServer } from '../local/api-server.js';
 import { localS3Client } from '../local/s3-server.js';
 import { transformOutput } from '../local/sample-data.js';
-import { EXIT, intOption, writeLine, type CliContext, type Command, type Parsed } from './args.js';
+import { EXIT, intOption, writeLine, type CliContext, type Command, type Parsed } from './command.js';
 import { openRuntime, startLocalStack } from './env.js';
 import { runLocalIngest } from './local-run.js';
 import { Progress, bytes, count, seconds } from './progress.js';

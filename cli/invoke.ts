@@ -7,7 +7,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { yamlParse } from 'yaml-cfn';
 import { lambdaContext } from '../local/state-machine.js';
-import { CliError, EXIT, UsageError, stringOption, writeLine, type CliContext, type Command, type Parsed } from './args.js';
+import { CliError, EXIT, UsageError, stringOption, writeLine, type CliContext, type Command, type Parsed } from './command.js';
 import { withRuntime } from './env.js';
 import { functionDefinition, functionEnvironment, LOCAL_STACK_VARIABLE, parseParameterOverrides, type FunctionDefinition } from './function-definition.js';
 

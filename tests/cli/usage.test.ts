@@ -2,7 +2,7 @@
 // with nothing live, as a user or a script meets them (a child process); the many argument
 // checks that run before anything is contacted are also exercised in process, to stay quick.
 import { PassThrough } from 'node:stream';
-import { helpText, parseCommandArgs, type CliContext, type Command } from '../../cli/args.js';
+import { helpText, parseCommandArgs, type CliContext, type Command } from '../../cli/command.js';
 import { sluice, testStackEnv } from './run-cli.js';
 
 const COMMANDS = ['demo', 'up', 'ingest', 'serve', 'status', 'rollback', 'promote', 'discard', 'get', 'invoke'];
