@@ -4,7 +4,7 @@
 // that lost most of its users, held by the release checks while readers keep the first night,
 // read by version, and discarded; and everything stopped.
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { closeRuntime } from '../functions/handlers/runtime.js';
+import { closeRuntime } from '../functions/lambda/runtime.js';
 import { discardVersion } from '../functions/pipeline/discard-version.js';
 import { startApiServer } from '../local/api-server.js';
 import { localS3Client } from '../local/s3-server.js';

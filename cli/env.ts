@@ -5,7 +5,7 @@
 import { engineName, startRedisCluster, valkeyPresent, type LocalRedisCluster } from '../local/redis-cluster.js';
 import { LOCAL_S3_CREDENTIALS, startS3, type LocalS3 } from '../local/s3-server.js';
 import { REDIS_LAYOUT_SETTINGS } from '../functions/domain/key-layout.js';
-import { closeRuntime, runtime, type Runtime } from '../functions/handlers/runtime.js';
+import { closeRuntime, runtime, type Runtime } from '../functions/lambda/runtime.js';
 import { CliError, EXIT } from './command.js';
 
 /** Bucket that `sluice ingest <file>` uploads to, unless SLUICE_BUCKET or --bucket says otherwise. */

@@ -9,7 +9,7 @@ import { createS3Client } from '../functions/adapters/object-store.js';
 import { parseS3Uri } from '../functions/domain/ingest-request.js';
 import { isPlainObject } from '../functions/domain/plain-object.js';
 import { explicitVersionId } from '../functions/domain/version-identity.js';
-import { toIngestRequest } from '../functions/handlers/plan-event.js';
+import { toIngestRequest } from '../functions/lambda/plan-event.js';
 import { CliError, EXIT, UsageError, flag, intOption, stringOption, type CliContext, type Command, type Parsed } from './command.js';
 import { executionName, followExecution, regionOf, startExecution } from './aws-run.js';
 import { bucketFrom, withRuntime } from './env.js';
