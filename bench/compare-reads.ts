@@ -4,7 +4,7 @@
 // loaded version. `api pinned` is this tree's handler asked for the live version by name
 // (`?version=`, a pinned read), to show what pinning costs. Not part of `npm run bench`.
 //   BENCH_BEFORE_TREE=/tmp/sluice-before node --openssl-legacy-provider --import tsx bench/compare-reads.ts
-import { closeRuntime } from '../functions/handlers/runtime.js';
+import { closeRuntime } from '../functions/lambda/runtime.js';
 import { putInputs } from './data.js';
 import { httpLoad } from './http-load.js';
 import { commit, planAndLoad } from './ingest.js';

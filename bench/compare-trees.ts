@@ -3,7 +3,7 @@
 // the change reverted), interleaved round by round. Not part of `npm run bench`.
 //   BENCH_BEFORE_TREE=/tmp/sluice-before node --openssl-legacy-provider --import tsx bench/compare-trees.ts
 // BENCH_AFTER_FLAGS adds Node flags to the "after" worker only (e.g. --max-semi-space-size=64).
-import { closeRuntime } from '../functions/handlers/runtime.js';
+import { closeRuntime } from '../functions/lambda/runtime.js';
 import { putInputs } from './data.js';
 import { ingest } from './ingest.js';
 import { benchEnv, startInfra } from './infra.js';

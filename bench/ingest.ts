@@ -3,7 +3,7 @@
 // loadChunk, each worker taking every n-th chunk, as Map iterations on n Lambdas would.
 import { commitVersion, type CommitResult } from '../functions/pipeline/commit-version.js';
 import { planLoad } from '../functions/pipeline/plan-load.js';
-import { runtime } from '../functions/handlers/runtime.js';
+import { runtime } from '../functions/lambda/runtime.js';
 import { BUCKET } from './infra.js';
 import type { LoadOutcome } from './protocol.js';
 import type { LoadWorker } from './workers.js';

@@ -4,7 +4,7 @@
 // local S3 server.
 import { readFileSync } from 'node:fs';
 import { Cluster } from 'ioredis';
-import { runtime } from '../functions/handlers/runtime.js';
+import { runtime } from '../functions/lambda/runtime.js';
 import { loadChunk } from '../functions/pipeline/load-chunk.js';
 import { localS3Client } from '../local/s3-server.js';
 import { oneAwaitedWritePerRecord, pipelinedCeiling, prebuild, type Prebuilt, type Written } from './baselines.js';

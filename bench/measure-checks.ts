@@ -3,7 +3,7 @@
 // dataset with every check switched off, once with the default checks (coverage sampling,
 // list-length stats, HLEN count and the comparison with the live version's stats). The order
 // alternates between rounds so a noisy neighbour slows both alike.
-import { runtime } from '../functions/handlers/runtime.js';
+import { runtime } from '../functions/lambda/runtime.js';
 import { ingest } from './ingest.js';
 import type { BenchInfra } from './infra.js';
 import { ratioOf, type Row } from './report.js';

@@ -6,7 +6,7 @@
 // items of about the same bytes per record.
 import { gzipSync } from 'node:zlib';
 import { parquetWriteBuffer } from 'hyparquet-writer';
-import { closeRuntime } from '../functions/handlers/runtime.js';
+import { closeRuntime } from '../functions/lambda/runtime.js';
 import { prng, recommendations } from '../local/sample-data.js';
 import { ingest } from './ingest.js';
 import type { BenchInfra } from './infra.js';

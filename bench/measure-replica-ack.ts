@@ -3,7 +3,7 @@
 // (3 masters, 1 replica each, on loopback), the same input loaded with the wait on and off,
 // interleaved (off, on, off, on...) so a noisy neighbour slows both alike; each load starts from
 // an empty cluster. Run alone: node --openssl-legacy-provider --import tsx bench/measure-replica-ack.ts
-import { closeRuntime } from '../functions/handlers/runtime.js';
+import { closeRuntime } from '../functions/lambda/runtime.js';
 import { jsonLinesParts } from '../local/sample-data.js';
 import { commit, planAndLoad } from './ingest.js';
 import { benchEnv, startInfra } from './infra.js';

@@ -1,7 +1,7 @@
 // Issue 5, item 3: the load path's peak RSS for a 100 MB and a 1 GB input object, each loaded
 // as ONE chunk by a fresh worker process (the strictest case: neither the object nor the chunk
 // may show up in memory). Peak RSS is the worker's VmHWM after the load.
-import { closeRuntime } from '../functions/handlers/runtime.js';
+import { closeRuntime } from '../functions/lambda/runtime.js';
 import { putGeneratedObject } from './data.js';
 import { ingest } from './ingest.js';
 import type { BenchInfra } from './infra.js';

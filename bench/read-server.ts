@@ -8,8 +8,8 @@ import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Cluster } from 'ioredis';
 import { bucketOf, controlKeys, dataKey } from '../functions/domain/key-layout.js';
-import { json } from '../functions/handlers/http-errors.js';
-import { closeRuntime, runtime } from '../functions/handlers/runtime.js';
+import { json } from '../functions/lambda/http-response.js';
+import { closeRuntime, runtime } from '../functions/lambda/runtime.js';
 import { userItems } from '../functions/pipeline/read-recommendations.js';
 import { startApiServer } from '../local/api-server.js';
 

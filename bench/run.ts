@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { closeRuntime } from '../functions/handlers/runtime.js';
+import { closeRuntime } from '../functions/lambda/runtime.js';
 import { findEngine } from '../local/redis-cluster.js';
 import { putInputs } from './data.js';
 import { commit, planAndLoad } from './ingest.js';

@@ -2,22 +2,19 @@
 // stack's admin function (Lambda Invoke, RequestResponse) with the same request the
 // `sam remote invoke` fixtures hold, and map its errors to the CLI's exit codes.
 import { InvokeCommand, LambdaClient, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
-import { CliError, EXIT, UsageError, stringOption, type CliContext, type Parsed } from './args.js';
-
-/** The part of LambdaClient this uses; tests pass a stub here (the SDK boundary). */
-export interface LambdaInvoker {
-  send(command: InvokeCommand): Promise<unknown>;
-}
+import { optionalVariable } from '../functions/config.js';
+import type { LambdaInvoker } from './aws-clients.js';
+import { CliError, EXIT, UsageError, stringOption, type CliContext, type Parsed } from './command.js';
 
 const FUNCTION = /^(?:arn:aws[a-z-]*:lambda:([a-z0-9-]+):\d{12}:function:)?[A-Za-z0-9_-]{1,140}(?::[A-Za-z0-9$_-]{1,128})?$/;
 
 /** The function (name or ARN) and its region: from the ARN, --region, or AWS_REGION / AWS_DEFAULT_REGION. */
 export function adminTarget(args: Parsed, env: NodeJS.ProcessEnv): { functionName: string; region: string } {
-  const functionName = stringOption(args, 'function') ?? env.SLUICE_ADMIN_FUNCTION?.trim();
+  const functionName = stringOption(args, 'function') ?? optionalVariable(env, 'SLUICE_ADMIN_FUNCTION');
   if (!functionName) throw new UsageError('--aws needs --function <name> (or SLUICE_ADMIN_FUNCTION): the AdminFunctionName output of the stack');
   const m = FUNCTION.exec(functionName);
   if (!m) throw new UsageError(`--function ${JSON.stringify(functionName)} is not a Lambda function name or ARN; take AdminFunctionName from the stack outputs`);
-  const region = m[1] ?? stringOption(args, 'region') ?? (env.AWS_REGION?.trim() || env.AWS_DEFAULT_REGION?.trim());
+  const region = m[1] ?? stringOption(args, 'region') ?? optionalVariable(env, 'AWS_REGION') ?? optionalVariable(env, 'AWS_DEFAULT_REGION');
   if (!region) throw new UsageError('--aws needs the region: --region, AWS_REGION, or the function ARN');
   return { functionName, region };
 }

@@ -14,14 +14,10 @@ import {
 import { randomBytes } from 'node:crypto';
 import type { CommitResult } from '../functions/pipeline/commit-version.js';
 import type { PlanResult } from '../functions/pipeline/plan-load.js';
-import { CliError, EXIT, UsageError } from './args.js';
+import type { StepFunctions } from './aws-clients.js';
+import { CliError, EXIT, UsageError } from './command.js';
 import type { Progress } from './progress.js';
 import { reportFromFailure, reportFromOutput, type IngestReport } from './report.js';
-
-/** The part of SFNClient this uses; tests pass a stub here (the SDK boundary). */
-export interface StepFunctions {
-  send(command: StartExecutionCommand | DescribeExecutionCommand | GetExecutionHistoryCommand): Promise<unknown>;
-}
 
 const STATE_MACHINE_ARN = /^arn:aws[a-z-]*:states:([a-z0-9-]+):\d{12}:stateMachine:[A-Za-z0-9_-]{1,80}$/;
 const EXECUTION_NAME = /^[A-Za-z0-9_-]{1,80}$/;

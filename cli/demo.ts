@@ -4,13 +4,13 @@
 // that lost most of its users, held by the release checks while readers keep the first night,
 // read by version, and discarded; and everything stopped.
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { closeRuntime } from '../functions/handlers/runtime.js';
+import { closeRuntime } from '../functions/lambda/runtime.js';
 import { discardVersion } from '../functions/pipeline/discard-version.js';
 import { startApiServer } from '../local/api-server.js';
 import { localS3Client } from '../local/s3-server.js';
 import { transformOutput } from '../local/sample-data.js';
-import { EXIT, intOption, writeLine, type CliContext, type Command, type Parsed } from './args.js';
-import { openRuntime, startLocalStack } from './env.js';
+import { EXIT, intOption, writeLine, type CliContext, type Command, type Parsed } from './command.js';
+import { openRuntime, runtimeSettings, startLocalStack } from './env.js';
 import { runLocalIngest } from './local-run.js';
 import { Progress, bytes, count, seconds } from './progress.js';
 import { exitCodeOf, printReport } from './report.js';
@@ -21,9 +21,6 @@ const PREFIX = 'recs/2026-11-24/';
 /** The second night: a model run that produced output for only this share of the users. */
 const NIGHT2 = { job: 'recs-nightly-2026-11-25', prefix: 'recs/2026-11-25/', share: 0.3 };
 
-/** Configuration the demo does not take from the caller's environment: it runs on the defaults. */
-const OWN_SETTINGS = ['DATASET', 'DATASETS', 'DATASETS_FILE', 'KEY_FIELD', 'ITEMS_FIELD', 'INPUT_FORMAT', 'OBJECT_SUFFIX', 'REDIS_USERNAME', 'REDIS_PASSWORD', 'REDIS_PASSWORD_SECRET_ARN', 'MAX_CHUNKS', 'MAX_RECORD_BYTES', 'MAX_BAD_RECORD_RATIO', 'RETAIN_VERSIONS', 'GRACE_SECONDS', 'POINTER_CACHE_MS'];
-
 const QUESTIONS = ['/recommendations?userId=u42&rank=1', '/users/u7/recommendations', '/recommendations?userId=u7&rank=11', '/users/nobody/recommendations', '/recommendations?userId=u7&rank=zero'];
 
 async function run(args: Parsed, ctx: CliContext): Promise<number> {
@@ -31,28 +28,24 @@ async function run(args: Parsed, ctx: CliContext): Promise<number> {
   const t0 = Date.now();
   writeLine(ctx.out, 'starting a local Redis Cluster (3 masters, 3 replicas) and S3...');
   const stack = await startLocalStack(BUCKET);
+  const s3 = localS3Client(stack.s3.endpoint);
   try {
-    // The handlers read their configuration from the environment, as in Lambda.
-    for (const name of OWN_SETTINGS) delete process.env[name];
-    Object.assign(process.env, stack.env, { CHUNK_SIZE_BYTES: String(1 << 20) });
+    // The handlers' configuration is the defaults pointed at this stack, whatever the caller's
+    // environment sets (only the CLI's own variables are taken from it).
+    const settings = runtimeSettings(ctx.env, { configEnv: { ...stack.env, CHUNK_SIZE_BYTES: String(1 << 20) }, s3 });
     writeLine(ctx.out, `  redis ${stack.cluster.nodes.map((n) => `${n.port}${n.role === 'master' ? 'm' : 'r'}`).join(' ')}; s3 ${stack.s3.endpoint}`);
 
     const output = transformOutput({ users, scored: true, joined: true }, 3);
-    const s3 = localS3Client(stack.s3.endpoint);
     const night2Users = Math.max(3, Math.floor(users * NIGHT2.share));
-    try {
-      for (const o of output) await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: PREFIX + o.key, Body: o.body }));
-      for (const o of transformOutput({ users: night2Users, scored: true, joined: true, seed: 43 }, 3)) {
-        await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: NIGHT2.prefix + o.key, Body: o.body }));
-      }
-    } finally {
-      s3.destroy();
+    for (const o of output) await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: PREFIX + o.key, Body: o.body }));
+    for (const o of transformOutput({ users: night2Users, scored: true, joined: true, seed: 43 }, 3)) {
+      await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: NIGHT2.prefix + o.key, Body: o.body }));
     }
     const size = output.reduce((n, o) => n + o.body.length, 0);
     writeLine(ctx.out, `wrote transform job ${JOB}'s output to s3://${BUCKET}/${PREFIX}: ${output.length} .out files, ${count(users)} users, ${bytes(size)}`);
     writeLine(ctx.out, '  (JSON Lines joined with the input: {"userId","country","SageMakerOutput":{"recommendations":[{"item","score"},...]}})');
 
-    await openRuntime(process.env, ctx.signal);
+    await openRuntime(settings, ctx.signal);
     const completion = (job: string, prefix: string, created: string) => ({
       source: 'aws.sagemaker',
       'detail-type': 'SageMaker Transform Job State Change',
@@ -86,7 +79,7 @@ async function run(args: Parsed, ctx: CliContext): Promise<number> {
       writeLine(ctx.out, `readers still get the first night (the pointer never moved), and a team can look at the held version by name before deciding:`);
       await ask('/users/u7/recommendations');
       await ask(`/users/u7/recommendations?version=${NIGHT2.job}`);
-      const discarded = await discardVersion({ version: NIGHT2.job }, (await openRuntime(process.env, ctx.signal)).defaultDataset.pipeline);
+      const discarded = await discardVersion({ version: NIGHT2.job }, (await openRuntime(settings, ctx.signal)).defaultDataset.pipeline);
       writeLine(ctx.out, `sluice discard ${NIGHT2.job}: its ${count(discarded.buckets)} bucket keys are deleted (sluice promote ${NIGHT2.job} would have made it live instead)`);
       await ask(`/users/u7/recommendations?version=${NIGHT2.job}`);
     } finally {
@@ -95,6 +88,7 @@ async function run(args: Parsed, ctx: CliContext): Promise<number> {
     return EXIT.OK;
   } finally {
     await closeRuntime();
+    s3.destroy();
     await stack.stop();
     writeLine(ctx.out, `stopped the local cluster and S3 (${seconds(Date.now() - t0)} in all); \`npx sluice up\` keeps one running, \`npx sluice --help\` lists the commands`);
   }

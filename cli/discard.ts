@@ -1,7 +1,7 @@
 // sluice discard: delete a held version (it will not go live) or a stale load (its process
 // stopped). Here, or with --aws through the admin function.
 import { discardVersion, type DiscardResult } from '../functions/pipeline/discard-version.js';
-import { EXIT, flag, stringOption, writeLine, type CliContext, type Command, type Parsed } from './args.js';
+import { EXIT, flag, stringOption, writeLine, type CliContext, type Command, type Parsed } from './command.js';
 import { adminTarget, AWS_OPTIONS, invokeAdmin, rejectAwsOnly } from './aws-admin.js';
 import { withRuntime } from './env.js';
 

@@ -1,18 +1,21 @@
 // Where the commands find Redis and S3: the same environment variables the Lambdas read
-// (functions/config.ts), and for `sluice up` / `sluice demo` a local Redis Cluster and S3 that
-// set them. Also the one place that opens the runtime and checks that Redis answers, because a
-// cluster client with no reachable node queues commands forever.
+// (functions/config.ts), taken from the command's context and given to the runtime, and for
+// `sluice up` / `sluice demo` a local Redis Cluster and S3 that set them. Also the one place
+// that opens the runtime and checks that Redis answers, because a cluster client with no
+// reachable node queues commands forever.
 import { engineName, startRedisCluster, valkeyPresent, type LocalRedisCluster } from '../local/redis-cluster.js';
 import { LOCAL_S3_CREDENTIALS, startS3, type LocalS3 } from '../local/s3-server.js';
 import { REDIS_LAYOUT_SETTINGS } from '../functions/domain/key-layout.js';
-import { closeRuntime, runtime, type Runtime } from '../functions/handlers/runtime.js';
-import { CliError, EXIT } from './args.js';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { intVariable, loadConfig, optionalVariable, type Env } from '../functions/config.js';
+import { closeRuntime, runtime, useRuntimeSource, type Runtime, type RuntimeSource } from '../functions/lambda/runtime.js';
+import { CliError, EXIT } from './command.js';
 
 /** Bucket that `sluice ingest <file>` uploads to, unless SLUICE_BUCKET or --bucket says otherwise. */
 const DEFAULT_BUCKET = 'sluice-local';
 
-export function bucketFrom(env: NodeJS.ProcessEnv, option?: string): string {
-  return option ?? (env.SLUICE_BUCKET?.trim() || DEFAULT_BUCKET);
+export function bucketFrom(env: Env, option?: string): string {
+  return option ?? optionalVariable(env, 'SLUICE_BUCKET') ?? DEFAULT_BUCKET;
 }
 
 export interface LocalStack {
@@ -60,17 +63,31 @@ export async function startLocalStack(bucket = DEFAULT_BUCKET): Promise<LocalSta
   };
 }
 
-/** How long a command waits for the cluster before it reports Redis unreachable. */
-function connectTimeoutMs(env: NodeJS.ProcessEnv): number {
-  const raw = Number(env.SLUICE_CONNECT_TIMEOUT_MS);
-  return Number.isFinite(raw) && raw > 0 ? raw : 3000;
+/** What a command's runtime is built from, read and checked once from its context's environment. */
+export interface RuntimeSettings {
+  source: RuntimeSource;
+  /** How long a command waits for the cluster before it reports Redis unreachable. */
+  connectTimeoutMs: number;
 }
 
 /**
- * The handlers' runtime (configuration from the environment, clients), once Redis answers.
- * Configuration errors surface as ConfigError (exit 2); no answer within the timeout is exit 3.
+ * The handlers' configuration from `configEnv` (by default the command's environment), and the
+ * CLI's own variables from `env`. A bad variable is a ConfigError naming it (exit 2).
  */
-export async function openRuntime(env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<Runtime> {
+export function runtimeSettings(env: Env, opts: { configEnv?: Env; s3?: S3Client } = {}): RuntimeSettings {
+  return {
+    source: { config: loadConfig(opts.configEnv ?? env), s3: opts.s3 },
+    connectTimeoutMs: intVariable(env, 'SLUICE_CONNECT_TIMEOUT_MS', 3000, 1, 600_000),
+  };
+}
+
+/**
+ * The handlers' runtime, built from `settings`, once Redis answers; the handlers this process
+ * calls (the local state machine runner's) use it until closeRuntime. No answer within the
+ * timeout is exit 3.
+ */
+export async function openRuntime(settings: RuntimeSettings, signal?: AbortSignal): Promise<Runtime> {
+  await useRuntimeSource(settings.source);
   const rt = await runtime();
   const { host, port, tls } = rt.config.redis;
   const where = `Redis at ${host}:${port} (REDIS_TLS=${tls})`;
@@ -88,7 +105,7 @@ export async function openRuntime(env: NodeJS.ProcessEnv, signal?: AbortSignal):
   try {
     await new Promise<void>((resolve, reject) => {
       if (rt.redis.status === 'ready') return resolve();
-      const timer = setTimeout(() => reject(new CliError(`cannot reach ${where}${lastError ? `: ${lastError.replace(/\.$/, '')}` : ''}${hint}`, EXIT.UNREACHABLE)), connectTimeoutMs(env));
+      const timer = setTimeout(() => reject(new CliError(`cannot reach ${where}${lastError ? `: ${lastError.replace(/\.$/, '')}` : ''}${hint}`, EXIT.UNREACHABLE)), settings.connectTimeoutMs);
       const done = () => {
         clearTimeout(timer);
         signal?.removeEventListener('abort', aborted);
@@ -114,9 +131,10 @@ export async function openRuntime(env: NodeJS.ProcessEnv, signal?: AbortSignal):
 }
 
 /** Runs `work` with the runtime open (Redis answering) and closes the runtime after, whatever happens. */
-export async function withRuntime<T>(ctx: { env: NodeJS.ProcessEnv; signal?: AbortSignal }, work: (rt: Runtime) => Promise<T>): Promise<T> {
+export async function withRuntime<T>(ctx: { env: Env; signal?: AbortSignal }, work: (rt: Runtime) => Promise<T>): Promise<T> {
+  const settings = runtimeSettings(ctx.env);
   try {
-    return await work(await openRuntime(ctx.env, ctx.signal));
+    return await work(await openRuntime(settings, ctx.signal));
   } finally {
     await closeRuntime();
   }

@@ -4,7 +4,7 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { handler } from '../functions/handlers/read-api.js';
 import { toHttpApiEvent } from '../local/api-server.js';
 import { lambdaContext } from '../local/state-machine.js';
-import { CliError, EXIT, intOption, stringOption, writeLine, type CliContext, type Command, type Parsed } from './args.js';
+import { CliError, EXIT, intOption, stringOption, writeLine, type CliContext, type Command, type Parsed } from './command.js';
 import { withRuntime } from './env.js';
 
 /** The API's error codes as exit codes. */

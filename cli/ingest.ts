@@ -6,11 +6,12 @@ import { basename, join, relative, resolve } from 'node:path';
 import { CreateBucketCommand, DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { createS3Client } from '../functions/adapters/object-store.js';
+import { optionalVariable } from '../functions/config.js';
 import { parseS3Uri } from '../functions/domain/ingest-request.js';
 import { isPlainObject } from '../functions/domain/plain-object.js';
 import { explicitVersionId } from '../functions/domain/version-identity.js';
-import { toIngestRequest } from '../functions/handlers/plan-event.js';
-import { CliError, EXIT, UsageError, flag, intOption, stringOption, type CliContext, type Command, type Parsed } from './args.js';
+import { toIngestRequest } from '../functions/lambda/plan-event.js';
+import { CliError, EXIT, UsageError, flag, intOption, stringOption, type CliContext, type Command, type Parsed } from './command.js';
 import { executionName, followExecution, regionOf, startExecution } from './aws-run.js';
 import { bucketFrom, withRuntime } from './env.js';
 import { runLocalIngest } from './local-run.js';
@@ -145,7 +146,7 @@ function s3Location(uri: string): { object?: string; prefix: string } {
 }
 
 async function runInAws(args: Parsed, source: Source | undefined, event: Record<string, unknown> | undefined, ctx: CliContext): Promise<number> {
-  const arn = stringOption(args, 'state-machine') ?? ctx.env.SLUICE_STATE_MACHINE_ARN?.trim();
+  const arn = stringOption(args, 'state-machine') ?? optionalVariable(ctx.env, 'SLUICE_STATE_MACHINE_ARN');
   if (!arn) throw new UsageError('--aws needs --state-machine <arn> (or SLUICE_STATE_MACHINE_ARN): the StateMachineArn output of the stack');
   const region = regionOf(arn);
   if (source && source.kind !== 's3') throw new UsageError(`--aws loads from S3: upload ${source.path} to the predictions bucket first, then give its s3:// URI`);

@@ -7,7 +7,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { yamlParse } from 'yaml-cfn';
 import { lambdaContext } from '../local/state-machine.js';
-import { CliError, EXIT, UsageError, stringOption, writeLine, type CliContext, type Command, type Parsed } from './args.js';
+import { CliError, EXIT, UsageError, stringOption, writeLine, type CliContext, type Command, type Parsed } from './command.js';
 import { withRuntime } from './env.js';
 import { functionDefinition, functionEnvironment, LOCAL_STACK_VARIABLE, parseParameterOverrides, type FunctionDefinition } from './function-definition.js';
 
@@ -56,11 +56,12 @@ async function run(args: Parsed, ctx: CliContext): Promise<number> {
   if (missing.length > 0) {
     throw new UsageError(`${id} takes ${missing.join(', ')} from the deployed stack; point it at a local one: sluice up --write-env .sluice/env, then set -a; . .sluice/env; set +a`);
   }
-  useEnvironment(functionEnvironment(def, ctx.env));
+  const env = functionEnvironment(def, ctx.env);
+  useEnvironment(env);
   const module = (await import(pathToFileURL(def.entryPoint).href)) as Record<string, unknown>;
   const handler = module[def.exportName];
   if (typeof handler !== 'function') throw new CliError(`${def.entryPoint} has no export ${def.exportName} (Handler of ${id})`, EXIT.FAILED);
-  return withRuntime({ env: process.env, signal: ctx.signal }, async () => {
+  return withRuntime({ env, signal: ctx.signal }, async () => {
     try {
       const result = await (handler as LambdaHandler)(event, lambdaContext(id));
       writeLine(ctx.out, JSON.stringify(result ?? null));

@@ -3,7 +3,7 @@
 // demand, after the environment is prepared, because the handlers read it when imported.
 import { readFileSync } from 'node:fs';
 import { format } from 'node:util';
-import { CliError, EXIT, EXIT_CODE_HELP, exitCodeFor, helpText, parseCommandArgs, type CliContext, type Command } from './args.js';
+import { CliError, EXIT, EXIT_CODE_HELP, exitCodeFor, helpText, parseCommandArgs, type CliContext, type Command } from './command.js';
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ command: Command }> }> = {
   demo: { summary: 'the main job locally: a local stack, a sample output, a load with progress, API answers', load: () => import('./demo.js') },

@@ -2,7 +2,7 @@
 // or the approval of a dataset with promote: manual). Here, or with --aws through the admin function.
 import { promoteVersion, type PromoteResult } from '../functions/pipeline/promote-version.js';
 import { orderKeyText } from '../functions/pipeline/order-key-text.js';
-import { EXIT, flag, stringOption, writeLine, type CliContext, type Command, type Parsed } from './args.js';
+import { EXIT, flag, stringOption, writeLine, type CliContext, type Command, type Parsed } from './command.js';
 import { adminTarget, AWS_OPTIONS, invokeAdmin, rejectAwsOnly } from './aws-admin.js';
 import { withRuntime } from './env.js';
 

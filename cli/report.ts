@@ -6,7 +6,7 @@ import type { CheckResult } from '../functions/domain/release-checks.js';
 import { formatSample } from '../functions/domain/load-summary.js';
 import type { CommitResult } from '../functions/pipeline/commit-version.js';
 import type { PlanResult } from '../functions/pipeline/plan-load.js';
-import { EXIT, writeLine, type CliContext } from './args.js';
+import { EXIT, writeLine, type CliContext } from './command.js';
 import { bytes, count, seconds } from './progress.js';
 
 export interface IngestReport {

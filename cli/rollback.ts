@@ -1,7 +1,7 @@
 // sluice rollback: make a retained earlier version live again (the admin function's rollback,
 // from this machine).
 import { rollbackVersion, type RollbackResult } from '../functions/pipeline/rollback-version.js';
-import { EXIT, flag, stringOption, writeLine, type CliContext, type Command, type Parsed } from './args.js';
+import { EXIT, flag, stringOption, writeLine, type CliContext, type Command, type Parsed } from './command.js';
 import { withRuntime } from './env.js';
 import { orderKeyText } from './status.js';
 

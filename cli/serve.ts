@@ -1,7 +1,7 @@
 // sluice serve: the read API on localhost through the real read handler (local/api-server.ts
 // turns each request into an API Gateway HTTP API v2 event), with a log line per request.
 import { startApiServer } from '../local/api-server.js';
-import { CliError, EXIT, intOption, untilStopped, writeLine, type CliContext, type Command, type Parsed } from './args.js';
+import { CliError, EXIT, intOption, untilStopped, writeLine, type CliContext, type Command, type Parsed } from './command.js';
 import { withRuntime } from './env.js';
 
 async function run(args: Parsed, ctx: CliContext): Promise<number> {

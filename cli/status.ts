@@ -2,7 +2,7 @@
 // status, from this machine).
 import { datasetStatus, type DatasetStatus, type VersionReport } from '../functions/pipeline/version-status.js';
 import { orderKeyText } from '../functions/pipeline/order-key-text.js';
-import { EXIT, flag, stringOption, writeLine, type CliContext, type Command, type Parsed } from './args.js';
+import { EXIT, flag, stringOption, writeLine, type CliContext, type Command, type Parsed } from './command.js';
 import { withRuntime } from './env.js';
 import { count } from './progress.js';
 

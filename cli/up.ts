@@ -1,7 +1,7 @@
 // sluice up: a local Redis Cluster and S3 for the other commands, until Ctrl-C.
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { EXIT, stringOption, untilStopped, writeLine, type CliContext, type Command, type Parsed } from './args.js';
+import { EXIT, stringOption, untilStopped, writeLine, type CliContext, type Command, type Parsed } from './command.js';
 import { startLocalStack } from './env.js';
 
 async function run(args: Parsed, ctx: CliContext): Promise<number> {

@@ -8,7 +8,7 @@ import type { ReleaseCheckConfig } from './domain/release-checks.js';
 import { ALWAYS_SERVABLE_RECORD_BYTES } from './domain/response-limit.js';
 import { ConfigError } from './errors.js';
 
-type Env = Record<string, string | undefined>;
+export type Env = Record<string, string | undefined>;
 
 function str(env: Env, key: string, defaultValue?: string): string {
   const value = env[key]?.trim();
@@ -49,6 +49,9 @@ function bool(env: Env, key: string, defaultValue: boolean): boolean {
   if (['0', 'false', 'no', 'off'].includes(raw)) return false;
   throw new ConfigError(`${key}=${JSON.stringify(env[key])} must be true or false`);
 }
+
+// The same checks for the variables of the processes around the functions (the CLI's own).
+export { int as intVariable, optional as optionalVariable };
 
 function list(env: Env, key: string, defaultValue: string[]): string[] {
   const raw = env[key]?.trim();

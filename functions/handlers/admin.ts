@@ -14,10 +14,10 @@ import { discardVersion, type DiscardResult } from '../pipeline/discard-version.
 import { promoteVersion, type PromoteResult } from '../pipeline/promote-version.js';
 import { rollbackVersion, type RollbackResult } from '../pipeline/rollback-version.js';
 import { datasetStatus, type DatasetStatus } from '../pipeline/version-status.js';
-import { reportFreshness, type FreshnessReport } from './freshness.js';
-import { emitMetrics, logger, MetricUnit } from './observability.js';
-import { runtime } from './runtime.js';
-import { withObservability } from './with-observability.js';
+import { reportFreshness, type FreshnessReport } from '../lambda/freshness.js';
+import { emitMetrics, logger, MetricUnit } from '../lambda/observability.js';
+import { runtime } from '../lambda/runtime.js';
+import { withObservability } from '../lambda/with-observability.js';
 
 export type AdminRequest =
   | { action: 'status'; dataset?: string }

@@ -1,9 +1,9 @@
 import type { Context } from 'aws-lambda';
 import { cleanupVersion, type CleanupResult } from '../pipeline/cleanup-version.js';
-import { emitMetrics, logger, MetricUnit } from './observability.js';
-import { runtime } from './runtime.js';
-import { failureOf, versionRef } from './step-inputs.js';
-import { withObservability } from './with-observability.js';
+import { emitMetrics, logger, MetricUnit } from '../lambda/observability.js';
+import { runtime } from '../lambda/runtime.js';
+import { failureOf, versionRef } from '../lambda/step-inputs.js';
+import { withObservability } from '../lambda/with-observability.js';
 
 async function cleanup(payload: unknown, _context: Context): Promise<CleanupResult> {
   const ref = versionRef(payload);

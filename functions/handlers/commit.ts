@@ -1,9 +1,9 @@
 import type { Context } from 'aws-lambda';
 import { commitVersion, type CommitResult } from '../pipeline/commit-version.js';
-import { emitMetrics, logger, MetricUnit } from './observability.js';
-import { runtime } from './runtime.js';
-import { chunkCountOf, versionRef } from './step-inputs.js';
-import { withObservability } from './with-observability.js';
+import { emitMetrics, logger, MetricUnit } from '../lambda/observability.js';
+import { runtime } from '../lambda/runtime.js';
+import { chunkCountOf, versionRef } from '../lambda/step-inputs.js';
+import { withObservability } from '../lambda/with-observability.js';
 
 async function commit(payload: unknown, _context: Context): Promise<CommitResult> {
   const ref = versionRef(payload);

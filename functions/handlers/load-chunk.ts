@@ -2,11 +2,11 @@ import type { Context } from 'aws-lambda';
 import type { ChunkResult } from '../domain/load-summary.js';
 import { VersionStateError } from '../errors.js';
 import { loadChunk } from '../pipeline/load-chunk.js';
-import { signalOf } from './local-context.js';
-import { emitMetrics, logger, MetricUnit } from './observability.js';
-import { runtime } from './runtime.js';
-import { chunkOf, versionRef } from './step-inputs.js';
-import { withObservability } from './with-observability.js';
+import { signalOf } from '../lambda/local-context.js';
+import { emitMetrics, logger, MetricUnit } from '../lambda/observability.js';
+import { runtime } from '../lambda/runtime.js';
+import { chunkOf, versionRef } from '../lambda/step-inputs.js';
+import { withObservability } from '../lambda/with-observability.js';
 
 async function loadChunkHandler(payload: unknown, context: Context): Promise<ChunkResult> {
   const ref = versionRef(payload);

@@ -2,10 +2,10 @@ import type { Context } from 'aws-lambda';
 import { datasetForJob } from '../domain/dataset-spec.js';
 import type { IngestRequest } from '../domain/ingest-request.js';
 import { planLoad, type PlanResult } from '../pipeline/plan-load.js';
-import { emitMetrics, logger, MetricUnit } from './observability.js';
-import { toIngestRequest, unwrapPlanInvocation } from './plan-event.js';
-import { runtime, type DatasetRuntime, type Runtime } from './runtime.js';
-import { withObservability } from './with-observability.js';
+import { emitMetrics, logger, MetricUnit } from '../lambda/observability.js';
+import { toIngestRequest, unwrapPlanInvocation } from '../lambda/plan-event.js';
+import { runtime, type DatasetRuntime, type Runtime } from '../lambda/runtime.js';
+import { withObservability } from '../lambda/with-observability.js';
 
 /** A job feeds the dataset that claims its name; a manual run names one or takes the default. */
 function targetOf(request: IngestRequest, rt: Runtime): DatasetRuntime | undefined {

@@ -11,9 +11,9 @@ import { rankedItem, userItems } from '../pipeline/read-recommendations.js';
 import { batchGet, getRecord } from '../pipeline/read-records.js';
 import { VERSION_HEADER } from '../domain/pinned-version.js';
 import { NotFoundError } from '../errors.js';
-import { errorResponse, json } from './http-errors.js';
-import { logger, metrics, MetricUnit } from './observability.js';
-import { runtime, type DatasetRuntime } from './runtime.js';
+import { errorResponse, json } from '../lambda/http-response.js';
+import { logger, metrics, MetricUnit } from '../lambda/observability.js';
+import { runtime, type DatasetRuntime } from '../lambda/runtime.js';
 
 /** A dataset named in a path: an unknown one is a 404, like an unknown record. */
 async function datasetNamed(raw: string | undefined): Promise<DatasetRuntime> {

@@ -3,8 +3,8 @@
 // stub in place of the SDK's LambdaClient (the SDK boundary: it is given real InvokeCommands).
 import { PassThrough } from 'node:stream';
 import { InvokeCommand } from '@aws-sdk/client-lambda';
-import { parseCommandArgs, type CliContext, type Command } from '../../cli/args.js';
-import type { LambdaInvoker } from '../../cli/aws-admin.js';
+import { parseCommandArgs, type CliContext, type Command } from '../../cli/command.js';
+import type { LambdaInvoker } from '../../cli/aws-clients.js';
 import { command as discard } from '../../cli/discard.js';
 import { command as promote } from '../../cli/promote.js';
 

@@ -5,8 +5,8 @@ import { readFileSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { parseCommandArgs, type CliContext } from '../../cli/args.js';
-import type { StepFunctions } from '../../cli/aws-run.js';
+import { parseCommandArgs, type CliContext } from '../../cli/command.js';
+import type { StepFunctions } from '../../cli/aws-clients.js';
 import { command } from '../../cli/ingest.js';
 
 const ARN = 'arn:aws:states:eu-west-1:123456789012:stateMachine:IngestStateMachine-AbC123';

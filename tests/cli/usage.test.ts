@@ -2,7 +2,7 @@
 // with nothing live, as a user or a script meets them (a child process); the many argument
 // checks that run before anything is contacted are also exercised in process, to stay quick.
 import { PassThrough } from 'node:stream';
-import { helpText, parseCommandArgs, type CliContext, type Command } from '../../cli/args.js';
+import { helpText, parseCommandArgs, type CliContext, type Command } from '../../cli/command.js';
 import { sluice, testStackEnv } from './run-cli.js';
 
 const COMMANDS = ['demo', 'up', 'ingest', 'serve', 'status', 'rollback', 'promote', 'discard', 'get', 'invoke'];
@@ -74,6 +74,19 @@ test('usage mistakes exit 2 with a message that says what is wrong', async () =>
     const attempt = async () => command.run(parseCommandArgs(command, argv), ctx);
     await expect(attempt()).rejects.toMatchObject({ exitCode: 2, message: expect.stringMatching(message) });
   }
+});
+
+test("the configuration is the command's environment, checked: a bad SLUICE_CONNECT_TIMEOUT_MS is a usage error naming it", async () => {
+  const env = testStackEnv({ DATASET: 'cli-empty' });
+  const garbage = await sluice(['status'], { ...env, SLUICE_CONNECT_TIMEOUT_MS: 'soon' });
+  expect(garbage).toMatchObject({ code: 2, stdout: '' });
+  expect(garbage.stderr).toBe('sluice: SLUICE_CONNECT_TIMEOUT_MS="soon" must be an integer between 1 and 600000\n');
+  // In process, the runtime is built from the context's environment, not from process.env.
+  const { command } = await loaders.status!();
+  const ctx = (vars: Record<string, string>): CliContext => ({ out: new PassThrough(), err: new PassThrough(), env: { ...env, ...vars }, tty: false, signal: new AbortController().signal });
+  await expect(command.run(parseCommandArgs(command, []), ctx({ REDIS_PORT: '1', SLUICE_CONNECT_TIMEOUT_MS: '300' }))).rejects.toMatchObject({ exitCode: 3, message: expect.stringContaining('cannot reach Redis at 127.0.0.1:1 ') });
+  await expect(command.run(parseCommandArgs(command, []), ctx({ MAX_CHUNKS: 'many' }))).rejects.toMatchObject({ message: expect.stringContaining('MAX_CHUNKS="many"') });
+  expect(await command.run(parseCommandArgs(command, []), ctx({ DATASET: 'cli-empty' }))).toBe(4);
 });
 
 test('Redis unreachable exits 3 naming where it looked; no live version exits 4', async () => {

@@ -4,7 +4,7 @@
 // also when a reader's cached metadata is older than the retirement.
 import { jsonLinesParts, recommendations } from '../../local/sample-data.js';
 import { realTaskHandlers, runIngestLocally } from '../../local/state-machine.js';
-import { runtime } from '../../functions/handlers/runtime.js';
+import { runtime } from '../../functions/lambda/runtime.js';
 import { adminRedis, api, closeTestClients, eventually, putObject, useSluiceEnv } from '../support/sluice.js';
 
 const BUCKET = 'pinned-bucket';

@@ -4,7 +4,7 @@
 import type { Cluster } from 'ioredis';
 import { jsonLinesParts } from '../../local/sample-data.js';
 import { realTaskHandlers, runIngestLocally, type TaskHandler } from '../../local/state-machine.js';
-import { runtime } from '../../functions/handlers/runtime.js';
+import { runtime } from '../../functions/lambda/runtime.js';
 import { planChunks, type InputObject } from '../../functions/domain/chunk-plan.js';
 import { bucketCountFor } from '../../functions/domain/key-layout.js';
 import { RESERVE_FRACTION, estimateLoad, preflight, shortfalls } from '../../functions/pipeline/preflight.js';

@@ -2,7 +2,7 @@
 // timeout) and retried by the state machine, and an input object replaced between chunks.
 import { jsonLinesParts } from '../../local/sample-data.js';
 import { realTaskHandlers, runIngestLocally, type TaskHandler } from '../../local/state-machine.js';
-import { runtime } from '../../functions/handlers/runtime.js';
+import { runtime } from '../../functions/lambda/runtime.js';
 import { loadChunk } from '../../functions/pipeline/load-chunk.js';
 import { api, eventually, putObject } from '../support/sluice.js';
 import { livePointer, startHarness, versionFieldCount, versionKeyCount, versionStatus, type Harness } from './support/harness.js';

@@ -4,7 +4,7 @@
 // with held versions; and loads whose process stopped (stale) found, taken over and cleaned up.
 import { jsonLinesParts, recommendations } from '../../local/sample-data.js';
 import { realTaskHandlers, runIngestLocally } from '../../local/state-machine.js';
-import { runtime } from '../../functions/handlers/runtime.js';
+import { runtime } from '../../functions/lambda/runtime.js';
 import { discardVersion } from '../../functions/pipeline/discard-version.js';
 import { promoteVersion } from '../../functions/pipeline/promote-version.js';
 import { retireVersions } from '../../functions/pipeline/retire-versions.js';

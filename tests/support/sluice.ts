@@ -7,7 +7,7 @@ import { Cluster } from 'ioredis';
 import { localS3Client, LOCAL_S3_CREDENTIALS } from '../../local/s3-server.js';
 import { toHttpApiEvent } from '../../local/api-server.js';
 import { lambdaContext } from '../../local/state-machine.js';
-import { closeRuntime } from '../../functions/handlers/runtime.js';
+import { closeRuntime } from '../../functions/lambda/runtime.js';
 import { testInfra } from './infra.js';
 
 /** The environment variables that point Sluice (handlers or the CLI) at the test cluster and S3. */

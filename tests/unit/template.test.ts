@@ -58,6 +58,16 @@ describe('functions', () => {
     expect(asArray(build.Banner).join('\n')).toMatch(/createRequire[^;]*;\s*const require = /);
   });
 
+  test('functions/handlers/ holds the entry points and nothing else (what they share is in functions/lambda/)', () => {
+    const entries = functions.map(([, fn]) => {
+      const codeUri = String(prop(fn, 'CodeUri')).replace(/\/?$/, '/');
+      return new URL(codeUri + String(asArray((fn.Metadata?.BuildProperties as Obj | undefined)?.EntryPoints)[0]), root).pathname;
+    });
+    const handlers = new URL('functions/handlers/', root);
+    const files = readdirSync(handlers).map((f) => new URL(f, handlers).pathname);
+    expect(files.sort()).toEqual([...new Set(entries)].sort());
+  });
+
   test.each(functions)('%s runs on Node 22 or newer, arm64, inside the VPC', (_id, fn) => {
     const runtime = String(prop(fn, 'Runtime'));
     const major = Number(/^nodejs(\d+)\.x$/.exec(runtime)?.[1]);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseRank, parseUserId } from '../../../functions/domain/read-request.js';
-import { toIngestRequest, unwrapPlanInvocation } from '../../../functions/handlers/plan-event.js';
+import { toIngestRequest, unwrapPlanInvocation } from '../../../functions/lambda/plan-event.js';
 import { loadConfig } from '../../../functions/config.js';
 import { ConfigError, InvalidInputError } from '../../../functions/errors.js';
 

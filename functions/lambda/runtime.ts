@@ -1,7 +1,10 @@
 // Everything a container builds once: configuration, the Redis and S3 clients, and per
 // dataset the pipeline's dependencies and a reader over them. Built lazily on the first
 // invocation (so importing a handler never connects anywhere) and reused by later ones.
+// In Lambda the configuration is the environment's; a process that calls the handlers itself
+// (the CLI, its local state machine runner) gives its own with useRuntimeSource.
 import { readFileSync } from 'node:fs';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { Cluster } from 'ioredis';
 import { loadConfig, type Config } from '../config.js';
 import { ClusterMemoryProbe } from '../adapters/cluster-memory.js';
@@ -39,7 +42,25 @@ export interface Runtime {
   iamAuth?: IamAuthRenewal;
 }
 
+/** What the runtime is built from when it is not the environment. */
+export interface RuntimeSource {
+  config: Config;
+  /** An S3 client to use instead of one with the SDK's default credentials (a local S3 server's). */
+  s3?: S3Client;
+}
+
 let current: Promise<Runtime> | null = null;
+let given: RuntimeSource | null = null;
+
+/**
+ * Builds the next runtime from `source` instead of process.env; the handlers called in this
+ * process use it until closeRuntime. A runtime already built from something else is closed.
+ */
+export async function useRuntimeSource(source: RuntimeSource): Promise<void> {
+  if (given === source) return;
+  await closeClients();
+  given = source;
+}
 
 export async function runtime(): Promise<Runtime> {
   current ??= build().catch((err: unknown) => {
@@ -52,15 +73,20 @@ export async function runtime(): Promise<Runtime> {
   // reconnect during this invocation sends a token that is still valid.
   if (built.iamAuth.connectionExpiring()) {
     logger.info('Reopening the Redis connections before the 12-hour IAM authentication limit');
-    await closeRuntime();
+    await closeClients();
     return runtime();
   }
   await built.iamAuth.keepFresh(built.redis).catch((err: unknown) => logger.warn('Renewing the IAM auth token failed; keeping the current one', { errorMessage: (err as Error).message }));
   return built;
 }
 
-/** Closes the clients; the next invocation builds a fresh runtime (re-reading the environment). */
+/** Closes the clients; the next invocation builds a fresh runtime (from the environment again). */
 export async function closeRuntime(): Promise<void> {
+  given = null;
+  await closeClients();
+}
+
+async function closeClients(): Promise<void> {
   const r = current;
   current = null;
   if (!r) return;
@@ -82,7 +108,8 @@ function readCaFile(path: string): string {
 }
 
 async function build(): Promise<Runtime> {
-  const config = loadConfig();
+  const source = given;
+  const config = source?.config ?? loadConfig(process.env);
   const iam = config.redis.iam;
   // The SDK's default chain: the execution role's credentials in Lambda, refreshed as they expire.
   const awsCredentials = iam ? defaultProvider() : undefined;
@@ -104,7 +131,7 @@ async function build(): Promise<Runtime> {
     if (err.message !== lastError) logger.warn('Redis connection error', { errorName: err.name, errorMessage: err.message });
     lastError = err.message;
   });
-  const objects = new S3ObjectStore(createS3Client(config.s3EndpointUrl));
+  const objects = new S3ObjectStore(source?.s3 ?? createS3Client(config.s3EndpointUrl));
   const memory = new ClusterMemoryProbe(redis);
   const replicaAck = config.redis.replicaAckTimeoutMs === null ? undefined : { timeoutMs: config.redis.replicaAckTimeoutMs };
   const newWriter = () => new ClusterBulkWriter(redis, { batchSize: config.load.writeBatchSize, batchesInFlight: config.load.writeBatchesInFlight, replicaAck });

@@ -1,9 +1,9 @@
-// What every command shares: its declaration (options, help text), argument parsing with
-// node:util parseArgs, the exit codes, and the mapping from errors to exit codes.
+// The CLI's core, what every command shares: its declaration (options, help text) and the
+// context it runs in, argument parsing with node:util parseArgs, the exit codes, and the
+// mapping from errors to exit codes.
 import { parseArgs } from 'node:util';
 import type { Writable } from 'node:stream';
-import type { LambdaInvoker } from './aws-admin.js';
-import type { StepFunctions } from './aws-run.js';
+import type { LambdaInvoker, StepFunctions } from './aws-clients.js';
 import { ConfigError, InvalidInputError, NoLiveVersionError, NotFoundError, SluiceError, TransientError, VersionStateError } from '../functions/errors.js';
 
 export const EXIT = {
