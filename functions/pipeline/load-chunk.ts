@@ -1,7 +1,7 @@
 // Step 2, one Map item: read each part's byte range, frame and shape its records, and write
 // them into the new version. Memory is bounded by the writer's batches in flight and the
 // longest record, not by the chunk: reading pauses while Redis is behind.
-import type { ClusterBulkWriter, WriteCommand } from '../adapters/cluster-writer.js';
+import type { BulkWriter, WriteCommand } from '../domain/bulk-writer.js';
 import type { ChunkPart, Chunk } from '../domain/chunk-plan.js';
 import { bucketOf, dataKey } from '../domain/key-layout.js';
 import type { BadSample, ChunkResult } from '../domain/load-summary.js';
@@ -99,7 +99,7 @@ async function loadPart(
   part: ChunkPart,
   target: { dataset: string; version: string; buckets: number; nullCounts: number[] | undefined; heartbeat: Heartbeat },
   deps: PipelineDeps,
-  writer: ClusterBulkWriter,
+  writer: BulkWriter,
   result: ChunkResult,
   touched: Set<number>,
   onProgress?: (p: LoadProgress) => void,
