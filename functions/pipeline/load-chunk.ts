@@ -16,7 +16,8 @@ export interface LoadChunkInput {
   dataset: string;
   version: string;
   owner: string;
-  chunk: Chunk;
+  /** The chunk, or its number in the version's stored plan (what the state machine's Map passes). */
+  chunk: Chunk | number;
 }
 
 const SAMPLES_PER_CHUNK = 3;
@@ -32,9 +33,10 @@ export interface LoadProgress {
  * flight land and throws InterruptedError; the version is left to Cleanup. Lambda passes none.
  */
 export async function loadChunk(input: LoadChunkInput, deps: PipelineDeps, onProgress?: (p: LoadProgress) => void, signal?: AbortSignal): Promise<ChunkResult> {
-  const { version, owner, chunk } = input;
-  stopIfAborted(signal, version, chunk.index);
+  const { version, owner } = input;
+  stopIfAborted(signal, version, typeof input.chunk === 'number' ? input.chunk : input.chunk.index);
   const buckets = await deps.versions.assertLoading(version, owner);
+  const chunk = await chunkToLoad(input, deps);
   const result: ChunkResult = { index: chunk.index, records: 0, badRecords: 0, bytes: 0, samples: [] };
   const touched = new Set<number>();
   const writer = deps.newWriter();
@@ -78,6 +80,14 @@ export async function loadChunk(input: LoadChunkInput, deps: PipelineDeps, onPro
     throw new VersionStateError(`version ${version} stopped loading while chunk ${chunk.index} was written; its writes were removed`);
   }
   return result;
+}
+
+/** The chunk list lives in Redis, not in the state machine's payload (capped at 256 KiB): a number is looked up there. */
+async function chunkToLoad(input: LoadChunkInput, deps: PipelineDeps): Promise<Chunk> {
+  if (typeof input.chunk !== 'number') return input.chunk;
+  const chunk = await deps.versions.planChunk(input.version, input.chunk);
+  if (!chunk) throw new VersionStateError(`version ${input.version} of ${deps.dataset} has no chunk ${input.chunk} in its plan`);
+  return chunk;
 }
 
 /**

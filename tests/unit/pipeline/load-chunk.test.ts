@@ -35,6 +35,14 @@ describe('loadChunk', () => {
     expect(await p.versions.chunkResults('v2')).toMatchObject([{ index: 0, records: 3 }]);
   });
 
+  it('takes a chunk number and loads that chunk of the stored plan', async () => {
+    const { p, input } = await registered();
+    await p.versions.savePlan('v2', [{ index: 0, parts: [] }, { ...chunk, index: 1 }]);
+    expect(await loadChunk({ ...input, chunk: 1 }, p.deps)).toMatchObject({ index: 1, records: 3 });
+    expect(await p.versions.countRecords('v2', 4)).toBe(3);
+    await expect(loadChunk({ ...input, chunk: 2 }, p.deps)).rejects.toThrow('version v2 of recommendations has no chunk 2 in its plan');
+  });
+
   it('undoes its writes when the version stopped loading under it meanwhile (cleaned up)', async () => {
     const { p, input } = await registered();
     whileWriting(p, () => p.versions.markFailed('v2', 'exec-v2', 'cleaned up', 1));
