@@ -43,10 +43,8 @@ async function run(job: LoadJob): Promise<Written> {
       let records = 0;
       let bytes = 0;
       for (const index of job.chunks) {
-        // As the LoadChunk handler does: the Map item is a chunk number, the chunk is in the stored plan.
-        const chunk = await pipeline.versions.planChunk(job.version, index);
-        if (!chunk) throw new Error(`version ${job.version} has no chunk ${index}`);
-        const r = await loadChunk({ dataset: job.dataset, version: job.version, owner: job.owner, chunk }, pipeline);
+        // As the LoadChunk handler does: the Map item is a chunk number, loadChunk finds it in the stored plan.
+        const r = await loadChunk({ dataset: job.dataset, version: job.version, owner: job.owner, chunk: index }, pipeline);
         records += r.records;
         bytes += r.bytes;
       }

@@ -5,13 +5,11 @@
 // batch re-grouped and re-sent: every command here (HSET of a fixed field, UNLINK) is
 // idempotent, so re-sending is safe.
 import type { Cluster, Redis } from 'ioredis';
+import type { BulkWriter, HsetCommand, WriteCommand } from '../domain/bulk-writer.js';
 import { TransientError } from '../errors.js';
 import { awaitReplicas, type ReplicaAckOptions } from './replica-ack.js';
 import { groupByOwner, masterConnection, ownerOf } from './slot-owner.js';
 
-/** `object` and `offset` (optional) say where an HSET's record came from, for duplicate samples. */
-export type HsetCommand = { op: 'hset'; key: string; field: string; value: string; object?: string; offset?: number };
-export type WriteCommand = HsetCommand | { op: 'unlink'; key: string };
 
 export interface BulkWriterOptions {
   batchSize: number;
@@ -22,7 +20,7 @@ export interface BulkWriterOptions {
   replicaAck?: ReplicaAckOptions;
 }
 
-export class ClusterBulkWriter {
+export class ClusterBulkWriter implements BulkWriter {
   private readonly pending = new Map<string, WriteCommand[]>();
   private readonly inFlight = new Set<Promise<void>>();
   private failure: unknown = null;

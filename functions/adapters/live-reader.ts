@@ -10,7 +10,8 @@ import { bucketOf, controlKeys, dataKey } from '../domain/key-layout.js';
 import { NoLiveVersionError, TransientError } from '../errors.js';
 import { PinnedVersions } from './pinned-versions.js';
 import { groupByOwner, masterConnection, replicaConnection } from './slot-owner.js';
-import { parsePointer, type LivePointer } from './version-store.js';
+import type { LivePointer } from '../domain/version-repository.js';
+import { parsePointer } from './version-store.js';
 
 export interface LiveValue {
   version: string;

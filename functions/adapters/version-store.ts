@@ -4,31 +4,15 @@ import type { ChainableCommander, Cluster } from 'ioredis';
 import { bucketOf, controlKeys, dataKey, type ControlKeys } from '../domain/key-layout.js';
 import type { Chunk } from '../domain/chunk-plan.js';
 import type { ChunkResult } from '../domain/load-summary.js';
-import type { VersionInfo, VersionStatus } from '../domain/version-lifecycle.js';
+import type { VersionStatus } from '../domain/version-lifecycle.js';
+import type { DeleteClaim, HoldOutcome, LivePointer, RegisterOutcome, SwapOutcome, VersionRecord, VersionRepository } from '../domain/version-repository.js';
+import type { BulkWriter } from '../domain/bulk-writer.js';
 import { randomUUID } from 'node:crypto';
 import { TransientError, VersionStateError } from '../errors.js';
-import type { ClusterBulkWriter } from './cluster-writer.js';
 import { guardRedis } from './redis-errors.js';
 import { awaitReplicas, type ReplicaAckOptions } from './replica-ack.js';
 import { groupByOwner, masterConnection, ownerOf } from './slot-owner.js';
 import * as lua from './version-scripts.js';
-
-export interface LivePointer {
-  version: string;
-  orderKey: number;
-  buckets: number;
-}
-
-export interface VersionRecord extends VersionInfo {
-  fields: Record<string, string>;
-}
-
-export type RegisterOutcome = { outcome: 'registered' } | { outcome: 'duplicate'; status: string } | { outcome: 'stale'; live: string } | { outcome: 'abandoned' };
-export type SwapOutcome = { outcome: 'swapped' | 'already-live' | 'refused'; previous: string };
-/** 'held': kept, not live; 'refused': the live version is ordered at or after it (the caller deletes it). */
-export type HoldOutcome = { outcome: 'held' | 'refused'; live: string };
-/** Why a version could not be claimed for deletion. */
-export type DeleteClaim = 'claimed' | 'loading' | 'busy' | string;
 
 /** A deletion holds the version's lock this long; a deleter that dies frees it after this. */
 const DELETE_LOCK_MS = 15 * 60 * 1000;
@@ -42,7 +26,7 @@ export function parsePointer(raw: string | null): LivePointer | null {
   return { version: String(p.version), orderKey: Number(p.orderKey), buckets: Number(p.buckets) };
 }
 
-export class VersionStore {
+export class VersionStore implements VersionRepository {
   private readonly keys: ControlKeys;
 
   constructor(
@@ -260,7 +244,7 @@ export class VersionStore {
   }
 
   /** Deletes a version's data keys (a known list: no SCAN) and its chunk results, then records it. */
-  async deleteData(version: string, buckets: number, writer: ClusterBulkWriter, now: number): Promise<void> {
+  async deleteData(version: string, buckets: number, writer: BulkWriter, now: number): Promise<void> {
     const batch = 1000;
     for (let from = 0; from < buckets; from += batch) {
       const to = Math.min(buckets, from + batch);

@@ -1,6 +1,5 @@
 import type { Context } from 'aws-lambda';
 import type { ChunkResult } from '../domain/load-summary.js';
-import { VersionStateError } from '../errors.js';
 import { loadChunk } from '../pipeline/load-chunk.js';
 import { signalOf } from '../lambda/local-context.js';
 import { emitMetrics, logger, MetricUnit } from '../lambda/observability.js';
@@ -11,21 +10,18 @@ import { withObservability } from '../lambda/with-observability.js';
 async function loadChunkHandler(payload: unknown, context: Context): Promise<ChunkResult> {
   const ref = versionRef(payload);
   const { pipeline } = (await runtime()).dataset(ref.dataset);
-  const given = chunkOf(payload);
-  const chunk = typeof given === 'number' ? await pipeline.versions.planChunk(ref.version, given) : given;
-  if (!chunk) throw new VersionStateError(`version ${ref.version} of ${ref.dataset} has no chunk ${given} in its plan`);
   // Keys shared by every chunk of the execution; the chunk number goes on each line instead,
   // because invocations running side by side in one process (a local run) share this logger.
   logger.appendKeys({ executionId: ref.owner, dataset: ref.dataset, version: ref.version });
   const started = Date.now();
-  const result = await loadChunk({ ...ref, chunk }, pipeline, undefined, signalOf(context));
+  const result = await loadChunk({ ...ref, chunk: chunkOf(payload) }, pipeline, undefined, signalOf(context));
   const ms = Date.now() - started;
   emitMetrics(ref.dataset, [
     ['RecordsLoaded', MetricUnit.Count, result.records],
     ['BadRecords', MetricUnit.Count, result.badRecords],
     ['ChunkLoadTime', MetricUnit.Milliseconds, ms],
   ]);
-  logger.info('chunk loaded', { chunk: chunk.index, records: result.records, badRecords: result.badRecords, bytes: result.bytes, ms, samples: result.samples });
+  logger.info('chunk loaded', { chunk: result.index, records: result.records, badRecords: result.badRecords, bytes: result.bytes, ms, samples: result.samples });
   return result;
 }
 

@@ -1,6 +1,6 @@
 // Deleting a version's data, the one way every step does it: claim it (BEGIN_DELETE: no second
 // deleter, no re-registration meanwhile), UNLINK its known keys, record the deletion.
-import type { VersionRecord } from '../adapters/version-store.js';
+import type { VersionRecord } from '../domain/version-repository.js';
 import type { PipelineDeps } from './deps.js';
 
 /** What a stale load is marked with when it is cleaned up. */

@@ -1,7 +1,7 @@
 // Step 2, one Map item: read each part's byte range, frame and shape its records, and write
 // them into the new version. Memory is bounded by the writer's batches in flight and the
 // longest record, not by the chunk: reading pauses while Redis is behind.
-import type { ClusterBulkWriter, WriteCommand } from '../adapters/cluster-writer.js';
+import type { BulkWriter, WriteCommand } from '../domain/bulk-writer.js';
 import type { ChunkPart, Chunk } from '../domain/chunk-plan.js';
 import { bucketOf, dataKey } from '../domain/key-layout.js';
 import type { BadSample, ChunkResult } from '../domain/load-summary.js';
@@ -16,7 +16,8 @@ export interface LoadChunkInput {
   dataset: string;
   version: string;
   owner: string;
-  chunk: Chunk;
+  /** The chunk, or its number in the version's stored plan (what the state machine's Map passes). */
+  chunk: Chunk | number;
 }
 
 const SAMPLES_PER_CHUNK = 3;
@@ -32,9 +33,10 @@ export interface LoadProgress {
  * flight land and throws InterruptedError; the version is left to Cleanup. Lambda passes none.
  */
 export async function loadChunk(input: LoadChunkInput, deps: PipelineDeps, onProgress?: (p: LoadProgress) => void, signal?: AbortSignal): Promise<ChunkResult> {
-  const { version, owner, chunk } = input;
-  stopIfAborted(signal, version, chunk.index);
+  const { version, owner } = input;
+  stopIfAborted(signal, version, typeof input.chunk === 'number' ? input.chunk : input.chunk.index);
   const buckets = await deps.versions.assertLoading(version, owner);
+  const chunk = await chunkToLoad(input, deps);
   const result: ChunkResult = { index: chunk.index, records: 0, badRecords: 0, bytes: 0, samples: [] };
   const touched = new Set<number>();
   const writer = deps.newWriter();
@@ -80,6 +82,14 @@ export async function loadChunk(input: LoadChunkInput, deps: PipelineDeps, onPro
   return result;
 }
 
+/** The chunk list lives in Redis, not in the state machine's payload (capped at 256 KiB): a number is looked up there. */
+async function chunkToLoad(input: LoadChunkInput, deps: PipelineDeps): Promise<Chunk> {
+  if (typeof input.chunk !== 'number') return input.chunk;
+  const chunk = await deps.versions.planChunk(input.version, input.chunk);
+  if (!chunk) throw new VersionStateError(`version ${input.version} of ${deps.dataset} has no chunk ${input.chunk} in its plan`);
+  return chunk;
+}
+
 /**
  * The stats the release checks compare: list lengths for ranked items, nulls for declared
  * feature fields. Not collected when the checks that read them are switched off.
@@ -99,7 +109,7 @@ async function loadPart(
   part: ChunkPart,
   target: { dataset: string; version: string; buckets: number; nullCounts: number[] | undefined; heartbeat: Heartbeat },
   deps: PipelineDeps,
-  writer: ClusterBulkWriter,
+  writer: BulkWriter,
   result: ChunkResult,
   touched: Set<number>,
   onProgress?: (p: LoadProgress) => void,

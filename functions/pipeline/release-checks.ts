@@ -19,11 +19,11 @@ export interface ReleaseCheckRun extends CheckReport {
   stats: VersionStats;
 }
 
-export async function runReleaseChecks(input: ReleaseCheckInput, deps: Pick<PipelineDeps, 'spec' | 'versions'>): Promise<ReleaseCheckRun> {
+export async function runReleaseChecks(input: ReleaseCheckInput, deps: Pick<PipelineDeps, 'dataset' | 'spec' | 'versions'>): Promise<ReleaseCheckRun> {
   const { version, summary } = input;
   const config = deps.spec.checks;
   const meta = await deps.versions.get(version);
-  if (!meta) throw new VersionStateError(`version ${version} of ${deps.versions.dataset} does not exist`);
+  if (!meta) throw new VersionStateError(`version ${version} of ${deps.dataset} does not exist`);
   // Chunk results are stored per chunk (a retried chunk replaces its own), so their sum counts
   // each write once; HLEN counts each key once. The difference is the keys written twice.
   const records = await deps.versions.countRecords(version, meta.buckets);

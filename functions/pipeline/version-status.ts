@@ -1,6 +1,6 @@
 // What an operator asks first: which version is live, and which versions the dataset still
 // holds, with their order keys, record counts, load times and states. Read-only.
-import type { VersionRecord } from '../adapters/version-store.js';
+import type { VersionRecord } from '../domain/version-repository.js';
 import type { CheckResult } from '../domain/release-checks.js';
 import type { VersionStatus } from '../domain/version-lifecycle.js';
 import type { PipelineDeps } from './deps.js';

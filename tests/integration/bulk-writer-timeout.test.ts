@@ -3,7 +3,8 @@
 // relies on ioredis reading the option when it sends a command: this pins it for the installed
 // ioredis, and that the option is back in place afterwards.
 import { Cluster, Command } from 'ioredis';
-import { ClusterBulkWriter, type WriteCommand } from '../../functions/adapters/cluster-writer.js';
+import { ClusterBulkWriter } from '../../functions/adapters/cluster-writer.js';
+import type { WriteCommand } from '../../functions/domain/bulk-writer.js';
 import { testInfra } from '../support/infra.js';
 
 const COMMAND_TIMEOUT_MS = 4321;

@@ -1,0 +1,57 @@
+import { DEFAULT_RELEASE_CHECKS } from '../../../functions/domain/release-checks.js';
+import { commitVersion } from '../../../functions/pipeline/commit-version.js';
+import { chunkResult, testPipeline } from './fixtures.js';
+
+/** A complete load of `id` (one chunk) with the same two keys as the live v1. */
+async function loadedAfterLive(p: ReturnType<typeof testPipeline>, id: string, orderKey: number) {
+  p.versions.seed('v1', 'live', 10, { records: '2' });
+  p.versions.seed(id, 'loading', orderKey);
+  expect(await p.versions.recordChunk(id, `exec-${id}`, chunkResult(0, 2))).toBe(true);
+  return { dataset: p.deps.dataset, version: id, owner: `exec-${id}`, chunkCount: 1 };
+}
+
+describe('commitVersion', () => {
+  it('swaps a load that passes its checks: it goes live, the one before is superseded', async () => {
+    const p = testPipeline();
+    const result = await commitVersion(await loadedAfterLive(p, 'v2', 20), p.deps);
+    expect(result).toMatchObject({ outcome: 'swapped', version: 'v2', previous: 'v1', records: 2 });
+    expect(result.checks.passed).toBe(true);
+    expect(await p.versions.current()).toMatchObject({ version: 'v2', orderKey: 20 });
+    expect((await p.versions.get('v1'))?.status).toBe('superseded');
+  });
+
+  it('refuses a load ordered before the live version, and deletes its data', async () => {
+    const p = testPipeline();
+    const result = await commitVersion(await loadedAfterLive(p, 'v0', 5), p.deps);
+    expect(result).toMatchObject({ outcome: 'refused', previous: 'v1' });
+    expect((await p.versions.current())?.version).toBe('v1');
+    expect((await p.versions.get('v0'))?.status).toBe('refused');
+    expect(p.versions.keysOf('v0')).toEqual([]);
+    expect(p.versions.keysOf('v1')).toHaveLength(2);
+  });
+
+  it('holds a load whose release check fails: the live version stays, the notice says why', async () => {
+    const p = testPipeline({ checks: { ...DEFAULT_RELEASE_CHECKS, minRecords: 3 } });
+    const result = await commitVersion(await loadedAfterLive(p, 'v2', 20), p.deps);
+    expect(result.outcome).toBe('held');
+    expect(result.held?.reason).toBe('checks-failed');
+    expect(result.checks.checks.find((c) => c.outcome === 'fail')?.name).toBe('record-count-min');
+    expect((await p.versions.current())?.version).toBe('v1');
+    expect((await p.versions.get('v2'))?.fields).toMatchObject({ status: 'held', heldReason: 'checks-failed' });
+  });
+
+  it('holds a load that passes when the dataset waits for manual approval', async () => {
+    const p = testPipeline({ promote: 'manual' });
+    const result = await commitVersion(await loadedAfterLive(p, 'v2', 20), p.deps);
+    expect(result).toMatchObject({ outcome: 'held', previous: 'v1', held: { reason: 'manual-approval' } });
+    expect(result.checks.passed).toBe(true);
+    expect((await p.versions.current())?.version).toBe('v1');
+  });
+
+  it('refuses to commit while a chunk has not reported', async () => {
+    const p = testPipeline();
+    const input = await loadedAfterLive(p, 'v2', 20);
+    await expect(commitVersion({ ...input, chunkCount: 2 }, p.deps)).rejects.toThrow('chunks 1 of 2 have not reported a result');
+    expect((await p.versions.get('v2'))?.status).toBe('loading');
+  });
+});
