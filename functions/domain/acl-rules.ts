@@ -12,6 +12,8 @@ const SLUICE_ACL_COMMANDS: readonly string[] = [
   // what the pipeline, the version store's scripts and the readers run on their keys
   '+get', '+set', '+del', '+unlink', '+exists', '+expire',
   '+hget', '+hmget', '+hset', '+hgetall', '+hdel',
+  // the release checks: a chunk's attempt counter, the distinct count, the live-key sample
+  '+hincrby', '+hlen', '+hrandfield', '+hexists',
   '+zadd', '+zrange', '+zrem',
   '+eval',
   // chunks and commits wait for replicas to acknowledge; reads fall back to replicas in a failover
