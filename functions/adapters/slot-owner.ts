@@ -4,9 +4,19 @@ import calculateSlot from 'cluster-key-slot';
 import type { Cluster, Redis } from 'ioredis';
 import { TransientError } from '../errors.js';
 
+/**
+ * The slot map no longer matches the cluster (a failover, a resharding): ask ioredis to reload
+ * it, so the retry the TransientError leads to finds the new owner. Commands that meet MOVED
+ * refresh it themselves; per-master pipelines looked up here would not.
+ */
+function stale(cluster: Cluster, message: string): TransientError {
+  cluster.refreshSlotsCache(() => undefined);
+  return new TransientError(message);
+}
+
 export function ownerOf(cluster: Cluster, key: string): string {
   const owner = cluster.slots[calculateSlot(key)]?.[0];
-  if (!owner) throw new TransientError(`no Redis node serves the slot of ${key} (cluster not ready or resharding)`);
+  if (!owner) throw stale(cluster, `no Redis node serves the slot of ${key} (cluster not ready or resharding)`);
   return owner;
 }
 
@@ -14,7 +24,7 @@ export function masterConnection(cluster: Cluster, nodeKey: string): Redis {
   for (const node of cluster.nodes('master')) {
     if (`${node.options.host}:${node.options.port}` === nodeKey) return node;
   }
-  throw new TransientError(`no connection to Redis master ${nodeKey}`);
+  throw stale(cluster, `no connection to Redis master ${nodeKey}`);
 }
 
 /** Groups items by the master that owns each one's key, keeping their positions. */

@@ -13,17 +13,21 @@ import { realTaskHandlers, runIngestLocally, type TaskHandler } from '../../loca
 import { api, putObject } from '../support/sluice.js';
 import { livePointer, startHarness, type Harness } from './support/harness.js';
 
-const BUCKET = 'replica-ack';
+/** A bucket per run: each run has an S3 server of its own (the harness's), and the test helper remembers buckets it made. */
+let runs = 0;
+let BUCKET = 'replica-ack-0';
 const USERS = 4000;
 const DELAY_MS = 800;
 let h: Harness;
 
-beforeAll(async () => {
-  // Four masters: each run kills a different one (a promoted replica has no replica of its own).
+// A cluster of its own for each run: a run kills a master, and what the next run finds must not
+// depend on how the last failover went.
+beforeEach(async () => {
   h = await startHarness({ masters: 4, settings: { 'cluster-node-timeout': '2000', 'cluster-replica-validity-factor': '0' } });
+  BUCKET = `replica-ack-${++runs}`;
   for (const [i, body] of jsonLinesParts({ users: USERS, itemsPerUser: 5 }, 2).entries()) await putObject(BUCKET, `v1/part-${i}.out`, body);
 }, 120_000);
-afterAll(() => h?.stop());
+afterEach(() => h?.stop());
 
 /** The master port serving `key`'s slot now. */
 async function masterOf(key: string): Promise<number> {
@@ -64,11 +68,17 @@ interface Outcome {
 async function loadAndKill(dataset: string, victim: number, when: 'after-last-chunk' | 'after-commit', ack: boolean): Promise<Outcome> {
   // The functions' seed must be a live node that survives the kill (the harness's default may be dead by now).
   const seed = (await mastersWithReplicas(true)).find((p) => p !== victim)!;
-  await h.env({ REDIS_PORT: String(seed), DATASET: dataset, CHUNK_SIZE_BYTES: '65536', MAP_CONCURRENCY: '4', REDIS_COMMAND_TIMEOUT_MS: '1000', GRACE_SECONDS: '2', REDIS_REPLICA_ACK: String(ack), REDIS_REPLICA_ACK_TIMEOUT_MS: '10000' });
+  await h.env({ REDIS_PORT: String(seed), DATASET: dataset, CHUNK_SIZE_BYTES: '65536', MAP_CONCURRENCY: '4', REDIS_COMMAND_TIMEOUT_MS: '1000', GRACE_SECONDS: '2', REDIS_REPLICA_ACK: String(ack), REDIS_REPLICA_ACK_TIMEOUT_MS: '10000', CHECK_DUPLICATE_KEYS: 'last-wins' });
+  // (last-wins: without the wait, records lost with the dead master make HLEN fall short of what was written, which the
+  // duplicate check would count and hold the version for; the control must show what would go live.)
   const delay = await delayReplication(h.cluster, victim, DELAY_MS);
   const real = await realTaskHandlers();
   let promotedInMs = 0;
+  let killed = false;
+  // Once: a Commit retried after the failover must not kill again.
   const kill = async () => {
+    if (killed) return;
+    killed = true;
     promotedInMs = (await h.cluster.killMaster(victim, { timeoutMs: 30_000 })).ms;
     await delay.stop();
   };
