@@ -6,6 +6,54 @@ import { MAX_KEY_LENGTH, type ShapedRecord } from './shaped-record.js';
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
+/** The last member named `name` (JSON.parse keeps the last of duplicates). */
+function find(members: readonly Member[], bytes: Buffer, n: number, name: Buffer): Member | undefined {
+  for (let i = n - 1; i >= 0; i--) {
+    const m = members[i]!;
+    if (m.nameEnd - m.nameStart !== name.length) continue;
+    let same = true;
+    for (let j = 0; j < name.length; j++) {
+      if (bytes[m.nameStart + j] !== name[j]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return m;
+  }
+  return undefined;
+}
+
+/** A key member's text: a non-empty string without escapes, or a safe integer; null leaves it to JSON.parse. */
+function keyPartOf(bytes: Buffer, m: Member): string | null {
+  if (m.kind === 'string') return m.escaped || m.valueEnd - m.valueStart === 2 ? null : bytes.toString('utf8', m.valueStart + 1, m.valueEnd - 1);
+  if (m.kind !== 'number') return null;
+  const v = Number(bytes.toString('latin1', m.valueStart, m.valueEnd));
+  return Number.isSafeInteger(v) ? String(v) : null;
+}
+
+/** The record key from its key members (all of them joined, or the first present); null leaves it to JSON.parse. */
+function keyOf(members: readonly Member[], bytes: Buffer, n: number, keys: readonly Buffer[], composite: boolean): string | null {
+  let key: string | null = null;
+  if (composite) {
+    const parts: string[] = [];
+    for (const name of keys) {
+      const m = find(members, bytes, n, name);
+      const part = m && keyPartOf(bytes, m);
+      if (!part) return null;
+      parts.push(part);
+    }
+    key = parts.join(COMPOSITE_KEY_SEPARATOR);
+  } else {
+    for (const name of keys) {
+      const m = find(members, bytes, n, name);
+      if (!m) continue;
+      key = keyPartOf(bytes, m);
+      break;
+    }
+  }
+  return key === null || key.length > MAX_KEY_LENGTH ? null : key;
+}
+
 /**
  * The fast path for ranked items (top-level key members; items at any path of members): scan
  * the record once and store the items' own text. Returns null for anything it does not settle
@@ -27,52 +75,13 @@ export function fastRankedItems(spec: DatasetSpec): ((bytes: Buffer) => ShapedRe
   const outer = new RecordScanner();
   const inner = new RecordScanner();
 
-  /** The last member named `name` (JSON.parse keeps the last of duplicates). */
-  const find = (scanned: readonly Member[], bytes: Buffer, n: number, name: Buffer): Member | undefined => {
-    for (let i = n - 1; i >= 0; i--) {
-      const m = scanned[i]!;
-      if (m.nameEnd - m.nameStart !== name.length) continue;
-      let same = true;
-      for (let j = 0; j < name.length; j++) {
-        if (bytes[m.nameStart + j] !== name[j]) {
-          same = false;
-          break;
-        }
-      }
-      if (same) return m;
-    }
-    return undefined;
-  };
-  const keyPartOf = (bytes: Buffer, m: Member): string | null => {
-    if (m.kind === 'string') return m.escaped || m.valueEnd - m.valueStart === 2 ? null : bytes.toString('utf8', m.valueStart + 1, m.valueEnd - 1);
-    if (m.kind !== 'number') return null;
-    const v = Number(bytes.toString('latin1', m.valueStart, m.valueEnd));
-    return Number.isSafeInteger(v) ? String(v) : null;
-  };
 
   return (bytes) => {
     const n = outer.scanObject(bytes);
     if (n < 0) return null;
     const members = outer.scanned;
-    let key: string | null = null;
-    if (composite) {
-      const parts: string[] = [];
-      for (const name of keys) {
-        const m = find(members, bytes, n, name);
-        const part = m && keyPartOf(bytes, m);
-        if (!part) return null;
-        parts.push(part);
-      }
-      key = parts.join(COMPOSITE_KEY_SEPARATOR);
-    } else {
-      for (const name of keys) {
-        const m = find(members, bytes, n, name);
-        if (!m) continue;
-        key = keyPartOf(bytes, m);
-        break;
-      }
-    }
-    if (key === null || key.length > MAX_KEY_LENGTH) return null;
+    const key = keyOf(members, bytes, n, keys, composite);
+    if (key === null) return null;
     for (const path of itemsPaths) {
       let view = bytes;
       let m = find(members, view, n, path[0]!);
@@ -114,50 +123,12 @@ export function fastFeatureRows(spec: DatasetSpec): ((bytes: Buffer) => ShapedRe
   const types = fields.map(([, t]) => t);
   const composite = spec.key.mode === 'composite';
   const scanner = new RecordScanner();
-  const find = (members: readonly Member[], bytes: Buffer, n: number, name: Buffer): Member | undefined => {
-    for (let i = n - 1; i >= 0; i--) {
-      const m = members[i]!;
-      if (m.nameEnd - m.nameStart !== name.length) continue;
-      let same = true;
-      for (let j = 0; j < name.length; j++) {
-        if (bytes[m.nameStart + j] !== name[j]) {
-          same = false;
-          break;
-        }
-      }
-      if (same) return m;
-    }
-    return undefined;
-  };
-  const keyPartOf = (bytes: Buffer, m: Member): string | null => {
-    if (m.kind === 'string') return m.escaped || m.valueEnd - m.valueStart === 2 ? null : bytes.toString('utf8', m.valueStart + 1, m.valueEnd - 1);
-    if (m.kind !== 'number') return null;
-    const v = Number(bytes.toString('latin1', m.valueStart, m.valueEnd));
-    return Number.isSafeInteger(v) ? String(v) : null;
-  };
   return (bytes) => {
     const n = scanner.scanObject(bytes);
     if (n < 0) return null;
     const members = scanner.scanned;
-    let key: string | null = null;
-    if (composite) {
-      const parts: string[] = [];
-      for (const name of keys) {
-        const m = find(members, bytes, n, name);
-        const part = m && keyPartOf(bytes, m);
-        if (!part) return null;
-        parts.push(part);
-      }
-      key = parts.join(COMPOSITE_KEY_SEPARATOR);
-    } else {
-      for (const name of keys) {
-        const m = find(members, bytes, n, name);
-        if (!m) continue;
-        key = keyPartOf(bytes, m);
-        break;
-      }
-    }
-    if (key === null || key.length > MAX_KEY_LENGTH) return null;
+    const key = keyOf(members, bytes, n, keys, composite);
+    if (key === null) return null;
     let value = '';
     let nulls: number[] | undefined;
     for (let i = 0; i < names.length; i++) {
