@@ -68,11 +68,16 @@ test('a chunk failing for good: cleanup deletes the partial version, the executi
   const before = await pointer();
   expect(JSON.parse(before!)).toMatchObject({ version: 'v2' });
   const real = await realTaskHandlers();
-  const broken: TaskHandler = async (payload) => {
-    const index = (payload as { chunk: number }).chunk;
-    const result = await real.LoadChunk(payload); // leaves keys behind, as a half-done load would
-    if (index === 2) throw new BadDataError('s3://sm-bucket/job-a/part-00002.jsonl.out: the JSON document is truncated');
-    return result;
+  const invocations: Promise<unknown>[] = [];
+  const broken: TaskHandler = (payload) => {
+    const invocation = (async () => {
+      const index = (payload as { chunk: number }).chunk;
+      const result = await real.LoadChunk(payload); // leaves keys behind, as a half-done load would
+      if (index === 2) throw new BadDataError('s3://sm-bucket/job-a/part-00002.jsonl.out: the JSON document is truncated');
+      return result;
+    })();
+    invocations.push(invocation);
+    return invocation;
   };
   const run = await runIngestLocally({ s3Uri: `s3://${BUCKET}/job-a/`, version: 'v3', orderKey: 3000 }, { handlers: { LoadChunk: broken } });
   expect(run).toMatchObject({ status: 'FAILED', error: 'BadDataError' });
@@ -83,6 +88,9 @@ test('a chunk failing for good: cleanup deletes the partial version, the executi
   await eventually(() => versionKeyCount(dataset, 'v3'), (n) => n === 0);
   expect(await adminRedis().hget(`{sluice:${dataset}}:version:v3`, 'status')).toBe('failed');
   expect((await api('/users/u7/recommendations')).body).toMatchObject({ version: 'v2' });
+  // The next test swaps the environment; an iteration still in flight would otherwise rebuild the
+  // handlers' cached runtime from this test's DATASET in the middle of that swap.
+  await Promise.allSettled(invocations);
 });
 
 test('a repeated run of the same version ends early and successfully, changing nothing', async () => {

@@ -29,8 +29,9 @@ export function testStackVars(): Record<string, string> {
 
 /** Points the handlers at the test cluster and S3 (and closes any runtime built for other settings). */
 export async function useSluiceEnv(vars: Record<string, string> = {}): Promise<void> {
-  await closeRuntime();
+  // Environment first: anything that rebuilds the runtime while the old one closes sees the new one.
   Object.assign(process.env, testStackVars(), vars);
+  await closeRuntime();
 }
 
 let s3: S3Client | null = null;
