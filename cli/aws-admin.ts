@@ -1,10 +1,12 @@
-// `sluice promote|discard ... --aws`: the deployed cache is inside the VPC, so these invoke the
+// `sluice promote|discard|rollback ... --aws`: the deployed cache is inside the VPC, so these invoke the
 // stack's admin function (Lambda Invoke, RequestResponse) with the same request the
 // `sam remote invoke` fixtures hold, and map its errors to the CLI's exit codes.
 import { InvokeCommand, LambdaClient, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
 import { optionalVariable } from '../functions/config.js';
 import type { LambdaInvoker } from './aws-clients.js';
-import { CliError, EXIT, UsageError, stringOption, type CliContext, type Parsed } from './command.js';
+import type { PipelineDeps } from '../functions/pipeline/deps.js';
+import { CliError, EXIT, UsageError, flag, stringOption, writeLine, type CliContext, type Parsed } from './command.js';
+import { withRuntime } from './env.js';
 
 const FUNCTION = /^(?:arn:aws[a-z-]*:lambda:([a-z0-9-]+):\d{12}:function:)?[A-Za-z0-9_-]{1,140}(?::[A-Za-z0-9$_-]{1,128})?$/;
 
@@ -60,4 +62,29 @@ export const AWS_OPTIONS = {
 /** --function and --region make sense only with --aws. */
 export function rejectAwsOnly(args: Parsed): void {
   for (const name of ['function', 'region']) if (args.values[name] !== undefined) throw new UsageError(`--${name} applies to --aws only`);
+}
+
+/**
+ * The shape promote, discard and rollback share: with --aws the admin function does `request`,
+ * otherwise `local` does it against this machine's cache; then the result is printed (or --json).
+ */
+export async function runAdminAction<R>(
+  args: Parsed,
+  ctx: CliContext,
+  request: { action: string; version?: string | undefined; dryRun?: boolean },
+  local: (pipeline: PipelineDeps) => Promise<R>,
+  print: (result: R, ctx: CliContext) => void,
+): Promise<number> {
+  const dataset = stringOption(args, 'dataset');
+  let result: R;
+  if (flag(args, 'aws')) {
+    const payload = Object.fromEntries(Object.entries({ ...request, dataset }).filter(([, v]) => v !== undefined));
+    result = (await invokeAdmin(ctx, adminTarget(args, ctx.env), payload)) as R;
+  } else {
+    rejectAwsOnly(args);
+    result = await withRuntime(ctx, (rt) => local((dataset ? rt.dataset(dataset) : rt.defaultDataset).pipeline));
+  }
+  if (flag(args, 'json')) writeLine(ctx.out, JSON.stringify(result, null, 2));
+  else print(result, ctx);
+  return EXIT.OK;
 }

@@ -2,9 +2,8 @@
 // or the approval of a dataset with promote: manual). Here, or with --aws through the admin function.
 import { promoteVersion, type PromoteResult } from '../functions/pipeline/promote-version.js';
 import { orderKeyText } from '../functions/pipeline/order-key-text.js';
-import { EXIT, flag, stringOption, writeLine, type CliContext, type Command, type Parsed } from './command.js';
-import { adminTarget, AWS_OPTIONS, invokeAdmin, rejectAwsOnly } from './aws-admin.js';
-import { withRuntime } from './env.js';
+import { writeLine, type CliContext, type Command, type Parsed } from './command.js';
+import { AWS_OPTIONS, runAdminAction } from './aws-admin.js';
 
 export function printPromote(r: PromoteResult, ctx: CliContext): void {
   if (r.outcome === 'already-live') {
@@ -19,19 +18,9 @@ export function printPromote(r: PromoteResult, ctx: CliContext): void {
   }
 }
 
-async function run(args: Parsed, ctx: CliContext): Promise<number> {
+function run(args: Parsed, ctx: CliContext): Promise<number> {
   const version = args.positionals[0]!;
-  const dataset = stringOption(args, 'dataset');
-  let result: PromoteResult;
-  if (flag(args, 'aws')) {
-    result = (await invokeAdmin(ctx, adminTarget(args, ctx.env), { action: 'promote', version, ...(dataset ? { dataset } : {}) })) as PromoteResult;
-  } else {
-    rejectAwsOnly(args);
-    result = await withRuntime(ctx, (rt) => promoteVersion({ version }, (dataset ? rt.dataset(dataset) : rt.defaultDataset).pipeline));
-  }
-  if (flag(args, 'json')) writeLine(ctx.out, JSON.stringify(result, null, 2));
-  else printPromote(result, ctx);
-  return EXIT.OK;
+  return runAdminAction(args, ctx, { action: 'promote', version }, (pipeline) => promoteVersion({ version }, pipeline), printPromote);
 }
 
 export const command: Command = {

@@ -1,8 +1,8 @@
-// sluice rollback: make a retained earlier version live again (the admin function's rollback,
-// from this machine).
+// sluice rollback: make a retained earlier version live again. Here, or with --aws through the
+// admin function.
 import { rollbackVersion, type RollbackResult } from '../functions/pipeline/rollback-version.js';
-import { EXIT, flag, stringOption, writeLine, type CliContext, type Command, type Parsed } from './command.js';
-import { withRuntime } from './env.js';
+import { flag, writeLine, type CliContext, type Command, type Parsed } from './command.js';
+import { AWS_OPTIONS, runAdminAction } from './aws-admin.js';
 import { orderKeyText } from './status.js';
 
 export function printRollback(r: RollbackResult, ctx: CliContext): void {
@@ -20,34 +20,30 @@ export function printRollback(r: RollbackResult, ctx: CliContext): void {
   if (r.previous) writeLine(ctx.out, `${r.previous} stays retained until retention deletes it; \`sluice rollback ${r.previous}\` makes it live again.`);
 }
 
-async function run(args: Parsed, ctx: CliContext): Promise<number> {
-  return withRuntime(ctx, async (rt) => {
-    const name = stringOption(args, 'dataset');
-    const target = name ? rt.dataset(name) : rt.defaultDataset;
-    const result = await rollbackVersion({ version: args.positionals[0], dryRun: flag(args, 'dry-run') }, target.pipeline);
-    if (flag(args, 'json')) writeLine(ctx.out, JSON.stringify(result, null, 2));
-    else printRollback(result, ctx);
-    return EXIT.OK;
-  });
+function run(args: Parsed, ctx: CliContext): Promise<number> {
+  const version = args.positionals[0];
+  const dryRun = flag(args, 'dry-run');
+  return runAdminAction(args, ctx, { action: 'rollback', version, dryRun }, (pipeline) => rollbackVersion({ version, dryRun }, pipeline), printRollback);
 }
 
 export const command: Command = {
   name: 'rollback',
-  usage: 'sluice rollback [VERSION] [--dataset NAME] [--dry-run] [--json]',
+  usage: 'sluice rollback [VERSION] [--dataset NAME] [--dry-run] [--json] [--aws --function NAME]',
   description: [
     'Makes a retained earlier version live again: VERSION, or by default the newest retained one',
     '(state "superseded" in sluice status). It is the same compare-and-set a load\'s commit uses: it',
     'fails if the version is being retired or the pointer moves meanwhile. A commit refuses to go',
     'back in order; asking for a rollback is the override, and the command says when it goes back',
     'in order. The version it replaces stays retained, so a rollback can be undone the same way.',
-    'Readers switch within POINTER_CACHE_MS. The admin function does the same for a deployed stack.',
+    'Readers switch within POINTER_CACHE_MS. With --aws, the deployed stack\'s admin function does it.',
   ].join('\n'),
   options: {
     dataset: { type: 'string', value: 'NAME', description: 'the dataset (default: DATASET)' },
     'dry-run': { type: 'boolean', description: 'say what would happen, change nothing' },
     json: { type: 'boolean', description: 'print the result as JSON' },
+    ...AWS_OPTIONS,
   },
   positionals: { min: 0, max: 1 },
-  examples: ['sluice rollback --dry-run', 'sluice rollback', 'sluice rollback recs-nightly-2026-11-23'],
+  examples: ['sluice rollback --dry-run', 'sluice rollback', 'sluice rollback recs-nightly-2026-11-23', 'sluice rollback --dry-run --aws --function "$ADMIN_FUNCTION"'],
   run,
 };

@@ -1,4 +1,4 @@
-// `sluice promote|discard --aws` cannot reach AWS here: the request it sends the admin function,
+// `sluice promote|discard|rollback --aws` cannot reach AWS here: the request it sends the admin function,
 // how it prints the answer and how the function's errors become exit codes are checked with a
 // stub in place of the SDK's LambdaClient (the SDK boundary: it is given real InvokeCommands).
 import { PassThrough } from 'node:stream';
@@ -7,6 +7,8 @@ import { parseCommandArgs, type CliContext, type Command } from '../../cli/comma
 import type { LambdaInvoker } from '../../cli/aws-clients.js';
 import { command as discard } from '../../cli/discard.js';
 import { command as promote } from '../../cli/promote.js';
+import { command as rollback } from '../../cli/rollback.js';
+import { parseAdminEvent } from '../../functions/handlers/admin.js';
 
 const FUNCTION = 'sluice-AdminFunction-AbC123';
 const ARN = `arn:aws:lambda:eu-west-1:123456789012:function:${FUNCTION}`;
@@ -56,6 +58,23 @@ test('discard --aws: the region comes from a function ARN; --json prints the ans
   expect(regions).toEqual(['eu-west-1']);
   expect(stub.request()).toEqual({ action: 'discard', version: 'v9' });
   expect(JSON.parse(text.out)).toEqual(answer);
+});
+
+test('rollback --aws: the dry run and the version travel to the admin function, whose parser takes the request as sent', async () => {
+  const answer = { dataset: 'recs', outcome: 'planned', version: 'v7', orderKey: Date.parse('2026-11-23T02:00:00Z'), previous: 'v8', previousOrderKey: Date.parse('2026-11-24T02:00:00Z'), backInOrder: true };
+  const stub = new StubLambda({ payload: answer });
+  const { ctx, text } = context(stub, { SLUICE_ADMIN_FUNCTION: ARN });
+  expect(await run(rollback, ['v7', '--dry-run', '--dataset', 'recs', '--aws'], ctx)).toBe(0);
+  expect(stub.request()).toEqual({ action: 'rollback', version: 'v7', dryRun: true, dataset: 'recs' });
+  expect(parseAdminEvent(stub.request())).toEqual({ action: 'rollback', version: 'v7', dryRun: true, dataset: 'recs' });
+  expect(text.out).toMatch(/^dry run: would make version v7 \(order key 2026-11-23T02:00:00.000Z\) of recs live again, replacing v8/);
+  expect(text.out).toContain('this goes back in order');
+
+  // No version: the admin function picks the newest retained one.
+  const stub2 = new StubLambda({ payload: { ...answer, outcome: 'swapped' } });
+  expect(await run(rollback, ['--aws'], context(stub2, { SLUICE_ADMIN_FUNCTION: ARN }).ctx)).toBe(0);
+  expect(stub2.request()).toEqual({ action: 'rollback', dryRun: false });
+  expect(parseAdminEvent(stub2.request())).toMatchObject({ action: 'rollback', version: undefined, dryRun: false });
 });
 
 test("the function's errors keep their meaning as exit codes; mistakes are usage errors before anything is sent", async () => {
