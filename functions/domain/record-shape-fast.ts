@@ -129,6 +129,8 @@ export function fastFeatureRows(spec: DatasetSpec): ((bytes: Buffer) => ShapedRe
     const members = scanner.scanned;
     const key = keyOf(members, bytes, n, keys, composite);
     if (key === null) return null;
+    const row = rowFromTail(members, bytes, n, names, types);
+    if (row) return row.nulls ? { key, value: row.value, nulls: row.nulls } : { key, value: row.value };
     let value = '';
     let nulls: number[] | undefined;
     for (let i = 0; i < names.length; i++) {
@@ -136,12 +138,66 @@ export function fastFeatureRows(spec: DatasetSpec): ((bytes: Buffer) => ShapedRe
       if (!m) return null;
       const text = m.spaced ? compactText(bytes, m.valueStart, m.valueEnd) : bytes.toString('utf8', m.valueStart, m.valueEnd);
       if (m.kind === 'literal' && text === 'null') (nulls ??= []).push(i);
-      else if (!fits(m.kind, text, types[i]!)) return null;
+      else if (!fits(m.kind, text, types[i]!) || (m.kind === 'number' && negativeZero(bytes, m.valueStart, m.valueEnd))) return null;
       value += prefixes[i]! + text;
     }
     value += names.length === 0 ? '{}' : '}';
     return nulls ? { key, value, nulls } : { key, value };
   };
+}
+
+/**
+ * The common layout, settled with one string copy: the declared fields are the record's last
+ * members, in declaration order, written compactly (`"f1":1,"f2":"x"`). Their text is then the
+ * row's text as written field by field below, so it is copied in one piece. The last members
+ * are also the ones JSON.parse keeps when a name repeats. Anything else: undefined, and the
+ * field-by-field path decides.
+ */
+function rowFromTail(members: readonly Member[], bytes: Buffer, n: number, names: readonly Buffer[], types: readonly string[]): { value: string; nulls?: number[] } | undefined {
+  const k = names.length;
+  if (k === 0 || n < k) return undefined;
+  const first = n - k;
+  let nulls: number[] | undefined;
+  for (let i = 0; i < k; i++) {
+    const m = members[first + i]!;
+    const name = names[i]!;
+    if (m.spaced || m.nameEnd - m.nameStart !== name.length) return undefined;
+    // `"name":value`, and `,` alone between two members: nothing else may sit in the copied text.
+    if (m.valueStart !== m.nameEnd + 2) return undefined;
+    if (i > 0 && m.nameStart - 2 !== members[first + i - 1]!.valueEnd) return undefined;
+    for (let j = 0; j < name.length; j++) if (bytes[m.nameStart + j] !== name[j]) return undefined;
+    if (m.kind === 'literal' && bytes[m.valueStart] === 0x6e /* n: null */) (nulls ??= []).push(i);
+    else if (!fitsBytes(m, bytes, types[i]!)) return undefined;
+  }
+  const value = `{${bytes.toString('utf8', members[first]!.nameStart - 1, members[n - 1]!.valueEnd)}}`;
+  return nulls ? { value, nulls } : { value };
+}
+
+/** A number written as a negative zero (-0, -0.0, -0e5): JSON.parse's -0, which the JSON.parse path stores as 0. */
+function negativeZero(bytes: Buffer, start: number, end: number): boolean {
+  if (bytes[start] !== 0x2d /* - */) return false;
+  for (let i = start + 1; i < end; i++) {
+    const c = bytes[i]!;
+    if (c === 0x65 || c === 0x45) return true; // the exponent does not matter once the digits are all zeros
+    if (c !== 0x30 && c !== 0x2e) return false;
+  }
+  return true;
+}
+
+/** fits() from the scanned bytes, without copying the text out (an integer of 16+ digits does copy). */
+function fitsBytes(m: Member, bytes: Buffer, type: string): boolean {
+  // A negative zero is left to the JSON.parse path, which stores it as 0.
+  if (m.kind === 'number' && negativeZero(bytes, m.valueStart, m.valueEnd)) return false;
+  if (type !== 'integer') return fits(m.kind, '', type);
+  if (m.kind !== 'number') return false;
+  // The scanner has checked the JSON number grammar (no leading zeros, a digit after "-"): an
+  // integer is a number written with digits only.
+  let at = m.valueStart;
+  if (bytes[at] === 0x2d /* - */) at++;
+  const digits = m.valueEnd - at;
+  for (let i = at; i < m.valueEnd; i++) if (bytes[i]! < 0x30 || bytes[i]! > 0x39) return false;
+  // Up to 15 digits is always a safe integer; longer ones are checked as the text says.
+  return digits <= 15 || fits(m.kind, bytes.toString('latin1', m.valueStart, m.valueEnd), type);
 }
 
 /** Does a scanned value of this kind (and text) have the declared type? As hasType in the reference path. */
