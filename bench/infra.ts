@@ -5,7 +5,7 @@ import { CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/c
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Cluster, type Redis } from 'ioredis';
-import { REDIS_LAYOUT_SETTINGS } from '../functions/domain/key-layout.js';
+import { REDIS_SERVER_SETTINGS } from '../functions/domain/server-settings.js';
 import { parseInfo } from '../functions/domain/redis-info.js';
 import { startRedisCluster, type LocalRedisCluster } from '../local/redis-cluster.js';
 import { LOCAL_S3_CREDENTIALS, localS3Client, startS3, type LocalS3 } from '../local/s3-server.js';
@@ -53,7 +53,7 @@ export function benchEnv(infra: { cluster: LocalRedisCluster; s3server: LocalS3 
 
 export async function startInfra(opts: { replicasPerMaster?: number } = {}): Promise<BenchInfra> {
   const [cluster, s3server] = await Promise.all([
-    startRedisCluster({ masters: 3, replicasPerMaster: opts.replicasPerMaster ?? 0, settings: { ...REDIS_LAYOUT_SETTINGS } }),
+    startRedisCluster({ masters: 3, replicasPerMaster: opts.replicasPerMaster ?? 0, settings: { ...REDIS_SERVER_SETTINGS } }),
     startS3({ buckets: [] }),
   ]);
   const s3 = localS3Client(s3server.endpoint);

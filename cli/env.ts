@@ -5,7 +5,7 @@
 // reachable node queues commands forever.
 import { engineName, startRedisCluster, valkeyPresent, type LocalRedisCluster } from '../local/redis-cluster.js';
 import { LOCAL_S3_CREDENTIALS, startS3, type LocalS3 } from '../local/s3-server.js';
-import { REDIS_LAYOUT_SETTINGS } from '../functions/domain/key-layout.js';
+import { REDIS_SERVER_SETTINGS } from '../functions/domain/server-settings.js';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { intVariable, loadConfig, optionalVariable, type Env } from '../functions/config.js';
 import { closeRuntime, runtime, useRuntimeSource, type Runtime, type RuntimeSource } from '../functions/lambda/runtime.js';
@@ -35,7 +35,7 @@ function localEngine(): 'redis' | 'valkey' {
 
 /** A Redis Cluster (3 masters, 3 replicas, the layout's listpack settings) and s3rver with one bucket. */
 export async function startLocalStack(bucket = DEFAULT_BUCKET): Promise<LocalStack> {
-  const [cluster, s3] = await Promise.allSettled([startRedisCluster({ engine: localEngine(), settings: { ...REDIS_LAYOUT_SETTINGS } }), startS3({ buckets: [bucket] })]);
+  const [cluster, s3] = await Promise.allSettled([startRedisCluster({ engine: localEngine(), settings: { ...REDIS_SERVER_SETTINGS } }), startS3({ buckets: [bucket] })]);
   if (cluster.status === 'rejected' || s3.status === 'rejected') {
     await Promise.all([cluster.status === 'fulfilled' && cluster.value.stop(), s3.status === 'fulfilled' && s3.value.stop()]);
     const reason = (cluster.status === 'rejected' ? cluster.reason : (s3 as PromiseRejectedResult).reason) as Error;

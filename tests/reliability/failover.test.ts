@@ -17,10 +17,10 @@ const USERS = 30_000;
 let h: Harness;
 
 beforeAll(async () => {
-  // A short node timeout so the replica takes over in seconds, not the default 15 s.
-  // Reads while the cluster is "down" (a master failed, its replica not yet promoted) served by the
-  // nodes that hold the data, as the template's parameter group sets it.
-  h = await startHarness({ settings: { 'cluster-node-timeout': '2000', 'cluster-replica-validity-factor': '0', 'cluster-allow-reads-when-down': 'yes' } });
+  // A short node timeout so the replica takes over in seconds, not the default 15 s. The harness
+  // starts every node with REDIS_SERVER_SETTINGS, as the template's parameter group does: reads
+  // are served while the cluster is "down" (a master failed, its replica not yet promoted).
+  h = await startHarness({ settings: { 'cluster-node-timeout': '2000', 'cluster-replica-validity-factor': '0' } });
   await h.env({ DATASET, CHUNK_SIZE_BYTES: '131072', MAP_CONCURRENCY: '4', POINTER_CACHE_MS: '1000', REDIS_COMMAND_TIMEOUT_MS: '1000', GRACE_SECONDS: '2' });
   for (const [i, body] of jsonLinesParts({ users: USERS, itemsPerUser: 5 }, 2).entries()) await putObject(BUCKET, `v1/part-${i}.out`, body);
   for (const [i, body] of jsonLinesParts({ users: USERS, itemsPerUser: 5, itemBase: 1_000_000 }, 2).entries()) await putObject(BUCKET, `v2/part-${i}.out`, body);

@@ -9,7 +9,7 @@ import type * as RedisClusterModule from '../../local/redis-cluster.js';
 import type { LocalRedisCluster } from '../../local/redis-cluster.js';
 import type * as S3ServerModule from '../../local/s3-server.js';
 import type { LocalS3 } from '../../local/s3-server.js';
-import type * as KeyLayoutModule from '../../functions/domain/key-layout.js';
+import type * as ServerSettingsModule from '../../functions/domain/server-settings.js';
 import type { InfraFile } from './infra.js';
 
 // Jest does not run this file through ts-jest: it require()s it, and Node 22 loads it as an ES
@@ -35,15 +35,15 @@ declare global {
 export default async function globalSetup(): Promise<void> {
   const { startRedisCluster } = (await projectModule('local/redis-cluster')) as typeof RedisClusterModule;
   const { startS3 } = (await projectModule('local/s3-server')) as typeof S3ServerModule;
-  const { REDIS_LAYOUT_SETTINGS } = (await projectModule('functions/domain/key-layout')) as typeof KeyLayoutModule;
+  const { REDIS_SERVER_SETTINGS } = (await projectModule('functions/domain/server-settings')) as typeof ServerSettingsModule;
   const started: SluiceGlobalInfra = {};
   globalThis.__SLUICE_INFRA__ = started;
   const [cluster, s3] = await Promise.allSettled([
     startRedisCluster({
       masters: 3,
       replicasPerMaster: 1,
-      // The listpack limits the key layout is sized for (as the template's parameter group).
-      settings: { ...REDIS_LAYOUT_SETTINGS },
+      // The settings the template's parameter group sets (listpack limits, reads while a failover runs).
+      settings: { ...REDIS_SERVER_SETTINGS },
     }),
     startS3(),
   ]);

@@ -16,6 +16,7 @@ import {
 } from './template/cfn.js';
 import { matchesPattern } from './template/event-pattern.js';
 import { principalPolicies, statementsOf } from './template/iam.js';
+import { REDIS_SERVER_SETTINGS } from '../../functions/domain/server-settings.js';
 
 const root = new URL('../../', import.meta.url);
 const template = loadTemplate(new URL('template.yaml', root));
@@ -347,12 +348,12 @@ describe('cache', () => {
     expect(String(sub?.[1])).toMatch(/^\{\{resolve:secretsmanager:\$\{\w+\}:SecretString:\w+\}\}$/);
   });
 
-  test('the parameter group enables cluster mode and the compact hash encoding the key layout needs', () => {
+  test('the parameter group enables cluster mode and sets every server setting the local clusters are tested with', () => {
     const paramGroup = template.Resources[[...referencedIds(group.CacheParameterGroupName)][0] ?? ''];
     const major = String(group.EngineVersion).split('.')[0];
     expect(paramGroup?.Properties?.CacheParameterGroupFamily).toBe(`${String(group.Engine)}${major}`);
     expect(paramGroup?.Properties?.Properties).toEqual(
-      expect.objectContaining({ 'cluster-enabled': 'yes', 'hash-max-listpack-entries': '1024', 'hash-max-listpack-value': '4096' }),
+      expect.objectContaining({ 'cluster-enabled': 'yes', 'maxmemory-policy': 'noeviction', ...REDIS_SERVER_SETTINGS }),
     );
   });
 

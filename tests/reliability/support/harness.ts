@@ -6,7 +6,7 @@
 // for the generated CA (ElastiCache's certificates chain to a public CA Node already trusts).
 import { randomBytes } from 'node:crypto';
 import { Cluster } from 'ioredis';
-import { REDIS_LAYOUT_SETTINGS } from '../../../functions/domain/key-layout.js';
+import { REDIS_SERVER_SETTINGS } from '../../../functions/domain/server-settings.js';
 import { SLUICE_ACL_RULES } from '../../../functions/domain/acl-rules.js';
 import { infoNumber, parseInfo } from '../../../functions/domain/redis-info.js';
 import { serverSupportsTls, startRedisCluster, type LocalRedisCluster } from '../../../local/redis-cluster.js';
@@ -54,7 +54,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       maxmemory: opts.maxmemory,
       masters: opts.masters,
       replicasPerMaster: opts.replicasPerMaster,
-      settings: { ...REDIS_LAYOUT_SETTINGS, ...opts.settings },
+      settings: { ...REDIS_SERVER_SETTINGS, ...opts.settings },
     }),
     startS3(),
   ]);
