@@ -77,8 +77,12 @@ process.on('message', (m: ToWorker) => {
     void Promise.allSettled([plain?.quit()]).finally(() => process.exit(0));
     return;
   }
+  const cpu0 = process.cpuUsage();
   run(m.job).then(
-    (w) => send({ type: 'done', id: m.id, outcome: { ...w, peakRssKb: rssKb('VmHWM'), readyRssKb } }),
+    (w) => {
+      const cpu = process.cpuUsage(cpu0);
+      send({ type: 'done', id: m.id, outcome: { ...w, peakRssKb: rssKb('VmHWM'), readyRssKb, cpuMs: (cpu.user + cpu.system) / 1000 } });
+    },
     (err: unknown) => send({ type: 'failed', id: m.id, error: err instanceof Error ? (err.stack ?? err.message) : String(err) }),
   );
 });

@@ -18,6 +18,8 @@ export interface LoadOutcome {
   peakRssKb: number;
   /** Resident set when the worker was ready, before its first job (KiB). */
   readyRssKb: number;
+  /** CPU time (user + sys) the worker process spent on this job, in ms. */
+  cpuMs: number;
 }
 
 export type ToWorker = { type: 'run'; id: number; job: LoadJob } | { type: 'exit' };

@@ -3,7 +3,6 @@
 // and reading pauses while the records are not taken), and a Parquet part fetches only its own
 // row group's bytes (plus the footer), never the file.
 import { gzipSync } from 'node:zlib';
-import { parquetWriteBuffer } from 'hyparquet-writer';
 import { S3ObjectStore } from '../../functions/adapters/object-store.js';
 import { parseDatasetSpecs } from '../../functions/domain/dataset-spec.js';
 import { shapeFor } from '../../functions/domain/record-shape.js';
@@ -11,6 +10,7 @@ import { inspectObject } from '../../functions/pipeline/inspect-object.js';
 import { openShapedRecords } from '../../functions/pipeline/record-source.js';
 import { localS3Client } from '../../local/s3-server.js';
 import { jsonLinesParts, recommendations } from '../../local/sample-data.js';
+import { rankedItemsParquet } from '../../local/sample-parquet.js';
 import { testInfra } from '../support/infra.js';
 import { closeTestClients, putObject } from '../support/sluice.js';
 
@@ -55,22 +55,7 @@ test('gzip: records flow after a small prefix is read, and reading waits for the
 
 test('Parquet: a part reads its own row group and the footer, not the file', async () => {
   const users = [...recommendations({ users: 50_000, itemsPerUser: 10 })];
-  const file = Buffer.from(
-    parquetWriteBuffer({
-      columnData: [
-        { name: 'userId', data: users.map((u) => u.userId) },
-        { name: 'recommendations', data: users.map((u) => u.items as number[]) },
-      ],
-      schema: [
-        { name: 'root', num_children: 2 },
-        { name: 'userId', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'REQUIRED' },
-        { name: 'recommendations', repetition_type: 'OPTIONAL', converted_type: 'LIST', num_children: 1 },
-        { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
-        { name: 'element', type: 'INT32', repetition_type: 'OPTIONAL' },
-      ],
-      rowGroupSize: 5_000,
-    }),
-  );
+  const file = rankedItemsParquet(users, 5_000);
   await putObject(BUCKET, 'rows.parquet', file);
   const head = await objects.head(BUCKET, 'rows.parquet');
   const object = await inspectObject(BUCKET, head!, { objects, spec: spec!, inputFormat: 'auto', maxRowGroupBytes: 1 << 28 });

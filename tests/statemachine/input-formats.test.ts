@@ -4,6 +4,7 @@
 import { gzipSync } from 'node:zlib';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { jsonLinesParts, recommendations } from '../../local/sample-data.js';
+import { rankedItemsParquet } from '../../local/sample-parquet.js';
 import { runIngestLocally } from '../../local/state-machine.js';
 import { adminRedis, api, closeTestClients, putObject, useSluiceEnv, versionKeyCount } from '../support/sluice.js';
 
@@ -91,30 +92,10 @@ test('an object that is neither JSON nor CSV, or a broken Parquet file, fails at
 });
 
 describe('Parquet', () => {
-  const listSchema = (name: string, element: string) => [
-    { name, repetition_type: 'OPTIONAL' as const, converted_type: 'LIST' as const, num_children: 1 },
-    { name: 'list', repetition_type: 'REPEATED' as const, num_children: 1 },
-    { name: 'element', type: element as 'INT32', repetition_type: 'OPTIONAL' as const },
-  ];
-
   function rankedParquet(rowGroupSize: number): Buffer {
-    const users = expected.map((r) => r.userId);
-    users[7] = null as unknown as string; // a row without a key: a bad record named by its row
-    const buf = parquetWriteBuffer({
-      columnData: [
-        { name: 'userId', data: users },
-        { name: 'country', data: expected.map(() => 'DE') },
-        { name: 'recommendations', data: expected.map((r) => r.items as number[]) },
-      ],
-      schema: [
-        { name: 'root', num_children: 3 },
-        { name: 'userId', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' },
-        { name: 'country', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' },
-        ...listSchema('recommendations', 'INT32'),
-      ],
-      rowGroupSize,
-    });
-    return Buffer.from(buf);
+    const users: (string | null)[] = expected.map((r) => r.userId);
+    users[7] = null; // a row without a key: a bad record named by its row
+    return rankedItemsParquet(expected, rowGroupSize, { userIds: users, extra: { country: expected.map(() => 'DE') } });
   }
 
   test('row groups are the chunks: every row once, list columns become ranked items, a keyless row is counted by its row number', async () => {
