@@ -138,7 +138,7 @@ export function fastFeatureRows(spec: DatasetSpec): ((bytes: Buffer) => ShapedRe
       if (!m) return null;
       const text = m.spaced ? compactText(bytes, m.valueStart, m.valueEnd) : bytes.toString('utf8', m.valueStart, m.valueEnd);
       if (m.kind === 'literal' && text === 'null') (nulls ??= []).push(i);
-      else if (!fits(m.kind, text, types[i]!) || (m.kind === 'number' && negativeZero(bytes, m.valueStart, m.valueEnd))) return null;
+      else if (!fits(m.kind, text, types[i]!) || (m.kind === 'number' && storedDifferently(bytes, m.valueStart, m.valueEnd))) return null;
       value += prefixes[i]! + text;
     }
     value += names.length === 0 ? '{}' : '}';
@@ -173,21 +173,24 @@ function rowFromTail(members: readonly Member[], bytes: Buffer, n: number, names
   return nulls ? { value, nulls } : { value };
 }
 
-/** A number written as a negative zero (-0, -0.0, -0e5): JSON.parse's -0, which the JSON.parse path stores as 0. */
-function negativeZero(bytes: Buffer, start: number, end: number): boolean {
-  if (bytes[start] !== 0x2d /* - */) return false;
-  for (let i = start + 1; i < end; i++) {
-    const c = bytes[i]!;
-    if (c === 0x65 || c === 0x45) return true; // the exponent does not matter once the digits are all zeros
-    if (c !== 0x30 && c !== 0x2e) return false;
-  }
-  return true;
+/**
+ * A number whose text is not what JSON.parse's row would hold: a negative zero (-0, -0.0, -1e-400
+ * underflowing), which that path stores as 0, or one too large for a double (1e400), which it
+ * stores as null. Texts without an exponent and of at most 15 characters are none of these
+ * unless they start with "-0", so only those few are converted to find out.
+ */
+function storedDifferently(bytes: Buffer, start: number, end: number): boolean {
+  let unusual = end - start > 15;
+  for (let i = start; i < end && !unusual; i++) if (bytes[i] === 0x65 || bytes[i] === 0x45) unusual = true; // e, E
+  if (!unusual) return bytes[start] === 0x2d && bytes[start + 1] === 0x30 && !/[1-9]/.test(bytes.toString('latin1', start + 2, end)); // -0, -0.00
+  const v = Number(bytes.toString('latin1', start, end));
+  return !Number.isFinite(v) || Object.is(v, -0);
 }
 
 /** fits() from the scanned bytes, without copying the text out (an integer of 16+ digits does copy). */
 function fitsBytes(m: Member, bytes: Buffer, type: string): boolean {
-  // A negative zero is left to the JSON.parse path, which stores it as 0.
-  if (m.kind === 'number' && negativeZero(bytes, m.valueStart, m.valueEnd)) return false;
+  // A negative zero or an overflowing number is left to the JSON.parse path.
+  if (m.kind === 'number' && storedDifferently(bytes, m.valueStart, m.valueEnd)) return false;
   if (type !== 'integer') return fits(m.kind, '', type);
   if (m.kind !== 'number') return false;
   // The scanner has checked the JSON number grammar (no leading zeros, a digit after "-"): an
