@@ -65,12 +65,13 @@ export async function measureChecks(infra: BenchInfra, worker: LoadWorker, datas
       totals[v].ms += step.ms;
       totals[v].cpuMs += step.cpuMs;
     }
+    if (plans.on.chunks.length !== plans.off.chunks.length) throw new Error(`the two variants planned ${plans.on.chunks.length} and ${plans.off.chunks.length} chunks of the same input`);
     // The two loads' chunks alternate (ABBA), a second or two apart: a shared machine's speed,
     // which drifts over tens of seconds, weighs on both alike.
-    for (const [i, chunk] of plans.off.chunks.entries()) {
+    for (let i = 0; i < plans.off.chunks.length; i++) {
       for (const v of i % 2 ? [...order].reverse() : order) {
         const p = plans[v];
-        const step = await measured(() => worker.run({ kind: 'sluice', dataset: ds(v), version: p.version, owner: p.owner, chunks: [p.chunks[i] ?? chunk] }), (o) => o.cpuMs);
+        const step = await measured(() => worker.run({ kind: 'sluice', dataset: ds(v), version: p.version, owner: p.owner, chunks: [p.chunks[i]!] }), (o) => o.cpuMs);
         totals[v].ms += step.ms;
         totals[v].cpuMs += step.cpuMs;
         totals[v].workerMs += step.workerMs;

@@ -24,10 +24,11 @@ export async function measureEngineMemory(dataset: string, prefix: string, recor
     const masters = cluster.nodes.filter((n) => n.role === 'master').map((n) => new Redis({ host: n.host, port: n.port, lazyConnect: true }));
     const env = { REDIS_HOST: cluster.seeds[0]!.host, REDIS_PORT: String(cluster.seeds[0]!.port), BENCH_REDIS_SEEDS: cluster.seeds.map((s) => `${s.host}:${s.port}`).join(',') };
     const previous = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
-    Object.assign(process.env, env);
-    await closeRuntime();
-    const worker = await startLoadWorker(`memory-${engine}`, { usesRuntime: true, env });
+    let worker: Awaited<ReturnType<typeof startLoadWorker>> | undefined;
     try {
+      Object.assign(process.env, env);
+      await closeRuntime();
+      worker = await startLoadWorker(`memory-${engine}`, { usesRuntime: true, env });
       const used = async () => {
         let total = 0;
         for (const m of masters) total += Number(parseInfo(await m.info('memory')).get('used_memory'));
@@ -42,7 +43,7 @@ export async function measureEngineMemory(dataset: string, prefix: string, recor
       measured.push({ engine, label, perRecord: summarise([perRecord / records]) });
       log(`  ${label}: ${(perRecord / records).toFixed(1)} B/record`);
     } finally {
-      await worker.stop();
+      await worker?.stop();
       await closeRuntime();
       for (const m of masters) m.disconnect();
       await cluster.stop();

@@ -75,7 +75,8 @@ export async function runAdminAction<R>(
   local: (pipeline: PipelineDeps) => Promise<R>,
   print: (result: R, ctx: CliContext) => void,
 ): Promise<number> {
-  const dataset = stringOption(args, 'dataset');
+  // An empty --dataset means the default dataset here and in AWS alike.
+  const dataset = stringOption(args, 'dataset') || undefined;
   let result: R;
   if (flag(args, 'aws')) {
     const payload = Object.fromEntries(Object.entries({ ...request, dataset }).filter(([, v]) => v !== undefined));
