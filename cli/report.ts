@@ -59,6 +59,9 @@ export function reportFromOutput(output: unknown, execution: string, ms: number,
     return { ...report, outcome: 'refused', reason: `live version ${commit.previous} went live while this one loaded and is ordered after it; ${commit.version} was deleted` };
   }
   if (commit.outcome === 'already-live') return { ...report, outcome: 'nothing-to-do', reason: `version ${commit.version} is already live` };
+  if (commit.outcome === 'superseded') {
+    return { ...report, previous: undefined, warning: `${commit.version} went live, and ${commit.previous} (ordered after it) has replaced it since` };
+  }
   if (commit.outcome === 'held') {
     return { ...report, outcome: 'held', heldReason: commit.held?.reason, failedChecks: commit.checks.checks.filter((c) => c.outcome === 'fail') };
   }
@@ -80,7 +83,7 @@ export function reportFromFailure(f: {
   badRecords: number;
   samples: BadSample[];
 }): IngestReport {
-  if (f.plan && f.commit && (f.commit.outcome === 'swapped' || f.commit.outcome === 'already-live' || f.commit.outcome === 'held')) {
+  if (f.plan && f.commit && ['swapped', 'already-live', 'superseded', 'held'].includes(f.commit.outcome)) {
     return { ...reportFromOutput({ ...f.plan, result: { commit: f.commit } }, f.execution, f.ms, f.samples), warning: `${f.error ?? 'Error'}: ${f.cause ?? 'no cause given'}` };
   }
   return {

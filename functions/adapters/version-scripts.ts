@@ -93,6 +93,8 @@ return 'ok'
  * KEYS: version, current, lock, previous version (the version key again when none).
  * ARGV: id, owner ('' = any), expected pointer ('' = none), new pointer, now, force ('1'/'0'),
  *       required status, field/value pairs...
+ * Returns {outcome, the live version before}: swapped, already-live, refused, superseded (a
+ * commit of this owner swapped before and was replaced since), conflict, wrong-status, wrong-owner.
  */
 export const SWAP = `
 local cur = redis.call('GET', KEYS[2]) or ''
@@ -101,7 +103,14 @@ local v = redis.call('HMGET', KEYS[1], 'status', 'owner', 'orderKey')
 local prev = ''
 if cur ~= '' then prev = cjson.decode(cur).version end
 if prev == ARGV[1] then return {'already-live', prev} end
-if v[1] ~= ARGV[7] then return {'wrong-status', v[1] or 'missing'} end
+if v[1] ~= ARGV[7] then
+  -- A retried commit whose earlier attempt swapped, and a newer version has gone live since.
+  -- (One refused earlier never gets here: commitVersion answers it from the metadata.)
+  if ARGV[7] == 'loading' and ARGV[2] ~= '' and v[2] == ARGV[2] and (v[1] == 'superseded' or v[1] == 'retiring' or v[1] == 'retired') then
+    return {'superseded', prev}
+  end
+  return {'wrong-status', v[1] or 'missing'}
+end
 if ARGV[2] ~= '' and v[2] ~= ARGV[2] then return {'wrong-owner', v[2] or ''} end
 if cur ~= '' and ARGV[6] ~= '1' then
   if tonumber(cjson.decode(cur).orderKey) >= tonumber(v[3]) then

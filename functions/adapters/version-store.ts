@@ -200,28 +200,36 @@ export class VersionStore implements VersionRepository {
       if (outcome === 'wrong-status') throw new VersionStateError(`version ${input.version} of ${this.dataset} is ${detail}, expected ${input.requiredStatus}`);
       if (outcome === 'wrong-owner') throw new VersionStateError(`version ${input.version} of ${this.dataset} belongs to another execution (${detail})`);
       // 'already-live' too: a retried commit may find a pointer its first attempt set but never confirmed.
-      if (outcome !== 'refused') await this.confirmPointer(input.version, input.now);
+      // The swap stamps the version's committedAt; 'already-live' found an earlier attempt's stamp.
+      // 'superseded': a newer version went live after this one's swap, which therefore landed.
+      if (outcome === 'swapped' || outcome === 'already-live') await this.confirmPointer(input.version, input.now, outcome === 'already-live' ? meta.fields.committedAt : String(input.now));
       return { outcome: outcome as SwapOutcome['outcome'], previous: detail };
     }
     throw new VersionStateError(`the pointer of ${this.dataset} kept changing; swap of ${input.version} abandoned`);
   }
 
   /**
-   * Waits until the control master's replicas acknowledge the pointer naming `version`, then
-   * checks that master still has it: if the control slot failed over between the swap and now,
-   * the new master may have lost the swap, and the retried commit must swap again.
+   * Waits until the control master's replicas acknowledge the swap, then checks that master
+   * still has it: if the control slot failed over between the swap and now, the new master may
+   * have lost the swap, and the retried commit must swap again. The witness is the version's
+   * committedAt, which the swap script wrote with the pointer: the pointer alone is not one,
+   * since a newer version may rightly have gone live in the meantime (two commits close
+   * together), and a retry would then find this version superseded and fail a load that landed.
    */
-  private async confirmPointer(version: string, now: number): Promise<void> {
+  private async confirmPointer(version: string, now: number, committedAt: string | undefined): Promise<void> {
     if (!this.replicaAck) return;
     const node = ownerOf(this.redis, this.keys.current);
     const versionKey = this.keys.version(version);
     // A propagating write on the control slot (a field of the version's own metadata) moves the
     // connection's replication offset past the swap, whichever connection sent the swap.
     await awaitReplicas(this.redis, node, this.replicaAck, (p) => p.hset(versionKey, 'replicatedAt', String(now)), `pointer swap to ${version}`);
-    const pointer = parsePointer(await guardRedis(masterConnection(this.redis, node).get(this.keys.current)));
-    if (pointer?.version !== version) {
-      throw new TransientError(`the pointer of ${this.dataset} names ${pointer?.version ?? 'nothing'} on Redis master ${node} after the swap to ${version} (lost in a failover?); retry the commit`);
-    }
+    const master = masterConnection(this.redis, node);
+    const [pointerRaw, stamp] = await guardRedis(Promise.all([master.get(this.keys.current), master.hget(versionKey, 'committedAt')]));
+    const pointer = parsePointer(pointerRaw);
+    if (pointer?.version === version || (committedAt !== undefined && stamp === committedAt)) return;
+    throw new TransientError(
+      `the pointer of ${this.dataset} names ${pointer?.version ?? 'nothing'} on Redis master ${node} after the swap to ${version}, and ${version} does not carry that swap's stamp (lost in a failover?); retry the commit`,
+    );
   }
 
   /** Marks a loading version failed if this owner holds it; false when it is not ours to fail. */

@@ -18,7 +18,11 @@ export interface VersionRecord extends VersionInfo {
 }
 
 export type RegisterOutcome = { outcome: 'registered' } | { outcome: 'duplicate'; status: string } | { outcome: 'stale'; live: string } | { outcome: 'abandoned' };
-export type SwapOutcome = { outcome: 'swapped' | 'already-live' | 'refused'; previous: string };
+/**
+ * 'superseded': a retried commit whose earlier attempt made the version live, and a newer one
+ * has replaced it since (`previous` is that newer one): the load landed, nothing to do.
+ */
+export type SwapOutcome = { outcome: 'swapped' | 'already-live' | 'refused' | 'superseded'; previous: string };
 /** 'held': kept, not live; 'refused': the live version is ordered at or after it (the caller deletes it). */
 export type HoldOutcome = { outcome: 'held' | 'refused'; live: string };
 /** Why a version could not be claimed for deletion. */

@@ -6,7 +6,7 @@ import { assertCommittable, summarise, type BadSample } from '../domain/load-sum
 import type { CheckReport } from '../domain/release-checks.js';
 import type { PipelineDeps } from './deps.js';
 import { startHeartbeat } from './heartbeat.js';
-import { runReleaseChecks, type ReleaseCheckRun } from './release-checks.js';
+import { parseJson, runReleaseChecks, type ReleaseCheckRun } from './release-checks.js';
 
 export interface CommitInput {
   dataset: string;
@@ -16,8 +16,12 @@ export interface CommitInput {
 }
 
 export interface CommitResult {
-  /** 'held': complete, kept, not live (see `held`); the state machine notifies and ends "Held". */
-  outcome: 'swapped' | 'already-live' | 'refused' | 'held';
+  /**
+   * 'held': complete, kept, not live (see `held`); the state machine notifies and ends "Held".
+   * 'already-live' and 'superseded': a retried commit whose earlier attempt made it live (and,
+   * for 'superseded', a newer version has replaced it since: `previous` names that one).
+   */
+  outcome: 'swapped' | 'already-live' | 'refused' | 'held' | 'superseded';
   version: string;
   /** The live version it replaced; for a held or refused version, the one that stays live. */
   previous: string;
@@ -34,6 +38,8 @@ export interface CommitResult {
 
 /** `observe` sees the checks' report before anything is decided on it (metrics, logs). */
 export async function commitVersion(input: CommitInput, deps: PipelineDeps, observe?: (run: ReleaseCheckRun) => void): Promise<CommitResult> {
+  const refused = await refusedEarlier(input, deps);
+  if (refused) return refused;
   const summary = summarise(await deps.versions.chunkResults(input.version), input.chunkCount);
   assertCommittable(summary, deps.load.maxBadRecordRatio);
   // The checks may take a while (they compare with the live version): the load stays alive meanwhile.
@@ -60,13 +66,7 @@ export async function commitVersion(input: CommitInput, deps: PipelineDeps, obse
     outcome = swap.outcome;
     previous = swap.previous;
   }
-  if (outcome === 'refused') {
-    // A newer version went live while this one loaded. Nobody ever read it: delete it now.
-    const meta = await deps.versions.get(input.version);
-    if (meta && (await deps.versions.beginDelete(input.version, now)) === 'claimed') {
-      await deps.versions.deleteData(input.version, meta.buckets, deps.newWriter(), now);
-    }
-  }
+  if (outcome === 'refused') await deleteRefused(input.version, deps, now);
   const registered = Number((await deps.versions.get(input.version))?.fields.createdAt ?? now);
   const result: CommitResult = {
     outcome,
@@ -80,4 +80,37 @@ export async function commitVersion(input: CommitInput, deps: PipelineDeps, obse
   };
   if (held) result.held = held;
   return result;
+}
+
+/** A newer version went live while this one loaded. Nobody ever read it: delete it now. */
+async function deleteRefused(version: string, deps: PipelineDeps, now: number): Promise<void> {
+  const meta = await deps.versions.get(version);
+  if (meta && (await deps.versions.beginDelete(version, now)) === 'claimed') {
+    await deps.versions.deleteData(version, meta.buckets, deps.newWriter(), now);
+  }
+}
+
+/**
+ * A retried commit whose earlier attempt was refused: that attempt may have deleted the data
+ * and the chunk results already, so there is nothing to check or count. Refused again, from
+ * what the version's metadata kept; the deletion is finished if it stopped halfway.
+ */
+async function refusedEarlier(input: CommitInput, deps: PipelineDeps): Promise<CommitResult | null> {
+  const meta = await deps.versions.get(input.version);
+  if (meta?.status !== 'refused' || meta.fields.owner !== input.owner) return null;
+  const now = deps.now();
+  await deleteRefused(input.version, deps, now);
+  const checks = parseJson<CheckReport['checks']>(meta.fields.checks) ?? [];
+  const records = Number(parseJson<{ records?: number }>(meta.fields.stats)?.records ?? 0);
+  const registered = Number(meta.fields.createdAt ?? now);
+  return {
+    outcome: 'refused',
+    version: input.version,
+    previous: meta.fields.refusedBy ?? '',
+    records,
+    badRecords: Number(meta.fields.badRecords ?? 0),
+    samples: [],
+    loadMs: Math.max(0, Number(meta.fields.refusedAt ?? now) - registered),
+    checks: { passed: checks.every((c) => c.outcome !== 'fail'), checks },
+  };
 }

@@ -53,7 +53,8 @@ export async function promoteVersion(input: { version: string }, deps: PromoteDe
     // committedAt becomes now; the load itself ended when it was held.
     fields: { loadedAt: target.fields.heldAt ?? now, promotedAt: now },
   });
-  if (swap.outcome === 'refused') {
+  // ('superseded' is a retried load commit's outcome, which an owner-less swap never gets.)
+  if (swap.outcome === 'refused' || swap.outcome === 'superseded') {
     // A newer version went live between our look and the swap; the script marked this one refused.
     throw new VersionStateError(`version ${swap.previous} of ${deps.dataset} went live meanwhile and is ordered after ${target.id}; ${target.id} was refused and retention deletes it`);
   }

@@ -32,10 +32,12 @@ export async function runReleaseChecks(input: ReleaseCheckInput, deps: Pick<Pipe
   if (summary.nulls) stats.nulls = summary.nulls;
 
   const pointer = await deps.versions.current();
-  if (pointer?.version === version) {
-    // A retried Commit after its swap went through: the report was made against the version live then.
+  if (pointer?.version === version || meta.status !== 'loading') {
+    // A retried Commit whose earlier attempt decided already (the version went live, was held
+    // or refused): the report made then stands. Checking again against whatever is live now
+    // could reach another verdict on a decision that has been taken.
     const stored = parseJson<CheckReport['checks']>(meta.fields.checks);
-    if (stored) return { passed: true, checks: stored, stats };
+    if (stored) return { passed: WENT_LIVE.has(meta.status) || stored.every((c) => c.outcome !== 'fail'), checks: stored, stats };
   }
   let live: LiveFigures | null = null;
   let coverage: { sampled: number; present: number } | null = null;
@@ -54,7 +56,11 @@ export async function runReleaseChecks(input: ReleaseCheckInput, deps: Pick<Pipe
   return { ...report, stats };
 }
 
-function parseJson<T>(text: string | undefined): T | null {
+/** Statuses of a version that went live: its commit passed (or an operator promoted it). */
+const WENT_LIVE = new Set(['live', 'superseded', 'retiring', 'retired']);
+
+/** A JSON field of a version's metadata; null when absent or unreadable. */
+export function parseJson<T>(text: string | undefined): T | null {
   if (!text) return null;
   try {
     return JSON.parse(text) as T;

@@ -60,7 +60,8 @@ export async function rollbackVersion(input: RollbackInput, deps: RollbackDeps):
     // committedAt becomes now; keep when the load itself finished.
     fields: { loadedAt: target.fields.loadedAt ?? target.fields.committedAt ?? '', rolledBackAt: now, rolledBackFrom: live?.version ?? '' },
   });
-  if (swap.outcome === 'refused') throw new VersionStateError(`the swap to ${target.id} was refused`); // cannot happen with force
+  // Neither can happen: a forced swap is never refused, and only a load's commit (with an owner) is told 'superseded'.
+  if (swap.outcome === 'refused' || swap.outcome === 'superseded') throw new VersionStateError(`the swap to ${target.id} was ${swap.outcome}`);
   return { ...result, outcome: swap.outcome, previous: swap.previous };
 }
 

@@ -154,6 +154,9 @@ describe('invariants while versions come and go', () => {
     expect((await pointer())?.version).toBe('v3');
     expect(await versionKeyCount(DATASET, 'late')).toBe(0);
     expect(await adminRedis().hget(`{sluice:${DATASET}}:version:late`, 'status')).toBe('refused');
+    // Retried (the first attempt's answer was lost): refused again, not an error.
+    await expect(h.Commit({ dataset: DATASET, version: 'late', owner: 'exec-late', chunkCount: plan.chunkCount })).resolves.toMatchObject({ outcome: 'refused', previous: 'v3' });
+    expect((await pointer())?.version).toBe('v3');
   });
 
   test('4. a repeated SageMaker event is a no-op, also when both executions run at once', async () => {
@@ -201,5 +204,38 @@ describe('invariants while versions come and go', () => {
     expect(await versionKeyCount(DATASET, 'v3')).toBeGreaterThan(0); // the one previous version is kept
     expect((await pointer())?.version).toBe('recs-job-4');
     expect(await adminRedis().zrange(`{sluice:${DATASET}}:versions`, '0', '-1')).toEqual(['v3', 'recs-job-4']);
+  });
+});
+
+describe('a commit retried after its swap landed', () => {
+  // Step Functions retries Commit when an attempt fails after its swap (the wait for the
+  // replicas timed out, the Lambda timed out): the retry must report the load as landed, also
+  // when a newer version has replaced it in between, and must not touch what is live.
+  const DATASET = 'retried';
+  const ref = (version: string, owner: string, chunkCount: number) => ({ dataset: DATASET, version, owner, chunkCount });
+  const status = (version: string) => adminRedis().hget(`{sluice:${DATASET}}:version:${version}`, 'status');
+  const live = async () => (JSON.parse((await adminRedis().get(`{sluice:${DATASET}}:current`)) ?? 'null') as { version: string } | null)?.version;
+
+  test('already-live while it is live; superseded, without error, once a newer version replaced it', async () => {
+    await useSluiceEnv({ DATASET, CHUNK_SIZE_BYTES: '32768', MAP_CONCURRENCY: '4', GRACE_SECONDS: '5', RETAIN_VERSIONS: '3' });
+    for (const [i, body] of jsonLinesParts({ users: 500, itemsPerUser: 3 }, 1).entries()) await putObject(BUCKET, `retried/r1/part-${i}.out`, body);
+    // r2 has r1's users and as many again: it passes its checks against r1, while r1 checked
+    // against r2 would now fail (it covers half of r2's keys): the retry must not check again.
+    for (const [i, body] of jsonLinesParts({ users: 1000, itemsPerUser: 3, itemBase: 1_000_000 }, 1).entries()) await putObject(BUCKET, `retried/r2/part-${i}.out`, body);
+    const h = await realTaskHandlers();
+    const plan = (await h.Plan({ event: { s3Uri: `s3://${BUCKET}/retried/r1/`, version: 'r1', orderKey: 1000 }, executionId: 'exec-r1' })) as { chunks: unknown[]; chunkCount: number };
+    for (const chunk of plan.chunks) await h.LoadChunk({ dataset: DATASET, version: 'r1', owner: 'exec-r1', chunk });
+    await expect(h.Commit(ref('r1', 'exec-r1', plan.chunkCount))).resolves.toMatchObject({ outcome: 'swapped' });
+    await expect(h.Commit(ref('r1', 'exec-r1', plan.chunkCount))).resolves.toMatchObject({ outcome: 'already-live' });
+
+    expect((await runIngestLocally({ s3Uri: `s3://${BUCKET}/retried/r2/`, version: 'r2', orderKey: 2000 })).status).toBe('SUCCEEDED');
+    expect(await status('r1')).toBe('superseded');
+    await expect(h.Commit(ref('r1', 'exec-r1', plan.chunkCount))).resolves.toMatchObject({ outcome: 'superseded', version: 'r1', previous: 'r2', records: 500 });
+    // Nothing moved: r2 live, r1 retained with its data.
+    expect(await live()).toBe('r2');
+    expect(await status('r1')).toBe('superseded');
+    expect(await versionKeyCount(DATASET, 'r1')).toBeGreaterThan(0);
+    // Another execution is not the one that loaded r1: its commit is an error, as before.
+    await expect(h.Commit(ref('r1', 'exec-other', plan.chunkCount))).rejects.toThrow(/r1 of retried is superseded, expected loading/);
   });
 });

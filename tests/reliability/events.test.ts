@@ -46,7 +46,8 @@ test('repeated and out-of-order events, eight executions at once: the newest job
   const runs = await Promise.all(order.map((j, k) => runIngestLocally(completed(j), { executionName: `storm-${k}-${JOBS[j]}` })));
   const stats = await readers.stop();
 
-  expect(runs.map((r) => r.status)).toEqual(order.map(() => 'SUCCEEDED'));
+  // A failed execution shows its error and cause, not just its status.
+  expect(runs.map((r) => (r.status === 'SUCCEEDED' ? r.status : `${r.status} ${r.error}: ${r.cause}`))).toEqual(order.map(() => 'SUCCEEDED'));
   const outcome = (r: (typeof runs)[number]) => {
     const out = r.output as { action: string; reason?: string; version: string; result?: { commit: { outcome: string } } };
     return out.action === 'skip' ? `skip:${out.version}` : `${out.result!.commit.outcome}:${out.version}`;

@@ -5,6 +5,8 @@
 // or right after the last chunk; the live version must then answer every key exactly. The same
 // runs with the acknowledgement wait switched off (REDIS_REPLICA_ACK=false) must lose data: that
 // shows the lag is real and that the wait is what prevents the loss.
+import { spawn } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import calculateSlot from 'cluster-key-slot';
 import pLimit from 'p-limit';
 import { delayReplication } from '../../local/replication-delay.js';
@@ -137,4 +139,108 @@ test('control: the same without the acknowledgement wait serves a live version w
   const outcome = await loadAndKill(dataset, victim!, 'after-last-chunk', false);
   expect(outcome).toMatchObject({ status: 'SUCCEEDED', pointer: 'v1' }); // the commit went through on another master...
   expect(outcome.wrong).toBeGreaterThan(0); // ...and the live version lacks what the dead master had not passed on
+}, 180_000);
+
+/**
+ * The Commit function as a second Lambda would run it: in a process of its own, with its own
+ * Redis connections (in this process every execution shares one connection per master, and the
+ * WAIT of one commit would hold back the next one's swap). It starts at once, so that its
+ * startup is out of the way, and commits when `go` is called.
+ */
+function commitInAnotherProcess(): { go: (payload: unknown) => Promise<unknown>; stop: () => void } {
+  const handler = fileURLToPath(new URL('../../functions/handlers/commit.ts', import.meta.url));
+  const script = `
+    const { handler } = await import(${JSON.stringify(pathToFileURL(handler).href)});
+    const { lambdaContext } = await import(${JSON.stringify(pathToFileURL(fileURLToPath(new URL('../../local/state-machine.ts', import.meta.url))).href)});
+    let input = '';
+    for await (const piece of process.stdin) input += piece;
+    try {
+      process.stdout.write(JSON.stringify({ ok: await handler(JSON.parse(input), lambdaContext('CommitFunction')) }));
+    } catch (err) {
+      process.stdout.write(JSON.stringify({ error: err.name + ': ' + err.message }));
+    }
+    process.exit(0);`;
+  const env = { ...process.env };
+  for (const k of Object.keys(env)) if (k.startsWith('JEST') || k === 'NODE_OPTIONS') delete env[k];
+  const child = spawn(process.execPath, ['--openssl-legacy-provider', '--import', 'tsx', '--input-type=module', '-e', script], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  let running = true;
+  const exited = new Promise<void>((resolve) =>
+    child.on('exit', () => {
+      running = false;
+      resolve();
+    }),
+  );
+  let used = false;
+  return {
+    go: async (payload) => {
+      // One attempt: a retried commit would need a second process, and this test expects none.
+      if (used) throw new Error(`Commit in another process: a second attempt (the first: ${out || err})`);
+      used = true;
+      child.stdin.end(JSON.stringify(payload));
+      await exited;
+      const reply = JSON.parse(out || `{"error":${JSON.stringify(`no output; stderr: ${err}`)}}`) as { ok?: unknown; error?: string };
+      if (reply.error) throw new Error(`Commit in another process: ${reply.error}`);
+      return reply.ok;
+    },
+    stop: () => {
+      if (running) child.kill('SIGKILL'); // our own child, by its handle
+    },
+  };
+}
+
+test('a newer version goes live while the commit before it waits for its replicas: both executions succeed, the newer one is live', async () => {
+  // Two jobs finishing close together: v1 swaps, and while the acknowledgement of that swap is
+  // held up (lagging replicas of the control master), v2 swaps. v1's swap landed: the wait must
+  // not read the newer pointer as a lost swap (a retried commit would find v1 superseded and
+  // fail an execution whose version did go live).
+  const [control] = await mastersWithReplicas();
+  const dataset = await datasetOn((p) => p === control, 'close-commits');
+  for (const [i, body] of jsonLinesParts({ users: USERS, itemsPerUser: 5, itemBase: 1_000_000 }, 2).entries()) await putObject(BUCKET, `v2/part-${i}.out`, body);
+  await h.env({ DATASET: dataset, CHUNK_SIZE_BYTES: '65536', MAP_CONCURRENCY: '4', GRACE_SECONDS: '2', REDIS_REPLICA_ACK: 'true', REDIS_REPLICA_ACK_TIMEOUT_MS: '10000' });
+  const real = await realTaskHandlers();
+  let v1Swapped = false;
+  let v2AtCommit = false;
+  // No lag while the two versions load (each chunk waits for its replicas too); from v1's commit on, 3 s.
+  const delay = await delayReplication(h.cluster, control!, 0);
+  // v1's commit, once v2 is ready to commit: its swap is visible at once, its acknowledgement comes 3 s later.
+  const commitV1: TaskHandler = async (payload) => {
+    while (!v2AtCommit) await new Promise((r) => setTimeout(r, 10));
+    // Longer than the usual lag: the second process's commit (checks, then the swap) must fit in it.
+    delay.setDelay(3000);
+    const watch = (async () => {
+      while (!v1Swapped) {
+        if ((await livePointer(h.admin, dataset))?.version === 'v1') v1Swapped = true;
+        else await new Promise((r) => setTimeout(r, 10));
+      }
+    })();
+    try {
+      return await real.Commit(payload);
+    } finally {
+      v1Swapped = true;
+      await watch;
+    }
+  };
+  // v2's commit runs in a second process once v1's pointer is live, inside v1's acknowledgement wait.
+  const second = commitInAnotherProcess();
+  const commitV2: TaskHandler = async (payload) => {
+    v2AtCommit = true;
+    while (!v1Swapped) await new Promise((r) => setTimeout(r, 10));
+    return second.go(payload);
+  };
+  try {
+    const [r1, r2] = await Promise.all([
+      runIngestLocally({ s3Uri: `s3://${BUCKET}/v1/`, version: 'v1', orderKey: 1000 }, { handlers: { Commit: commitV1 }, retryPauseMs: 200 }),
+      runIngestLocally({ s3Uri: `s3://${BUCKET}/v2/`, version: 'v2', orderKey: 2000 }, { handlers: { Commit: commitV2 }, retryPauseMs: 200 }),
+    ]);
+    const summary = (r: typeof r1) => (r.status === 'SUCCEEDED' ? `${(r.output as { result: { commit: { outcome: string } } }).result.commit.outcome}` : `${r.status}: ${r.error}: ${r.cause}`);
+    expect([summary(r1), summary(r2)]).toEqual(['swapped', 'swapped']);
+  } finally {
+    second.stop();
+    await delay.stop();
+  }
+  expect((await livePointer(h.admin, dataset))?.version).toBe('v2');
 }, 180_000);

@@ -160,7 +160,11 @@ export class InMemoryVersions implements VersionRepository {
     if (!m) throw new VersionStateError(`version ${input.version} of ${this.dataset} does not exist`);
     const previous = this.pointer?.version ?? '';
     if (previous === input.version) return { outcome: 'already-live', previous };
-    if (m.status !== input.requiredStatus) throw new VersionStateError(`version ${input.version} of ${this.dataset} is ${m.status}, expected ${input.requiredStatus}`);
+    if (m.status !== input.requiredStatus) {
+      const replacedSince = ['superseded', 'retiring', 'retired'].includes(m.status ?? '');
+      if (input.requiredStatus === 'loading' && input.owner !== '' && m.owner === input.owner && replacedSince) return { outcome: 'superseded', previous };
+      throw new VersionStateError(`version ${input.version} of ${this.dataset} is ${m.status}, expected ${input.requiredStatus}`);
+    }
     if (input.owner !== '' && m.owner !== input.owner) throw new VersionStateError(`version ${input.version} of ${this.dataset} belongs to another execution (${m.owner})`);
     this.locks.delete(input.version);
     if (this.pointer && !input.force && this.pointer.orderKey >= Number(m.orderKey)) {

@@ -54,4 +54,30 @@ describe('commitVersion', () => {
     await expect(commitVersion({ ...input, chunkCount: 2 }, p.deps)).rejects.toThrow('chunks 1 of 2 have not reported a result');
     expect((await p.versions.get('v2'))?.status).toBe('loading');
   });
+
+  it('a retry after the swap, once a newer version replaced it: superseded, from the first report, nothing moves', async () => {
+    // The first report passed; checked again (here: under a stricter minimum) v2 would be held.
+    const p = testPipeline();
+    const input = await loadedAfterLive(p, 'v2', 20);
+    expect((await commitVersion(input, p.deps)).outcome).toBe('swapped');
+    p.versions.seed('v3', 'loading', 30);
+    expect(await p.versions.recordChunk('v3', 'exec-v3', chunkResult(0, 2))).toBe(true);
+    expect((await commitVersion({ ...input, version: 'v3', owner: 'exec-v3' }, p.deps)).outcome).toBe('swapped');
+    const strict = { ...p.deps, spec: { ...p.deps.spec, checks: { ...p.deps.spec.checks, minRecords: 3 } } };
+    const retry = await commitVersion(input, strict);
+    expect(retry).toMatchObject({ outcome: 'superseded', version: 'v2', previous: 'v3' });
+    expect(retry.checks.passed).toBe(true);
+    expect((await p.versions.current())?.version).toBe('v3');
+    expect((await p.versions.get('v2'))?.status).toBe('superseded');
+  });
+
+  it('a retry after a refusal whose data and chunk results are gone: refused again, not an error', async () => {
+    const p = testPipeline();
+    const input = await loadedAfterLive(p, 'v0', 5);
+    expect((await commitVersion(input, p.deps)).outcome).toBe('refused');
+    expect(p.versions.keysOf('v0')).toEqual([]);
+    await expect(commitVersion(input, p.deps)).resolves.toMatchObject({ outcome: 'refused', version: 'v0', previous: 'v1' });
+    // Another execution's commit of it is still an error.
+    await expect(commitVersion({ ...input, owner: 'exec-other' }, p.deps)).rejects.toThrow('have not reported');
+  });
 });
