@@ -31,7 +31,8 @@ export const command: Command = {
   usage: 'sluice rollback [VERSION] [--dataset NAME] [--dry-run] [--json] [--aws --function NAME]',
   description: [
     'Makes a retained earlier version live again: VERSION, or by default the newest retained one',
-    '(state "superseded" in sluice status). It is the same compare-and-set a load\'s commit uses: it',
+    '(state "superseded" in sluice status) ordered before the live one, so that running it twice',
+    'goes further back, not forward again. It is the same compare-and-set a load\'s commit uses: it',
     'fails if the version is being retired or the pointer moves meanwhile. A commit refuses to go',
     'back in order; asking for a rollback is the override, and the command says when it goes back',
     'in order. The version it replaces stays retained, so a rollback can be undone the same way.',

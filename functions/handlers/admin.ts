@@ -3,7 +3,7 @@
 // --stack-name <stack> --event-file events/admin-status.json` (or admin-rollback.json, ...), or
 // `sluice promote|discard <version> --aws --function <AdminFunctionName>`.
 //   {"action": "status", "dataset"?: name}                       every dataset, or one
-//   {"action": "rollback", "dataset"?, "version"?, "dryRun"?}    default dataset, newest retained version
+//   {"action": "rollback", "dataset"?, "version"?, "dryRun"?}    default dataset, newest retained version before the live one
 //   {"action": "promote", "dataset"?, "version"}                 make a held version live
 //   {"action": "discard", "dataset"?, "version"}                 delete a held version or a stale load
 //   {"action": "freshness"}      live versions' ages as metrics (the stack's schedule runs it)

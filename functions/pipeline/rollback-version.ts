@@ -11,7 +11,7 @@ import { NotFoundError, VersionStateError } from '../errors.js';
 import type { PipelineDeps } from './deps.js';
 
 export interface RollbackInput {
-  /** The version to make live; default: the newest retained (superseded) version. */
+  /** The version to make live; default: the newest retained (superseded) version ordered before the live one. */
   version?: string;
   /** Only say what would happen. */
   dryRun?: boolean;
@@ -34,7 +34,7 @@ type RollbackDeps = Pick<PipelineDeps, 'dataset' | 'versions' | 'now'>;
 
 export async function rollbackVersion(input: RollbackInput, deps: RollbackDeps): Promise<RollbackResult> {
   const live = await deps.versions.current();
-  const target = input.version ? await named(input.version, deps) : await newestRetained(deps);
+  const target = input.version ? await named(input.version, deps) : await newestRetained(deps, live?.orderKey ?? null);
   const result: RollbackResult = {
     dataset: deps.dataset,
     outcome: 'planned',
@@ -71,9 +71,16 @@ async function named(version: string, deps: RollbackDeps) {
   return v;
 }
 
-async function newestRetained(deps: RollbackDeps) {
+/**
+ * The newest retained version ordered before the live one. Not the newest retained of all: after
+ * a rollback, the version rolled away from is retained and newer, and running the same command
+ * again (say, after it timed out waiting for the replicas) would make it live again.
+ */
+async function newestRetained(deps: RollbackDeps, liveOrderKey: number | null) {
   const retained = (await deps.versions.list()).filter((v) => v.status === 'superseded').sort((a, b) => b.orderKey - a.orderKey);
-  const [newest] = retained;
-  if (!newest) throw new NotFoundError(`dataset ${deps.dataset} has no retained earlier version to roll back to`);
-  return newest;
+  const earlier = retained.find((v) => liveOrderKey === null || v.orderKey < liveOrderKey);
+  if (earlier) return earlier;
+  const later = retained.map((v) => v.id);
+  const hint = later.length > 0 ? `; retained versions ordered after the live one (${later.join(', ')}) go live only when named: sluice rollback <version>` : '';
+  throw new NotFoundError(`dataset ${deps.dataset} has no retained version ordered before the live one to roll back to${hint}`);
 }

@@ -14,6 +14,12 @@ describe('rollbackVersion', () => {
     expect(await rollbackVersion({}, p.deps)).toMatchObject({ outcome: 'swapped', version: 'v2', previous: 'v3', backInOrder: true });
     expect((await p.versions.current())?.version).toBe('v2');
     expect((await p.versions.get('v3'))?.status).toBe('superseded');
+    // The same command again (its first answer lost, say) goes further back, never forward to v3.
+    expect(await rollbackVersion({}, p.deps)).toMatchObject({ outcome: 'swapped', version: 'v1', previous: 'v2' });
+    await expect(rollbackVersion({}, p.deps)).rejects.toThrow(
+      'has no retained version ordered before the live one to roll back to; retained versions ordered after the live one (v3, v2) go live only when named',
+    );
+    expect((await p.versions.current())?.version).toBe('v1');
   });
 
   it('refuses a version that is not superseded, and says so when none is retained', async () => {
@@ -21,7 +27,7 @@ describe('rollbackVersion', () => {
     p.versions.seed('v1', 'live', 1);
     p.versions.seed('h2', 'held', 2);
     await expect(rollbackVersion({ version: 'h2' }, p.deps)).rejects.toThrow('version h2 of recommendations is held: it never became live');
-    await expect(rollbackVersion({}, p.deps)).rejects.toThrow('has no retained earlier version to roll back to');
+    await expect(rollbackVersion({}, p.deps)).rejects.toThrow('has no retained version ordered before the live one to roll back to');
     expect((await p.versions.current())?.version).toBe('v1');
   });
 });
