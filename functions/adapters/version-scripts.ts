@@ -8,17 +8,23 @@
 /**
  * KEYS: version, versions, current, lock. ARGV: id, orderKey, owner, lockTtlMs, field/value pairs...
  * The lock is held by a running load (refreshed by its heartbeats) or by a deletion in progress:
- * either way the version is busy. A loading version without it is an abandoned load: the caller
- * must clean it up (its data keys) before loading the version again.
+ * either way the version is busy, except to the owner that registered it (a retried Plan, which
+ * has written nothing yet). A loading version without it is an abandoned load: the caller must
+ * clean it up (its data keys) before loading the version again.
  */
 export const REGISTER = `
 local status = redis.call('HGET', KEYS[1], 'status')
-if redis.call('EXISTS', KEYS[4]) == 1 then
-  if status == 'loading' then return {'duplicate', status} end
-  return {'duplicate', 'being deleted'}
+local lock = redis.call('GET', KEYS[4])
+-- This execution's own registration, retried because its first answer was lost: register again.
+local retried = lock == ARGV[3] and status == 'loading' and redis.call('HGET', KEYS[1], 'owner') == ARGV[3]
+if not retried then
+  if lock then
+    if status == 'loading' then return {'duplicate', status} end
+    return {'duplicate', 'being deleted'}
+  end
+  if status == 'loading' then return {'abandoned', status} end
+  if status and status ~= 'failed' and status ~= 'discarded' then return {'duplicate', status} end
 end
-if status == 'loading' then return {'abandoned', status} end
-if status and status ~= 'failed' and status ~= 'discarded' then return {'duplicate', status} end
 local cur = redis.call('GET', KEYS[3])
 if cur then
   local p = cjson.decode(cur)
@@ -127,13 +133,18 @@ redis.call('DEL', KEYS[3])
 return {'swapped', prev}
 `;
 
-/** KEYS: version, lock. ARGV: owner, now, error. Only a loading version of this owner can fail. */
+/**
+ * KEYS: version, lock. ARGV: owner, now, error. Only a loading version of this owner can fail.
+ * Returns {'ours' or 'not-ours', status}; one this owner failed before (a retried Cleanup) is
+ * 'ours' again, unchanged; one another execution failed is not.
+ */
 export const MARK_FAILED = `#!lua flags=allow-oom
 local v = redis.call('HMGET', KEYS[1], 'status', 'owner')
-if v[1] ~= 'loading' or v[2] ~= ARGV[1] then return v[1] or 'missing' end
+if v[1] == 'failed' and v[2] == ARGV[1] then return {'ours', 'failed'} end
+if v[1] ~= 'loading' or v[2] ~= ARGV[1] then return {'not-ours', v[1] or 'missing'} end
 redis.call('HSET', KEYS[1], 'status', 'failed', 'failedAt', ARGV[2], 'error', ARGV[3])
 redis.call('DEL', KEYS[2])
-return 'failed'
+return {'ours', 'failed'}
 `;
 
 /**
@@ -142,11 +153,17 @@ return 'failed'
  * deleter and a re-registration away until FINISH_DELETE. Superseded and held versions become
  * 'retiring' (a rollback or promote cannot revive them meanwhile); a loading version only when
  * its lock has expired (a stale load: it becomes 'failed' with the given error). Returns
- * 'claimed', or why not: 'loading' (a running load), 'busy' (being deleted), or the status.
+ * 'claimed', or why not: 'loading' (a running load), 'busy' (being deleted by another), or the
+ * status. A token names its claimant: the one that holds the claim gets it again.
  */
 export const BEGIN_DELETE = `#!lua flags=allow-oom
 local s = redis.call('HGET', KEYS[1], 'status')
 if not s then return 'missing' end
+-- The same claimant again (a retried step whose deletion stopped halfway): its claim, renewed.
+if redis.call('GET', KEYS[2]) == ARGV[1] then
+  redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
+  return 'claimed'
+end
 local locked = redis.call('EXISTS', KEYS[2]) == 1
 if s == 'loading' then
   if locked then return 'loading' end

@@ -234,16 +234,17 @@ export class VersionStore implements VersionRepository {
 
   /** Marks a loading version failed if this owner holds it; false when it is not ours to fail. */
   async markFailed(version: string, owner: string, error: string, now: number): Promise<{ failed: boolean; status: string }> {
-    const status = (await this.run(lua.MARK_FAILED, [this.keys.version(version), this.keys.lock(version)], [owner, now, error.slice(0, 2000)])) as string;
-    return { failed: status === 'failed', status };
+    const [who, status] = (await this.run(lua.MARK_FAILED, [this.keys.version(version), this.keys.lock(version)], [owner, now, error.slice(0, 2000)])) as [string, string];
+    return { failed: who === 'ours', status };
   }
 
   /**
    * Claims a version for deleting its data (see BEGIN_DELETE): superseded, held, failed, refused,
    * discarded, half-retired, or a stale load (marked failed with `abandonedError`).
    */
-  async beginDelete(version: string, now = Date.now(), abandonedError = 'abandoned load: no heartbeat'): Promise<DeleteClaim> {
-    return (await this.run(lua.BEGIN_DELETE, [this.keys.version(version), this.keys.lock(version)], [`delete:${randomUUID()}`, DELETE_LOCK_MS, now, abandonedError])) as string;
+  async beginDelete(version: string, now = Date.now(), abandonedError = 'abandoned load: no heartbeat', claimant?: string): Promise<DeleteClaim> {
+    const token = `delete:${claimant ?? randomUUID()}`;
+    return (await this.run(lua.BEGIN_DELETE, [this.keys.version(version), this.keys.lock(version)], [token, DELETE_LOCK_MS, now, abandonedError])) as string;
   }
 
   /** An operator's discard of a held version or a stale load; claims it for deletion. Returns 'discarded' or why not. */

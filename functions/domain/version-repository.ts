@@ -58,10 +58,15 @@ export interface VersionRepository {
    * before the live one is refused (and marked so).
    */
   swap(input: { version: string; owner: string; requiredStatus: VersionStatus; force: boolean; now: number; fields: Record<string, string | number> }): Promise<SwapOutcome>;
-  /** Marks a loading version of this owner failed; `failed` false when it is not ours to fail. */
+  /** Marks a loading version of this owner failed; `failed` false when it is not ours to fail (one this owner failed already is). */
   markFailed(version: string, owner: string, error: string, now: number): Promise<{ failed: boolean; status: string }>;
-  /** Claims a version for deleting its data; 'claimed' or why not. A stale load is marked failed with `abandonedError`. */
-  beginDelete(version: string, now?: number, abandonedError?: string): Promise<DeleteClaim>;
+  /**
+   * Claims a version for deleting its data; 'claimed' or why not. A stale load is marked failed
+   * with `abandonedError`. A `claimant` (a step of one execution) that claimed it before gets the
+   * claim again, so its retry finishes a deletion that stopped halfway; without one, every call
+   * is a new claimant.
+   */
+  beginDelete(version: string, now?: number, abandonedError?: string, claimant?: string): Promise<DeleteClaim>;
   /** An operator's discard of a held version or a stale load; 'discarded' or why not. */
   discard(version: string, now: number): Promise<string>;
   /** Deletes a claimed version's data through `writer`, then records the deletion. */

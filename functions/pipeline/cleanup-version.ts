@@ -1,5 +1,5 @@
 // On any failure: mark the version failed (only if this execution still owns it and it is
-// still loading: a live version is never touched) and delete its keys.
+// still loading, or failed it already: a live version is never touched) and delete its keys.
 import type { PipelineDeps } from './deps.js';
 
 export interface CleanupInput {
@@ -20,7 +20,10 @@ export async function cleanupVersion(input: CleanupInput, deps: PipelineDeps): P
   const marked = await deps.versions.markFailed(input.version, input.owner, error, now);
   if (!marked.failed) return { cleaned: false, status: marked.status };
   const meta = await deps.versions.get(input.version);
-  // The claim keeps a re-registration of this version from starting while its keys go.
-  if (meta && (await deps.versions.beginDelete(input.version, now)) === 'claimed') await deps.versions.deleteData(input.version, meta.buckets, deps.newWriter(), now);
+  // The claim keeps a re-registration of this version from starting while its keys go; it is
+  // this execution's, so a retried Cleanup finishes a deletion its first attempt left halfway.
+  if (meta && (await deps.versions.beginDelete(input.version, now, undefined, `cleanup:${input.owner}`)) === 'claimed') {
+    await deps.versions.deleteData(input.version, meta.buckets, deps.newWriter(), now);
+  }
   return { cleaned: true, status: 'failed' };
 }

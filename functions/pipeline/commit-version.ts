@@ -38,8 +38,8 @@ export interface CommitResult {
 
 /** `observe` sees the checks' report before anything is decided on it (metrics, logs). */
 export async function commitVersion(input: CommitInput, deps: PipelineDeps, observe?: (run: ReleaseCheckRun) => void): Promise<CommitResult> {
-  const refused = await refusedEarlier(input, deps);
-  if (refused) return refused;
+  const decided = await decidedEarlier(input, deps);
+  if (decided) return decided;
   const summary = summarise(await deps.versions.chunkResults(input.version), input.chunkCount);
   assertCommittable(summary, deps.load.maxBadRecordRatio);
   // The checks may take a while (they compare with the live version): the load stays alive meanwhile.
@@ -66,7 +66,7 @@ export async function commitVersion(input: CommitInput, deps: PipelineDeps, obse
     outcome = swap.outcome;
     previous = swap.previous;
   }
-  if (outcome === 'refused') await deleteRefused(input.version, deps, now);
+  if (outcome === 'refused') await deleteRefused(input, deps, now);
   const registered = Number((await deps.versions.get(input.version))?.fields.createdAt ?? now);
   const result: CommitResult = {
     outcome,
@@ -82,35 +82,46 @@ export async function commitVersion(input: CommitInput, deps: PipelineDeps, obse
   return result;
 }
 
-/** A newer version went live while this one loaded. Nobody ever read it: delete it now. */
-async function deleteRefused(version: string, deps: PipelineDeps, now: number): Promise<void> {
-  const meta = await deps.versions.get(version);
-  if (meta && (await deps.versions.beginDelete(version, now)) === 'claimed') {
-    await deps.versions.deleteData(version, meta.buckets, deps.newWriter(), now);
+/**
+ * A newer version went live while this one loaded. Nobody ever read it: delete it now. The
+ * claim is this execution's, so a retried commit finishes a deletion that stopped halfway.
+ */
+async function deleteRefused(input: CommitInput, deps: PipelineDeps, now: number): Promise<void> {
+  const meta = await deps.versions.get(input.version);
+  if (meta && (await deps.versions.beginDelete(input.version, now, undefined, `commit:${input.owner}`)) === 'claimed') {
+    await deps.versions.deleteData(input.version, meta.buckets, deps.newWriter(), now);
   }
 }
 
+/** Statuses a version of this owner reaches only through a commit that swapped, once a newer one replaced it. */
+const REPLACED_SINCE = new Set(['superseded', 'retiring', 'retired']);
+
 /**
- * A retried commit whose earlier attempt was refused: that attempt may have deleted the data
- * and the chunk results already, so there is nothing to check or count. Refused again, from
- * what the version's metadata kept; the deletion is finished if it stopped halfway.
+ * A retried commit whose earlier attempt was refused, or swapped and was replaced since by a
+ * newer version: that version may have been retired, or the refused one deleted, with its chunk
+ * results, so there is nothing left to check or count. The answer comes from what the version's
+ * metadata kept; a refused version's deletion is finished if it stopped halfway. (A version
+ * still live, or held, takes the usual path: its swap or hold answers as the first one did.)
  */
-async function refusedEarlier(input: CommitInput, deps: PipelineDeps): Promise<CommitResult | null> {
+async function decidedEarlier(input: CommitInput, deps: PipelineDeps): Promise<CommitResult | null> {
   const meta = await deps.versions.get(input.version);
-  if (meta?.status !== 'refused' || meta.fields.owner !== input.owner) return null;
+  if (!meta || meta.fields.owner !== input.owner) return null;
+  const refused = meta.status === 'refused';
+  if (!refused && !REPLACED_SINCE.has(meta.status)) return null;
   const now = deps.now();
-  await deleteRefused(input.version, deps, now);
+  if (refused) await deleteRefused(input, deps, now);
   const checks = parseJson<CheckReport['checks']>(meta.fields.checks) ?? [];
-  const records = Number(parseJson<{ records?: number }>(meta.fields.stats)?.records ?? 0);
+  const records = Number(meta.fields.records ?? parseJson<{ records?: number }>(meta.fields.stats)?.records ?? 0);
   const registered = Number(meta.fields.createdAt ?? now);
+  const decidedAt = Number((refused ? meta.fields.refusedAt : meta.fields.committedAt) ?? now);
   return {
-    outcome: 'refused',
+    outcome: refused ? 'refused' : 'superseded',
     version: input.version,
-    previous: meta.fields.refusedBy ?? '',
+    previous: refused ? (meta.fields.refusedBy ?? '') : ((await deps.versions.current())?.version ?? ''),
     records,
     badRecords: Number(meta.fields.badRecords ?? 0),
     samples: [],
-    loadMs: Math.max(0, Number(meta.fields.refusedAt ?? now) - registered),
-    checks: { passed: checks.every((c) => c.outcome !== 'fail'), checks },
+    loadMs: Math.max(0, decidedAt - registered),
+    checks: { passed: !refused || checks.every((c) => c.outcome !== 'fail'), checks },
   };
 }

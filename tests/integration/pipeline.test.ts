@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import pLimit from 'p-limit';
 import { AWS_SAMPLE_DOCUMENT, jsonLinesParts, recommendations, type SampleRecord } from '../../local/sample-data.js';
 import { realTaskHandlers, runIngestLocally } from '../../local/state-machine.js';
+import { VersionStore } from '../../functions/adapters/version-store.js';
 import { adminRedis, api, closeTestClients, eventually, putObject, useSluiceEnv, versionKeyCount } from '../support/sluice.js';
 
 const BUCKET = 'pipeline-bucket';
@@ -237,5 +238,43 @@ describe('a commit retried after its swap landed', () => {
     expect(await versionKeyCount(DATASET, 'r1')).toBeGreaterThan(0);
     // Another execution is not the one that loaded r1: its commit is an error, as before.
     await expect(h.Commit(ref('r1', 'exec-other', plan.chunkCount))).rejects.toThrow(/r1 of retried is superseded, expected loading/);
+    // The swap script itself, for a retry that looked while r1 was live and swaps after r2 replaced it.
+    const store = new VersionStore(adminRedis(), DATASET);
+    await expect(store.swap({ version: 'r1', owner: 'exec-r1', requiredStatus: 'loading', force: false, now: Date.now(), fields: {} })).resolves.toEqual({ outcome: 'superseded', previous: 'r2' });
+    await expect(store.swap({ version: 'r1', owner: 'exec-other', requiredStatus: 'loading', force: false, now: Date.now(), fields: {} })).rejects.toThrow('is superseded, expected loading');
+  });
+
+  test('a Plan retried after its registration landed loads the version, instead of skipping it as "already loading"', async () => {
+    const h = await realTaskHandlers();
+    const event = { s3Uri: `s3://${BUCKET}/retried/r2/`, version: 'r3', orderKey: 3000 };
+    const first = (await h.Plan({ event, executionId: 'exec-r3' })) as { action: string; chunkCount: number };
+    expect(first.action).toBe('load');
+    // Its answer lost (a dropped connection, a Lambda timeout): Step Functions runs Plan again, same execution.
+    const plan = (await h.Plan({ event, executionId: 'exec-r3' })) as { action: string; reason?: string; chunks: number[]; chunkCount: number };
+    expect(plan).toMatchObject({ action: 'load', chunkCount: first.chunkCount });
+    // Another execution with the same event is still a duplicate.
+    await expect(h.Plan({ event, executionId: 'exec-other' })).resolves.toMatchObject({ action: 'skip', reason: 'version r3 is already loading' });
+    for (const chunk of plan.chunks) await h.LoadChunk({ dataset: DATASET, version: 'r3', owner: 'exec-r3', chunk });
+    await expect(h.Commit(ref('r3', 'exec-r3', plan.chunkCount))).resolves.toMatchObject({ outcome: 'swapped', previous: 'r2', records: 1000 });
+    expect(await live()).toBe('r3');
+  });
+
+  test('a Cleanup retried after its deletion stopped halfway finishes it, instead of finding its own claim busy', async () => {
+    const h = await realTaskHandlers();
+    const plan = (await h.Plan({ event: { s3Uri: `s3://${BUCKET}/retried/r2/`, version: 'r4', orderKey: 4000 }, executionId: 'exec-r4' })) as { chunks: number[] };
+    for (const chunk of plan.chunks.slice(0, 2)) await h.LoadChunk({ dataset: DATASET, version: 'r4', owner: 'exec-r4', chunk });
+    expect(await versionKeyCount(DATASET, 'r4')).toBeGreaterThan(0);
+    // The first Cleanup attempt marked it failed and claimed it, then stopped (a timeout, a dropped connection).
+    const store = new VersionStore(adminRedis(), DATASET);
+    expect((await store.markFailed('r4', 'exec-r4', 'BadDataError: first attempt', Date.now())).failed).toBe(true);
+    expect(await store.beginDelete('r4', Date.now(), undefined, 'cleanup:exec-r4')).toBe('claimed');
+    expect(await store.beginDelete('r4', Date.now())).toBe('busy'); // anyone else: being deleted
+    expect(await store.markFailed('r4', 'exec-other', 'not its load', Date.now())).toEqual({ failed: false, status: 'failed' });
+    const failure = { Error: 'BadDataError', Cause: 'first attempt' };
+    await expect(h.Cleanup({ dataset: DATASET, version: 'r4', owner: 'exec-r4', failure })).resolves.toMatchObject({ cleaned: true });
+    expect(await versionKeyCount(DATASET, 'r4')).toBe(0);
+    expect(await status('r4')).toBe('failed');
+    expect(await adminRedis().exists(`{sluice:${DATASET}}:lock:r4`)).toBe(0);
+    expect(await live()).toBe('r3');
   });
 });

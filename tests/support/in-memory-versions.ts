@@ -25,6 +25,8 @@ export class InMemoryVersions implements VersionRepository {
   private readonly holding = new Set<string>();
   /** Versions whose lock is held (a running load or a deletion). */
   private readonly locks = new Set<string>();
+  /** Who holds a deletion's lock, when the claimant named itself. */
+  private readonly deleters = new Map<string, string>();
   private readonly results = new Map<string, Map<number, ChunkResult>>();
   private readonly plans = new Map<string, Map<number, Chunk>>();
   private readonly attempts = new Map<string, number>();
@@ -57,9 +59,13 @@ export class InMemoryVersions implements VersionRepository {
 
   async register(input: { version: string; orderKey: number; owner: string; buckets: number; lockTtlMs: number; metadata: Record<string, string | number> }): Promise<RegisterOutcome> {
     const status = this.meta.get(input.version)?.status;
-    if (this.locks.has(input.version)) return { outcome: 'duplicate', status: status === 'loading' ? status : 'being deleted' };
-    if (status === 'loading') return { outcome: 'abandoned' };
-    if (status && status !== 'failed' && status !== 'discarded') return { outcome: 'duplicate', status };
+    // A loading version's lock is its load's (a deletion's lock comes with another status).
+    const retried = this.locks.has(input.version) && status === 'loading' && this.meta.get(input.version)?.owner === input.owner;
+    if (!retried) {
+      if (this.locks.has(input.version)) return { outcome: 'duplicate', status: status === 'loading' ? status : 'being deleted' };
+      if (status === 'loading') return { outcome: 'abandoned' };
+      if (status && status !== 'failed' && status !== 'discarded') return { outcome: 'duplicate', status };
+    }
     if (this.pointer && this.pointer.orderKey >= input.orderKey) return { outcome: 'stale', live: this.pointer.version };
     this.meta.set(input.version, { ...strings(input.metadata), buckets: String(input.buckets), status: 'loading', orderKey: String(input.orderKey), owner: input.owner });
     this.holding.add(input.version);
@@ -181,15 +187,17 @@ export class InMemoryVersions implements VersionRepository {
 
   async markFailed(version: string, owner: string, error: string, now: number): Promise<{ failed: boolean; status: string }> {
     const m = this.meta.get(version);
+    if (m?.status === 'failed' && m.owner === owner) return { failed: true, status: 'failed' }; // a retry
     if (!m || !this.loadingBy(version, owner)) return { failed: false, status: m?.status ?? 'missing' };
     Object.assign(m, { status: 'failed', failedAt: String(now), error });
     this.locks.delete(version);
     return { failed: true, status: 'failed' };
   }
 
-  async beginDelete(version: string, now = 0, abandonedError = 'abandoned load: no heartbeat'): Promise<DeleteClaim> {
+  async beginDelete(version: string, now = 0, abandonedError = 'abandoned load: no heartbeat', claimant?: string): Promise<DeleteClaim> {
     const m = this.meta.get(version);
     if (!m) return 'missing';
+    if (claimant !== undefined && this.locks.has(version) && this.deleters.get(version) === claimant) return 'claimed';
     const locked = this.locks.has(version);
     if (m.status === 'loading') {
       if (locked) return 'loading';
@@ -198,6 +206,7 @@ export class InMemoryVersions implements VersionRepository {
     else if (m.status === 'superseded' || m.status === 'held') m.status = 'retiring';
     else if (!['retiring', 'failed', 'refused', 'discarded'].includes(m.status!)) return m.status!;
     this.locks.add(version);
+    if (claimant !== undefined) this.deleters.set(version, claimant);
     return 'claimed';
   }
 
@@ -223,6 +232,7 @@ export class InMemoryVersions implements VersionRepository {
     this.results.delete(version);
     this.plans.delete(version);
     this.locks.delete(version);
+    this.deleters.delete(version);
   }
 
   async get(version: string): Promise<VersionRecord | null> {

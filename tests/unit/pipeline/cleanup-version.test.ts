@@ -22,4 +22,15 @@ describe('cleanupVersion', () => {
     expect(p.versions.keysOf('v2')).toHaveLength(2);
     expect((await p.versions.get('v2'))?.status).toBe('loading');
   });
+
+  it('a retry finishes a deletion its first attempt claimed and left halfway; another claimant finds it busy', async () => {
+    const p = testPipeline();
+    p.versions.seed('v2', 'loading', 2);
+    expect((await p.versions.markFailed('v2', 'exec-v2', 'BadDataError: no records', 0)).failed).toBe(true);
+    expect(await p.versions.beginDelete('v2', 0, undefined, 'cleanup:exec-v2')).toBe('claimed');
+    expect(await p.versions.beginDelete('v2', 0, undefined, 'cleanup:exec-other')).toBe('busy');
+    expect(p.versions.keysOf('v2')).toHaveLength(2);
+    expect(await cleanupVersion({ dataset: p.deps.dataset, version: 'v2', owner: 'exec-v2', failure }, p.deps)).toEqual({ cleaned: true, status: 'failed' });
+    expect(p.versions.keysOf('v2')).toEqual([]);
+  });
 });
