@@ -110,9 +110,11 @@ local prev = ''
 if cur ~= '' then prev = cjson.decode(cur).version end
 if prev == ARGV[1] then return {'already-live', prev} end
 if v[1] ~= ARGV[7] then
-  -- A retried commit whose earlier attempt swapped, and a newer version has gone live since.
+  -- A retried commit whose earlier attempt swapped (committedAt: a held version retired
+  -- unpromoted has none), and a newer version has gone live since.
   -- (One refused earlier never gets here: commitVersion answers it from the metadata.)
-  if ARGV[7] == 'loading' and ARGV[2] ~= '' and v[2] == ARGV[2] and (v[1] == 'superseded' or v[1] == 'retiring' or v[1] == 'retired') then
+  if ARGV[7] == 'loading' and ARGV[2] ~= '' and v[2] == ARGV[2] and (v[1] == 'superseded' or v[1] == 'retiring' or v[1] == 'retired')
+    and redis.call('HEXISTS', KEYS[1], 'committedAt') == 1 then
     return {'superseded', prev}
   end
   return {'wrong-status', v[1] or 'missing'}

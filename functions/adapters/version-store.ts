@@ -201,8 +201,9 @@ export class VersionStore implements VersionRepository {
       if (outcome === 'wrong-owner') throw new VersionStateError(`version ${input.version} of ${this.dataset} belongs to another execution (${detail})`);
       // 'already-live' too: a retried commit may find a pointer its first attempt set but never confirmed.
       // The swap stamps the version's committedAt; 'already-live' found an earlier attempt's stamp.
-      // 'superseded': a newer version went live after this one's swap, which therefore landed.
-      if (outcome === 'swapped' || outcome === 'already-live') await this.confirmPointer(input.version, input.now, outcome === 'already-live' ? meta.fields.committedAt : String(input.now));
+      // 'already-live' and 'superseded' found an earlier attempt's swap: its stamp is the one read
+      // above. (The replicas may not have acknowledged it yet: the wait covers that too.)
+      if (outcome !== 'refused') await this.confirmPointer(input.version, input.now, outcome === 'swapped' ? String(input.now) : meta.fields.committedAt);
       return { outcome: outcome as SwapOutcome['outcome'], previous: detail };
     }
     throw new VersionStateError(`the pointer of ${this.dataset} kept changing; swap of ${input.version} abandoned`);

@@ -11,9 +11,9 @@ async function cleanup(payload: unknown, _context: Context): Promise<CleanupResu
   logger.appendKeys({ executionId: ref.owner, dataset: ref.dataset, version: ref.version });
   const failure = failureOf(payload);
   const result = await cleanupVersion({ ...ref, failure }, pipeline);
-  // Only a load of this execution failed here: still loading, or failed by this execution
-  // already (Plan's pre-flight refusal, or a retried Cleanup finishing its deletion). A version
-  // live, failed by another execution or never registered is no failed load of this one.
+  // Only a load of this execution failed here: still loading, or already failed (a retried
+  // Cleanup finishing its deletion). A version live, another execution's, or never registered
+  // is no failed load of this one.
   if (result.cleaned) emitMetrics(ref.dataset, [['LoadsFailed', MetricUnit.Count, 1]]);
   logger.warn(result.cleaned ? 'failed load cleaned up' : 'nothing to clean up', { ...result, failure });
   return result;

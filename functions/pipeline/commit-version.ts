@@ -4,6 +4,7 @@
 import { heldNotice, type HeldNotice, type HoldReason } from '../domain/held-notice.js';
 import { assertCommittable, summarise, type BadSample } from '../domain/load-summary.js';
 import type { CheckReport } from '../domain/release-checks.js';
+import { VersionStateError } from '../errors.js';
 import type { PipelineDeps } from './deps.js';
 import { startHeartbeat } from './heartbeat.js';
 import { parseJson, runReleaseChecks, type ReleaseCheckRun } from './release-checks.js';
@@ -93,7 +94,7 @@ async function deleteRefused(input: CommitInput, deps: PipelineDeps, now: number
   }
 }
 
-/** Statuses a version of this owner reaches only through a commit that swapped, once a newer one replaced it. */
+/** Statuses of a version replaced since it went live (with committedAt), or retired from held (without). */
 const REPLACED_SINCE = new Set(['superseded', 'retiring', 'retired']);
 
 /**
@@ -108,6 +109,10 @@ async function decidedEarlier(input: CommitInput, deps: PipelineDeps): Promise<C
   if (!meta || meta.fields.owner !== input.owner) return null;
   const refused = meta.status === 'refused';
   if (!refused && !REPLACED_SINCE.has(meta.status)) return null;
+  if (!refused && meta.fields.committedAt === undefined) {
+    // Held by the earlier attempt, then retired unpromoted (a newer version went live): it never went live.
+    throw new VersionStateError(`version ${input.version} of ${input.dataset} was held by this execution and has been ${meta.status} since, unpromoted (a newer version went live); nothing to commit`);
+  }
   const now = deps.now();
   if (refused) await deleteRefused(input, deps, now);
   const checks = parseJson<CheckReport['checks']>(meta.fields.checks) ?? [];

@@ -242,6 +242,13 @@ describe('a commit retried after its swap landed', () => {
     const store = new VersionStore(adminRedis(), DATASET);
     await expect(store.swap({ version: 'r1', owner: 'exec-r1', requiredStatus: 'loading', force: false, now: Date.now(), fields: {} })).resolves.toEqual({ outcome: 'superseded', previous: 'r2' });
     await expect(store.swap({ version: 'r1', owner: 'exec-other', requiredStatus: 'loading', force: false, now: Date.now(), fields: {} })).rejects.toThrow('is superseded, expected loading');
+    // Only a version that went live (committedAt) is 'superseded': one held and then retired unpromoted is not.
+    const heldKey = `{sluice:${DATASET}}:version:h1`;
+    await adminRedis().hset(heldKey, { status: 'retired', owner: 'exec-h1', orderKey: '1500', buckets: '1', heldAt: '1' });
+    await expect(store.swap({ version: 'h1', owner: 'exec-h1', requiredStatus: 'loading', force: false, now: Date.now(), fields: {} })).rejects.toThrow('h1 of retried is retired, expected loading');
+    await adminRedis().hset(heldKey, 'committedAt', '2');
+    await expect(store.swap({ version: 'h1', owner: 'exec-h1', requiredStatus: 'loading', force: false, now: Date.now(), fields: {} })).resolves.toEqual({ outcome: 'superseded', previous: 'r2' });
+    await adminRedis().del(heldKey);
   });
 
   test('a Plan retried after its registration landed loads the version, instead of skipping it as "already loading"', async () => {

@@ -12,6 +12,7 @@ import type { ChunkResult } from '../../functions/domain/load-summary.js';
 import type { VersionStatus } from '../../functions/domain/version-lifecycle.js';
 import type { DeleteClaim, HoldOutcome, LivePointer, RegisterOutcome, SwapOutcome, VersionRecord, VersionRepository } from '../../functions/domain/version-repository.js';
 import { VersionStateError } from '../../functions/errors.js';
+import { randomUUID } from 'node:crypto';
 
 type Fields = Record<string, string>;
 
@@ -24,9 +25,8 @@ export class InMemoryVersions implements VersionRepository {
   /** The sorted set of versions holding data. */
   private readonly holding = new Set<string>();
   /** Versions whose lock is held (a running load or a deletion). */
-  private readonly locks = new Set<string>();
-  /** Who holds a deletion's lock, when the claimant named itself. */
-  private readonly deleters = new Map<string, string>();
+  /** A version's lock and its holder's token, as the Lua keeps it: a load's owner, or `delete:<claimant>`. */
+  private readonly locks = new Map<string, string>();
   private readonly results = new Map<string, Map<number, ChunkResult>>();
   private readonly plans = new Map<string, Map<number, Chunk>>();
   private readonly attempts = new Map<string, number>();
@@ -41,7 +41,7 @@ export class InMemoryVersions implements VersionRepository {
     const buckets = Number(extra.buckets ?? 2);
     this.meta.set(id, { createdAt: '0', ...extra, status, orderKey: String(orderKey), buckets: String(buckets), owner: extra.owner ?? `exec-${id}` });
     this.holding.add(id);
-    if (status === 'loading') this.locks.add(id);
+    if (status === 'loading') this.locks.set(id, extra.owner ?? `exec-${id}`);
     if (status === 'live') this.pointer = { version: id, orderKey, buckets };
     for (let b = 0; b < buckets; b++) this.data.set(dataKey(this.dataset, id, b), new Map([[`k${b}`, '[]']]));
   }
@@ -60,7 +60,7 @@ export class InMemoryVersions implements VersionRepository {
   async register(input: { version: string; orderKey: number; owner: string; buckets: number; lockTtlMs: number; metadata: Record<string, string | number> }): Promise<RegisterOutcome> {
     const status = this.meta.get(input.version)?.status;
     // A loading version's lock is its load's (a deletion's lock comes with another status).
-    const retried = this.locks.has(input.version) && status === 'loading' && this.meta.get(input.version)?.owner === input.owner;
+    const retried = this.locks.get(input.version) === input.owner && status === 'loading' && this.meta.get(input.version)?.owner === input.owner;
     if (!retried) {
       if (this.locks.has(input.version)) return { outcome: 'duplicate', status: status === 'loading' ? status : 'being deleted' };
       if (status === 'loading') return { outcome: 'abandoned' };
@@ -69,7 +69,7 @@ export class InMemoryVersions implements VersionRepository {
     if (this.pointer && this.pointer.orderKey >= input.orderKey) return { outcome: 'stale', live: this.pointer.version };
     this.meta.set(input.version, { ...strings(input.metadata), buckets: String(input.buckets), status: 'loading', orderKey: String(input.orderKey), owner: input.owner });
     this.holding.add(input.version);
-    this.locks.add(input.version);
+    this.locks.set(input.version, input.owner);
     return { outcome: 'registered' };
   }
 
@@ -88,7 +88,7 @@ export class InMemoryVersions implements VersionRepository {
     const m = this.loadingBy(version, owner);
     if (!m) return false;
     m.heartbeatAt = String(now);
-    this.locks.add(version);
+    this.locks.set(version, owner);
     return true;
   }
 
@@ -167,7 +167,8 @@ export class InMemoryVersions implements VersionRepository {
     const previous = this.pointer?.version ?? '';
     if (previous === input.version) return { outcome: 'already-live', previous };
     if (m.status !== input.requiredStatus) {
-      const replacedSince = ['superseded', 'retiring', 'retired'].includes(m.status ?? '');
+      // Replaced since it went live: a held version retired unpromoted has no committedAt.
+      const replacedSince = ['superseded', 'retiring', 'retired'].includes(m.status ?? '') && m.committedAt !== undefined;
       if (input.requiredStatus === 'loading' && input.owner !== '' && m.owner === input.owner && replacedSince) return { outcome: 'superseded', previous };
       throw new VersionStateError(`version ${input.version} of ${this.dataset} is ${m.status}, expected ${input.requiredStatus}`);
     }
@@ -197,7 +198,8 @@ export class InMemoryVersions implements VersionRepository {
   async beginDelete(version: string, now = 0, abandonedError = 'abandoned load: no heartbeat', claimant?: string): Promise<DeleteClaim> {
     const m = this.meta.get(version);
     if (!m) return 'missing';
-    if (claimant !== undefined && this.locks.has(version) && this.deleters.get(version) === claimant) return 'claimed';
+    const token = `delete:${claimant ?? randomUUID()}`;
+    if (this.locks.get(version) === token) return 'claimed';
     const locked = this.locks.has(version);
     if (m.status === 'loading') {
       if (locked) return 'loading';
@@ -205,8 +207,7 @@ export class InMemoryVersions implements VersionRepository {
     } else if (locked) return 'busy';
     else if (m.status === 'superseded' || m.status === 'held') m.status = 'retiring';
     else if (!['retiring', 'failed', 'refused', 'discarded'].includes(m.status!)) return m.status!;
-    this.locks.add(version);
-    if (claimant !== undefined) this.deleters.set(version, claimant);
+    this.locks.set(version, token);
     return 'claimed';
   }
 
@@ -218,7 +219,7 @@ export class InMemoryVersions implements VersionRepository {
     if (m.status !== 'held' && m.status !== 'loading' && m.status !== 'discarded') return m.status!;
     if (locked) return 'busy';
     if (m.status !== 'discarded') Object.assign(m, { status: 'discarded', discardedAt: String(now), discardedFrom: m.status });
-    this.locks.add(version);
+    this.locks.set(version, `delete:${randomUUID()}`);
     return 'discarded';
   }
 
@@ -232,7 +233,6 @@ export class InMemoryVersions implements VersionRepository {
     this.results.delete(version);
     this.plans.delete(version);
     this.locks.delete(version);
-    this.deleters.delete(version);
   }
 
   async get(version: string): Promise<VersionRecord | null> {

@@ -66,7 +66,6 @@ describe('commitVersion', () => {
     const strict = { ...p.deps, spec: { ...p.deps.spec, checks: { ...p.deps.spec.checks, minRecords: 3 } } };
     const retry = await commitVersion(input, strict);
     expect(retry).toMatchObject({ outcome: 'superseded', version: 'v2', previous: 'v3' });
-    expect(retry.checks.passed).toBe(true);
     expect((await p.versions.current())?.version).toBe('v3');
     expect((await p.versions.get('v2'))?.status).toBe('superseded');
   });
@@ -79,5 +78,25 @@ describe('commitVersion', () => {
     await expect(commitVersion(input, p.deps)).resolves.toMatchObject({ outcome: 'refused', version: 'v0', previous: 'v1' });
     // Another execution's commit of it is still an error.
     await expect(commitVersion({ ...input, owner: 'exec-other' }, p.deps)).rejects.toThrow('have not reported');
+  });
+
+  it('a retry of a held commit keeps the first report: held again, even where checking again would pass', async () => {
+    const p = testPipeline({ checks: { ...DEFAULT_RELEASE_CHECKS, minRecords: 3 } });
+    const input = await loadedAfterLive(p, 'v2', 20);
+    expect((await commitVersion(input, p.deps)).outcome).toBe('held');
+    const lenient = { ...p.deps, spec: { ...p.deps.spec, checks: { ...p.deps.spec.checks, minRecords: 0 } } };
+    const retry = await commitVersion(input, lenient);
+    expect(retry).toMatchObject({ outcome: 'held', held: { reason: 'checks-failed' } });
+    expect(retry.checks.checks.find((c) => c.outcome === 'fail')?.name).toBe('record-count-min');
+    expect((await p.versions.current())?.version).toBe('v1');
+  });
+
+  it('a retry of a held commit whose version was retired since, unpromoted: an error that says so, not "superseded"', async () => {
+    const p = testPipeline({ checks: { ...DEFAULT_RELEASE_CHECKS, minRecords: 3 } });
+    const input = await loadedAfterLive(p, 'v2', 20);
+    expect((await commitVersion(input, p.deps)).outcome).toBe('held');
+    expect(await p.versions.beginDelete('v2', 0)).toBe('claimed');
+    await p.versions.deleteData('v2', 2, p.versions.newWriter(), 0);
+    await expect(commitVersion(input, p.deps)).rejects.toThrow('was held by this execution and has been retired since, unpromoted');
   });
 });
