@@ -12,14 +12,15 @@ export interface RetireResult {
 
 type RetireDeps = Pick<PipelineDeps, 'versions' | 'newWriter' | 'now' | 'load'>;
 
-export async function retireVersions(deps: RetireDeps, graceMs = deps.load.graceSeconds * 1000): Promise<RetireResult> {
+/** `claimant` names the deletion claims (see VersionRepository.beginDelete): the same one again resumes them. */
+export async function retireVersions(deps: RetireDeps, graceMs = deps.load.graceSeconds * 1000, claimant?: string): Promise<RetireResult> {
   const now = deps.now();
   const versions = await deps.versions.list();
   const decision = decideRetention(versions, deps.load.retainVersions, graceMs, now);
   const retired: string[] = [];
   for (const id of decision.retire) {
     const v = versions.find((x) => x.id === id);
-    if (v && (await deleteVersion(v, deps, now))) retired.push(id);
+    if (v && (await deleteVersion(v, deps, now, claimant))) retired.push(id);
   }
   return { retired, deferred: decision.deferred };
 }

@@ -14,6 +14,21 @@ describe('retireVersions (retain 2, grace 60 s)', () => {
     expect((await p.versions.list()).map((v) => [v.id, v.status])).toEqual([['v2', 'superseded'], ['v3', 'live']]);
   });
 
+  it('a retried Retire resumes its own claim on a deletion left halfway; another claimant leaves it', async () => {
+    const p = testPipeline();
+    const past = String(p.clock.now - 120_000);
+    p.versions.seed('v1', 'superseded', 1, { supersededAt: past });
+    p.versions.seed('v2', 'superseded', 2, { supersededAt: past });
+    p.versions.seed('v3', 'live', 3);
+    // The first attempt claimed v1 (now retiring), then stopped before deleting anything.
+    expect(await p.versions.beginDelete('v1', p.clock.now, undefined, 'retire:exec-3')).toBe('claimed');
+    expect(await retireVersions(p.deps, undefined, 'retire:exec-other')).toEqual({ retired: [], deferred: [] });
+    expect(p.versions.keysOf('v1')).toHaveLength(2);
+    expect(await retireVersions(p.deps, undefined, 'retire:exec-3')).toEqual({ retired: ['v1'], deferred: [] });
+    expect(p.versions.keysOf('v1')).toEqual([]);
+    expect((await p.versions.get('v1'))?.status).toBe('retired');
+  });
+
   it('defers a version superseded inside the grace period: readers may still hold it', async () => {
     const p = testPipeline();
     p.versions.seed('v1', 'superseded', 1, { supersededAt: String(p.clock.now - 120_000) });
