@@ -112,10 +112,21 @@ export async function runIngestLocally(input: unknown, options: LocalRunOptions 
   const handlers = { ...(await realTaskHandlers(options.signal)), ...options.handlers };
   const name = options.executionName ?? `local-${randomUUID()}`;
   const executionId = `arn:aws:states:us-east-1:000000000000:execution:sluice-ingest:${name}`;
+  // Invocations still running: when one Map iteration fails, the execution fails while the
+  // others run on, as Lambda invocations do in AWS (they find their version failed and remove
+  // their writes). The run returns only once they have stopped, so that whoever closes the
+  // connections or the servers next does not strand them mid-write.
+  const running = new Set<Promise<unknown>>();
   const asLambda = (task: TaskName) => async (params: unknown) => {
     const { Payload } = params as { Payload: unknown };
-    // Lambda's output crosses a JSON boundary: do the same so nothing non-JSON leaks through.
-    return { StatusCode: 200, Payload: JSON.parse(JSON.stringify((await handlers[task](Payload)) ?? null)) as never };
+    const invocation = handlers[task](Payload);
+    running.add(invocation);
+    try {
+      // Lambda's output crosses a JSON boundary: do the same so nothing non-JSON leaks through.
+      return { StatusCode: 200, Payload: JSON.parse(JSON.stringify((await invocation) ?? null)) as never };
+    } finally {
+      running.delete(invocation);
+    }
   };
   const notifications: PublishedNotification[] = [];
   // sns:publish takes {TopicArn, Subject?, Message} and answers {MessageId}, as SNS does.
@@ -152,5 +163,6 @@ export async function runIngestLocally(input: unknown, options: LocalRunOptions 
     throw err;
   } finally {
     options.stop?.removeEventListener('abort', stop);
+    while (running.size > 0) await Promise.allSettled([...running]);
   }
 }
