@@ -199,10 +199,8 @@ export class VersionStore implements VersionRepository {
       if (outcome === 'conflict') continue; // the pointer moved between our read and the script: read again
       if (outcome === 'wrong-status') throw new VersionStateError(`version ${input.version} of ${this.dataset} is ${detail}, expected ${input.requiredStatus}`);
       if (outcome === 'wrong-owner') throw new VersionStateError(`version ${input.version} of ${this.dataset} belongs to another execution (${detail})`);
-      // 'already-live' too: a retried commit may find a pointer its first attempt set but never confirmed.
-      // The swap stamps the version's committedAt; 'already-live' found an earlier attempt's stamp.
-      // 'already-live' and 'superseded' found an earlier attempt's swap: its stamp is the one read
-      // above. (The replicas may not have acknowledged it yet: the wait covers that too.)
+      // Confirmed whatever the outcome but 'refused': 'already-live' and 'superseded' found an
+      // earlier attempt's swap, never confirmed; its committedAt stamp is the one read above.
       if (outcome !== 'refused') await this.confirmPointer(input.version, input.now, outcome === 'swapped' ? String(input.now) : meta.fields.committedAt);
       return { outcome: outcome as SwapOutcome['outcome'], previous: detail };
     }

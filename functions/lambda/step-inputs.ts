@@ -32,7 +32,8 @@ export function versionRef(payload: unknown): { dataset: string; version: string
 /** Retire's input: the dataset, and the execution when the state machine runs it (it names the deletion claims). */
 export function retireRef(payload: unknown): { dataset: string; owner?: string } {
   const o = obj(payload, 'the input');
-  return o.owner === undefined ? { dataset: text(o, 'dataset', 'input') } : { dataset: text(o, 'dataset', 'input'), owner: text(o, 'owner', 'input') };
+  const dataset = text(o, 'dataset', 'input');
+  return o.owner === undefined ? { dataset } : { dataset, owner: text(o, 'owner', 'input') };
 }
 
 /** The chunk to load: its number in the version's stored plan (from the state machine), or the chunk itself. */

@@ -1,5 +1,6 @@
 // On any failure: mark the version failed (only if this execution still owns it and it is
 // still loading, or failed it already: a live version is never touched) and delete its keys.
+import { deleteVersion } from './delete-version.js';
 import type { PipelineDeps } from './deps.js';
 
 export interface CleanupInput {
@@ -22,8 +23,6 @@ export async function cleanupVersion(input: CleanupInput, deps: PipelineDeps): P
   const meta = await deps.versions.get(input.version);
   // The claim keeps a re-registration of this version from starting while its keys go; it is
   // this execution's, so a retried Cleanup finishes a deletion its first attempt left halfway.
-  if (meta && (await deps.versions.beginDelete(input.version, now, undefined, `cleanup:${input.owner}`)) === 'claimed') {
-    await deps.versions.deleteData(input.version, meta.buckets, deps.newWriter(), now);
-  }
+  if (meta) await deleteVersion(meta, deps, now, `cleanup:${input.owner}`);
   return { cleaned: true, status: 'failed' };
 }

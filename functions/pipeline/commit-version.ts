@@ -5,6 +5,8 @@ import { heldNotice, type HeldNotice, type HoldReason } from '../domain/held-not
 import { assertCommittable, summarise, type BadSample } from '../domain/load-summary.js';
 import type { CheckReport } from '../domain/release-checks.js';
 import { VersionStateError } from '../errors.js';
+import type { VersionRecord } from '../domain/version-repository.js';
+import { deleteVersion } from './delete-version.js';
 import type { PipelineDeps } from './deps.js';
 import { startHeartbeat } from './heartbeat.js';
 import { parseJson, runReleaseChecks, type ReleaseCheckRun } from './release-checks.js';
@@ -87,11 +89,9 @@ export async function commitVersion(input: CommitInput, deps: PipelineDeps, obse
  * A newer version went live while this one loaded. Nobody ever read it: delete it now. The
  * claim is this execution's, so a retried commit finishes a deletion that stopped halfway.
  */
-async function deleteRefused(input: CommitInput, deps: PipelineDeps, now: number): Promise<void> {
-  const meta = await deps.versions.get(input.version);
-  if (meta && (await deps.versions.beginDelete(input.version, now, undefined, `commit:${input.owner}`)) === 'claimed') {
-    await deps.versions.deleteData(input.version, meta.buckets, deps.newWriter(), now);
-  }
+async function deleteRefused(input: CommitInput, deps: PipelineDeps, now: number, meta?: VersionRecord): Promise<void> {
+  const refused = meta ?? (await deps.versions.get(input.version));
+  if (refused) await deleteVersion(refused, deps, now, `commit:${input.owner}`);
 }
 
 /** Statuses of a version replaced since it went live (with committedAt), or retired from held (without). */
@@ -114,7 +114,7 @@ async function decidedEarlier(input: CommitInput, deps: PipelineDeps): Promise<C
     throw new VersionStateError(`version ${input.version} of ${input.dataset} was held by this execution and has been ${meta.status} since, unpromoted (a newer version went live); nothing to commit`);
   }
   const now = deps.now();
-  if (refused) await deleteRefused(input, deps, now);
+  if (refused) await deleteRefused(input, deps, now, meta);
   const checks = parseJson<CheckReport['checks']>(meta.fields.checks) ?? [];
   const records = Number(meta.fields.records ?? parseJson<{ records?: number }>(meta.fields.stats)?.records ?? 0);
   const registered = Number(meta.fields.createdAt ?? now);

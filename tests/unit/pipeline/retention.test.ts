@@ -1,13 +1,19 @@
 import { cleanLeftovers, retireVersions } from '../../../functions/pipeline/retire-versions.js';
 import { testPipeline } from './fixtures.js';
 
+/** v3 live; v1 and v2 superseded two minutes ago (past the grace period). */
+function twoRetainedPastGrace() {
+  const p = testPipeline();
+  const past = String(p.clock.now - 120_000);
+  p.versions.seed('v1', 'superseded', 1, { supersededAt: past });
+  p.versions.seed('v2', 'superseded', 2, { supersededAt: past });
+  p.versions.seed('v3', 'live', 3);
+  return p;
+}
+
 describe('retireVersions (retain 2, grace 60 s)', () => {
   it('keeps the live version and the newest retained one, deletes older ones past grace', async () => {
-    const p = testPipeline();
-    const past = String(p.clock.now - 120_000);
-    p.versions.seed('v1', 'superseded', 1, { supersededAt: past });
-    p.versions.seed('v2', 'superseded', 2, { supersededAt: past });
-    p.versions.seed('v3', 'live', 3);
+    const p = twoRetainedPastGrace();
     expect(await retireVersions(p.deps)).toEqual({ retired: ['v1'], deferred: [] });
     expect((await p.versions.get('v1'))?.status).toBe('retired');
     expect(p.versions.keysOf('v1')).toEqual([]);
@@ -15,11 +21,7 @@ describe('retireVersions (retain 2, grace 60 s)', () => {
   });
 
   it('a retried Retire resumes its own claim on a deletion left halfway; another claimant leaves it', async () => {
-    const p = testPipeline();
-    const past = String(p.clock.now - 120_000);
-    p.versions.seed('v1', 'superseded', 1, { supersededAt: past });
-    p.versions.seed('v2', 'superseded', 2, { supersededAt: past });
-    p.versions.seed('v3', 'live', 3);
+    const p = twoRetainedPastGrace();
     // The first attempt claimed v1 (now retiring), then stopped before deleting anything.
     expect(await p.versions.beginDelete('v1', p.clock.now, undefined, 'retire:exec-3')).toBe('claimed');
     expect(await retireVersions(p.deps, undefined, 'retire:exec-other')).toEqual({ retired: [], deferred: [] });
