@@ -125,7 +125,7 @@ test('every fixture in events/ runs through sluice invoke against the demo data'
 test('Cleanup on a version that is not loading under its execution counts no failed load', async () => {
   const metrics = { POWERTOOLS_METRICS_DISABLED: 'false', POWERTOOLS_LOG_LEVEL: 'INFO' };
   const cleanup = await invoke('CleanupFunction', 'cleanup.json', metrics, ['--verbose']);
-  expect(cleanup.code).toBe(0);
+  expect(cleanup).toMatchObject({ code: 0 });
   expect(JSON.parse(cleanup.stdout)).toEqual({ cleaned: false, status: 'live' });
   expect(cleanup.stderr).toContain('nothing to clean up');
   expect(cleanup.stderr).not.toContain('LoadsFailed');

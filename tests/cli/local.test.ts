@@ -36,7 +36,7 @@ const pointer = async () => JSON.parse((await adminRedis().get(`{sluice:${DATASE
 
 test('ingest of a local directory: uploaded, loaded through the state machine, progress lines on stderr, a summary on stdout', async () => {
   const run = await sluice(['ingest', join(dir, 'day1'), '--version', 'd1', '--order-key', '2026-11-23T02:00:00Z'], env);
-  expect(run.code).toBe(0);
+  expect(run).toMatchObject({ code: 0 });
   expect(run.stderr).toContain(`uploaded 4 files`);
   expect(run.stderr).toMatch(/loading version d1 of cli-recs: 3 objects, [\d.]+ [KM]iB, \d+ chunks/);
   expect(run.stderr).toMatch(/ {2}(\d+)\/\1 chunks, 3,000 records/); // non-TTY: plain lines, the last one complete
@@ -47,7 +47,7 @@ test('ingest of a local directory: uploaded, loaded through the state machine, p
 
 test('ingest of an S3 prefix with --json; the previous version is kept', async () => {
   const run = await sluice(['ingest', `s3://${BUCKET}/day2/`, '--version', 'd2', '--order-key', '2026-11-24T02:00:00Z', '--json'], env);
-  expect(run.code).toBe(0);
+  expect(run).toMatchObject({ code: 0 });
   expect(JSON.parse(run.stdout)).toMatchObject({ outcome: 'loaded', dataset: DATASET, version: 'd2', previous: 'd1', objects: 2, records: USERS, badRecords: 0, samples: [] });
 });
 
@@ -58,7 +58,7 @@ test('get: a user, a rank, and the API errors as exit codes', async () => {
     sluice(['get', 'nobody'], env),
     sluice(['get', 'u7', '--rank', '0'], env),
   ]);
-  expect(user.code).toBe(0);
+  expect(user).toMatchObject({ code: 0 });
   expect(JSON.parse(user.stdout)).toEqual({ userId: 'u7', items: day2[7]!.items, version: 'd2' });
   expect(JSON.parse(rank.stdout)).toEqual({ userId: 'u7', rank: 2, item: day2[7]!.items[1], version: 'd2' });
   expect(missing).toMatchObject({ code: 5, stdout: '' });
@@ -83,13 +83,13 @@ test('an ingest older than the live version is refused (exit 6); a repeated one 
   ]);
   expect(stale.code).toBe(6);
   expect(stale.stdout).toMatch(/^not loaded: live version d2 has an order key at or after/);
-  expect(again.code).toBe(0);
+  expect(again).toMatchObject({ code: 0 });
   expect(again.stdout).toBe('nothing to do: version d2 is already live\n');
 });
 
 test('status: the live version and the retained one, as a table and as JSON', async () => {
   const [table, json] = await Promise.all([sluice(['status'], env), sluice(['status', '--json'], env)]);
-  expect(table.code).toBe(0);
+  expect(table).toMatchObject({ code: 0 });
   expect(table.stdout).toMatch(/^dataset cli-recs: live version d2 \(order key 2026-11-24T02:00:00.000Z\)\n/);
   expect(table.stdout).toMatch(/\* +d2 +live +2026-11-24T02:00:00.000Z +3,000 +0 /);
   expect(table.stdout).toMatch(/ {2}d1 +superseded +2026-11-23T02:00:00.000Z +3,000 +0 .* s3:\/\/cli-bucket\/local\/day1\//);
@@ -107,13 +107,13 @@ test('status: the live version and the retained one, as a table and as JSON', as
 
 test('rollback: a dry run changes nothing; then the newest retained version goes live again, saying it goes back in order; and forward again', async () => {
   const dry = await sluice(['rollback', '--dry-run'], env);
-  expect(dry.code).toBe(0);
+  expect(dry).toMatchObject({ code: 0 });
   expect(dry.stdout).toMatch(/^dry run: would make version d1 .* live again, replacing d2/);
   expect(dry.stdout).toContain('this goes back in order');
   expect(await pointer()).toMatchObject({ version: 'd2' });
 
   const back = await sluice(['rollback'], env);
-  expect(back.code).toBe(0);
+  expect(back).toMatchObject({ code: 0 });
   expect(back.stdout).toMatch(/^cli-recs: version d1 \(order key 2026-11-23T02:00:00.000Z\) is live again, replacing d2/);
   expect(back.stdout).toContain('this goes back in order (d2 is ordered after d1)');
   expect(await pointer()).toMatchObject({ version: 'd1' });

@@ -20,6 +20,9 @@ let runs = 0;
 let BUCKET = 'replica-ack-0';
 const USERS = 4000;
 const DELAY_MS = 800;
+// The controls hold the stream far longer: nothing waits for it there, and the kill must land
+// before it passes however slow the machine is (with 800 ms, a slow kill could come too late).
+const CONTROL_DELAY_MS = 30_000;
 let h: Harness;
 
 // A cluster of its own for each run: a run kills a master, and what the next run finds must not
@@ -74,6 +77,8 @@ async function loadAndKill(dataset: string, victim: number, when: 'after-last-ch
   // (last-wins: without the wait, records lost with the dead master make HLEN fall short of what was written, which the
   // duplicate check would count and hold the version for; the control must show what would go live.)
   const delay = await delayReplication(h.cluster, victim, DELAY_MS);
+  // (Once the replicas are in sync: held 30 s from the start, their initial sync would not finish.)
+  if (!ack) delay.setDelay(CONTROL_DELAY_MS);
   const real = await realTaskHandlers();
   let promotedInMs = 0;
   let killed = false;

@@ -215,12 +215,14 @@ describe('stale loads (the process stopped mid-way)', () => {
   }
 
   test('a running load is loading; once nothing heartbeats for LOAD_STALE_SECONDS it is stale, and a re-ingest takes it over, cleaning it first', async () => {
-    await env({ LOAD_STALE_SECONDS: '3' });
+    await env({ LOAD_STALE_SECONDS: '4' });
     const plan = await deadLoad('s1', 9000);
     expect(plan.chunkCount).toBeGreaterThan(2);
     const keys = await versionKeyCount(DATASET, 's1');
     expect(keys).toBeGreaterThan(0);
     const deps = await pipeline();
+    // One last beat, as its last worker would give: the checks below then have the whole 4 s.
+    expect(await deps.versions.heartbeat('s1', 'exec-s1', Date.now(), 4000)).toBe(true);
     const report = async () => (await datasetStatus(deps)).versions.find((v) => v.version === 's1');
     expect((await report())?.status).toBe('loading'); // its lock is fresh
     // While it is not stale, a re-ingest is a duplicate and discard refuses.
