@@ -9,10 +9,30 @@ import { SluiceError } from '../functions/errors.js';
 import type { CommitResult } from '../functions/pipeline/commit-version.js';
 import type { PlanResult } from '../functions/pipeline/plan-load.js';
 import { InterruptedError } from '../functions/errors.js';
-import { realTaskHandlers, runIngestLocally } from '../local/state-machine.js';
+import { realTaskHandlers, retryPolicy, runIngestLocally, type TaskName } from '../local/state-machine.js';
 import type { Progress } from './progress.js';
 import { reportFromFailure, reportFromOutput, type IngestReport } from './report.js';
 
+/** The state machine hands each chunk its number in the stored plan. */
+const chunkName = (payload: unknown) => {
+  const chunk = (payload as { chunk?: unknown } | null)?.chunk;
+  return typeof chunk === 'number' ? `chunk ${chunk}` : 'a chunk';
+};
+/** Waits `ms`; Ctrl-C ends the wait with the error `stopped` makes. */
+function pause(ms: number, signal: AbortSignal | undefined, stopped: () => Error): Promise<void> {
+  if (signal?.aborted) return Promise.reject(stopped());
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(stopped());
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
 const interrupted = (what: string) => new InterruptedError(`interrupted by the user (Ctrl-C) ${what}`);
 
 export interface LocalIngestOptions {
@@ -33,13 +53,33 @@ export async function runLocalIngest(input: unknown, progress: Progress, signal?
   let plan: PlanResult | undefined;
   let commit: CommitResult | undefined;
   const started = Date.now();
+  // Retries pause as the definition says (seconds, doubling, jittered), so a local load rides out
+  // what a deployed one would. The pauses are taken here, not by the interpreter, so that Ctrl-C
+  // cuts one short; each failure is said, or a pause would look like a hang.
+  const failures = new Map<string, number>();
+  const attempt = async <T>(task: TaskName, step: string, work: () => Promise<T>): Promise<T> => {
+    const policy = retryPolicy(task);
+    const failed = failures.get(step) ?? 0;
+    if (failed > 0) await pause(policy.pauseMs(failed), signal, () => interrupted(`while ${step} waited to be retried`));
+    try {
+      return await work();
+    } catch (err) {
+      failures.set(step, failed + 1);
+      if ((err as Error)?.name === 'TransientError' && !signal?.aborted && failed < policy.retries) {
+        progress.note(`${step} failed (attempt ${failed + 1} of ${policy.retries + 1}): ${(err as Error).message}; the state machine retries it after a pause, as in AWS`);
+      }
+      throw err;
+    }
+  };
   const run = await runIngestLocally(input, {
     signal,
     stop: stop.signal,
     graceWaitMs,
+    retryPauseMs: 0, // `attempt` pauses
+
     handlers: {
       Plan: async (payload) => {
-        const result = (await real.Plan(payload)) as PlanResult;
+        const result = (await attempt('Plan', 'Plan', () => real.Plan(payload))) as PlanResult;
         plan = result;
         if (result.action === 'load') {
           progress.planned({ dataset: result.dataset, version: result.version, chunks: result.chunkCount, objects: result.objects, bytes: result.totalBytes });
@@ -48,7 +88,7 @@ export async function runLocalIngest(input: unknown, progress: Progress, signal?
       },
       Commit: async (payload) => {
         if (signal?.aborted) throw interrupted('before the commit');
-        commit = (await real.Commit(payload)) as CommitResult;
+        commit = (await attempt('Commit', 'Commit', () => real.Commit(payload))) as CommitResult;
         if (commit.outcome === 'swapped' && graceWaitMs > 0) {
           progress.note(`version ${commit.version} is live; waiting ${graceWaitMs / 1000} s (GRACE_SECONDS) for readers' cached pointers before retiring older versions (Ctrl-C skips the wait; the next load retires them)`);
           if (signal?.aborted) stop.abort();
@@ -68,7 +108,7 @@ export async function runLocalIngest(input: unknown, progress: Progress, signal?
       },
       LoadChunk: async (payload) => {
         if (signal?.aborted) throw interrupted('before this chunk started');
-        const work = real.LoadChunk(payload);
+        const work = attempt('LoadChunk', chunkName(payload), () => real.LoadChunk(payload));
         inFlight.add(work);
         try {
           const result = (await work) as ChunkResult;

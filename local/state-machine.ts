@@ -44,6 +44,47 @@ function loadDefinition(): StateMachineDefinition {
   return JSON.parse(text) as StateMachineDefinition;
 }
 
+interface Retrier {
+  ErrorEquals: string[];
+  IntervalSeconds?: number;
+  MaxAttempts?: number;
+  BackoffRate?: number;
+  MaxDelaySeconds?: number;
+  JitterStrategy?: 'FULL' | 'NONE';
+}
+interface RetryingState {
+  Retry?: Retrier[];
+  ItemProcessor?: { States: Record<string, RetryingState> };
+}
+
+export interface RetryPolicy {
+  /** Retries after the first attempt (MaxAttempts). */
+  retries: number;
+  /** The pause before retry number `retry` (1-based), as Step Functions computes it; `random` in [0, 1) draws the jitter. */
+  pauseMs(retry: number, random?: () => number): number;
+}
+
+/** How the definition retries a TransientError thrown by `task`: its Retry entry, with ASL's defaults. */
+export function retryPolicy(task: TaskName): RetryPolicy {
+  const find = (states: Record<string, RetryingState>): RetryingState | undefined => {
+    for (const [name, state] of Object.entries(states)) {
+      const found = name === task ? state : state.ItemProcessor && find(state.ItemProcessor.States);
+      if (found) return found;
+    }
+    return undefined;
+  };
+  const state = find(loadDefinition().States as unknown as Record<string, RetryingState>);
+  const r = state?.Retry?.find((x) => x.ErrorEquals.includes('TransientError') || x.ErrorEquals.includes('States.ALL'));
+  if (!r) return { retries: 0, pauseMs: () => 0 };
+  return {
+    retries: r.MaxAttempts ?? 3,
+    pauseMs: (retry, random = Math.random) => {
+      const ms = Math.min((r.IntervalSeconds ?? 1) * (r.BackoffRate ?? 2) ** (retry - 1), r.MaxDelaySeconds ?? Infinity) * 1000;
+      return r.JitterStrategy === 'FULL' ? random() * ms : ms;
+    },
+  };
+}
+
 export function lambdaContext(functionName: string): Context {
   return {
     callbackWaitsForEmptyEventLoop: false,
@@ -88,7 +129,10 @@ export interface LocalRunOptions {
   executionName?: string;
   /** The WaitForReaders pause in milliseconds (default: none; `sluice ingest` passes GRACE_SECONDS). */
   graceWaitMs?: number;
-  /** Pause before a retry in milliseconds (default 10). */
+  /**
+   * Pause before a retry in milliseconds (default 10, so tests that inject failures stay fast).
+   * `sluice ingest` passes 0 and pauses in its handlers as retryPolicy says, so Ctrl-C cuts a pause short.
+   */
   retryPauseMs?: number;
   /** Handed to the real handlers (see realTaskHandlers). */
   signal?: AbortSignal;

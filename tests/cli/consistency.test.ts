@@ -36,11 +36,16 @@ async function keysUnder(prefix: string): Promise<string[]> {
   }
 }
 
-test('S3 unreachable while listing exits 3, as documented', async () => {
+test('S3 unreachable while listing exits 3, as documented, after the retries the definition gives Plan, each said', async () => {
   const run = await sluice(['ingest', `s3://${BUCKET}/first/`, '--version', 'x1'], { ...env, AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:1' });
   expect(run.code).toBe(3);
   expect(run.stdout).toMatch(/^load failed: TransientError: /);
-});
+  // Plan's Retry: MaxAttempts 4, so five attempts, each failure said (the pauses are the definition's:
+  // tests/statemachine/ingest.test.ts shows retryPauseMs 'as-defined', which the command uses).
+  const notes = run.stderr.match(/^Plan failed \(attempt \d of 5\): .*; the state machine retries it after a pause, as in AWS$/gm) ?? [];
+  expect(notes.map((n) => /attempt (\d)/.exec(n)![1])).toEqual(['1', '2', '3', '4']);
+  expect(notes[0]).toContain('listing s3://');
+}, 120_000);
 
 test('ingest --dataset with an undeclared dataset exits 2 before uploading anything', async () => {
   const run = await sluice(['ingest', join(dir, 'recs.out'), '--dataset', 'nope'], env);
@@ -57,7 +62,7 @@ test('rollback of an unknown version with --json prints a JSON error on stdout',
 });
 
 test('a refused (older) load names order keys in ISO time, as status does', async () => {
-  expect((await sluice(['ingest', `s3://${BUCKET}/first/`, '--version', 'newer', '--order-key', '2026-11-24T02:00:00Z'], env)).code).toBe(0);
+  expect(await sluice(['ingest', `s3://${BUCKET}/first/`, '--version', 'newer', '--order-key', '2026-11-24T02:00:00Z'], env)).toMatchObject({ code: 0 });
   const stale = await sluice(['ingest', `s3://${BUCKET}/first/`, '--version', 'older', '--order-key', '2026-01-01T00:00:00Z'], env);
   expect(stale.code).toBe(6);
   expect(stale.stdout).toBe("not loaded: live version newer has an order key at or after 2026-01-01T00:00:00.000Z, this version's\n");
@@ -72,7 +77,7 @@ test('a load failing in Plan says so, not that "version (unknown)" was not made 
 
 test('--verbose: each "chunk loaded" line carries its own chunk number', async () => {
   const run = await sluice(['ingest', `s3://${BUCKET}/first/`, '--version', 'verbose', '--order-key', '2026-11-25T02:00:00Z', '--verbose'], { ...env, CHUNK_SIZE_BYTES: '16384', POWERTOOLS_LOG_LEVEL: 'INFO' });
-  expect(run.code).toBe(0);
+  expect(run).toMatchObject({ code: 0 });
   const chunks = Number(/ (\d+) chunks/.exec(run.stdout)![1]);
   expect(chunks).toBeGreaterThan(3);
   const numbers = [...run.stderr.matchAll(/"message": "chunk loaded",[^}]*?"chunk": (\d+)/gs)].map((m) => Number(m[1]));
@@ -113,7 +118,7 @@ describe('local retention (RETAIN_VERSIONS=2, GRACE_SECONDS=2)', () => {
   test('ingest waits the grace period as the state machine does, so Retire keeps only the live version and one more', async () => {
     for (const [i, version] of ['r1', 'r2', 'r3'].entries()) {
       const run = await sluice(['ingest', `s3://${BUCKET}/first/`, '--version', version, '--order-key', `2026-12-0${i + 1}T00:00:00Z`], retention);
-      expect(run.code).toBe(0);
+      expect(run).toMatchObject({ code: 0 });
       if (i > 0) expect(run.stderr).toContain(`version ${version} is live; waiting 2 s (GRACE_SECONDS) for readers' cached pointers before retiring older versions`);
     }
     expect(await versions()).toEqual(['r3 live', 'r2 superseded']);
@@ -126,7 +131,7 @@ describe('local retention (RETAIN_VERSIONS=2, GRACE_SECONDS=2)', () => {
     expect(run.stdout).toMatch(/^version r4 of cli-retention is live: 500 records/);
     expect(run.stdout).toContain('but then: Interrupted: Ctrl-C during the grace wait: older versions were not retired; the next load retires them');
     expect(await versions()).toEqual(['r4 live', 'r3 superseded', 'r2 superseded']);
-    expect((await sluice(['ingest', `s3://${BUCKET}/first/`, '--version', 'r5', '--order-key', '2026-12-05T00:00:00Z'], retention)).code).toBe(0);
+    expect(await sluice(['ingest', `s3://${BUCKET}/first/`, '--version', 'r5', '--order-key', '2026-12-05T00:00:00Z'], retention)).toMatchObject({ code: 0 });
     expect(await versions()).toEqual(['r5 live', 'r4 superseded']);
   });
 });

@@ -3,6 +3,7 @@
 // exit 130 saying so. Chunks are slowed down through real settings (one record per Redis
 // write, one write in flight), so the signal lands while they write.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jsonLinesParts } from '../../local/sample-data.js';
@@ -21,7 +22,7 @@ beforeAll(async () => {
   file = join(dir, 'recs.out');
   await writeFile(file, jsonLinesParts({ users: 6000, scored: true }, 1)[0]!);
   const base = await sluice(['ingest', file, '--version', 'base', '--order-key', '2026-11-01T00:00:00Z'], env);
-  expect(base.code).toBe(0);
+  expect(base).toMatchObject({ code: 0 });
 });
 afterAll(async () => {
   await closeTestClients();
@@ -46,4 +47,28 @@ test.each([
   expect(await pointer()).toMatchObject({ version: 'base' });
   expect(await versionStatus(version)).toBe('failed');
   expect(await versionKeyCount(DATASET, version)).toBe(0);
+});
+
+test('Ctrl-C while a step waits to be retried (S3 failing) ends the wait at once: exit 130, no further attempt, nothing registered', async () => {
+  // An "S3" that drops every connection, counting them: Plan fails with a TransientError.
+  let connections = 0;
+  const s3 = createServer((socket) => {
+    connections++;
+    socket.destroy();
+  });
+  await new Promise<void>((resolve) => s3.listen(0, '127.0.0.1', resolve));
+  try {
+    const endpoint = `http://127.0.0.1:${(s3.address() as AddressInfo).port}`;
+    const run = RunningCli.start(['ingest', 's3://cli-interrupt/local/', '--version', 'v-pause', '--order-key', '2026-11-03T00:00:00Z'], { ...env, AWS_ENDPOINT_URL_S3: endpoint });
+    await run.waitForStderr(/^Plan failed \(attempt 1 of 5\): .*; the state machine retries it after a pause, as in AWS$/m);
+    const before = connections;
+    const code = await run.stop('SIGINT');
+    // The pause before the second attempt is up to 2 s: the command ends it, and tries nothing more.
+    expect({ code, stdout: run.stdout, newConnections: connections - before }).toEqual({ code: 130, stdout: 'interrupted in Plan, before any data was written; the live version is untouched\n', newConnections: 0 });
+    expect(run.stderr).not.toMatch(/attempt 2 of 5/);
+    expect(await versionStatus('v-pause')).toBeNull();
+    expect(await pointer()).toMatchObject({ version: 'base' });
+  } finally {
+    s3.close();
+  }
 });
