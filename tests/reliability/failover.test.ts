@@ -35,7 +35,6 @@ test('a master killed mid-load: its replica is promoted, the load completes, eve
 
   const real = await realTaskHandlers();
   let failover: Promise<{ ms: number; promoted: { port: number } }> | undefined;
-  let killedAt = 0;
   let chunksDone = 0;
   const attempts = new Map<number, number>();
   const loadChunk: TaskHandler = async (payload) => {
@@ -44,7 +43,6 @@ test('a master killed mid-load: its replica is promoted, the load completes, eve
     const result = await real.LoadChunk(payload);
     // Two chunks in, with others writing: kill the master by its PID.
     if (++chunksDone === 2) {
-      killedAt = Date.now();
       failover = h.cluster.killMaster(victimPort, { timeoutMs: 30_000 });
     }
     return result;
@@ -65,21 +63,12 @@ test('a master killed mid-load: its replica is promoted, the load completes, eve
   expect(pointer?.version).toBe('v2');
   expect(await versionFieldCount(h.admin, DATASET, 'v2', pointer!.buckets)).toBe(USERS); // nothing lost, nothing twice
 
-  // Readers: never a wrong or mixed answer, never back to v1 after v2. Only requests for data on
-  // the dying master could fail, with a 503, and only until its replica took over.
+  // Readers: never a wrong or mixed answer, never back to v1 after v2, and none failed: reads of
+  // the dying master's data fall back to its replica (live-reader.ts).
   expect(stats.wrong).toEqual([]);
   expect(stats.backwards).toBe(0);
   expect(stats.byVersion.v2).toBeGreaterThan(0);
-  // Reads of the dying master's data fall back to its replica: none fails (live-reader.ts).
   expect(stats.failures).toEqual({});
-  expect(Object.keys(stats.failures).every((k) => k === '503 unavailable')).toBe(true);
-  if (stats.failedUntil !== undefined) {
-    expect(stats.failedFrom!).toBeGreaterThanOrEqual(killedAt);
-    // Judged by when the failing request was sent, not when its answer came back: on a busy
-    // 2-core machine an answer (or a 1 s command timeout) can arrive late, but a request sent
-    // 5 s after the cluster was whole again must not fail.
-    expect(stats.lastFailedSentAt!).toBeLessThanOrEqual(killedAt + promotion.ms + 5_000);
-  }
   console.log(
     `failover: promoted in ${promotion.ms} ms; ${stats.answers} reads, ${stats.ok} ok, failures ${JSON.stringify(stats.failures)} ` +
       `over ${stats.failedUntil ? stats.failedUntil - stats.failedFrom! : 0} ms; chunk attempts ${JSON.stringify([...attempts.values()].reduce((a, b) => a + b, 0))} for ${attempts.size} chunks`,

@@ -20,8 +20,6 @@ interface ReaderStats {
   /** Times (epoch ms) of the first and last failure. */
   failedFrom?: number;
   failedUntil?: number;
-  /** When the last failing request was sent (its answer may come much later on a busy machine). */
-  lastFailedSentAt?: number;
   wrong: string[];
   backwards: number;
   byVersion: Record<string, number>;
@@ -46,7 +44,6 @@ export function startReaders(opts: { users: number; itemsPerUser?: number; versi
     let newest = -1;
     for (let i = seed; running && Date.now() < deadline && stats.answers < maxRequests; i += 7919) {
       const u = i % opts.users;
-      const sentAt = Date.now();
       const a = await api(`/users/u${u}/recommendations`);
       stats.answers++;
       if (a.status !== 200) {
@@ -54,7 +51,6 @@ export function startReaders(opts: { users: number; itemsPerUser?: number; versi
         stats.failures[kind] = (stats.failures[kind] ?? 0) + 1;
         stats.failedFrom ??= Date.now();
         stats.failedUntil = Date.now();
-        stats.lastFailedSentAt = sentAt;
         continue;
       }
       stats.ok++;
