@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { AwsCallIndex, type AwsCall } from './template/aws-calls.js';
-import { asArray, evaluateCondition, isObject, loadTemplate, parameterValues, resolve, resourcesOfType, type Obj, type Resource } from './template/cfn.js';
+import { asArray, evaluateCondition, isObject, loadTemplate, parameterValues, referencedIds, resolve, resourcesOfType, type Obj, type Resource } from './template/cfn.js';
 import { allowedActions, deployedStatements, principalPolicies } from './template/iam.js';
 
 const root = new URL('../../', import.meta.url);
@@ -100,9 +100,45 @@ function integrationActions(definition: unknown): string[] {
   return [...new Set(found)];
 }
 
+/** The template resources the definition's sns:publish Tasks publish to (through DefinitionSubstitutions). */
+function publishedTopics(definition: unknown, machine: Resource): string[] {
+  const substitutions = (machine.Properties?.DefinitionSubstitutions ?? {}) as Obj;
+  const found: string[] = [];
+  const walk = (x: unknown): void => {
+    if (Array.isArray(x)) return x.forEach(walk);
+    if (!isObject(x)) return;
+    if (x.Type === 'Task' && String(x.Resource).startsWith('arn:aws:states:::sns:publish')) {
+      const placeholder = /^\$\{(\w+)\}$/.exec(String((x.Parameters as Obj | undefined)?.TopicArn))?.[1];
+      if (!placeholder) throw new Error(`sns:publish Task without a \${...} TopicArn: ${JSON.stringify(x.Parameters)}`);
+      found.push(...referencedIds(substitutions[placeholder]));
+    }
+    Object.values(x).forEach(walk);
+  };
+  walk(definition);
+  return [...new Set(found)];
+}
+
 describe('the state machine', () => {
   const [[, machine]] = resourcesOfType(template, 'AWS::Serverless::StateMachine') as [[string, Resource]];
   const definition = JSON.parse(readFileSync(new URL(String(machine.Properties?.DefinitionUri), root), 'utf8'));
+
+  // SNS encrypts a message with the publisher's permission on the topic's key: without it every
+  // publish to an encrypted topic is refused (KMS access denied), which no local run can show.
+  test('publishing to a KMS-encrypted topic: its role may use that key, for that topic only', () => {
+    const topics = publishedTopics(definition, machine);
+    expect(topics).toEqual(['AlarmTopic']);
+    const statements = deployedStatements(template, principalPolicies(template, machine), parameterValues(template, {}));
+    for (const topic of topics) {
+      const key = [...referencedIds(template.Resources[topic]?.Properties?.KmsMasterKeyId)][0];
+      if (!key) continue;
+      const grants = statements.filter((s) => s.Effect === 'Allow' && asArray(s.Action).includes('kms:GenerateDataKey'));
+      expect(grants.length).toBe(1);
+      const [grant] = grants as [Obj];
+      expect(asArray(grant.Action).sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
+      expect([...referencedIds(grant.Resource)]).toEqual([key]);
+      expect([...referencedIds((grant.Condition as Obj | undefined)?.StringEquals)]).toEqual([topic]);
+    }
+  });
 
   test('the integration parser reads lambda:invoke, optimised and aws-sdk integrations', () => {
     const task = (Resource: string) => ({ Type: 'Task', Resource });
@@ -113,7 +149,9 @@ describe('the state machine', () => {
 
   test.each(SCENARIOS)('with %j its role allows each integration it uses, and nothing else', (overrides) => {
     const params = parameterValues(template, overrides);
-    const needed = integrationActions(definition);
+    // Publishing to an encrypted topic takes its key as well (see above).
+    const encrypted = publishedTopics(definition, machine).some((t) => template.Resources[t]?.Properties?.KmsMasterKeyId !== undefined);
+    const needed = [...integrationActions(definition), ...(encrypted ? ['kms:GenerateDataKey', 'kms:Decrypt'] : [])];
     expect(needed).toContain('lambda:InvokeFunction');
     const granted = allowedActions(deployedStatements(template, principalPolicies(template, machine), params));
     expect({ missing: needed.filter((a) => !granted.has(a)), unused: [...granted].filter((a) => !needed.includes(a) && !PLATFORM.has(a)) }).toEqual({ missing: [], unused: [] });

@@ -127,6 +127,19 @@ describe('state machine', () => {
     expect(allowed.flatMap((s) => asArray(s.Resource).flatMap((r) => [...referencedIds(r)]))).toEqual(['AlarmTopic']);
   });
 
+  // Without TimeoutSeconds a Standard execution may run a year: ExecutionsTimedOut, and so
+  // IngestTimedOutAlarm, would never come. The limit must still outlast the longest load the
+  // defaults allow: every chunk of MAX_CHUNKS at MapConcurrency, each up to LoadChunk's timeout.
+  test('executions have a time limit that IngestTimedOutAlarm watches, longer than the longest default load', () => {
+    const limit = Number(JSON.parse(aslText).TimeoutSeconds);
+    const maxChunks = Number(((functionGlobals.Environment as Obj).Variables as Obj).MAX_CHUNKS);
+    const concurrency = Number(template.Parameters.MapConcurrency?.Default);
+    const chunkTimeout = Number(prop(template.Resources.LoadChunkFunction!, 'Timeout'));
+    expect(Math.ceil(maxChunks / concurrency) * chunkTimeout).toBeLessThan(limit);
+    const watching = resourcesOfType(template, 'AWS::CloudWatch::Alarm').filter(([, a]) => a.Properties?.MetricName === 'ExecutionsTimedOut');
+    expect(watching.map(([id, a]) => [id, [...referencedIds(asArray(a.Properties?.Dimensions).map((d) => (d as Obj).Value))]])).toEqual([['IngestTimedOutAlarm', [stateMachineId]]]);
+  });
+
   test('PromoteMode (auto|manual) reaches every function as PROMOTE', () => {
     expect(template.Parameters.PromoteMode).toMatchObject({ Default: 'auto', AllowedValues: ['auto', 'manual'] });
     expect(((functionGlobals.Environment as Obj).Variables as Obj).PROMOTE).toEqual({ Ref: 'PromoteMode' });
@@ -387,6 +400,43 @@ describe('alarms', () => {
     expect(alarm).toBeDefined();
     const topics = asArray(alarm?.AlarmActions).flatMap((x) => [...referencedIds(x)]);
     expect(topics.map((id) => template.Resources[id]?.Type)).toEqual(['AWS::SNS::Topic']);
+  });
+});
+
+// Publishing to an encrypted topic or queue takes the key: an AWS service needs the key policy's
+// grant (a role's IAM grant is checked in template-iam.test.ts), and ElastiCache cannot use one.
+describe('notification topics and their keys', () => {
+  const keyOf = (id: string): string | undefined => [...referencedIds(template.Resources[id]?.Properties?.KmsMasterKeyId)][0];
+  const [[, cache]] = resourcesOfType(template, 'AWS::ElastiCache::ReplicationGroup') as [[string, Resource]];
+  const cacheTopic = [...referencedIds(cache.Properties?.NotificationTopicArn)][0]!;
+
+  test('the cache publishes its events to an unencrypted topic whose policy is keyed on aws:SourceOwner, as ElastiCache requires', () => {
+    expect(template.Resources[cacheTopic]?.Type).toBe('AWS::SNS::Topic');
+    expect(keyOf(cacheTopic)).toBeUndefined();
+    const policies = resourcesOfType(template, 'AWS::SNS::TopicPolicy').filter(([, p]) => asArray(p.Properties?.Topics).some((t) => referencedIds(t).has(cacheTopic)));
+    expect(policies).toHaveLength(1);
+    const publish = statementsOf([policies[0]![1].Properties?.PolicyDocument as Obj]).filter((s) => s.Effect === 'Allow' && asArray(s.Action).includes('sns:Publish'));
+    expect(publish.map((s) => Object.keys(((s.Condition as Obj | undefined)?.StringEquals ?? {}) as Obj))).toEqual([['aws:SourceOwner']]);
+  });
+
+  test('each key lets exactly the AWS services that publish to what it encrypts use it', () => {
+    for (const [keyId, key] of resourcesOfType(template, 'AWS::KMS::Key')) {
+      const encrypted = (id: string) => keyOf(id) === keyId;
+      const publishers = new Set<string>();
+      for (const [, alarm] of resourcesOfType(template, 'AWS::CloudWatch::Alarm')) {
+        const targets = [...asArray(alarm.Properties?.AlarmActions), ...asArray(alarm.Properties?.OKActions)].flatMap((x) => [...referencedIds(x)]);
+        if (targets.some(encrypted)) publishers.add('cloudwatch.amazonaws.com');
+      }
+      if (encrypted(cacheTopic)) publishers.add('elasticache.amazonaws.com');
+      const deadLetters = [...JSON.stringify(template.Resources).matchAll(/"DeadLetterConfig":\{"Arn":\{"Fn::GetAtt":\["(\w+)","Arn"\]\}\}/g)].map((m) => m[1]!);
+      expect(deadLetters.length).toBeGreaterThan(0);
+      if (deadLetters.some(encrypted)) publishers.add('events.amazonaws.com');
+      const granted = statementsOf([key.Properties?.KeyPolicy as Obj])
+        .filter((s) => asArray(s.Action).includes('kms:GenerateDataKey'))
+        .flatMap((s) => asArray(((s.Principal as Obj | undefined)?.Service) ?? []).map((x) => (typeof x === 'string' ? x : JSON.stringify(x))))
+        .filter((service) => !service.includes('logs.')); // the log groups' own grant (encryption, not publishing)
+      expect({ keyId, services: granted.sort() }).toEqual({ keyId, services: [...publishers].sort() });
+    }
   });
 });
 
