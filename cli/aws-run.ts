@@ -18,6 +18,7 @@ import type { StepFunctions } from './aws-clients.js';
 import { CliError, EXIT, UsageError } from './command.js';
 import type { Progress } from './progress.js';
 import { reportFromFailure, reportFromOutput, type IngestReport } from './report.js';
+import { sleep } from './sleep.js';
 
 const STATE_MACHINE_ARN = /^arn:aws[a-z-]*:states:([a-z0-9-]+):\d{12}:stateMachine:[A-Za-z0-9_-]{1,80}$/;
 const EXECUTION_NAME = /^[A-Za-z0-9_-]{1,80}$/;
@@ -71,18 +72,6 @@ function parse(text: string | undefined): unknown {
   } catch {
     return undefined;
   }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-  });
 }
 
 export async function followExecution(sfn: StepFunctions, executionArn: string, progress: Progress, options: { pollMs: number; signal?: AbortSignal }): Promise<IngestReport> {

@@ -9,8 +9,9 @@ import { SluiceError } from '../functions/errors.js';
 import type { CommitResult } from '../functions/pipeline/commit-version.js';
 import type { PlanResult } from '../functions/pipeline/plan-load.js';
 import { InterruptedError } from '../functions/errors.js';
-import { realTaskHandlers, retryPolicy, runIngestLocally, type TaskName } from '../local/state-machine.js';
+import { realTaskHandlers, retryPolicies, runIngestLocally, type TaskName } from '../local/state-machine.js';
 import type { Progress } from './progress.js';
+import { sleep } from './sleep.js';
 import { reportFromFailure, reportFromOutput, type IngestReport } from './report.js';
 
 /** The state machine hands each chunk its number in the stored plan. */
@@ -18,21 +19,6 @@ const chunkName = (payload: unknown) => {
   const chunk = (payload as { chunk?: unknown } | null)?.chunk;
   return typeof chunk === 'number' ? `chunk ${chunk}` : 'a chunk';
 };
-/** Waits `ms`; Ctrl-C ends the wait with the error `stopped` makes. */
-function pause(ms: number, signal: AbortSignal | undefined, stopped: () => Error): Promise<void> {
-  if (signal?.aborted) return Promise.reject(stopped());
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(stopped());
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
 const interrupted = (what: string) => new InterruptedError(`interrupted by the user (Ctrl-C) ${what}`);
 
 export interface LocalIngestOptions {
@@ -56,11 +42,15 @@ export async function runLocalIngest(input: unknown, progress: Progress, signal?
   // Retries pause as the definition says (seconds, doubling, jittered), so a local load rides out
   // what a deployed one would. The pauses are taken here, not by the interpreter, so that Ctrl-C
   // cuts one short; each failure is said, or a pause would look like a hang.
+  const policies = retryPolicies();
   const failures = new Map<string, number>();
   const attempt = async <T>(task: TaskName, step: string, work: () => Promise<T>): Promise<T> => {
-    const policy = retryPolicy(task);
+    const policy = policies[task];
     const failed = failures.get(step) ?? 0;
-    if (failed > 0) await pause(policy.pauseMs(failed), signal, () => interrupted(`while ${step} waited to be retried`));
+    if (failed > 0) {
+      await sleep(policy.pauseMs(failed), signal);
+      if (signal?.aborted) throw interrupted(`while ${step} waited to be retried`);
+    }
     try {
       return await work();
     } catch (err) {
@@ -76,7 +66,6 @@ export async function runLocalIngest(input: unknown, progress: Progress, signal?
     stop: stop.signal,
     graceWaitMs,
     retryPauseMs: 0, // `attempt` pauses
-
     handlers: {
       Plan: async (payload) => {
         const result = (await attempt('Plan', 'Plan', () => real.Plan(payload))) as PlanResult;
@@ -95,16 +84,6 @@ export async function runLocalIngest(input: unknown, progress: Progress, signal?
           else signal?.addEventListener('abort', () => stop.abort(), { once: true });
         }
         return commit;
-      },
-      Retire: async (payload) => {
-        // Stopping the execution does not stop a running task: let it finish before we close.
-        const work = real.Retire(payload);
-        inFlight.add(work);
-        try {
-          return await work;
-        } finally {
-          inFlight.delete(work);
-        }
       },
       LoadChunk: async (payload) => {
         if (signal?.aborted) throw interrupted('before this chunk started');
@@ -128,9 +107,8 @@ export async function runLocalIngest(input: unknown, progress: Progress, signal?
       },
     },
   });
-  // Chunks still running when the Map failed finish by themselves and remove what they wrote
-  // (the version is failed by then): wait for them before anyone closes the connections.
-  while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+  // (runIngestLocally returns only once every invocation has stopped, chunks still running after
+  // the Map failed and a Retire cut off by Ctrl-C included: nothing is left writing.)
   progress.finish();
   const ms = Date.now() - started;
   if (run.status === 'SUCCEEDED') return reportFromOutput(run.output, run.executionId, ms, samples);

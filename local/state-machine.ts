@@ -64,25 +64,28 @@ export interface RetryPolicy {
   pauseMs(retry: number, random?: () => number): number;
 }
 
-/** How the definition retries a TransientError thrown by `task`: its Retry entry, with ASL's defaults. */
-export function retryPolicy(task: TaskName): RetryPolicy {
-  const find = (states: Record<string, RetryingState>): RetryingState | undefined => {
-    for (const [name, state] of Object.entries(states)) {
-      const found = name === task ? state : state.ItemProcessor && find(state.ItemProcessor.States);
+/** How the definition retries a TransientError thrown by each task: its Retry entry, with ASL's defaults. */
+export function retryPolicies(): Record<TaskName, RetryPolicy> {
+  const states = loadDefinition().States as unknown as Record<string, RetryingState>;
+  const find = (task: TaskName, within: Record<string, RetryingState>): RetryingState | undefined => {
+    for (const [name, state] of Object.entries(within)) {
+      const found = name === task ? state : state.ItemProcessor && find(task, state.ItemProcessor.States);
       if (found) return found;
     }
     return undefined;
   };
-  const state = find(loadDefinition().States as unknown as Record<string, RetryingState>);
-  const r = state?.Retry?.find((x) => x.ErrorEquals.includes('TransientError') || x.ErrorEquals.includes('States.ALL'));
-  if (!r) return { retries: 0, pauseMs: () => 0 };
-  return {
-    retries: r.MaxAttempts ?? 3,
-    pauseMs: (retry, random = Math.random) => {
-      const ms = Math.min((r.IntervalSeconds ?? 1) * (r.BackoffRate ?? 2) ** (retry - 1), r.MaxDelaySeconds ?? Infinity) * 1000;
-      return r.JitterStrategy === 'FULL' ? random() * ms : ms;
-    },
+  const policyOf = (task: TaskName): RetryPolicy => {
+    const r = find(task, states)?.Retry?.find((x) => x.ErrorEquals.includes('TransientError') || x.ErrorEquals.includes('States.ALL'));
+    if (!r) return { retries: 0, pauseMs: () => 0 };
+    return {
+      retries: r.MaxAttempts ?? 3,
+      pauseMs: (retry, random = Math.random) => {
+        const ms = Math.min((r.IntervalSeconds ?? 1) * (r.BackoffRate ?? 2) ** (retry - 1), r.MaxDelaySeconds ?? Infinity) * 1000;
+        return r.JitterStrategy === 'FULL' ? random() * ms : ms;
+      },
+    };
   };
+  return Object.fromEntries((Object.keys(TASK_FUNCTIONS) as TaskName[]).map((t) => [t, policyOf(t)])) as Record<TaskName, RetryPolicy>;
 }
 
 export function lambdaContext(functionName: string): Context {
@@ -131,7 +134,7 @@ export interface LocalRunOptions {
   graceWaitMs?: number;
   /**
    * Pause before a retry in milliseconds (default 10, so tests that inject failures stay fast).
-   * `sluice ingest` passes 0 and pauses in its handlers as retryPolicy says, so Ctrl-C cuts a pause short.
+   * `sluice ingest` passes 0 and pauses in its handlers as retryPolicies says, so Ctrl-C cuts a pause short.
    */
   retryPauseMs?: number;
   /** Handed to the real handlers (see realTaskHandlers). */

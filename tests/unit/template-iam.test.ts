@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { AwsCallIndex, type AwsCall } from './template/aws-calls.js';
 import { asArray, evaluateCondition, isObject, loadTemplate, parameterValues, referencedIds, resolve, resourcesOfType, type Obj, type Resource } from './template/cfn.js';
+import { snsPublishTopics } from './template/definition.js';
 import { allowedActions, deployedStatements, principalPolicies } from './template/iam.js';
 
 const root = new URL('../../', import.meta.url);
@@ -103,19 +104,7 @@ function integrationActions(definition: unknown): string[] {
 /** The template resources the definition's sns:publish Tasks publish to (through DefinitionSubstitutions). */
 function publishedTopics(definition: unknown, machine: Resource): string[] {
   const substitutions = (machine.Properties?.DefinitionSubstitutions ?? {}) as Obj;
-  const found: string[] = [];
-  const walk = (x: unknown): void => {
-    if (Array.isArray(x)) return x.forEach(walk);
-    if (!isObject(x)) return;
-    if (x.Type === 'Task' && String(x.Resource).startsWith('arn:aws:states:::sns:publish')) {
-      const placeholder = /^\$\{(\w+)\}$/.exec(String((x.Parameters as Obj | undefined)?.TopicArn))?.[1];
-      if (!placeholder) throw new Error(`sns:publish Task without a \${...} TopicArn: ${JSON.stringify(x.Parameters)}`);
-      found.push(...referencedIds(substitutions[placeholder]));
-    }
-    Object.values(x).forEach(walk);
-  };
-  walk(definition);
-  return [...new Set(found)];
+  return [...new Set(snsPublishTopics(definition).flatMap((placeholder) => [...referencedIds(substitutions[placeholder])]))];
 }
 
 describe('the state machine', () => {

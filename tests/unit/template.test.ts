@@ -14,6 +14,7 @@ import {
   type Obj,
   type Resource,
 } from './template/cfn.js';
+import { snsPublishTopics } from './template/definition.js';
 import { matchesPattern } from './template/event-pattern.js';
 import { principalPolicies, statementsOf } from './template/iam.js';
 import { REDIS_SERVER_SETTINGS } from '../../functions/domain/server-settings.js';
@@ -472,23 +473,6 @@ describe('admin function', () => {
     expect(writable).toContain(logGroup);
   });
 });
-
-/** Placeholders named as TopicArn by sns:publish tasks, anywhere in the definition. */
-function snsPublishTopics(definition: unknown): string[] {
-  const found: string[] = [];
-  const walk = (x: unknown): void => {
-    if (Array.isArray(x)) return x.forEach(walk);
-    if (!isObject(x)) return;
-    if (x.Type === 'Task' && String(x.Resource).startsWith('arn:aws:states:::sns:publish')) {
-      const m = /^\$\{([^}]+)\}$/.exec(String((x.Parameters as Obj | undefined)?.TopicArn ?? ''));
-      if (!m?.[1]) throw new Error('sns:publish task without a ${...} TopicArn');
-      found.push(m[1]);
-    }
-    Object.values(x).forEach(walk);
-  };
-  walk(definition);
-  return found;
-}
 
 /** Placeholders named as FunctionName by lambda:invoke tasks, anywhere in the definition. */
 function lambdaTaskPlaceholders(definition: unknown): string[] {
