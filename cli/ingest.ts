@@ -3,7 +3,7 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
-import { CreateBucketCommand, DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteObjectCommand, HeadBucketCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { createS3Client } from '../functions/adapters/object-store.js';
 import { optionalVariable } from '../functions/config.js';
@@ -103,6 +103,7 @@ async function upload(source: { kind: 'file' | 'dir'; path: string }, s3: S3Clie
   const prefix = `local/${name}/`;
   const files = source.kind === 'file' ? [source.path] : (await readdir(source.path, { recursive: true, withFileTypes: true })).filter((d) => d.isFile()).map((d) => join(d.parentPath, d.name));
   if (files.length === 0) throw new UsageError(`${source.path} holds no files`);
+  await ensureBucket(s3, bucket);
   let total = 0;
   const uploaded = new Set<string>();
   for (const file of files) {
@@ -110,19 +111,40 @@ async function upload(source: { kind: 'file' | 'dir'; path: string }, s3: S3Clie
     uploaded.add(key);
     const size = (await stat(file)).size;
     total += size;
-    const put = () => s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: createReadStream(file), ContentLength: size }));
-    await put().catch(async (err: Error & { $metadata?: { httpStatusCode?: number } }) => {
-      if (err.name === 'NoSuchBucket') {
-        await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-        return put();
-      }
-      if (err.$metadata?.httpStatusCode === undefined) throw new CliError(`cannot reach S3 to upload ${file}: ${err.message}`, EXIT.UNREACHABLE, { cause: err });
-      throw new CliError(`uploading ${file} to s3://${bucket}/${key} failed: ${err.name}: ${err.message}`, EXIT.FAILED, { cause: err });
-    });
+    // A streamed body cannot be sent again by the SDK's own retries: a connection the server
+    // closed (EPIPE, ECONNRESET) gets a fresh stream here, twice at most.
+    for (let attempt = 1; ; attempt++) {
+      const sent = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: createReadStream(file), ContentLength: size })).then(
+        () => undefined,
+        (err: S3Failure) => err,
+      );
+      if (sent === undefined) break;
+      if (sent.$metadata?.httpStatusCode !== undefined) throw new CliError(`uploading ${file} to s3://${bucket}/${key} failed: ${sent.name}: ${sent.message}`, EXIT.FAILED, { cause: sent });
+      if (attempt === 3) throw new CliError(`cannot reach S3 to upload ${file}: ${sent.message}`, EXIT.UNREACHABLE, { cause: sent });
+    }
   }
   const removed = await removeOthers(s3, bucket, prefix, uploaded);
   ctx.err.write(`uploaded ${files.length} file${files.length === 1 ? '' : 's'} (${total} bytes) to s3://${bucket}/${prefix}${removed > 0 ? ` and removed ${removed} other object${removed === 1 ? '' : 's'} there` : ''}\n`);
   return { object: source.kind === 'file' ? `s3://${bucket}/${prefix}${name}` : undefined, prefix: `s3://${bucket}/${prefix}` };
+}
+
+type S3Failure = Error & { $metadata?: { httpStatusCode?: number } };
+
+/**
+ * Makes the bucket if it is missing (a local stack's first upload). Before any upload: a server
+ * answering NoSuchBucket to a PUT may close the connection mid-body, which the client reports as
+ * EPIPE rather than NoSuchBucket.
+ */
+async function ensureBucket(s3: S3Client, bucket: string): Promise<void> {
+  const missing = await s3.send(new HeadBucketCommand({ Bucket: bucket })).then(
+    () => false,
+    (err: S3Failure) => {
+      if (err.$metadata?.httpStatusCode === 404) return true;
+      if (err.$metadata?.httpStatusCode === undefined) throw new CliError(`cannot reach S3 to check bucket ${bucket}: ${err.message}`, EXIT.UNREACHABLE, { cause: err });
+      throw new CliError(`checking bucket s3://${bucket} failed: ${err.name}: ${err.message}`, EXIT.FAILED, { cause: err });
+    },
+  );
+  if (missing) await s3.send(new CreateBucketCommand({ Bucket: bucket }));
 }
 
 async function removeOthers(s3: S3Client, bucket: string, prefix: string, keep: Set<string>): Promise<number> {

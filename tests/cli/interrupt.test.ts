@@ -22,7 +22,7 @@ beforeAll(async () => {
   file = join(dir, 'recs.out');
   await writeFile(file, jsonLinesParts({ users: 6000, scored: true }, 1)[0]!);
   const base = await sluice(['ingest', file, '--version', 'base', '--order-key', '2026-11-01T00:00:00Z'], env);
-  expect(base).toMatchObject({ code: 0 });
+  expect(base).toEqual(expect.objectContaining({ code: 0 }));
 });
 afterAll(async () => {
   await closeTestClients();

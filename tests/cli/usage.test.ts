@@ -21,7 +21,7 @@ const loaders: Record<string, () => Promise<{ command: Command }>> = {
 
 test('sluice --help lists every command and the exit codes; every command has --help', async () => {
   const [main, ingestHelp, none] = await Promise.all([sluice(['--help']), sluice(['ingest', '--help']), sluice([])]);
-  expect(main).toMatchObject({ code: 0 });
+  expect(main).toEqual(expect.objectContaining({ code: 0 }));
   for (const c of COMMANDS) expect(main.stdout).toMatch(new RegExp(`^ {2}${c} +\\S`, 'm'));
   expect(main.stdout).toContain('Exit codes:');
   expect(ingestHelp).toMatchObject({ code: 0, stderr: '' });
