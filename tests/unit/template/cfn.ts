@@ -16,6 +16,7 @@ export interface Resource {
 export interface Template {
   Parameters: Record<string, Obj>;
   Conditions: Record<string, unknown>;
+  Rules?: Record<string, { RuleCondition?: unknown; Assertions: { Assert: unknown; AssertDescription?: string }[] }>;
   Globals?: { Function?: Obj; StateMachine?: Obj };
   Resources: Record<string, Resource>;
   Outputs?: Record<string, Obj>;
@@ -140,4 +141,47 @@ export function referencedIds(v: unknown): Set<string> {
   };
   walk(v);
   return ids;
+}
+
+/**
+ * The AssertDescription of every template rule that would refuse `params` (CloudFormation's
+ * rule functions, as far as the template uses them). A list parameter's value is given as
+ * CloudFormation takes it on the command line: one comma-separated string.
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/intrinsic-function-reference-rules.html
+ */
+export function ruleViolations(t: Template, params: Obj): string[] {
+  const value = (v: unknown): unknown => {
+    const fn = intrinsic(v);
+    if (!fn) return v;
+    const [key, arg] = fn;
+    const args = asArray(arg);
+    switch (key) {
+      case 'Ref': {
+        const p = t.Parameters[String(arg)];
+        if (!p) throw new Error(`cannot evaluate Ref ${String(arg)} in a rule`);
+        const raw = String(params[String(arg)] ?? '');
+        return /^(CommaDelimitedList|List<)/.test(String(p.Type)) ? raw.split(',').map((x) => x.trim()) : raw;
+      }
+      case 'Fn::Not':
+        return !value(args[0]);
+      case 'Fn::And':
+        return args.every((a) => value(a));
+      case 'Fn::Or':
+        return args.some((a) => value(a));
+      case 'Fn::Equals':
+        return String(value(args[0])) === String(value(args[1]));
+      case 'Fn::Contains':
+        return asArray(value(args[0])).map(String).includes(String(value(args[1])));
+      case 'Fn::EachMemberEquals':
+        return asArray(value(args[0])).every((x) => String(x) === String(value(args[1])));
+      default:
+        throw new Error(`cannot evaluate ${key} in a rule`);
+    }
+  };
+  const out: string[] = [];
+  for (const [name, rule] of Object.entries(t.Rules ?? {})) {
+    if (rule.RuleCondition !== undefined && !value(rule.RuleCondition)) continue;
+    for (const a of rule.Assertions) if (!value(a.Assert)) out.push(`${name}: ${a.AssertDescription ?? ''}`);
+  }
+  return out;
 }
