@@ -185,3 +185,43 @@ export function ruleViolations(t: Template, params: Obj): string[] {
   }
   return out;
 }
+
+/**
+ * A string-valued intrinsic (Fn::Sub, Fn::Select, Fn::Split, Fn::Join, Ref to a pseudo parameter
+ * or a parameter) rendered to its text for the given pseudo parameters and parameter values.
+ */
+export function renderString(v: unknown, pseudo: Record<string, string>, params: Obj = {}): string {
+  const render = (x: unknown): unknown => {
+    if (typeof x === 'string') return x;
+    const fn = intrinsic(x);
+    if (!fn) throw new Error(`cannot render ${JSON.stringify(x)}`);
+    const [key, arg] = fn;
+    const args = asArray(arg);
+    switch (key) {
+      case 'Ref': {
+        const name = String(arg);
+        if (name in pseudo) return pseudo[name];
+        if (name in params) return String(params[name]);
+        throw new Error(`cannot render Ref ${name}`);
+      }
+      case 'Fn::Select':
+        return asArray(render(args[1]))[Number(args[0])];
+      case 'Fn::Split':
+        return String(render(args[1])).split(String(args[0]));
+      case 'Fn::Join':
+        return asArray(args[1]).map((p) => String(render(p))).join(String(args[0]));
+      case 'Fn::Sub': {
+        const [text, vars] = Array.isArray(arg) ? arg : [arg, {}];
+        return String(text).replace(/\$\{([^}]+)\}/g, (_, name: string) => {
+          if (isObject(vars) && name in vars) return String(render(vars[name]));
+          if (name in pseudo) return pseudo[name]!;
+          if (name in params) return String(params[name]);
+          throw new Error(`cannot render \${${name}}`);
+        });
+      }
+      default:
+        throw new Error(`cannot render ${key}`);
+    }
+  };
+  return String(render(v));
+}
