@@ -6,7 +6,7 @@ import type { IngestRequest } from '../domain/ingest-request.js';
 import { compareOutputs, parseManifest, relativeToPrefix, type InputCompleteness, type InputObjectRef } from '../domain/input-completeness.js';
 import { bucketCountFor } from '../domain/key-layout.js';
 import { explicitVersionId, versionIdForJob, versionIdForObjects } from '../domain/version-identity.js';
-import { InsufficientMemoryError, InvalidInputError, VersionStateError } from '../errors.js';
+import { InsufficientMemoryError, InvalidInputError, TooManyChunksError, VersionStateError } from '../errors.js';
 import { deleteVersion } from './delete-version.js';
 import type { PipelineDeps } from './deps.js';
 import { inspectObject } from './inspect-object.js';
@@ -24,6 +24,8 @@ export interface PlanResult {
   totalBytes: number;
   buckets: number;
   chunkCount: number;
+  /** The chunk size Plan cut with: CHUNK_SIZE_BYTES, or larger so the load fits one execution. */
+  chunkSizeBytes?: number;
   /** Chunk numbers for the Map state; the chunks themselves are stored with the version. */
   chunks: number[];
   mapConcurrency: number;
@@ -48,7 +50,7 @@ export async function planLoad(request: IngestRequest, owner: string, deps: Pipe
   );
   const version = requested ?? versionIdForObjects(uri, objects);
   const orderKey = request.orderKey ?? deps.now();
-  const plan = planChunks(objects, deps.load.chunkSizeBytes, deps.load.maxChunks);
+  const plan = planWithin(uri, objects, deps);
   const buckets = bucketCountFor(plan.totalBytes);
   const result: PlanResult = {
     action: 'load',
@@ -60,6 +62,7 @@ export async function planLoad(request: IngestRequest, owner: string, deps: Pipe
     totalBytes: plan.totalBytes,
     buckets,
     chunkCount: plan.chunks.length,
+    chunkSizeBytes: plan.chunkSizeBytes,
     chunks: plan.chunks.map((c) => c.index),
     mapConcurrency: deps.load.mapConcurrency,
     graceSeconds: deps.load.graceSeconds,
@@ -106,6 +109,16 @@ export async function planLoad(request: IngestRequest, owner: string, deps: Pipe
         ? `version ${version} is already held (loaded, not live): sluice promote ${version} makes it live, sluice discard ${version} deletes it`
         : `version ${version} is already ${registered.outcome === 'duplicate' ? registered.status : 'loading'}`;
   return { ...result, action: 'skip', reason, chunks: [], chunkCount: 0 };
+}
+
+/** The chunk plan, its error naming the input it is about. */
+function planWithin(uri: string, objects: readonly InputObject[], deps: PipelineDeps) {
+  try {
+    return planChunks(objects, deps.load.chunkSizeBytes, deps.load.maxChunks);
+  } catch (err) {
+    if (err instanceof TooManyChunksError) throw new TooManyChunksError(`${uri}: ${err.message}`, err.counts, { cause: err });
+    throw err;
+  }
 }
 
 /** `listed` receives every key under the prefix, whatever its suffix (the input-completeness check looks for `.out`). */
