@@ -24,6 +24,7 @@ export interface ByteStream extends AsyncIterable<Buffer> {
 
 export interface ObjectStore {
   list(bucket: string, prefix: string): AsyncIterable<StoredObject>;
+  /** The object, or null when there is none the caller can read under that key. */
   head(bucket: string, key: string): Promise<StoredObject | null>;
   /** Bytes from `offset` to `end` (exclusive; the object's end when omitted), pinned to `etag`. */
   read(bucket: string, key: string, etag: string, offset: number, end?: number): Promise<ByteStream>;
@@ -82,7 +83,11 @@ export class S3ObjectStore implements ObjectStore {
       const r = await this.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
       return { key, etag: r.ETag ?? '', size: r.ContentLength ?? 0 };
     } catch (err) {
-      if (status(err) === 404) return null;
+      // S3 answers 403, not 404, for a key that does not exist when the caller may not list the
+      // bucket (Amazon S3 API Reference, HeadObject), as Sluice's roles may not outside their
+      // prefix condition: a HEAD carries no s3:prefix. Either way there is no object to read;
+      // one Plan may not read at all is refused by the listing or the read that follows.
+      if (status(err) === 404 || status(err) === 403) return null;
       throw this.translate(err, `reading s3://${bucket}/${key}`);
     }
   }

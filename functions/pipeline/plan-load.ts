@@ -40,8 +40,12 @@ export async function planLoad(request: IngestRequest, owner: string, deps: Pipe
   const listed = new Set<string>();
   const found = await findObjects(request, deps, listed);
   if (found.length === 0) {
+    const looked = `looking for keys ending in ${deps.load.objectSuffixes.join(', ')}; set OBJECT_SUFFIX to change`;
+    // A manual s3Uri without a trailing slash is an object's key or a prefix: both were tried.
     throw new InvalidInputError(
-      `no input objects under ${uri} (looking for keys ending in ${deps.load.objectSuffixes.join(', ')}; set OBJECT_SUFFIX to change)`,
+      request.singleObject
+        ? `${uri} is no object Plan can read, and there are no input objects under ${uri}/ (${looked}); give a prefix ending in "/" or the key of one object`
+        : `no input objects under ${uri} (${looked})`,
     );
   }
   const sniff = pLimit(16);
@@ -173,7 +177,7 @@ async function prefixObjects(bucket: string, prefix: string, deps: PipelineDeps)
 /** Manifests are small (a key per line of input); read whole. */
 async function manifestObjects(bucket: string, key: string, deps: PipelineDeps): Promise<InputObjectRef[]> {
   const head = await deps.objects.head(bucket, key);
-  if (!head) throw new InvalidInputError('the manifest does not exist');
+  if (!head) throw new InvalidInputError('the manifest does not exist, or Plan may not read it (TransformInputBucket, TransformInputPrefix)');
   const stream = await deps.objects.read(bucket, key, head.etag, 0);
   const pieces: Buffer[] = [];
   try {
