@@ -50,7 +50,12 @@ describe('CacheAuthMode', () => {
     expect(groups.flatMap(groupViolations)).toEqual([]);
     expect(group.Properties?.Engine).toBe('valkey');
     for (const g of groups) expect(groupEnginesFor(String(group.Properties?.Engine))).toContain(g.engine);
-    // IAM authentication needs TLS and Valkey 7.2 or later [IAM].
+    // The AUTH token (auth-token mode, no RBAC users) needs in-transit encryption (ElastiCache User
+    // Guide, "Authenticating with the Valkey and Redis OSS AUTH command",
+    // https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/auth.html); so does IAM authentication [IAM].
+    expect(group.Properties).toEqual(expect.objectContaining({ TransitEncryptionEnabled: true }));
+    expect(resolve(template, group.Properties?.AuthToken, params) === undefined).toBe(groups.length > 0); // one or the other
+    // IAM authentication needs Valkey 7.2 or later [IAM].
     if (groups.length) {
       expect(group.Properties).toEqual(expect.objectContaining({ TransitEncryptionEnabled: true }));
       const [major = 0, minor = 0] = String(group.Properties?.EngineVersion).split('.').map(Number);
