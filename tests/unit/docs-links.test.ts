@@ -141,6 +141,17 @@ describe('README.md and docs/', () => {
     for (const page of pages) expect(readme).toContain(`](docs/${page})`);
   });
 
+  test('the command tables of README.md and docs/cli.md each have a row for every command of cli/main.ts', () => {
+    const main = readFileSync(join(root, 'cli/main.ts'), 'utf8');
+    const names = [...main.matchAll(/^\s+(\w+): \{ summary:/gm)].map((m) => m[1]);
+    expect(names).toContain('ingest');
+    for (const page of ['README.md', 'docs/cli.md']) {
+      const text = readFileSync(join(root, page), 'utf8');
+      const missing = names.filter((name) => !text.includes(`| \`sluice ${name}`));
+      expect({ page, missing }).toEqual({ page, missing: [] });
+    }
+  });
+
   test('the anchors follow GitHub: code marks and punctuation dropped, spaces as hyphens', () => {
     expect(githubSlug('The `sluice` command')).toBe('the-sluice-command');
     expect(githubSlug('Release checks: what they cost (issue 13)')).toBe('release-checks-what-they-cost-issue-13');
