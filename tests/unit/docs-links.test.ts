@@ -1,5 +1,6 @@
-// The README is an index to docs/: it stays short, and every relative link in it and in the
-// docs/ pages (a file, a folder, or a heading of a Markdown file as `#anchor`) leads somewhere.
+// The README is an index to docs/: it stays short, and every relative link in it, in the
+// docs/ pages, BENCHMARKS.md and RELIABILITY.md (to a file, a folder, or a heading of a
+// Markdown file as `#anchor`) leads somewhere.
 // Code and template comments that send a reader to a page or a README section are held to the
 // same rule, so a renamed heading cannot leave them pointing at nothing.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -15,8 +16,9 @@ const PENDING_DOC_PAGES: readonly string[] = ['configuration.md', 'corrections.m
 
 const README_MAX_LINES = 200;
 
+// BENCHMARKS.md and RELIABILITY.md stay at the top and link into docs/ as well.
 const docFiles = (): string[] => [
-  join(root, 'README.md'),
+  ...['README.md', 'BENCHMARKS.md', 'RELIABILITY.md'].map((name) => join(root, name)),
   ...readdirSync(join(root, 'docs'))
     .filter((name) => name.endsWith('.md'))
     .map((name) => join(root, 'docs', name)),
@@ -109,7 +111,7 @@ describe('README.md and docs/', () => {
     expect(test).toBe(demo + 1);
   });
 
-  test('every relative link and #anchor in README.md and docs/*.md resolves', () => {
+  test('every relative link and #anchor in README.md, BENCHMARKS.md, RELIABILITY.md and docs/*.md resolves', () => {
     const broken: string[] = [];
     let checked = 0;
     for (const file of docFiles()) {
