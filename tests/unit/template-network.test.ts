@@ -49,9 +49,10 @@ describe('a route to S3', () => {
 // subnets in use1-az3 (AWS Lambda Developer Guide, "Giving Lambda functions access to resources
 // in an Amazon VPC", https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html).
 // Nothing in the template can check a subnet's zone, so the deploy docs say it where subnets are asked for.
-test('the subnets parameter and the deploy section say Lambda refuses subnets in zones it does not support', () => {
+test('the subnets parameter and the deployment prerequisites say Lambda refuses subnets in zones it does not support', () => {
   expect(String(template.Parameters.PrivateSubnetIds?.Description)).toMatch(/zone Lambda does not support \(us-east-1: use1-az3\)/);
-  const readme = readFileSync(new URL('README.md', root), 'utf8');
-  const deploy = readme.slice(readme.indexOf('## Deploy'), readme.indexOf('### Build and deploy'));
+  const page = readFileSync(new URL('docs/deployment.md', root), 'utf8');
+  const deploy = page.slice(page.indexOf('## Prerequisites'), page.indexOf('## Build and deploy'));
+  expect(deploy.length).toBeGreaterThan(0);
   expect(deploy).toMatch(/Availability Zone Lambda does not support \(in us-east-1, `use1-az3`/);
 });
