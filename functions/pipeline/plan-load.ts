@@ -6,7 +6,7 @@ import type { IngestRequest } from '../domain/ingest-request.js';
 import { compareOutputs, parseManifest, relativeToPrefix, type InputCompleteness, type InputObjectRef } from '../domain/input-completeness.js';
 import { bucketCountFor } from '../domain/key-layout.js';
 import { explicitVersionId, versionIdForJob, versionIdForObjects } from '../domain/version-identity.js';
-import { InsufficientMemoryError, InvalidInputError, VersionStateError } from '../errors.js';
+import { InsufficientMemoryError, InvalidInputError, TooManyChunksError, VersionStateError } from '../errors.js';
 import { deleteVersion } from './delete-version.js';
 import type { PipelineDeps } from './deps.js';
 import { inspectObject } from './inspect-object.js';
@@ -24,6 +24,8 @@ export interface PlanResult {
   totalBytes: number;
   buckets: number;
   chunkCount: number;
+  /** The chunk size Plan cut with: CHUNK_SIZE_BYTES, or larger so the load fits one execution. */
+  chunkSizeBytes?: number;
   /** Chunk numbers for the Map state; the chunks themselves are stored with the version. */
   chunks: number[];
   mapConcurrency: number;
@@ -38,8 +40,12 @@ export async function planLoad(request: IngestRequest, owner: string, deps: Pipe
   const listed = new Set<string>();
   const found = await findObjects(request, deps, listed);
   if (found.length === 0) {
+    const looked = `looking for keys ending in ${deps.load.objectSuffixes.join(', ')}; set OBJECT_SUFFIX to change`;
+    // A manual s3Uri without a trailing slash is an object's key or a prefix: both were tried.
     throw new InvalidInputError(
-      `no input objects under ${uri} (looking for keys ending in ${deps.load.objectSuffixes.join(', ')}; set OBJECT_SUFFIX to change)`,
+      request.singleObject
+        ? `${uri} is no object Plan can read, and there are no input objects under ${uri}/ (${looked}); give a prefix ending in "/" or the key of one object`
+        : `no input objects under ${uri} (${looked})`,
     );
   }
   const sniff = pLimit(16);
@@ -48,7 +54,7 @@ export async function planLoad(request: IngestRequest, owner: string, deps: Pipe
   );
   const version = requested ?? versionIdForObjects(uri, objects);
   const orderKey = request.orderKey ?? deps.now();
-  const plan = planChunks(objects, deps.load.chunkSizeBytes, deps.load.maxChunks);
+  const plan = planWithin(uri, objects, deps);
   const buckets = bucketCountFor(plan.totalBytes);
   const result: PlanResult = {
     action: 'load',
@@ -60,6 +66,7 @@ export async function planLoad(request: IngestRequest, owner: string, deps: Pipe
     totalBytes: plan.totalBytes,
     buckets,
     chunkCount: plan.chunks.length,
+    chunkSizeBytes: plan.chunkSizeBytes,
     chunks: plan.chunks.map((c) => c.index),
     mapConcurrency: deps.load.mapConcurrency,
     graceSeconds: deps.load.graceSeconds,
@@ -106,6 +113,16 @@ export async function planLoad(request: IngestRequest, owner: string, deps: Pipe
         ? `version ${version} is already held (loaded, not live): sluice promote ${version} makes it live, sluice discard ${version} deletes it`
         : `version ${version} is already ${registered.outcome === 'duplicate' ? registered.status : 'loading'}`;
   return { ...result, action: 'skip', reason, chunks: [], chunkCount: 0 };
+}
+
+/** The chunk plan, its error naming the input it is about. */
+function planWithin(uri: string, objects: readonly InputObject[], deps: PipelineDeps) {
+  try {
+    return planChunks(objects, deps.load.chunkSizeBytes, deps.load.maxChunks);
+  } catch (err) {
+    if (err instanceof TooManyChunksError) throw new TooManyChunksError(`${uri}: ${err.message}`, err.counts, { cause: err });
+    throw err;
+  }
 }
 
 /** `listed` receives every key under the prefix, whatever its suffix (the input-completeness check looks for `.out`). */
@@ -160,7 +177,7 @@ async function prefixObjects(bucket: string, prefix: string, deps: PipelineDeps)
 /** Manifests are small (a key per line of input); read whole. */
 async function manifestObjects(bucket: string, key: string, deps: PipelineDeps): Promise<InputObjectRef[]> {
   const head = await deps.objects.head(bucket, key);
-  if (!head) throw new InvalidInputError('the manifest does not exist');
+  if (!head) throw new InvalidInputError('the manifest does not exist, or Plan may not read it (TransformInputBucket, TransformInputPrefix)');
   const stream = await deps.objects.read(bucket, key, head.etag, 0);
   const pieces: Buffer[] = [];
   try {
