@@ -3,7 +3,7 @@ import pLimit from 'p-limit';
 import type { StoredObject } from '../adapters/object-store.js';
 import { planChunks, type InputObject } from '../domain/chunk-plan.js';
 import type { IngestRequest } from '../domain/ingest-request.js';
-import { compareOutputs, parseManifest, relativeToPrefix, type InputCompleteness, type InputObjectRef } from '../domain/input-completeness.js';
+import { checkedDataType, compareOutputs, parseManifest, relativeToPrefix, type InputCompleteness, type InputObjectRef } from '../domain/input-completeness.js';
 import { bucketCountFor } from '../domain/key-layout.js';
 import { explicitVersionId, versionIdForJob, versionIdForObjects } from '../domain/version-identity.js';
 import { InsufficientMemoryError, InvalidInputError, VersionStateError } from '../errors.js';
@@ -137,13 +137,11 @@ async function inputCheck(request: IngestRequest, listed: ReadonlySet<string>, d
   const where = `s3://${input.bucket}/${input.key}`;
   let result: InputCompleteness;
   try {
-    if (input.dataType !== 'S3Prefix' && input.dataType !== 'ManifestFile') {
-      throw new RangeError(`S3DataType ${input.dataType} is not one the input-completeness check reads (S3Prefix, ManifestFile); switch the check off for this dataset (checks.inputCompleteness: false)`);
-    }
-    const objects = input.dataType === 'ManifestFile' ? await manifestObjects(input.bucket, input.key, deps) : await prefixObjects(input.bucket, input.key, deps);
+    const dataType = checkedDataType(input.dataType);
+    const objects = dataType === 'ManifestFile' ? await manifestObjects(input.bucket, input.key, deps) : await prefixObjects(input.bucket, input.key, deps);
     result = compareOutputs(objects, { bucket: request.bucket, prefix: request.key }, listed);
   } catch (err) {
-    if (!(err instanceof InvalidInputError || err instanceof RangeError)) throw err;
+    if (!(err instanceof InvalidInputError)) throw err;
     result = { inputs: 0, missing: 0, missingSamples: [], error: `${where}: ${err.message}` };
   }
   return { inputCheck: JSON.stringify(result) };
