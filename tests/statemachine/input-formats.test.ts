@@ -105,7 +105,7 @@ describe('Parquet', () => {
     expect(run).toMatchObject({ status: 'SUCCEEDED', output: { objects: 1, result: { commit: { outcome: 'swapped', records: USERS - 1, badRecords: 1 } } } });
     expect((run.output as { chunkCount: number }).chunkCount).toBeGreaterThan(3);
     expect((run.output as { result: { commit: { samples: unknown[] } } }).result.commit.samples).toEqual([
-      { object: `${BUCKET}/pq/part-0.parquet.out`, offset: 7, reason: expect.stringMatching(/key field "userId" is null/) },
+      { object: `${BUCKET}/pq/part-0.parquet.out`, offset: 7, unit: 'row', reason: expect.stringMatching(/key field "userId" is null/) },
     ]);
     for (const r of expected.filter((_, i) => i % 29 === 0 && i !== 7)) {
       expect((await api(`/users/${r.userId}/recommendations`)).body).toEqual({ userId: r.userId, items: r.items, version: 'p1' });
