@@ -17,6 +17,10 @@ export interface InputObject {
   expandedSize?: number;
   /** CSV: the column names (from the object's header line, or the dataset's declaration). */
   columns?: string[];
+  /** CSV: the object's delimiter (declared, or found in its first line). */
+  delimiter?: string;
+  /** CSV: the object's first line is a header, to skip. */
+  header?: boolean;
   /** Parquet: the file's row groups, the natural chunks. */
   rowGroups?: RowGroupSpan[];
 }
@@ -42,6 +46,9 @@ export interface ChunkPart {
   format: InputFormat;
   compression?: Compression;
   columns?: string[];
+  /** CSV: as on InputObject; absent in plans saved before they were recorded (the dataset's layout then). */
+  delimiter?: string;
+  header?: boolean;
   /** Parquet: the rows [start, end) of one row group; start/end are then its column chunks' byte range. */
   rows?: [number, number];
   /** Parquet: the file's size (its footer is read from the end). */
@@ -101,7 +108,7 @@ export function planChunks(objects: readonly InputObject[], chunkSizeBytes: numb
       if (currentBytes > 0 && currentBytes + bytes > size) flush();
       const part: ChunkPart = { bucket: o.bucket, key: o.key, etag: o.etag, start, end, format: o.format };
       if (o.compression) part.compression = o.compression;
-      if (o.columns) part.columns = o.columns;
+      copyCsvLayout(o, part);
       current.push(part);
       currentBytes += bytes;
       if (currentBytes >= size) flush();
@@ -109,4 +116,11 @@ export function planChunks(objects: readonly InputObject[], chunkSizeBytes: numb
   }
   flush();
   return { chunkSizeBytes: size, totalBytes, chunks };
+}
+
+/** A CSV object's columns, delimiter and header, onto one of its parts. */
+export function copyCsvLayout(o: InputObject, part: ChunkPart): void {
+  if (o.columns) part.columns = o.columns;
+  if (o.delimiter !== undefined) part.delimiter = o.delimiter;
+  if (o.header !== undefined) part.header = o.header;
 }

@@ -5,8 +5,8 @@
 import { createGunzip } from 'node:zlib';
 import type { ObjectStore, StoredObject } from '../adapters/object-store.js';
 import type { Compression, InputObject } from '../domain/chunk-plan.js';
-import { splitCsvLine } from '../domain/csv-line.js';
-import { DEFAULT_CSV_LAYOUT } from '../domain/csv-layout.js';
+import { csvObjectLayout, type CsvObjectLayout } from '../domain/csv-header.js';
+import { DEFAULT_CSV_LAYOUT, type CsvLayout } from '../domain/csv-layout.js';
 import { csvColumnsProblem } from '../domain/csv-shape.js';
 import type { DatasetSpec } from '../domain/dataset-spec.js';
 import { compressionOf, detectFormat, FORMAT_SNIFF_BYTES, FORMAT_SNIFF_MAX_BYTES, type ConfiguredFormat } from '../domain/input-format.js';
@@ -97,7 +97,12 @@ export async function inspectObject(
   }
   // The head holds the whole object when nothing was cut off: its last line is then complete too.
   const whole = compression ? expandedSize === head.length : raw.length === o.size;
-  if (object.format === 'csv') object.columns = csvColumns(whole ? Buffer.concat([head, Buffer.from('\n')]) : head, layout, where, deps.spec);
+  if (object.format === 'csv') {
+    const csv = csvLayoutOf(whole ? Buffer.concat([head, Buffer.from('\n')]) : head, layout, where, deps.spec);
+    object.columns = csv.columns;
+    object.delimiter = csv.delimiter;
+    object.header = csv.header;
+  }
   if (object.format === 'parquet') {
     if (compression) throw new BadDataError(`${where}: a gzip-compressed Parquet file cannot be read in row groups; store it uncompressed (Parquet compresses its pages itself)`);
     const at = { bucket, key: o.key, etag: o.etag, size: o.size };
@@ -124,28 +129,23 @@ export async function inspectObject(
   return object;
 }
 
-function csvColumns(head: Buffer, layout: typeof DEFAULT_CSV_LAYOUT, where: string, spec: DatasetSpec): string[] {
-  let columns = layout.columns;
-  if (layout.header) {
-    let start = head.length >= 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
-    // The header is the first line that is not blank.
-    for (;;) {
-      const nl = head.indexOf(0x0a, start);
-      if (nl < 0) throw new BadDataError(`${where}: the CSV header line is longer than ${FORMAT_SNIFF_MAX_BYTES} bytes or the object has no complete line`);
-      let line = head.subarray(start, nl);
-      if (line.length > 0 && line[line.length - 1] === 0x0d) line = line.subarray(0, line.length - 1);
-      if (line.toString('utf8').trim() === '') {
-        start = nl + 1;
-        continue;
-      }
-      const split = splitCsvLine(line, layout.delimiter.charCodeAt(0));
-      if (!split.ok) throw new BadDataError(`${where}: the CSV header cannot be read: ${split.reason}`);
-      columns = split.fields.map((f) => f.trim());
-      break;
-    }
+/** The first line of the head that is not blank, without its terminator; null when the head holds no complete line. */
+function firstLineOf(head: Buffer): Buffer | null {
+  let start = head.length >= 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
+  for (;;) {
+    const nl = head.indexOf(0x0a, start);
+    if (nl < 0) return null;
+    let line = head.subarray(start, nl);
+    if (line.length > 0 && line[line.length - 1] === 0x0d) line = line.subarray(0, line.length - 1);
+    if (line.toString('utf8').trim() !== '') return line;
+    start = nl + 1;
   }
-  if (!columns) throw new BadDataError(`${where}: CSV without a header needs the dataset's csv.columns`);
-  const problem = csvColumnsProblem(spec, layout, columns);
-  if (problem) throw new BadDataError(`${where}: the CSV columns do not fit dataset ${spec.name}: ${problem}`);
-  return columns;
+}
+
+function csvLayoutOf(head: Buffer, layout: CsvLayout, where: string, spec: DatasetSpec): CsvObjectLayout {
+  const firstLine = firstLineOf(head);
+  if (!firstLine && layout.header) throw new BadDataError(`${where}: the CSV header line is longer than ${FORMAT_SNIFF_MAX_BYTES} bytes or the object has no complete line`);
+  const found = csvObjectLayout(firstLine, layout, (columns) => csvColumnsProblem(spec, layout, columns));
+  if ('problem' in found) throw new BadDataError(`${where}: the CSV columns do not fit dataset ${spec.name}: ${found.problem}`);
+  return found;
 }

@@ -10,7 +10,7 @@
 // answered by then, so a full cache never fails a no-op) and before the chunk plan is saved
 // or any chunk runs: a refused load fails its execution with nothing loaded.
 import type { MasterMemory, MemoryProbe } from '../adapters/cluster-memory.js';
-import type { ChunkPart, InputObject } from '../domain/chunk-plan.js';
+import { copyCsvLayout, type ChunkPart, type InputObject } from '../domain/chunk-plan.js';
 import { DEFAULT_CSV_LAYOUT } from '../domain/csv-layout.js';
 import type { RawRecord } from '../domain/raw-record.js';
 import { isBad, type RecordShape } from '../domain/record-shape.js';
@@ -116,7 +116,7 @@ async function sample(objects: readonly InputObject[], deps: Pick<PipelineDeps, 
   // The first SAMPLE_BYTES of records, framed and shaped exactly as a worker will (record-source.ts).
   const part: ChunkPart = { bucket: largest.bucket, key: largest.key, etag: largest.etag, start: 0, end: largest.compression ? largest.size : Math.min(largest.size, SAMPLE_BYTES), format: largest.format };
   if (largest.compression) part.compression = largest.compression;
-  if (largest.columns) part.columns = largest.columns;
+  copyCsvLayout(largest, part);
   const records: RawRecord[] = [];
   let sampled = 0;
   let shape: RecordShape;

@@ -81,8 +81,8 @@ export async function openPartRecords(part: ChunkPart, objects: ObjectStore, opt
   const object = `${part.bucket}/${part.key}`;
   const stream = await objects.read(part.bucket, part.key, part.etag, readFrom(part), part.compression ? part.end : undefined);
   const framer = framerFor(part, options.maxRecordBytes);
-  // A CSV header is a header only at the start of its object.
-  let skipHeader = part.format === 'csv' && options.csvHeader && part.start === 0;
+  // A CSV header is a header only at the start of its object; Plan found whether the object has one.
+  let skipHeader = part.format === 'csv' && (part.header ?? options.csvHeader) && part.start === 0;
   let bytesRead = 0;
   const counted: AsyncIterable<Buffer> = {
     async *[Symbol.asyncIterator]() {
@@ -121,7 +121,8 @@ export function shapeForPart(part: ChunkPart, spec: DatasetSpec, jsonShape: Reco
   const layout = spec.csv ?? DEFAULT_CSV_LAYOUT;
   const columns = part.columns ?? layout.columns;
   if (!columns) throw new BadDataError(`s3://${part.bucket}/${part.key}: no CSV column names (no header was read and the dataset declares no csv.columns)`);
-  return csvShape(spec, layout, columns, maxRecordBytes);
+  const delimiter = part.delimiter ?? layout.delimiter;
+  return csvShape(spec, delimiter === undefined ? layout : { ...layout, delimiter }, columns, maxRecordBytes);
 }
 
 
