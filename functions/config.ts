@@ -271,7 +271,8 @@ export function loadConfig(env: Env = process.env): Config {
     datasets,
     defaultDataset: dataset,
     load: {
-      objectSuffixes: list(env, 'OBJECT_SUFFIX', ['.out']),
+      // Opt-in: a prefix loads every data object (domain/object-selection.ts) unless this narrows it.
+      objectSuffixes: list(env, 'OBJECT_SUFFIX', []),
       chunkSizeBytes: int(env, 'CHUNK_SIZE_BYTES', 64 * 1024 * 1024, 1),
       maxChunks: int(env, 'MAX_CHUNKS', 1000, 1, 10_000),
       inputFormat,

@@ -5,6 +5,7 @@ import { planChunks, type InputObject } from '../domain/chunk-plan.js';
 import type { IngestRequest } from '../domain/ingest-request.js';
 import { checkedDataType, compareOutputs, parseManifest, relativeToPrefix, type InputCompleteness, type InputObjectRef } from '../domain/input-completeness.js';
 import { bucketCountFor } from '../domain/key-layout.js';
+import { noDataExplanation, skipReason, type SkippedObject } from '../domain/object-selection.js';
 import { explicitVersionId, versionIdForJob, versionIdForObjects } from '../domain/version-identity.js';
 import { InsufficientMemoryError, InvalidInputError, VersionStateError } from '../errors.js';
 import { deleteVersion } from './delete-version.js';
@@ -36,12 +37,9 @@ export async function planLoad(request: IngestRequest, owner: string, deps: Pipe
   // Ids that come with the request are checked before any I/O: a bad one fails Plan at once.
   const requested = request.explicitVersion ? explicitVersionId(request.explicitVersion) : request.jobName ? versionIdForJob(request.jobName) : undefined;
   const listed = new Set<string>();
-  const found = await findObjects(request, deps, listed);
-  if (found.length === 0) {
-    throw new InvalidInputError(
-      `no input objects under ${uri} (looking for keys ending in ${deps.load.objectSuffixes.join(', ')}; set OBJECT_SUFFIX to change)`,
-    );
-  }
+  const skipped: SkippedObject[] = [];
+  const found = await findObjects(request, deps, listed, skipped);
+  if (found.length === 0) throw new InvalidInputError(`no input objects under ${uri}: ${noDataExplanation(skipped, folderOf(request.key))}`);
   const sniff = pLimit(16);
   const objects: InputObject[] = await Promise.all(
     found.map((o) => sniff(() => inspectObject(request.bucket, o, { objects: deps.objects, spec: deps.spec, inputFormat: deps.load.inputFormat, maxRowGroupBytes: deps.load.maxRowGroupBytes }))),
@@ -108,19 +106,29 @@ export async function planLoad(request: IngestRequest, owner: string, deps: Pipe
   return { ...result, action: 'skip', reason, chunks: [], chunkCount: 0 };
 }
 
-/** `listed` receives every key under the prefix, whatever its suffix (the input-completeness check looks for `.out`). */
-async function findObjects(request: IngestRequest, deps: PipelineDeps, listed: Set<string>): Promise<StoredObject[]> {
+/** A prefix names a folder: "out" must not also match "out-old/...". */
+function folderOf(key: string): string {
+  return key === '' || key.endsWith('/') ? key : `${key}/`;
+}
+
+/**
+ * The data objects of the request (object-selection.ts says which are not); `skipped` receives
+ * the others with their reason. `listed` receives every key under the prefix (the
+ * input-completeness check looks for `.out`). One object named by the request loads whatever its name.
+ */
+async function findObjects(request: IngestRequest, deps: PipelineDeps, listed: Set<string>, skipped: SkippedObject[]): Promise<StoredObject[]> {
   const { bucket, key } = request;
   if (request.singleObject) {
     const o = await deps.objects.head(bucket, key);
     if (o) return [o];
   }
-  // A prefix names a folder: "out" must not also match "out-old/...".
-  const prefix = key === '' || key.endsWith('/') ? key : `${key}/`;
+  const prefix = folderOf(key);
   const out: StoredObject[] = [];
   for await (const o of deps.objects.list(bucket, prefix)) {
     listed.add(o.key);
-    if (deps.load.objectSuffixes.some((s) => o.key.endsWith(s))) out.push(o);
+    const reason = skipReason(o.key, prefix, deps.load.objectSuffixes);
+    if (reason === null) out.push(o);
+    else skipped.push({ key: o.key, reason });
   }
   return out;
 }
