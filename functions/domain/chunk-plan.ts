@@ -1,6 +1,7 @@
 // Splitting input objects into byte-range work items for the Map state. A record belongs to
-// the part in which its first byte lies (see line-framer.ts), so parts may cut anywhere.
+// the part in which its first byte lies (see formats/line-framer.ts), so parts may cut anywhere.
 import { ConfigError } from '../errors.js';
+import { byteFormat } from './formats/registry.js';
 
 export type InputFormat = 'jsonl' | 'json' | 'csv' | 'parquet';
 export type Compression = 'gzip';
@@ -97,9 +98,9 @@ export function planChunks(objects: readonly InputObject[], chunkSizeBytes: numb
       }
       continue;
     }
-    // A JSON document cannot be cut, nor can a gzip stream be entered in the middle: one part
-    // whatever its size.
-    const whole = o.format === 'json' || o.compression !== undefined;
+    // A format that cannot be cut (a JSON document), or a gzip stream, which cannot be entered
+    // in the middle: one part whatever its size.
+    const whole = byteFormat(o.format)?.cut === 'whole' || o.compression !== undefined;
     const step = whole ? o.size : size;
     const scale = weight(o) / o.size;
     for (let start = 0; start < o.size; start += step) {

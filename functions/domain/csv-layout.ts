@@ -12,7 +12,7 @@ export interface CsvLayout {
   header: boolean;
   /** The column names, when the objects have no header (SageMaker's CSV output has none). */
   columns?: string[];
-  /** One character; absent: each object's own, from its first line (a tab or a comma; csv-header.ts). */
+  /** One character; absent: each object's own, from its first line (a tab or a comma; formats/csv/csv-header.ts). */
   delimiter?: string;
   /** Ranked items: the last N columns, or one column holding a delimited list. */
   items?: CsvItems;

@@ -3,6 +3,7 @@
 // longest record, not by the chunk: reading pauses while Redis is behind.
 import type { BulkWriter, WriteCommand } from '../domain/bulk-writer.js';
 import type { ChunkPart, Chunk } from '../domain/chunk-plan.js';
+import { rowFormat } from '../domain/formats/registry.js';
 import { bucketOf, dataKey } from '../domain/key-layout.js';
 import type { BadSample, ChunkResult } from '../domain/load-summary.js';
 import { countList, newListStats } from '../domain/load-stats.js';
@@ -48,8 +49,8 @@ export async function loadChunk(input: LoadChunkInput, deps: PipelineDeps, onPro
   });
   if (attempt === 1) {
     const duplicates: NonNullable<ChunkResult['duplicates']> = (result.duplicates = []);
-    // A Parquet record's place is its row number, not a byte offset.
-    const rowNumbered = new Set(chunk.parts.filter((p) => p.format === 'parquet').map((p) => `${p.bucket}/${p.key}`));
+    // A record of a row format (Parquet) is placed by its row number, not a byte offset.
+    const rowNumbered = new Set(chunk.parts.filter((p) => rowFormat(p.format)).map((p) => `${p.bucket}/${p.key}`));
     writer.onExistingField((c) => {
       if (duplicates.length >= SAMPLES_PER_CHUNK) return;
       const object = c.object ?? '';
@@ -120,7 +121,7 @@ async function loadPart(
   signal?: AbortSignal,
 ): Promise<void> {
   const object = `${part.bucket}/${part.key}`;
-  const unit = part.format === 'parquet' ? { unit: 'row' as const } : {};
+  const unit = rowFormat(part.format) ? { unit: 'row' as const } : {};
   const source = await openShapedRecords(part, { objects: deps.objects, spec: deps.spec, shape: deps.shape, maxRecordBytes: deps.load.maxRecordBytes });
   const readBefore = result.bytes;
   const handle = async (batch: ShapedBatch): Promise<void> => {

@@ -1,6 +1,6 @@
 // CSV objects through Plan and LoadChunk over in-memory objects: a header is never a record, and
 // a tab-separated object is split on tabs without being declared.
-import { csvObjectLayout } from '../../../functions/domain/csv-header.js';
+import { csvObjectLayout } from '../../../functions/domain/formats/csv/csv-header.js';
 import { parseCsvLayout } from '../../../functions/domain/csv-layout.js';
 import { loadChunk } from '../../../functions/pipeline/load-chunk.js';
 import { planLoad } from '../../../functions/pipeline/plan-load.js';

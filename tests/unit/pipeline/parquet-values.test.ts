@@ -3,7 +3,7 @@
 // integers past 2^53 their exact digits, and a bad row is named by its row number.
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { formatSample, type BadSample } from '../../../functions/domain/load-summary.js';
-import { PARQUET_TIME_PARSERS, parquetRowShape } from '../../../functions/domain/parquet-row.js';
+import { PARQUET_TIME_PARSERS, parquetRowShape } from '../../../functions/domain/formats/parquet/parquet-row.js';
 import { loadChunk } from '../../../functions/pipeline/load-chunk.js';
 import { planLoad } from '../../../functions/pipeline/plan-load.js';
 import { testPipeline } from './fixtures.js';

@@ -7,10 +7,10 @@
 //   unit (3, 6 or 9 fractional digits), made by the parsers below straight from the stored
 //   integers, so a column declared "string" holds text, and no microsecond is lost;
 // - typed arrays become arrays, unannotated bytes base64 text.
-import { BadDataError } from '../errors.js';
-import type { DatasetSpec } from './dataset-spec.js';
-import { objectShape } from './record-shape-reference.js';
-import type { BadRecord, ShapedRecord } from './shaped-record.js';
+import { BadDataError } from '../../../errors.js';
+import type { DatasetSpec } from '../../dataset-spec.js';
+import { objectShape } from '../../record-shape-reference.js';
+import type { BadRecord, ShapedRecord } from '../../shaped-record.js';
 
 /** A value a parser could not turn into JSON (a timestamp beyond what ISO-8601 text holds): its row is a bad record. */
 class Unrepresentable {

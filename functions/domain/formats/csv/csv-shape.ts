@@ -4,10 +4,10 @@
 // JSON shapes it never throws: an unusable line is a BadRecord with its reason.
 import { isUtf8 } from 'node:buffer';
 import { fieldBounds, isJsonNumber, splitCsvLine } from './csv-line.js';
-import type { CsvLayout } from './csv-layout.js';
-import { COMPOSITE_KEY_SEPARATOR, type DatasetSpec, type FieldType } from './dataset-spec.js';
-import type { RawRecord } from './raw-record.js';
-import { MAX_KEY_LENGTH, type BadRecord, type RecordShape, type ShapedRecord } from './record-shape.js';
+import type { CsvLayout } from '../../csv-layout.js';
+import { COMPOSITE_KEY_SEPARATOR, type DatasetSpec, type FieldType } from '../../dataset-spec.js';
+import type { RawRecord } from '../../raw-record.js';
+import { MAX_KEY_LENGTH, type BadRecord, type RecordShape, type ShapedRecord } from '../../record-shape.js';
 
 const JSON_NUMBER = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$/;
 const INTEGER = /^-?(0|[1-9][0-9]*)$/;

@@ -9,7 +9,7 @@
 //   Spark carry their header whether or not the dataset declares the columns, and a header
 //   loaded as a record would be served (key "userId", items ["r1","r2","r3"]).
 import { splitCsvLine } from './csv-line.js';
-import type { CsvLayout } from './csv-layout.js';
+import type { CsvLayout } from '../../csv-layout.js';
 
 export interface CsvObjectLayout {
   columns: string[];
