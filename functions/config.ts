@@ -272,7 +272,8 @@ export function loadConfig(env: Env = process.env): Config {
     datasets,
     defaultDataset: dataset,
     load: {
-      objectSuffixes: list(env, 'OBJECT_SUFFIX', ['.out']),
+      // Opt-in: a prefix loads every data object (domain/object-selection.ts) unless this narrows it.
+      objectSuffixes: list(env, 'OBJECT_SUFFIX', []),
       chunkSizeBytes: int(env, 'CHUNK_SIZE_BYTES', 64 * 1024 * 1024, 1),
       // At most what one execution's history can hold (chunk-plan.ts, MAX_MAP_ITEMS).
       maxChunks: int(env, 'MAX_CHUNKS', MAX_MAP_ITEMS, 1, MAX_MAP_ITEMS),

@@ -1,6 +1,7 @@
 // Splitting input objects into byte-range work items for the Map state. A record belongs to
-// the part in which its first byte lies (see line-framer.ts), so parts may cut anywhere.
+// the part in which its first byte lies (see formats/line-framer.ts), so parts may cut anywhere.
 import { ConfigError, TooManyChunksError } from '../errors.js';
+import { byteFormat } from './formats/registry.js';
 
 /**
  * The most chunks one execution may run. An execution's history stops at 25,000 events; one
@@ -33,6 +34,10 @@ export interface InputObject {
   expandedSize?: number;
   /** CSV: the column names (from the object's header line, or the dataset's declaration). */
   columns?: string[];
+  /** CSV: the object's delimiter (declared, or found in its first line). */
+  delimiter?: string;
+  /** CSV: the object's first line is a header, to skip. */
+  header?: boolean;
   /** Parquet: the file's row groups, the natural chunks. */
   rowGroups?: RowGroupSpan[];
 }
@@ -58,6 +63,9 @@ export interface ChunkPart {
   format: InputFormat;
   compression?: Compression;
   columns?: string[];
+  /** CSV: as on InputObject; absent in plans saved before they were recorded (the dataset's layout then). */
+  delimiter?: string;
+  header?: boolean;
   /** Parquet: the rows [start, end) of one row group; start/end are then its column chunks' byte range. */
   rows?: [number, number];
   /** Parquet: the file's size (its footer is read from the end). */
@@ -141,9 +149,9 @@ function cut(nonEmpty: readonly InputObject[], size: number): Chunk[] {
       }
       continue;
     }
-    // A JSON document cannot be cut, nor can a gzip stream be entered in the middle: one part
-    // whatever its size.
-    const whole = o.format === 'json' || o.compression !== undefined;
+    // A format that cannot be cut (a JSON document), or a gzip stream, which cannot be entered
+    // in the middle: one part whatever its size.
+    const whole = byteFormat(o.format)?.cut === 'whole' || o.compression !== undefined;
     const step = whole ? o.size : size;
     const scale = weight(o) / o.size;
     for (let start = 0; start < o.size; start += step) {
@@ -152,7 +160,7 @@ function cut(nonEmpty: readonly InputObject[], size: number): Chunk[] {
       if (currentBytes > 0 && currentBytes + bytes > size) flush();
       const part: ChunkPart = { bucket: o.bucket, key: o.key, etag: o.etag, start, end, format: o.format };
       if (o.compression) part.compression = o.compression;
-      if (o.columns) part.columns = o.columns;
+      copyCsvLayout(o, part);
       current.push(part);
       currentBytes += bytes;
       if (currentBytes >= size) flush();
@@ -160,4 +168,11 @@ function cut(nonEmpty: readonly InputObject[], size: number): Chunk[] {
   }
   flush();
   return chunks;
+}
+
+/** A CSV object's columns, delimiter and header, onto one of its parts. */
+export function copyCsvLayout(o: InputObject, part: ChunkPart): void {
+  if (o.columns) part.columns = o.columns;
+  if (o.delimiter !== undefined) part.delimiter = o.delimiter;
+  if (o.header !== undefined) part.header = o.header;
 }
