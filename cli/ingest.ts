@@ -6,7 +6,7 @@ import { basename, join, relative, resolve } from 'node:path';
 import { CreateBucketCommand, DeleteObjectCommand, HeadBucketCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { createS3Client } from '../functions/adapters/object-store.js';
-import { optionalVariable } from '../functions/config.js';
+import { optionalSetting } from '../functions/config.js';
 import { parseS3Uri } from '../functions/domain/ingest-request.js';
 import { isPlainObject } from '../functions/domain/plain-object.js';
 import { explicitVersionId } from '../functions/domain/version-identity.js';
@@ -168,7 +168,7 @@ function s3Location(uri: string): { object?: string; prefix: string } {
 }
 
 async function runInAws(args: Parsed, source: Source | undefined, event: Record<string, unknown> | undefined, ctx: CliContext): Promise<number> {
-  const arn = stringOption(args, 'state-machine') ?? optionalVariable(ctx.env, 'SLUICE_STATE_MACHINE_ARN');
+  const arn = stringOption(args, 'state-machine') ?? optionalSetting(ctx.env, 'SLUICE_STATE_MACHINE_ARN');
   if (!arn) throw new UsageError('--aws needs --state-machine <arn> (or SLUICE_STATE_MACHINE_ARN): the StateMachineArn output of the stack');
   const region = regionOf(arn);
   if (source && source.kind !== 's3') throw new UsageError(`--aws loads from S3: upload ${source.path} to the predictions bucket first, then give its s3:// URI`);

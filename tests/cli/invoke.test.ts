@@ -12,11 +12,16 @@ import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
 import { localS3Client } from '../../local/s3-server.js';
 import { transformOutput } from '../../local/sample-data.js';
+import { datasetVars } from '../support/datasets.js';
 import { RunningCli, sluice } from './run-cli.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const fixtures = readdirSync(join(root, 'events')).filter((f) => f.endsWith('.json')).sort();
-const datasetsJson = JSON.stringify(JSON.parse(readFileSync(join(root, 'examples/loan/datasets.json'), 'utf8')));
+const loanDatasets = join(root, 'examples/loan/datasets.json');
+// The loan declarations with the recommendations held for approval: a held version for promote and discard.
+const loanHeld = datasetVars(
+  ...(JSON.parse(readFileSync(loanDatasets, 'utf8')) as Record<string, unknown>[]).map((d) => (d.name === 'recommendations' ? { ...d, promote: 'manual' } : d)),
+);
 
 /** Which function a fixture is for, by its name. A new kind of fixture must be added here. */
 function functionFor(fixture: string): string {
@@ -67,7 +72,7 @@ beforeAll(async () => {
   } finally {
     s3.destroy();
   }
-  const ingestEnv = { ...env, DATASETS_FILE: join(root, 'examples/loan/datasets.json') };
+  const ingestEnv = { ...env, SLUICE_DATASETS_FILE: loanDatasets };
   const loads = [
     ['s3://example-ml-predictions/recs/2026-11-24/', '--dataset', 'recommendations', '--version', 'recs-nightly-2026-11-23', '--order-key', '2026-11-24T00:00:00Z'],
     ['--event', join(root, 'events/sagemaker-transform-completed.json')],
@@ -86,7 +91,7 @@ afterAll(async () => {
 });
 
 const invoke = (id: string, fixture: string, extra: Record<string, string> = {}, flags: string[] = []) =>
-  sluice(['invoke', id, '--event', join(root, 'events', fixture), '--parameter-overrides', `DatasetsJson=${datasetsJson}`, ...flags], { ...env, ...extra });
+  sluice(['invoke', id, '--event', join(root, 'events', fixture), ...flags], { ...env, SLUICE_DATASETS_FILE: loanDatasets, ...extra });
 
 /** Fixtures that act on a held version: run one after another, each on a version held for it. */
 const SEQUENTIAL = ['admin-discard.json', 'admin-promote.json'];
@@ -100,7 +105,7 @@ test('every fixture in events/ runs through sluice invoke against the demo data'
   const runs = await Promise.all(parallel.map((fixture) => limit(() => invoke(functionFor(fixture), fixture))));
   // Promote and discard change what they act on: each gets a held version of its own, in turn.
   for (const fixture of SEQUENTIAL) {
-    const held = await sluice(['ingest', 's3://example-ml-predictions/recs/2026-11-24/', '--dataset', 'recommendations', '--version', 'recs-nightly-2026-11-25', '--order-key', '2026-11-25T03:00:00Z'], { ...env, PROMOTE: 'manual' });
+    const held = await sluice(['ingest', 's3://example-ml-predictions/recs/2026-11-24/', '--dataset', 'recommendations', '--version', 'recs-nightly-2026-11-25', '--order-key', '2026-11-25T03:00:00Z'], { ...env, ...loanHeld });
     expect({ fixture, code: held.code }).toEqual({ fixture, code: 7 });
     runs.push(await invoke(functionFor(fixture), fixture));
   }

@@ -92,9 +92,9 @@ describe('parsers', () => {
   });
 
   const specs: DatasetSpec[] = [
-    { name: 'recs', kind: 'ranked-items', key: { fields: ['userId', 'user_id'], mode: 'first-present' }, itemsFields: ['recommendations', 'SageMakerOutput.recommendations'], jobs: { names: [], prefixes: [] }, checks: DEFAULT_RELEASE_CHECKS, promote: 'auto' },
-    { name: 'feats', kind: 'feature-rows', key: { fields: ['tenant', 'id'], mode: 'composite' }, itemsFields: [], fields: { score: 'number', tags: 'array', n: 'integer', meta: 'object', on: 'boolean', any: 'any' }, jobs: { names: [], prefixes: [] }, checks: DEFAULT_RELEASE_CHECKS, promote: 'auto' },
-    { name: 'rows', kind: 'feature-rows', key: { fields: ['id'], mode: 'first-present' }, itemsFields: [], jobs: { names: [], prefixes: [] }, checks: DEFAULT_RELEASE_CHECKS, promote: 'auto' },
+    { name: 'recs', kind: 'ranked-items', key: { fields: ['userId', 'user_id'], mode: 'first-present' }, itemsFields: ['recommendations', 'SageMakerOutput.recommendations'], jobs: { names: [], prefixes: [] }, checks: DEFAULT_RELEASE_CHECKS, promote: 'auto', rewindWindowHours: 24 },
+    { name: 'feats', kind: 'feature-rows', key: { fields: ['tenant', 'id'], mode: 'composite' }, itemsFields: [], fields: { score: 'number', tags: 'array', n: 'integer', meta: 'object', on: 'boolean', any: 'any' }, jobs: { names: [], prefixes: [] }, checks: DEFAULT_RELEASE_CHECKS, promote: 'auto', rewindWindowHours: 24 },
+    { name: 'rows', kind: 'feature-rows', key: { fields: ['id'], mode: 'first-present' }, itemsFields: [], jobs: { names: [], prefixes: [] }, checks: DEFAULT_RELEASE_CHECKS, promote: 'auto', rewindWindowHours: 24 },
   ];
   const keyish = fc.oneof(fc.string({ unit: 'binary', maxLength: 20 }), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.constant(''), fc.array(fc.integer(), { maxLength: 2 }), fc.string({ minLength: 510, maxLength: 530 }));
   const recordArb = fc.oneof(
