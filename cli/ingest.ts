@@ -242,7 +242,7 @@ export const command: Command = {
     event: { type: 'string', value: 'FILE', description: 'the execution input: a SageMaker completion event or {"s3Uri": ...} (see events/); a source given as well replaces its S3 location' },
     version: { type: 'string', value: 'ID', description: 'version id of a manual run (default: derived from the URI and the objects\' ETags)' },
     'order-key': { type: 'string', value: 'KEY', description: 'order key of a manual run: epoch milliseconds or ISO-8601 (default: now)' },
-    dataset: { type: 'string', value: 'NAME', description: 'dataset of a manual run (default: DATASET)' },
+    dataset: { type: 'string', value: 'NAME', description: 'dataset of a manual run (default: the first ranked-items dataset declared)' },
     bucket: { type: 'string', value: 'NAME', description: 'bucket a local file is uploaded to (default: SLUICE_BUCKET, else sluice-local)' },
     json: { type: 'boolean', description: 'print the summary as JSON' },
     aws: { type: 'boolean', description: 'start the deployed state machine rather than running it here' },

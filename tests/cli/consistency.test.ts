@@ -10,7 +10,7 @@ import { jsonLinesParts } from '../../local/sample-data.js';
 import { testInfra } from '../support/infra.js';
 import { closeTestClients, putObject } from '../support/sluice.js';
 import { RunningCli, sluice, testStackEnv } from './run-cli.js';
-import { datasetVars } from '../support/datasets.js';
+import { datasetVars } from '../../local/datasets-file.js';
 
 const DATASET = 'cli-consistency';
 const BUCKET = 'cli-consistency';

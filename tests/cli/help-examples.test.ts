@@ -7,7 +7,7 @@ import { command } from '../../cli/ingest.js';
 import { transformOutput } from '../../local/sample-data.js';
 import { adminRedis, closeTestClients } from '../support/sluice.js';
 import { sluice, testStackEnv } from './run-cli.js';
-import { datasetVars } from '../support/datasets.js';
+import { datasetVars } from '../../local/datasets-file.js';
 
 const DATASET = 'help-examples';
 const env = testStackEnv({ ...datasetVars(DATASET) });

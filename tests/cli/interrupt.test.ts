@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { jsonLinesParts } from '../../local/sample-data.js';
 import { adminRedis, closeTestClients, eventually, versionKeyCount } from '../support/sluice.js';
 import { RunningCli, sluice, testStackEnv } from './run-cli.js';
-import { datasetVars } from '../support/datasets.js';
+import { datasetVars } from '../../local/datasets-file.js';
 
 const DATASET = 'cli-interrupt';
 const env = testStackEnv({ ...datasetVars(DATASET), SLUICE_BUCKET: 'cli-interrupt' });

@@ -9,7 +9,7 @@ import { jsonLinesParts, recommendations, transformOutput } from '../../local/sa
 import { lambdaContext } from '../../local/state-machine.js';
 import { adminRedis, closeTestClients, putObject, useSluiceEnv, versionKeyCount } from '../support/sluice.js';
 import { RunningCli, sluice, testStackEnv } from './run-cli.js';
-import { datasetVars } from '../support/datasets.js';
+import { datasetVars } from '../../local/datasets-file.js';
 
 const DATASET = 'cli-recs';
 const BUCKET = 'cli-bucket';

@@ -7,7 +7,7 @@ import { jsonLinesParts, recommendations } from '../../local/sample-data.js';
 import { lambdaContext } from '../../local/state-machine.js';
 import { adminRedis, closeTestClients, eventually, putObject, useSluiceEnv, versionKeyCount } from '../support/sluice.js';
 import { RunningCli, sluice, testStackEnv } from './run-cli.js';
-import { datasetVars } from '../support/datasets.js';
+import { datasetVars } from '../../local/datasets-file.js';
 
 const DATASET = 'cli-rel';
 const BUCKET = 'cli-rel-bucket';

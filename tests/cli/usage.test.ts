@@ -4,7 +4,7 @@
 import { PassThrough } from 'node:stream';
 import { helpText, parseCommandArgs, type CliContext, type Command } from '../../cli/command.js';
 import { sluice, testStackEnv } from './run-cli.js';
-import { datasetVars } from '../support/datasets.js';
+import { datasetVars } from '../../local/datasets-file.js';
 
 const COMMANDS = ['demo', 'up', 'ingest', 'serve', 'status', 'rollback', 'promote', 'discard', 'get', 'invoke'];
 const loaders: Record<string, () => Promise<{ command: Command }>> = {

@@ -5,7 +5,7 @@
 import { MAX_BODY_BYTES, MAX_REQUEST_LINE_AND_HEADERS_BYTES, startApiServer, type ApiServer } from '../../local/api-server.js';
 import { runIngestLocally } from '../../local/state-machine.js';
 import { closeTestClients, putObject, useSluiceEnv } from '../support/sluice.js';
-import { datasetVars } from '../support/datasets.js';
+import { datasetVars } from '../../local/datasets-file.js';
 
 let server: ApiServer;
 let small: ApiServer;

@@ -4,7 +4,7 @@
 // and Parquet loads: tests/statemachine/input-formats.test.ts.)
 import { runIngestLocally } from '../../local/state-machine.js';
 import { adminRedis, api, closeTestClients, putObject, useSluiceEnv } from '../support/sluice.js';
-import { datasetVars } from '../support/datasets.js';
+import { datasetVars } from '../../local/datasets-file.js';
 
 const BUCKET = 'input-formats';
 afterAll(closeTestClients);

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { jsonLinesParts } from '../../local/sample-data.js';
 import { lambdaContext, runIngestLocally } from '../../local/state-machine.js';
 import { adminRedis, closeTestClients, putObject, useSluiceEnv } from '../support/sluice.js';
-import { datasetVars } from '../support/datasets.js';
+import { datasetVars } from '../../local/datasets-file.js';
 
 const BUCKET = 'freshness-bucket';
 const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`../../events/${name}`, import.meta.url), 'utf8'));

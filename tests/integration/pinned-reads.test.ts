@@ -6,7 +6,7 @@ import { jsonLinesParts, recommendations } from '../../local/sample-data.js';
 import { realTaskHandlers, runIngestLocally } from '../../local/state-machine.js';
 import { runtime } from '../../functions/lambda/runtime.js';
 import { adminRedis, api, closeTestClients, eventually, putObject, useSluiceEnv } from '../support/sluice.js';
-import { datasetVars } from '../support/datasets.js';
+import { datasetVars } from '../../local/datasets-file.js';
 
 const BUCKET = 'pinned-bucket';
 const DATASET = 'pins';

@@ -6,7 +6,7 @@ import { AWS_SAMPLE_DOCUMENT, jsonLinesParts, recommendations, type SampleRecord
 import { realTaskHandlers, runIngestLocally } from '../../local/state-machine.js';
 import { VersionStore } from '../../functions/adapters/version-store.js';
 import { adminRedis, api, closeTestClients, eventually, putObject, useSluiceEnv, versionKeyCount } from '../support/sluice.js';
-import { datasetVars } from '../support/datasets.js';
+import { datasetVars } from '../../local/datasets-file.js';
 
 const BUCKET = 'pipeline-bucket';
 afterAll(closeTestClients);

@@ -5,7 +5,7 @@
 import { realTaskHandlers, runIngestLocally, type TaskHandler } from '../../local/state-machine.js';
 import type { CheckResult } from '../../functions/domain/release-checks.js';
 import { adminRedis, api, closeTestClients, eventually, putObject, useSluiceEnv, versionKeyCount } from '../support/sluice.js';
-import { datasetVars } from '../support/datasets.js';
+import { datasetVars } from '../../local/datasets-file.js';
 
 const BUCKET = 'checks-bucket';
 afterAll(async () => {

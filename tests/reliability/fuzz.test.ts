@@ -17,6 +17,7 @@ import { jsonLinesParts } from '../../local/sample-data.js';
 import { putObject } from '../support/sluice.js';
 import { startHarness, type Harness } from './support/harness.js';
 import { DEFAULT_RELEASE_CHECKS } from '../../functions/domain/release-checks.js';
+import { datasetVars } from '../../local/datasets-file.js';
 
 const RUNS = Number(process.env.SLUICE_FUZZ_RUNS ?? 400);
 
@@ -142,7 +143,7 @@ describe('the read API', () => {
       { name: DATASET, kind: 'ranked-items', keyCandidates: ['userId'], items: ['recommendations'] },
       { name: 'rows', kind: 'feature-rows', key: 'id' },
     ];
-    await h.env({ DATASETS: JSON.stringify(datasets), DATASET, POINTER_CACHE_MS: '1000', REDIS_COMMAND_TIMEOUT_MS: '1000' });
+    await h.env({ ...datasetVars(...datasets), POINTER_CACHE_MS: '1000', REDIS_COMMAND_TIMEOUT_MS: '1000' });
     for (const [i, body] of jsonLinesParts({ users: USERS }, 1).entries()) await putObject('fuzz-bucket', `v1/part-${i}.out`, body);
     expect((await runIngestLocally({ s3Uri: 's3://fuzz-bucket/v1/', version: 'v1', orderKey: 1, dataset: DATASET })).status).toBe('SUCCEEDED');
     // Keys outside the dataset's namespace, and control keys, that no request may ever read.

@@ -5,7 +5,7 @@ import { jsonLinesParts, recommendations } from '../../local/sample-data.js';
 import { realTaskHandlers, runIngestLocally, type TaskHandler } from '../../local/state-machine.js';
 import { BadDataError, InvalidInputError } from '../../functions/errors.js';
 import { adminRedis, api, closeTestClients, eventually, putObject, useSluiceEnv, versionKeyCount } from '../support/sluice.js';
-import { datasetVars } from '../support/datasets.js';
+import { datasetVars } from '../../local/datasets-file.js';
 
 const BUCKET = 'sm-bucket';
 const USERS = 3000;

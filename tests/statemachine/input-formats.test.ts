@@ -7,7 +7,7 @@ import { jsonLinesParts, recommendations } from '../../local/sample-data.js';
 import { rankedItemsParquet } from '../../local/sample-parquet.js';
 import { runIngestLocally } from '../../local/state-machine.js';
 import { adminRedis, api, closeTestClients, putObject, useSluiceEnv, versionKeyCount } from '../support/sluice.js';
-import { datasetVars } from '../support/datasets.js';
+import { datasetVars } from '../../local/datasets-file.js';
 
 const BUCKET = 'formats-bucket';
 const USERS = 2000;

@@ -10,7 +10,7 @@ import { promoteVersion } from '../../functions/pipeline/promote-version.js';
 import { retireVersions } from '../../functions/pipeline/retire-versions.js';
 import { datasetStatus } from '../../functions/pipeline/version-status.js';
 import { adminRedis, api, closeTestClients, eventually, putObject, useSluiceEnv, versionKeyCount } from '../support/sluice.js';
-import { datasetVars } from '../support/datasets.js';
+import { datasetVars } from '../../local/datasets-file.js';
 
 const DATASET = 'rel';
 const BUCKET = 'rel-bucket';

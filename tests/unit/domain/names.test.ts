@@ -2,7 +2,7 @@ import { DATASET_NAME, VERSION_ID, assertName } from '../../../functions/domain/
 import { loadConfig } from '../../../functions/config.js';
 import { parseDatasetSpecs } from '../../../functions/domain/dataset-spec.js';
 import { ConfigError, InvalidInputError } from '../../../functions/errors.js';
-import { datasetVars } from '../../support/datasets.js';
+import { datasetVars } from '../../../local/datasets-file.js';
 
 describe('one rule per kind of name', () => {
   test('versions may hold dots, datasets may not; everywhere a dataset is named', () => {

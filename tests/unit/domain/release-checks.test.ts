@@ -3,7 +3,7 @@ import { compareOutputs, outputKeyFor, parseManifest, relativeToPrefix } from '.
 import { binFloor, countList, lengthBin, lengthQuantile, newListStats, type ListStats, type VersionStats } from '../../../functions/domain/load-stats.js';
 import { DEFAULT_RELEASE_CHECKS, evaluateChecks, type MeasuredLoad, type ReleaseCheckConfig } from '../../../functions/domain/release-checks.js';
 import { loadConfig } from '../../../functions/config.js';
-import { datasetVars } from '../../support/datasets.js';
+import { datasetVars } from '../../../local/datasets-file.js';
 
 function lists(lengths: number[]): ListStats {
   const s = newListStats();

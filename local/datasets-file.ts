@@ -1,6 +1,6 @@
-// Dataset declarations for tests: written to a datasets file (the one way a dataset is
-// declared) and named by SLUICE_DATASETS_FILE, which handlers run in process and the CLI both
-// read. A string declares a dataset with every default, an object is a declaration as written.
+// Dataset declarations written to a datasets file (the one way a dataset is declared) and named
+// by SLUICE_DATASETS_FILE, which the handlers run in process and the CLI both read: for tests,
+// benchmarks and local runs that declare datasets of their own.
 // A single dataset is fed by every job unless it says otherwise, as the default declaration is.
 import { createHash } from 'node:crypto';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
