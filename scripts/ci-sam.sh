@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# CI proof for the deployable template: `sam validate --lint`, a checkov security scan, `sam
-# build`, then import every built bundle on Node 22 the way Lambda will. Exits non-zero if any
+# CI proof for the deployable template: `sam validate --lint`, the documented deploy command's
+# --parameter-overrides through the SAM CLI's parser, a checkov security scan, `sam build`, then
+# import every built bundle on Node 22 the way Lambda will (each bundle has datasets.json inlined:
+# a bundle that could not resolve it would not build, one that left it out would not import). Exits non-zero if any
 # step fails (any checkov finding not skipped in the template with a reason fails it).
 #
 #   bash scripts/ci-sam.sh
@@ -94,6 +96,16 @@ if sam validate --lint --template-file template.yaml; then
   echo "validate + lint passed in $((SECONDS - start)) s"
 else
   failed+=("sam validate --lint")
+fi
+
+# The documented deploy command must survive the SAM CLI's --parameter-overrides parser (1.170
+# splits values on spaces and quotes: a JSON value arrived as "[{"). Parsed here with the SAM
+# CLI's own CfnParameterOverridesType, every Name=Value must arrive whole.
+log "documented deploy command through the SAM CLI's --parameter-overrides parser"
+if "$VENV/bin/python" scripts/check-deploy-command.py; then
+  echo "deploy command: every override arrives whole"
+else
+  failed+=("deploy command --parameter-overrides")
 fi
 
 # checkov: every finding is fixed in the template or skipped there (resource Metadata
