@@ -86,7 +86,7 @@ export const command: Command = {
     "token's secret) are left out; REDIS_* and AWS_* variables from this shell win, so after",
     '`sluice up` the function uses the local stack. Prints the result as JSON on stdout; a',
     'function error prints {"errorType","errorMessage"} and exits 1. The fixtures in events/',
-    'all run this way against a stack holding the demo data.',
+    'all run this way against a stack from `sluice up --seed` (with the variables it prints).',
   ].join('\n'),
   options: {
     event: { type: 'string', value: 'FILE', description: 'the event, a JSON file (default: {})' },

@@ -46,7 +46,7 @@ test('usage mistakes exit 2 with a message that says what is wrong', async () =>
     [['status', '--colour'], env, /Unknown option '--colour' \(see sluice status --help\)/],
     [['ingest', '/no/such/output.out'], env, /no such file or directory: \/no\/such\/output.out/],
     [['status', '--dataset', 'nope'], env, /unknown dataset "nope"; this stack serves cli-usage/],
-    [['status'], { ...env, GRACE_SECONDS: '0', POINTER_CACHE_MS: '1000' }, /GRACE_SECONDS=0 is shorter than POINTER_CACHE_MS \+ REDIS_COMMAND_TIMEOUT_MS/],
+    [['status'], { ...env, GRACE_SECONDS: '0', POINTER_CACHE_MS: '1000' }, /parameter GraceSeconds \(GRACE_SECONDS\)=0 is shorter than POINTER_CACHE_MS \+ REDIS_COMMAND_TIMEOUT_MS/],
   ];
   const runs = await Promise.all(spawned.map(([args, e]) => sluice(args, e)));
   runs.forEach((run, i) => {
