@@ -17,7 +17,7 @@ import { Progress } from './progress.js';
 
 const root = new URL('../', import.meta.url);
 /** The declarations the fixtures and the loan example are written for. */
-export const SEED_DATASETS_FILE = fileURLToPath(new URL('examples/loan/datasets.json', root));
+const SEED_DATASETS_FILE = fileURLToPath(new URL('examples/loan/datasets.json', root));
 
 // Where the fixtures look (events/sagemaker-transform-completed.json and the API fixtures' users).
 const OUTPUT_BUCKET = 'example-ml-predictions';

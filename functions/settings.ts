@@ -8,7 +8,7 @@ import { ALWAYS_SERVABLE_RECORD_BYTES } from './domain/response-limit.js';
 
 /** Groups of the docs' tables and of the template's ParameterGroups, in this order. */
 export const SETTING_GROUPS = ['Network', 'Input', 'Load', 'Cache', 'Redis connection', 'Reads and API', 'Operations', 'Local runs and the CLI'] as const;
-export type SettingGroup = (typeof SETTING_GROUPS)[number];
+type SettingGroup = (typeof SETTING_GROUPS)[number];
 
 /**
  * Who reads it: `functions` (config.ts at cold start, and the CLI, which runs the handlers),

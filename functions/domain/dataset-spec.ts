@@ -38,7 +38,7 @@ export interface DatasetSpec {
   rewindWindowHours: number;
 }
 
-export type PromoteMode = 'auto' | 'manual';
+type PromoteMode = 'auto' | 'manual';
 
 export const COMPOSITE_KEY_SEPARATOR = ':';
 export const DEFAULT_KEY_FIELDS = ['userId', 'user_id'];

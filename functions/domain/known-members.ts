@@ -22,7 +22,7 @@ function editDistance(a: string, b: string): number {
 }
 
 /** The known name closest to `name` (case ignored), if it is close enough to be a likely misspelling. */
-export function nearestName(name: string, known: readonly string[]): string | undefined {
+function nearestName(name: string, known: readonly string[]): string | undefined {
   let best: { name: string; distance: number } | undefined;
   for (const candidate of known) {
     const distance = editDistance(name.toLowerCase(), candidate.toLowerCase());
