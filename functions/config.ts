@@ -7,9 +7,10 @@ import { readFileSync } from 'node:fs';
 // function at `sam build`. Not the environment: Lambda caps a function's variables at 4 KB
 // (serialized as JSON, quotes escaped), which a few datasets with checks and CSV layouts
 // exceed. Not SSM Parameter Store at cold start: the functions run in a VPC whose only route to
-// AWS is the S3 gateway endpoint, so a read would need an SSM interface endpoint (about
-// $7.30 a month per AZ) and add a network call to every cold start. A change of declarations is
-// a deploy, as it should be: it changes what goes live. docs/configuration.md says the same.
+// AWS is the S3 gateway endpoint, so a read would need an SSM interface endpoint (billed by
+// the hour in each Availability Zone) and add a network call to every cold start. A change of
+// declarations is a deploy, as it should be: it changes what goes live. docs/configuration.md
+// says the same.
 import bundledDatasets from '../datasets.json' with { type: 'json' };
 import { parseDatasetSpecs, type DatasetSpec } from './domain/dataset-spec.js';
 import { ConfigError } from './errors.js';
