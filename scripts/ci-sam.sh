@@ -146,6 +146,7 @@ if $built; then
         console.log(`${id} ${r.Properties.CodeUri} ${handler}`);
       }'
   )
+  mapfile -t datasets < <(node -e 'for (const d of require("./datasets.json")) console.log(d.name)')
   if [ "${#handlers[@]}" -eq 0 ]; then
     failed+=("no functions found in .aws-sam/build/template.yaml")
   fi
@@ -182,6 +183,14 @@ if $built; then
       echo "FAIL $id ($file)"
       failed+=("$id import")
     fi
+    # The dataset declarations travel in the bundle (functions/config.ts says why): every dataset
+    # of datasets.json must be inlined, as esbuild writes an object literal ({name:"..."}).
+    for name in "${datasets[@]}"; do
+      if ! grep -q "name:\"$name\"" "$file"; then
+        echo "FAIL $id: dataset $name of datasets.json is not in $file"
+        failed+=("$id datasets.json")
+      fi
+    done
   done
 fi
 
