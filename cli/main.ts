@@ -2,8 +2,9 @@
 // the OpenSSL legacy provider (s3rver's paginated listings need it). Commands are loaded on
 // demand, after the environment is prepared, because the handlers read it when imported.
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { format } from 'node:util';
-import { CliError, EXIT, EXIT_CODE_HELP, exitCodeFor, helpText, parseCommandArgs, type CliContext, type Command } from './command.js';
+import { CliError, EXIT, EXIT_CODE_HELP, exitCodeFor, helpText, parseCommandArgs, stringOption, type CliContext, type Command } from './command.js';
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ command: Command }> }> = {
   demo: { summary: 'the main job locally: a local stack, a sample output, a load with progress, API answers', load: () => import('./demo.js') },
@@ -125,7 +126,10 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(helpText(command));
     return EXIT.OK;
   }
-  const ctx: CliContext = { out: process.stdout, err: process.stderr, env: process.env, tty: process.stderr.isTTY === true, signal: stopSignal() };
+  // --datasets is SLUICE_DATASETS_FILE for this command (and the handlers it runs).
+  const datasets = stringOption(args, 'datasets');
+  const env = datasets === undefined ? process.env : { ...process.env, SLUICE_DATASETS_FILE: resolve(datasets) };
+  const ctx: CliContext = { out: process.stdout, err: process.stderr, env, tty: process.stderr.isTTY === true, signal: stopSignal() };
   return command.run(args, ctx);
 }
 

@@ -72,7 +72,7 @@ Availability Zone) and a call on every cold start. A change of declarations is a
 any other change to what goes live.
 
 **Locally** the CLI and the tests read the repository's \`datasets.json\` too, unless
-\`SLUICE_DATASETS_FILE\` names another file:
+\`SLUICE_DATASETS_FILE\` (or a command's \`--datasets FILE\`) names another file:
 
 \`\`\`bash
 SLUICE_DATASETS_FILE=examples/loan/datasets.json npx sluice ingest examples/loan/zipcode-features.jsonl --dataset zipcode_features

@@ -4,7 +4,7 @@
 import { PassThrough } from 'node:stream';
 import { helpText, parseCommandArgs, type CliContext, type Command } from '../../cli/command.js';
 import { sluice, testStackEnv } from './run-cli.js';
-import { datasetVars } from '../../local/datasets-file.js';
+import { datasetVars, datasetsFile } from '../../local/datasets-file.js';
 
 const COMMANDS = ['demo', 'up', 'ingest', 'serve', 'status', 'rollback', 'promote', 'discard', 'get', 'invoke'];
 const loaders: Record<string, () => Promise<{ command: Command }>> = {
@@ -47,6 +47,8 @@ test('usage mistakes exit 2 with a message that says what is wrong', async () =>
     [['ingest', '/no/such/output.out'], env, /no such file or directory: \/no\/such\/output.out/],
     [['status', '--dataset', 'nope'], env, /unknown dataset "nope"; this stack serves cli-usage/],
     [['status'], { ...env, GRACE_SECONDS: '0', POINTER_CACHE_MS: '1000' }, /parameter GraceSeconds \(GRACE_SECONDS\)=0 is shorter than POINTER_CACHE_MS \+ REDIS_COMMAND_TIMEOUT_MS/],
+    // --datasets names the declarations file for this command (over SLUICE_DATASETS_FILE); a misspelt member is refused at start.
+    [['status', '--datasets', datasetsFile({ name: 'cli-usage', promte: 'manual' })], env, /dataset cli-usage: unknown member "promte" at datasets\[0\]; did you mean "promote"\?/],
   ];
   const runs = await Promise.all(spawned.map(([args, e]) => sluice(args, e)));
   runs.forEach((run, i) => {
