@@ -10,7 +10,7 @@ import { recommendations, toJsonLine } from '../local/sample-data.js';
 import { summarise } from './stats.js';
 
 const records = Number(process.argv[2] ?? 200_000);
-const spec = { name: 'd', kind: 'ranked-items' as const, key: { fields: DEFAULT_KEY_FIELDS, mode: 'first-present' as const }, itemsFields: DEFAULT_ITEMS_FIELDS, jobs: { names: [], prefixes: [] }, checks: DEFAULT_RELEASE_CHECKS, promote: 'auto' as const };
+const spec = { name: 'd', kind: 'ranked-items' as const, key: { fields: DEFAULT_KEY_FIELDS, mode: 'first-present' as const }, itemsFields: DEFAULT_ITEMS_FIELDS, jobs: { names: [], prefixes: [] }, checks: DEFAULT_RELEASE_CHECKS, promote: 'auto' as const, rewindWindowHours: 24 };
 const shape = shapeFor(spec);
 const input = [...recommendations({ users: records, scored: 'pairs' })].map((r) => Buffer.from(toJsonLine(r)));
 

@@ -9,6 +9,7 @@ import { REDIS_SERVER_SETTINGS } from '../functions/domain/server-settings.js';
 import { parseInfo } from '../functions/domain/redis-info.js';
 import { startRedisCluster, type LocalRedisCluster } from '../local/redis-cluster.js';
 import { LOCAL_S3_CREDENTIALS, localS3Client, startS3, type LocalS3 } from '../local/s3-server.js';
+import { datasetVars } from '../local/datasets-file.js';
 import { CHECKS_OFF, withoutChecks } from './measure-checks.js';
 
 export const BUCKET = 'sluice-bench';
@@ -42,9 +43,8 @@ export function benchEnv(infra: { cluster: LocalRedisCluster; s3server: LocalS3 
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: LOCAL_S3_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: LOCAL_S3_CREDENTIALS.secretAccessKey,
-    DATASET: dataset,
     // The same dataset twice: with the default release checks, and with every check off (measure-checks.ts).
-    DATASETS: JSON.stringify([{ name: dataset }, { name: withoutChecks(dataset), checks: CHECKS_OFF }]),
+    ...datasetVars({ name: dataset, jobs: { prefix: '' } }, { name: withoutChecks(dataset), checks: CHECKS_OFF }),
     POWERTOOLS_LOG_LEVEL: 'ERROR',
     POWERTOOLS_METRICS_DISABLED: 'true',
     BENCH_REDIS_SEEDS: infra.cluster.seeds.map((s) => `${s.host}:${s.port}`).join(','),

@@ -7,6 +7,7 @@
 import { gzipSync } from 'node:zlib';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { closeRuntime } from '../functions/lambda/runtime.js';
+import { datasetsFile } from '../local/datasets-file.js';
 import { prng, recommendations } from '../local/sample-data.js';
 import { rankedItemsParquet } from '../local/sample-parquet.js';
 import { ingest } from './ingest.js';
@@ -99,12 +100,8 @@ export async function measureFormats(infra: BenchInfra, dataset: string, records
   
 
   // Two datasets for this section; the workers (and the driver's Plan/Commit) read them at start, like a Lambda.
-  const previous = { DATASETS: process.env.DATASETS, DATASET: process.env.DATASET };
-  process.env.DATASETS = JSON.stringify([
-    { name: dataset, csv: { items: { trailing: 10 } } },
-    { name: ROWS_DATASET, kind: 'feature-rows', key: 'customer_id', fields },
-  ]);
-  process.env.DATASET = dataset;
+  const previous = { SLUICE_DATASETS_FILE: process.env.SLUICE_DATASETS_FILE };
+  process.env.SLUICE_DATASETS_FILE = datasetsFile({ name: dataset, csv: { items: { trailing: 10 } } }, { name: ROWS_DATASET, kind: 'feature-rows', key: 'customer_id', fields });
   log(`  formats: ${Object.entries(bytes).map(([k, v]) => `${k} ${(v / 1e6).toFixed(1)} MB`).join(', ')}`);
   await closeRuntime();
   const worker = await startLoadWorker('formats', { usesRuntime: true });

@@ -9,7 +9,7 @@ import { summarise } from './stats.js';
 import { DEFAULT_RELEASE_CHECKS } from '../functions/domain/release-checks.js';
 
 const records = Number(process.argv[2] ?? 200_000);
-const spec = { name: 'd', kind: 'ranked-items' as const, key: { fields: DEFAULT_KEY_FIELDS, mode: 'first-present' as const }, itemsFields: DEFAULT_ITEMS_FIELDS, jobs: { names: [], prefixes: [] }, checks: DEFAULT_RELEASE_CHECKS, promote: 'auto' as const };
+const spec = { name: 'd', kind: 'ranked-items' as const, key: { fields: DEFAULT_KEY_FIELDS, mode: 'first-present' as const }, itemsFields: DEFAULT_ITEMS_FIELDS, jobs: { names: [], prefixes: [] }, checks: DEFAULT_RELEASE_CHECKS, promote: 'auto' as const, rewindWindowHours: 24 };
 const paths: [string, RecordShape][] = [
   ['scanner', shapeFor(spec)],
   ['JSON.parse', shapeFor(spec, undefined, { scanner: false })],

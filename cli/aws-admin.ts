@@ -2,7 +2,7 @@
 // stack's admin function (Lambda Invoke, RequestResponse) with the same request the
 // `sam remote invoke` fixtures hold, and map its errors to the CLI's exit codes.
 import { InvokeCommand, LambdaClient, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
-import { optionalVariable } from '../functions/config.js';
+import { optionalSetting } from '../functions/config.js';
 import type { LambdaInvoker } from './aws-clients.js';
 import type { PipelineDeps } from '../functions/pipeline/deps.js';
 import { CliError, EXIT, UsageError, flag, stringOption, writeLine, type CliContext, type Parsed } from './command.js';
@@ -12,11 +12,11 @@ const FUNCTION = /^(?:arn:aws[a-z-]*:lambda:([a-z0-9-]+):\d{12}:function:)?[A-Za
 
 /** The function (name or ARN) and its region: from the ARN, --region, or AWS_REGION / AWS_DEFAULT_REGION. */
 function adminTarget(args: Parsed, env: NodeJS.ProcessEnv): { functionName: string; region: string } {
-  const functionName = stringOption(args, 'function') ?? optionalVariable(env, 'SLUICE_ADMIN_FUNCTION');
+  const functionName = stringOption(args, 'function') ?? optionalSetting(env, 'SLUICE_ADMIN_FUNCTION');
   if (!functionName) throw new UsageError('--aws needs --function <name> (or SLUICE_ADMIN_FUNCTION): the AdminFunctionName output of the stack');
   const m = FUNCTION.exec(functionName);
   if (!m) throw new UsageError(`--function ${JSON.stringify(functionName)} is not a Lambda function name or ARN; take AdminFunctionName from the stack outputs`);
-  const region = m[1] ?? stringOption(args, 'region') ?? optionalVariable(env, 'AWS_REGION') ?? optionalVariable(env, 'AWS_DEFAULT_REGION');
+  const region = m[1] ?? stringOption(args, 'region') ?? optionalSetting(env, 'AWS_REGION') ?? optionalSetting(env, 'AWS_DEFAULT_REGION');
   if (!region) throw new UsageError('--aws needs the region: --region, AWS_REGION, or the function ARN');
   return { functionName, region };
 }

@@ -103,6 +103,7 @@ export interface Command {
 const COMMON_OPTIONS: Record<string, OptionSpec> = {
   help: { type: 'boolean', short: 'h', description: 'show this help' },
   verbose: { type: 'boolean', short: 'v', description: "show the handlers' own logs (Powertools, JSON) on stderr" },
+  datasets: { type: 'string', value: 'FILE', description: 'the datasets file (default: $SLUICE_DATASETS_FILE, else the repository\'s datasets.json)' },
 };
 
 export function parseCommandArgs(command: Command, argv: string[]): Parsed {

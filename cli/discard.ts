@@ -25,7 +25,7 @@ export const command: Command = {
     'admin function does it.',
   ].join('\n'),
   options: {
-    dataset: { type: 'string', value: 'NAME', description: 'the dataset (default: DATASET)' },
+    dataset: { type: 'string', value: 'NAME', description: 'the dataset (default: the first ranked-items dataset declared)' },
     json: { type: 'boolean', description: 'print the result as JSON' },
     ...AWS_OPTIONS,
   },

@@ -7,15 +7,16 @@ import { engineName, startRedisCluster, valkeyPresent, type LocalRedisCluster } 
 import { LOCAL_S3_CREDENTIALS, startS3, type LocalS3 } from '../local/s3-server.js';
 import { REDIS_SERVER_SETTINGS } from '../functions/domain/server-settings.js';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { intVariable, loadConfig, optionalVariable, type Env } from '../functions/config.js';
+import { intSetting, loadConfig, optionalSetting, type Env } from '../functions/config.js';
 import { closeRuntime, runtime, useRuntimeSource, type Runtime, type RuntimeSource } from '../functions/lambda/runtime.js';
+import { settingOf } from '../functions/settings.js';
 import { CliError, EXIT } from './command.js';
 
 /** Bucket that `sluice ingest <file>` uploads to, unless SLUICE_BUCKET or --bucket says otherwise. */
-const DEFAULT_BUCKET = 'sluice-local';
+const DEFAULT_BUCKET = settingOf('SLUICE_BUCKET').default as string;
 
 export function bucketFrom(env: Env, option?: string): string {
-  return option ?? optionalVariable(env, 'SLUICE_BUCKET') ?? DEFAULT_BUCKET;
+  return option ?? optionalSetting(env, 'SLUICE_BUCKET') ?? DEFAULT_BUCKET;
 }
 
 export interface LocalStack {
@@ -77,7 +78,7 @@ export interface RuntimeSettings {
 export function runtimeSettings(env: Env, opts: { configEnv?: Env; s3?: S3Client } = {}): RuntimeSettings {
   return {
     source: { config: loadConfig(opts.configEnv ?? env), s3: opts.s3 },
-    connectTimeoutMs: intVariable(env, 'SLUICE_CONNECT_TIMEOUT_MS', 3000, 1, 600_000),
+    connectTimeoutMs: intSetting(env, 'SLUICE_CONNECT_TIMEOUT_MS'),
   };
 }
 

@@ -115,12 +115,12 @@ export const LOCAL_STACK_VARIABLE = /^(REDIS_(HOST|PORT|TLS|TLS_CA_FILE|USERNAME
 /**
  * The environment the function runs with: the template's variables as resolved here, then the
  * local stack's connection variables from the caller's environment (they win, as an
- * `--env-vars` file would in sam), with the deployed-only ones dropped. DATASETS_FILE is dropped
- * too: the template declares the datasets (DATASETS, from DatasetsJson).
+ * `--env-vars` file would in sam), with the deployed-only ones dropped. The datasets are the
+ * bundled datasets.json, as in a stack, unless the caller names another file
+ * (SLUICE_DATASETS_FILE, which a stack never sets).
  */
 export function functionEnvironment(def: FunctionDefinition, caller: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...caller };
-  delete env.DATASETS_FILE;
   for (const name of def.unresolved) if (!LOCAL_STACK_VARIABLE.test(name)) delete env[name];
   for (const [name, v] of Object.entries(def.environment)) {
     if (LOCAL_STACK_VARIABLE.test(name) && caller[name] !== undefined) continue;

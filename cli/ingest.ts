@@ -6,7 +6,7 @@ import { basename, join, relative, resolve } from 'node:path';
 import { CreateBucketCommand, DeleteObjectCommand, HeadBucketCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { createS3Client } from '../functions/adapters/object-store.js';
-import { optionalVariable } from '../functions/config.js';
+import { optionalSetting } from '../functions/config.js';
 import { parseS3Uri } from '../functions/domain/ingest-request.js';
 import { isPlainObject } from '../functions/domain/plain-object.js';
 import { explicitVersionId } from '../functions/domain/version-identity.js';
@@ -168,7 +168,7 @@ function s3Location(uri: string): { object?: string; prefix: string } {
 }
 
 async function runInAws(args: Parsed, source: Source | undefined, event: Record<string, unknown> | undefined, ctx: CliContext): Promise<number> {
-  const arn = stringOption(args, 'state-machine') ?? optionalVariable(ctx.env, 'SLUICE_STATE_MACHINE_ARN');
+  const arn = stringOption(args, 'state-machine') ?? optionalSetting(ctx.env, 'SLUICE_STATE_MACHINE_ARN');
   if (!arn) throw new UsageError('--aws needs --state-machine <arn> (or SLUICE_STATE_MACHINE_ARN): the StateMachineArn output of the stack');
   const region = regionOf(arn);
   if (source && source.kind !== 's3') throw new UsageError(`--aws loads from S3: upload ${source.path} to the predictions bucket first, then give its s3:// URI`);
@@ -243,7 +243,7 @@ export const command: Command = {
     event: { type: 'string', value: 'FILE', description: 'the execution input: a SageMaker completion event or {"s3Uri": ...} (see events/); a source given as well replaces its S3 location' },
     version: { type: 'string', value: 'ID', description: 'version id of a manual run (default: derived from the URI and the objects\' ETags)' },
     'order-key': { type: 'string', value: 'KEY', description: 'order key of a manual run: epoch milliseconds or ISO-8601 (default: now)' },
-    dataset: { type: 'string', value: 'NAME', description: 'dataset of a manual run (default: DATASET)' },
+    dataset: { type: 'string', value: 'NAME', description: 'dataset of a manual run (default: the first ranked-items dataset declared)' },
     bucket: { type: 'string', value: 'NAME', description: 'bucket a local file is uploaded to (default: SLUICE_BUCKET, else sluice-local)' },
     json: { type: 'boolean', description: 'print the summary as JSON' },
     aws: { type: 'boolean', description: 'start the deployed state machine rather than running it here' },

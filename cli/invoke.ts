@@ -86,11 +86,11 @@ export const command: Command = {
     "token's secret) are left out; REDIS_* and AWS_* variables from this shell win, so after",
     '`sluice up` the function uses the local stack. Prints the result as JSON on stdout; a',
     'function error prints {"errorType","errorMessage"} and exits 1. The fixtures in events/',
-    'all run this way against a stack holding the demo data.',
+    'all run this way against a stack from `sluice up --seed` (with the variables it prints).',
   ].join('\n'),
   options: {
     event: { type: 'string', value: 'FILE', description: 'the event, a JSON file (default: {})' },
-    'parameter-overrides': { type: 'string', value: 'PAIRS', description: 'template parameters, as sam takes them: "DatasetsJson=[...] InputFormat=jsonl"' },
+    'parameter-overrides': { type: 'string', value: 'PAIRS', description: 'template parameters, as sam takes them: "InputFormat=jsonl MapConcurrency=4"' },
     template: { type: 'string', value: 'FILE', description: 'the SAM template (default: the project\'s template.yaml)' },
   },
   positionals: { min: 1, max: 1 },
@@ -98,7 +98,7 @@ export const command: Command = {
     'sluice invoke AdminFunction --event events/admin-status.json',
     'sluice invoke ReadApiFunction --event events/api-get-recommendation.json',
     'sluice invoke PlanFunction --event events/sagemaker-transform-completed.json',
-    `sluice invoke ReadApiFunction --event events/api-batch-get.json --parameter-overrides "DatasetsJson=$(jq -c . examples/loan/datasets.json)"`,
+    'SLUICE_DATASETS_FILE=examples/loan/datasets.json sluice invoke ReadApiFunction --event events/api-batch-get.json',
   ],
   run,
 };

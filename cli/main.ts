@@ -2,8 +2,9 @@
 // the OpenSSL legacy provider (s3rver's paginated listings need it). Commands are loaded on
 // demand, after the environment is prepared, because the handlers read it when imported.
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { format } from 'node:util';
-import { CliError, EXIT, EXIT_CODE_HELP, exitCodeFor, helpText, parseCommandArgs, type CliContext, type Command } from './command.js';
+import { CliError, EXIT, EXIT_CODE_HELP, exitCodeFor, helpText, parseCommandArgs, stringOption, type CliContext, type Command } from './command.js';
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ command: Command }> }> = {
   demo: { summary: 'the main job locally: a local stack, a sample output, a load with progress, API answers', load: () => import('./demo.js') },
@@ -31,7 +32,8 @@ function mainHelp(): string {
     'Loads SageMaker batch-transform output from S3 into cluster-mode Redis as versions and serves',
     'them, with the same handlers and state machine definition as the Lambdas. Configuration comes',
     'from the same environment variables (docs/configuration.md); `sluice up` prints the ones for',
-    'a local stack. The CLI also reads SLUICE_BUCKET (where `ingest` uploads local files; default',
+    'a local stack. Datasets come from datasets.json, or the file SLUICE_DATASETS_FILE names.',
+    'The CLI also reads SLUICE_BUCKET (where `ingest` uploads local files; default',
     'sluice-local), SLUICE_STATE_MACHINE_ARN (for `ingest --aws`) and SLUICE_CONNECT_TIMEOUT_MS',
     '(how long to wait for Redis; default 3000).',
     '',
@@ -124,7 +126,10 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(helpText(command));
     return EXIT.OK;
   }
-  const ctx: CliContext = { out: process.stdout, err: process.stderr, env: process.env, tty: process.stderr.isTTY === true, signal: stopSignal() };
+  // --datasets is SLUICE_DATASETS_FILE for this command (and the handlers it runs).
+  const datasets = stringOption(args, 'datasets');
+  const env = datasets === undefined ? process.env : { ...process.env, SLUICE_DATASETS_FILE: resolve(datasets) };
+  const ctx: CliContext = { out: process.stdout, err: process.stderr, env, tty: process.stderr.isTTY === true, signal: stopSignal() };
   return command.run(args, ctx);
 }
 

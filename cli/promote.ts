@@ -35,7 +35,7 @@ export const command: Command = {
     'at the next Retire. With --aws, the deployed stack\'s admin function does it.',
   ].join('\n'),
   options: {
-    dataset: { type: 'string', value: 'NAME', description: 'the dataset (default: DATASET)' },
+    dataset: { type: 'string', value: 'NAME', description: 'the dataset (default: the first ranked-items dataset declared)' },
     json: { type: 'boolean', description: 'print the result as JSON' },
     ...AWS_OPTIONS,
   },

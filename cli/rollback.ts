@@ -39,7 +39,7 @@ export const command: Command = {
     'Readers switch within POINTER_CACHE_MS. With --aws, the deployed stack\'s admin function does it.',
   ].join('\n'),
   options: {
-    dataset: { type: 'string', value: 'NAME', description: 'the dataset (default: DATASET)' },
+    dataset: { type: 'string', value: 'NAME', description: 'the dataset (default: the first ranked-items dataset declared)' },
     'dry-run': { type: 'boolean', description: 'say what would happen, change nothing' },
     json: { type: 'boolean', description: 'print the result as JSON' },
     ...AWS_OPTIONS,

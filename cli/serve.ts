@@ -33,7 +33,7 @@ export const command: Command = {
   description: [
     'Serves the read API on 127.0.0.1 through the real read handler: every request becomes the',
     'API Gateway HTTP API (payload 2.0) event Lambda would receive, every answer is the handler\'s.',
-    'Reads the dataset DATASET from the Redis the environment names; logs one line per request on',
+    'Reads the declared datasets from the Redis the environment names; logs one line per request on',
     'stdout. Runs until Ctrl-C (or SIGTERM). `?version=<id>` or the header x-sluice-version reads a',
     'retained or held version instead of the live one.',
   ].join('\n'),

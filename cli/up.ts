@@ -1,15 +1,18 @@
-// sluice up: a local Redis Cluster and S3 for the other commands, until Ctrl-C.
+// sluice up: a local Redis Cluster and S3 for the other commands, until Ctrl-C; with --seed,
+// holding the data the events/ fixtures and the loan example expect (cli/seed.ts).
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { EXIT, stringOption, untilStopped, writeLine, type CliContext, type Command, type Parsed } from './command.js';
+import { EXIT, flag, stringOption, untilStopped, writeLine, type CliContext, type Command, type Parsed } from './command.js';
 import { startLocalStack } from './env.js';
+import { seedStack } from './seed.js';
 
 async function run(args: Parsed, ctx: CliContext): Promise<number> {
   const envFile = stringOption(args, 'write-env');
   ctx.err.write('starting a local Redis Cluster (3 masters, 3 replicas) and S3...\n');
   const stack = await startLocalStack();
   try {
-    const exports = Object.entries(stack.env).map(([k, v]) => `${k}=${v}`);
+    const seeded = flag(args, 'seed') ? await seedStack(stack, ctx) : {};
+    const exports = Object.entries({ ...stack.env, ...seeded }).map(([k, v]) => `${k}=${v}`);
     if (envFile) {
       await mkdir(dirname(envFile), { recursive: true });
       await writeFile(envFile, `${exports.join('\n')}\n`);
@@ -41,12 +44,21 @@ export const command: Command = {
     'scripts/fetch-valkey.sh has fetched it, else the installed redis-server; SLUICE_REDIS_ENGINE=redis|valkey',
     'chooses) and an S3 server (s3rver, with the bucket sluice-local), prints the environment',
     'variables that point the other commands at them, and keeps them running until Ctrl-C (or',
-    'SIGTERM); then stops every process it started and deletes their data.',
+    'SIGTERM); then stops every process it started and deletes their data. With --seed it first',
+    'loads what the events/ fixtures expect (a transform job at s3://example-ml-predictions/recs/,',
+    'loaded twice) and the loan example (examples/loan), and the variables it prints name',
+    'examples/loan/datasets.json (SLUICE_DATASETS_FILE), which declares them.',
   ].join('\n'),
   options: {
+    seed: { type: 'boolean', description: 'load the demo data the events/ fixtures run against, and the loan example' },
     'write-env': { type: 'string', value: 'PATH', description: 'also write the variables to PATH (KEY=VALUE lines; removed on exit)' },
   },
   positionals: { min: 0, max: 0 },
-  examples: ['sluice up --write-env .sluice/env', 'set -a; . .sluice/env; set +a; sluice ingest ./output/'],
+  examples: [
+    'sluice up --write-env .sluice/env',
+    'set -a; . .sluice/env; set +a; sluice ingest ./output/',
+    'sluice up --seed --write-env .sluice/env',
+    'set -a; . .sluice/env; set +a; sluice invoke ReadApiFunction --event events/api-batch-get.json',
+  ],
   run,
 };

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# CI proof for the deployable template: `sam validate --lint`, a checkov security scan, `sam
-# build`, then import every built bundle on Node 22 the way Lambda will. Exits non-zero if any
+# CI proof for the deployable template: `sam validate --lint`, the documented deploy command's
+# --parameter-overrides through the SAM CLI's parser, a checkov security scan, `sam build`, then
+# import every built bundle on Node 22 the way Lambda will (each bundle has datasets.json inlined:
+# a bundle that could not resolve it would not build, one that left it out would not import). Exits non-zero if any
 # step fails (any checkov finding not skipped in the template with a reason fails it).
 #
 #   bash scripts/ci-sam.sh
@@ -96,6 +98,16 @@ else
   failed+=("sam validate --lint")
 fi
 
+# The documented deploy command must survive the SAM CLI's --parameter-overrides parser (1.170
+# splits values on spaces and quotes: a JSON value arrived as "[{"). Parsed here with the SAM
+# CLI's own CfnParameterOverridesType, every Name=Value must arrive whole.
+log "documented deploy command through the SAM CLI's --parameter-overrides parser"
+if "$VENV/bin/python" scripts/check-deploy-command.py; then
+  echo "deploy command: every override arrives whole"
+else
+  failed+=("deploy command --parameter-overrides")
+fi
+
 # checkov: every finding is fixed in the template or skipped there (resource Metadata
 # checkov.skip) with the reason; anything else fails. --skip-download and the update-check
 # switch keep it offline (no Prisma Cloud guidelines, no PyPI version check).
@@ -134,6 +146,7 @@ if $built; then
         console.log(`${id} ${r.Properties.CodeUri} ${handler}`);
       }'
   )
+  mapfile -t datasets < <(node -e 'for (const d of require("./datasets.json")) console.log(d.name)')
   if [ "${#handlers[@]}" -eq 0 ]; then
     failed+=("no functions found in .aws-sam/build/template.yaml")
   fi
@@ -170,6 +183,14 @@ if $built; then
       echo "FAIL $id ($file)"
       failed+=("$id import")
     fi
+    # The dataset declarations travel in the bundle (functions/config.ts says why): every dataset
+    # of datasets.json must be inlined, as esbuild writes an object literal ({name:"..."}).
+    for name in "${datasets[@]}"; do
+      if ! grep -q "name:\"$name\"" "$file"; then
+        echo "FAIL $id: dataset $name of datasets.json is not in $file"
+        failed+=("$id datasets.json")
+      fi
+    done
   done
 fi
 

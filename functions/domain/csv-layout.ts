@@ -1,6 +1,7 @@
 // How a dataset's CSV objects are laid out: where the column names come from, the delimiter,
-// and for ranked items which columns hold the list. Declared once per dataset (DATASETS `csv`).
+// and for ranked items which columns hold the list. Declared once per dataset (the `csv` member of its declaration).
 import { ConfigError } from '../errors.js';
+import { refuseUnknownMembers } from './known-members.js';
 
 type CsvItems = { trailing: number } | { column: string; separator: string };
 
@@ -26,10 +27,15 @@ function isObject(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Parses a dataset's `csv` declaration; `at` names the dataset in errors. */
-export function parseCsvLayout(raw: unknown, at: string): CsvLayout {
+const CSV_MEMBERS = ['header', 'columns', 'delimiter', 'items'] as const;
+const CSV_ITEMS_MEMBERS = ['trailing', 'column', 'separator'] as const;
+
+/** Parses a dataset's `csv` declaration; `at` names the dataset in errors, `path` where it is (`datasets[1].csv`). */
+export function parseCsvLayout(raw: unknown, at: string, path: string): CsvLayout {
   if (raw === undefined) return { ...DEFAULT_CSV_LAYOUT };
   if (!isObject(raw)) throw new ConfigError(`${at}: csv must be an object like {"header": true}`);
+  refuseUnknownMembers(raw, CSV_MEMBERS, at, path);
+  if (isObject(raw.items)) refuseUnknownMembers(raw.items, CSV_ITEMS_MEMBERS, at, `${path}.items`);
   const layout: CsvLayout = { ...DEFAULT_CSV_LAYOUT };
   if (raw.columns !== undefined) {
     if (!Array.isArray(raw.columns) || raw.columns.length === 0 || !raw.columns.every((c) => typeof c === 'string' && c !== '')) {

@@ -1,7 +1,6 @@
-// The names that end up in Redis keys, one rule per kind (the template's DatasetName parameter
-// repeats the dataset rule as its AllowedPattern; a unit test holds the two equal).
-// - A dataset name: no dots. It is configuration (DATASET, DATASETS, the stack parameter) and
-//   names the {sluice:<dataset>} hash tag and metric dimensions.
+// The names that end up in Redis keys, one rule per kind.
+// - A dataset name: no dots. It is configuration (the `name` of a declaration in the datasets
+//   file) and names the {sluice:<dataset>} hash tag and metric dimensions.
 // - A version id: dots allowed, for ids such as 2026.11.24 given with a manual run.
 import { InvalidInputError } from '../errors.js';
 

@@ -10,10 +10,11 @@ import { jsonLinesParts } from '../../local/sample-data.js';
 import { testInfra } from '../support/infra.js';
 import { closeTestClients, putObject } from '../support/sluice.js';
 import { RunningCli, sluice, testStackEnv } from './run-cli.js';
+import { datasetVars } from '../../local/datasets-file.js';
 
 const DATASET = 'cli-consistency';
 const BUCKET = 'cli-consistency';
-const env = testStackEnv({ DATASET, SLUICE_BUCKET: BUCKET });
+const env = testStackEnv({ ...datasetVars(DATASET), SLUICE_BUCKET: BUCKET });
 let dir: string;
 
 beforeAll(async () => {
@@ -92,7 +93,7 @@ test('each local upload loads exactly the files given: not those of another dire
   await writeFile(join(a, 'y.out'), jsonLinesParts({ users: 200, scored: true, seed: 3, userPrefix: 'y' }, 1)[0]!);
   await writeFile(join(b, 'z.out'), jsonLinesParts({ users: 300, scored: true, seed: 4 }, 1)[0]!);
   // What is uploaded is the point here, not the release checks (a directory's files change on purpose).
-  const unchecked = { ...env, CHECK_MIN_LIVE_KEY_COVERAGE: 'off', CHECK_MAX_RECORD_DROP: 'off', CHECK_MAX_RECORD_GROWTH: 'off' };
+  const unchecked = { ...env, ...datasetVars({ name: DATASET, checks: { minLiveKeyCoverage: false, maxRecordDrop: false, maxRecordGrowth: false } }) };
   const ingest = (from: string, version: string, day: number) => sluice(['ingest', from, '--version', version, '--order-key', `2026-12-${day}T00:00:00Z`, '--json'], unchecked);
 
   const first = await ingest(a, 'same-a', 10);
@@ -109,7 +110,7 @@ test('each local upload loads exactly the files given: not those of another dire
 });
 
 describe('local retention (RETAIN_VERSIONS=2, GRACE_SECONDS=2)', () => {
-  const retention = testStackEnv({ DATASET: 'cli-retention', SLUICE_BUCKET: BUCKET, RETAIN_VERSIONS: '2' });
+  const retention = testStackEnv({ ...datasetVars('cli-retention'), SLUICE_BUCKET: BUCKET, RETAIN_VERSIONS: '2' });
   const versions = async () => {
     const status = JSON.parse((await sluice(['status', '--json'], retention)).stdout) as { datasets: { versions: { version: string; status: string }[] }[] };
     return status.datasets[0]!.versions.map((v) => `${v.version} ${v.status}`);

@@ -7,9 +7,10 @@ import { command } from '../../cli/ingest.js';
 import { transformOutput } from '../../local/sample-data.js';
 import { adminRedis, closeTestClients } from '../support/sluice.js';
 import { sluice, testStackEnv } from './run-cli.js';
+import { datasetVars } from '../../local/datasets-file.js';
 
 const DATASET = 'help-examples';
-const env = testStackEnv({ DATASET });
+const env = testStackEnv({ ...datasetVars(DATASET) });
 let dir: string;
 
 beforeAll(async () => {

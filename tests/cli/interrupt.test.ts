@@ -9,9 +9,10 @@ import { join } from 'node:path';
 import { jsonLinesParts } from '../../local/sample-data.js';
 import { adminRedis, closeTestClients, eventually, versionKeyCount } from '../support/sluice.js';
 import { RunningCli, sluice, testStackEnv } from './run-cli.js';
+import { datasetVars } from '../../local/datasets-file.js';
 
 const DATASET = 'cli-interrupt';
-const env = testStackEnv({ DATASET, SLUICE_BUCKET: 'cli-interrupt' });
+const env = testStackEnv({ ...datasetVars(DATASET), SLUICE_BUCKET: 'cli-interrupt' });
 // About 8 chunks, all started at once, each writing one record per round trip.
 const slow = { ...env, CHUNK_SIZE_BYTES: String(256 * 1024), MAP_CONCURRENCY: '40', WRITE_BATCH_SIZE: '1', WRITE_BATCHES_IN_FLIGHT: '1' };
 let dir: string;

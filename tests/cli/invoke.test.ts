@@ -1,22 +1,24 @@
 // Every fixture in events/ through `sluice invoke` (sam local invoke without Docker), against a
-// stack from `sluice up` holding the demo data: the transform output `sluice demo` writes, at the
-// fixtures' own S3 location, loaded by the completion event fixture (and one earlier night, so
-// there is a version to roll back to), plus the loan example's feature datasets. The fixtures
-// are read from the directory, so one added later is covered too.
+// stack from `sluice up --seed` holding the demo data: the transform output at the fixtures' own
+// S3 location, loaded by the completion event fixture (and one earlier night, so there is a
+// version to roll back to), plus the loan example's feature datasets. The fixtures are read from
+// the directory, so one added later is covered too.
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
-import { localS3Client } from '../../local/s3-server.js';
-import { transformOutput } from '../../local/sample-data.js';
+import { datasetVars } from '../../local/datasets-file.js';
 import { RunningCli, sluice } from './run-cli.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const fixtures = readdirSync(join(root, 'events')).filter((f) => f.endsWith('.json')).sort();
-const datasetsJson = JSON.stringify(JSON.parse(readFileSync(join(root, 'examples/loan/datasets.json'), 'utf8')));
+const loanDatasets = join(root, 'examples/loan/datasets.json');
+// The loan declarations with the recommendations held for approval: a held version for promote and discard.
+const loanHeld = datasetVars(
+  ...(JSON.parse(readFileSync(loanDatasets, 'utf8')) as Record<string, unknown>[]).map((d) => (d.name === 'recommendations' ? { ...d, promote: 'manual' } : d)),
+);
 
 /** Which function a fixture is for, by its name. A new kind of fixture must be added here. */
 function functionFor(fixture: string): string {
@@ -51,33 +53,12 @@ let env: Record<string, string>;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'sluice-invoke-'));
-  up = RunningCli.start(['up', '--write-env', join(dir, 'env')]);
-  const [, exported] = await up.waitFor(/^export (.+)$/m, 60_000);
+  // The one documented command that puts the fixtures' data (and the loan example) into a local stack.
+  up = RunningCli.start(['up', '--seed', '--write-env', join(dir, 'env')]);
+  const [, exported] = await up.waitFor(/^export (.+)$/m, 180_000);
   // A short grace: `sluice ingest` really waits it after a swap (as Step Functions does).
   env = { ...Object.fromEntries(exported!.split(' ').map((kv) => kv.split('=') as [string, string])), GRACE_SECONDS: '2', POINTER_CACHE_MS: '500', REDIS_COMMAND_TIMEOUT_MS: '1000' };
-  const s3 = localS3Client(env.AWS_ENDPOINT_URL_S3!);
-  try {
-    await s3.send(new CreateBucketCommand({ Bucket: 'example-ml-predictions' }));
-    await s3.send(new CreateBucketCommand({ Bucket: 'example-ml-input' }));
-    for (const o of transformOutput({ users: 2000, scored: true, joined: true }, 3)) {
-      await s3.send(new PutObjectCommand({ Bucket: 'example-ml-predictions', Key: `recs/2026-11-24/${o.key}`, Body: o.body }));
-      // The job's input (the fixture's TransformInput), so the input-completeness check finds every output.
-      await s3.send(new PutObjectCommand({ Bucket: 'example-ml-input', Key: `users/2026-11-24/${o.key.replace(/\.out$/, '')}`, Body: '{}' }));
-    }
-  } finally {
-    s3.destroy();
-  }
-  const ingestEnv = { ...env, DATASETS_FILE: join(root, 'examples/loan/datasets.json') };
-  const loads = [
-    ['s3://example-ml-predictions/recs/2026-11-24/', '--dataset', 'recommendations', '--version', 'recs-nightly-2026-11-23', '--order-key', '2026-11-24T00:00:00Z'],
-    ['--event', join(root, 'events/sagemaker-transform-completed.json')],
-    [join(root, 'examples/loan/zipcode-features.jsonl'), '--dataset', 'zipcode_features'],
-    [join(root, 'examples/loan/customer-features.jsonl'), '--dataset', 'customer_features'],
-  ];
-  for (const args of loads) {
-    const run = await sluice(['ingest', ...args], ingestEnv);
-    expect({ args, code: run.code, stderr: run.code === 0 ? '' : run.stderr }).toEqual({ args, code: 0, stderr: '' });
-  }
+  expect(env.SLUICE_DATASETS_FILE).toBe(loanDatasets);
 }, 240_000);
 
 afterAll(async () => {
@@ -86,7 +67,7 @@ afterAll(async () => {
 });
 
 const invoke = (id: string, fixture: string, extra: Record<string, string> = {}, flags: string[] = []) =>
-  sluice(['invoke', id, '--event', join(root, 'events', fixture), '--parameter-overrides', `DatasetsJson=${datasetsJson}`, ...flags], { ...env, ...extra });
+  sluice(['invoke', id, '--event', join(root, 'events', fixture), ...flags], { ...env, ...extra });
 
 /** Fixtures that act on a held version: run one after another, each on a version held for it. */
 const SEQUENTIAL = ['admin-discard.json', 'admin-promote.json'];
@@ -100,7 +81,7 @@ test('every fixture in events/ runs through sluice invoke against the demo data'
   const runs = await Promise.all(parallel.map((fixture) => limit(() => invoke(functionFor(fixture), fixture))));
   // Promote and discard change what they act on: each gets a held version of its own, in turn.
   for (const fixture of SEQUENTIAL) {
-    const held = await sluice(['ingest', 's3://example-ml-predictions/recs/2026-11-24/', '--dataset', 'recommendations', '--version', 'recs-nightly-2026-11-25', '--order-key', '2026-11-25T03:00:00Z'], { ...env, PROMOTE: 'manual' });
+    const held = await sluice(['ingest', 's3://example-ml-predictions/recs/2026-11-24/', '--dataset', 'recommendations', '--version', 'recs-nightly-2026-11-25', '--order-key', '2026-11-25T03:00:00Z'], { ...env, ...loanHeld });
     expect({ fixture, code: held.code }).toEqual({ fixture, code: 7 });
     runs.push(await invoke(functionFor(fixture), fixture));
   }

@@ -9,11 +9,12 @@ import { jsonLinesParts, recommendations, transformOutput } from '../../local/sa
 import { lambdaContext } from '../../local/state-machine.js';
 import { adminRedis, closeTestClients, putObject, useSluiceEnv, versionKeyCount } from '../support/sluice.js';
 import { RunningCli, sluice, testStackEnv } from './run-cli.js';
+import { datasetVars } from '../../local/datasets-file.js';
 
 const DATASET = 'cli-recs';
 const BUCKET = 'cli-bucket';
 const USERS = 3000;
-const env = testStackEnv({ DATASET, SLUICE_BUCKET: BUCKET, CHUNK_SIZE_BYTES: '65536' });
+const env = testStackEnv({ ...datasetVars(DATASET), SLUICE_BUCKET: BUCKET, CHUNK_SIZE_BYTES: '65536' });
 const day1 = [...recommendations({ users: USERS, scored: true })];
 const day2 = [...recommendations({ users: USERS, scored: true, itemBase: 500_000, seed: 9 })];
 let dir: string;
@@ -162,7 +163,7 @@ describe('the admin function (sam remote invoke AdminFunction)', () => {
   const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`../../events/${name}`, import.meta.url), 'utf8'));
   let admin: Handler;
   beforeAll(async () => {
-    await useSluiceEnv({ DATASET });
+    await useSluiceEnv({ ...datasetVars(DATASET) });
     admin = (await import('../../functions/handlers/admin.js')).handler as unknown as Handler;
   });
 
@@ -201,7 +202,7 @@ test('ingest of a file into buckets that do not exist yet: each is made first, e
     await writeFile(file, jsonLinesParts({ users: 6000, scored: true }, 1)[0]!);
     for (let i = 0; i < 6; i++) {
       const bucket = `cli-new-bucket-${process.pid}-${i}`;
-      const run = await sluice(['ingest', file, '--version', `nb${i}`, '--order-key', `2026-10-0${i + 1}T00:00:00Z`, '--bucket', bucket], { ...env, DATASET: 'cli-new-bucket' });
+      const run = await sluice(['ingest', file, '--version', `nb${i}`, '--order-key', `2026-10-0${i + 1}T00:00:00Z`, '--bucket', bucket], { ...env, ...datasetVars('cli-new-bucket') });
       expect(run).toEqual(expect.objectContaining({ code: 0 }));
       expect(run.stderr).toMatch(new RegExp(`uploaded 1 file \\(\\d+ bytes\\) to s3://${bucket}/local/recs.out/`));
     }

@@ -7,12 +7,13 @@ import { jsonLinesParts, recommendations } from '../../local/sample-data.js';
 import { lambdaContext } from '../../local/state-machine.js';
 import { adminRedis, closeTestClients, eventually, putObject, useSluiceEnv, versionKeyCount } from '../support/sluice.js';
 import { RunningCli, sluice, testStackEnv } from './run-cli.js';
+import { datasetVars } from '../../local/datasets-file.js';
 
 const DATASET = 'cli-rel';
 const BUCKET = 'cli-rel-bucket';
 const USERS = 3000;
 const BIG_USERS = 30_000;
-const env = testStackEnv({ DATASET, SLUICE_BUCKET: BUCKET, CHUNK_SIZE_BYTES: '65536', LOAD_STALE_SECONDS: '4', GRACE_SECONDS: '2' });
+const env = testStackEnv({ ...datasetVars(DATASET), SLUICE_BUCKET: BUCKET, CHUNK_SIZE_BYTES: '65536', LOAD_STALE_SECONDS: '4', GRACE_SECONDS: '2' });
 const day2 = [...recommendations({ users: USERS, itemBase: 500_000, seed: 9 })];
 const key = (suffix: string) => `{sluice:${DATASET}}:${suffix}`;
 const pointer = async () => (JSON.parse((await adminRedis().get(key('current'))) ?? 'null') as { version: string } | null)?.version;
@@ -28,7 +29,7 @@ beforeAll(async () => {
 afterAll(closeTestClients);
 
 test('a load that fails a release check is held: exit 7, which check failed by how much, the live version untouched', async () => {
-  const run = await ingest('d2', 'r2', 2, { CHECK_MIN_RECORDS: '5000' });
+  const run = await ingest('d2', 'r2', 2, datasetVars({ name: DATASET, checks: { minRecords: 5000 } }));
   expect(run.code).toBe(7);
   expect(run.stdout).toMatch(/^version r2 of cli-rel is held, not live: a release check failed; 3,000 records \(0 bad\)/);
   expect(run.stdout).toContain('  record-count-min: 3000 (threshold >= 5000): 3000 records loaded; at least 5000 required');
@@ -74,7 +75,7 @@ test('promote: a held version goes live; the live one, a missing one and a retai
 });
 
 test('manual approval: a load that passes every check is held (exit 7); discard deletes it', async () => {
-  const run = await ingest('d1', 'r3', 3, { PROMOTE: 'manual' });
+  const run = await ingest('d1', 'r3', 3, datasetVars({ name: DATASET, promote: 'manual' }));
   expect(run.code).toBe(7);
   expect(run.stdout).toMatch(/^version r3 of cli-rel is held, not live: the dataset waits for approval \(promote: manual\)/);
   expect(await versionKeyCount(DATASET, 'r3')).toBeGreaterThan(0);
@@ -107,7 +108,7 @@ describe('a load whose process is killed mid-way', () => {
     expect(stale.stdout).toMatch(/ {2}r4: stale: nothing has loaded it since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(its process stopped\); sluice discard r4 deletes it, a re-ingest takes it over/);
 
     // The big input has ten times the users of the live version: growth is the point here, not a check.
-    const again = await sluice(['ingest', `s3://${BUCKET}/big/`, '--version', 'r4', '--order-key', '2026-11-10T02:00:00Z', '--json'], { ...env, CHECK_MAX_RECORD_GROWTH: 'off' });
+    const again = await sluice(['ingest', `s3://${BUCKET}/big/`, '--version', 'r4', '--order-key', '2026-11-10T02:00:00Z', '--json'], { ...env, ...datasetVars({ name: DATASET, checks: { maxRecordGrowth: false } }) });
     expect(again).toEqual(expect.objectContaining({ code: 0 }));
     expect(JSON.parse(again.stdout)).toMatchObject({ outcome: 'loaded', version: 'r4', previous: 'r2', records: BIG_USERS });
     // Exactly the new load's records.
@@ -141,13 +142,13 @@ describe('the admin function: promote and discard (events/admin-promote.json, ad
   const fixture = (name: string): Record<string, unknown> => JSON.parse(readFileSync(new URL(`../../events/${name}`, import.meta.url), 'utf8')) as Record<string, unknown>;
   let admin: Handler;
   beforeAll(async () => {
-    await useSluiceEnv({ DATASET });
+    await useSluiceEnv({ ...datasetVars(DATASET) });
     admin = (await import('../../functions/handlers/admin.js')).handler as unknown as Handler;
   });
 
   test('discard, then promote, the fixture\'s held version; status agrees with the CLI', async () => {
     const version = String(fixture('admin-promote.json').version);
-    const hold = () => sluice(['ingest', `s3://${BUCKET}/d2/`, '--version', version, '--order-key', '2026-11-25T02:00:00Z'], { ...env, PROMOTE: 'manual', CHECK_MAX_RECORD_DROP: 'off', CHECK_MIN_LIVE_KEY_COVERAGE: 'off' });
+    const hold = () => sluice(['ingest', `s3://${BUCKET}/d2/`, '--version', version, '--order-key', '2026-11-25T02:00:00Z'], { ...env, ...datasetVars({ name: DATASET, promote: 'manual', checks: { maxRecordDrop: false, minLiveKeyCoverage: false } }) });
     expect((await hold()).code).toBe(7);
     const fromCli = JSON.parse((await sluice(['status', '--json'], env)).stdout) as unknown;
     expect(await admin({ action: 'status' }, lambdaContext('AdminFunction'))).toEqual(fromCli);

@@ -4,6 +4,7 @@
 import { PassThrough } from 'node:stream';
 import { helpText, parseCommandArgs, type CliContext, type Command } from '../../cli/command.js';
 import { sluice, testStackEnv } from './run-cli.js';
+import { datasetVars, datasetsFile } from '../../local/datasets-file.js';
 
 const COMMANDS = ['demo', 'up', 'ingest', 'serve', 'status', 'rollback', 'promote', 'discard', 'get', 'invoke'];
 const loaders: Record<string, () => Promise<{ command: Command }>> = {
@@ -39,13 +40,15 @@ test('sluice --help lists every command and the exit codes; every command has --
 });
 
 test('usage mistakes exit 2 with a message that says what is wrong', async () => {
-  const env = testStackEnv({ DATASET: 'cli-usage' });
+  const env = testStackEnv({ ...datasetVars('cli-usage') });
   const spawned: [string[], Record<string, string>, RegExp][] = [
     [['frobnicate'], env, /unknown command "frobnicate"; the commands are demo, up, ingest/],
     [['status', '--colour'], env, /Unknown option '--colour' \(see sluice status --help\)/],
     [['ingest', '/no/such/output.out'], env, /no such file or directory: \/no\/such\/output.out/],
     [['status', '--dataset', 'nope'], env, /unknown dataset "nope"; this stack serves cli-usage/],
-    [['status'], { ...env, GRACE_SECONDS: '0', POINTER_CACHE_MS: '1000' }, /GRACE_SECONDS=0 is shorter than POINTER_CACHE_MS \+ REDIS_COMMAND_TIMEOUT_MS/],
+    [['status'], { ...env, GRACE_SECONDS: '0', POINTER_CACHE_MS: '1000' }, /parameter GraceSeconds \(GRACE_SECONDS\)=0 is shorter than POINTER_CACHE_MS \+ REDIS_COMMAND_TIMEOUT_MS/],
+    // --datasets names the declarations file for this command (over SLUICE_DATASETS_FILE); a misspelt member is refused at start.
+    [['status', '--datasets', datasetsFile({ name: 'cli-usage', promte: 'manual' })], env, /dataset cli-usage: unknown member "promte" at datasets\[0\]; did you mean "promote"\?/],
   ];
   const runs = await Promise.all(spawned.map(([args, e]) => sluice(args, e)));
   runs.forEach((run, i) => {
@@ -77,7 +80,7 @@ test('usage mistakes exit 2 with a message that says what is wrong', async () =>
 });
 
 test("the configuration is the command's environment, checked: a bad SLUICE_CONNECT_TIMEOUT_MS is a usage error naming it", async () => {
-  const env = testStackEnv({ DATASET: 'cli-empty' });
+  const env = testStackEnv({ ...datasetVars('cli-empty') });
   const garbage = await sluice(['status'], { ...env, SLUICE_CONNECT_TIMEOUT_MS: 'soon' });
   expect(garbage).toMatchObject({ code: 2, stdout: '' });
   expect(garbage.stderr).toBe('sluice: SLUICE_CONNECT_TIMEOUT_MS="soon" must be an integer between 1 and 600000\n');
@@ -86,11 +89,11 @@ test("the configuration is the command's environment, checked: a bad SLUICE_CONN
   const ctx = (vars: Record<string, string>): CliContext => ({ out: new PassThrough(), err: new PassThrough(), env: { ...env, ...vars }, tty: false, signal: new AbortController().signal });
   await expect(command.run(parseCommandArgs(command, []), ctx({ REDIS_PORT: '1', SLUICE_CONNECT_TIMEOUT_MS: '300' }))).rejects.toMatchObject({ exitCode: 3, message: expect.stringContaining('cannot reach Redis at 127.0.0.1:1 ') });
   await expect(command.run(parseCommandArgs(command, []), ctx({ MAX_CHUNKS: 'many' }))).rejects.toMatchObject({ message: expect.stringContaining('MAX_CHUNKS="many"') });
-  expect(await command.run(parseCommandArgs(command, []), ctx({ DATASET: 'cli-empty' }))).toBe(4);
+  expect(await command.run(parseCommandArgs(command, []), ctx({ ...datasetVars('cli-empty') }))).toBe(4);
 });
 
 test('Redis unreachable exits 3 naming where it looked; no live version exits 4', async () => {
-  const env = testStackEnv({ DATASET: 'cli-empty' });
+  const env = testStackEnv({ ...datasetVars('cli-empty') });
   const [down, tls, status, get] = await Promise.all([
     sluice(['status'], { ...env, REDIS_PORT: '1', SLUICE_CONNECT_TIMEOUT_MS: '500' }),
     sluice(['get', 'u1'], { ...env, REDIS_TLS: 'true', SLUICE_CONNECT_TIMEOUT_MS: '500' }),

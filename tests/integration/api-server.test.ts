@@ -5,12 +5,13 @@
 import { MAX_BODY_BYTES, MAX_REQUEST_LINE_AND_HEADERS_BYTES, startApiServer, type ApiServer } from '../../local/api-server.js';
 import { runIngestLocally } from '../../local/state-machine.js';
 import { closeTestClients, putObject, useSluiceEnv } from '../support/sluice.js';
+import { datasetVars } from '../../local/datasets-file.js';
 
 let server: ApiServer;
 let small: ApiServer;
 
 beforeAll(async () => {
-  await useSluiceEnv({ DATASET: 'api-server' });
+  await useSluiceEnv({ ...datasetVars('api-server') });
   await putObject('api-server-bucket', 'out/part.out', '{"userId":"u1","recommendations":[1,2,3]}\n{"userId":"u1,u2","recommendations":[9]}\n');
   const run = await runIngestLocally({ s3Uri: 's3://api-server-bucket/out/', version: 'v1' });
   expect(run.status).toBe('SUCCEEDED');

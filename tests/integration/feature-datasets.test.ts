@@ -37,7 +37,7 @@ async function ingest(job: string, prefix: string, created: number) {
 const pointer = async (dataset: string) => (JSON.parse((await adminRedis().get(`{sluice:${dataset}}:current`)) ?? 'null') as { version: string } | null)?.version;
 
 beforeAll(async () => {
-  await useSluiceEnv({ DATASETS_FILE: example('datasets.json'), DATASET: 'recommendations' });
+  await useSluiceEnv({ SLUICE_DATASETS_FILE: example('datasets.json') });
   await putObject(BUCKET, 'zip/2026-11-24/zipcodes.jsonl.out', readFileSync(example('zipcode-features.jsonl')));
   await putObject(BUCKET, 'cust/2026-11-24/customers.jsonl.out', readFileSync(example('customer-features.jsonl')));
   await putObject(BUCKET, 'recs/2026-11-24/part-0.out', jsonLinesParts({ users: 200 }, 1)[0]!);
@@ -89,7 +89,7 @@ test('a load of one dataset never touches another; a mistyped feature is a count
   const zipKeys = await countKeys('sluice:zipcode_features:*');
   const changed = customers.map((r, i) => JSON.stringify(i === 3 ? { ...r, credit_score: 'high' } : { ...r, credit_score: 700 }));
   await putObject(BUCKET, 'cust/2026-11-25/customers.jsonl.out', changed.join('\n'));
-  await useSluiceEnv({ DATASETS_FILE: example('datasets.json'), DATASET: 'recommendations', MAX_BAD_RECORD_RATIO: '0.05' });
+  await useSluiceEnv({ SLUICE_DATASETS_FILE: example('datasets.json'), MAX_BAD_RECORD_RATIO: '0.05' });
   const out = await ingest('customer-features-2026-11-25', 'cust/2026-11-25', 2000);
   expect(out.result?.commit).toMatchObject({ records: customers.length - 1, badRecords: 1 });
   expect(out.result?.commit.samples[0]!.reason).toBe('field "credit_score" is a string; expected integer');

@@ -4,12 +4,13 @@
 // and Parquet loads: tests/statemachine/input-formats.test.ts.)
 import { runIngestLocally } from '../../local/state-machine.js';
 import { adminRedis, api, closeTestClients, putObject, useSluiceEnv } from '../support/sluice.js';
+import { datasetVars } from '../../local/datasets-file.js';
 
 const BUCKET = 'input-formats';
 afterAll(closeTestClients);
 
 test('joined JSON Lines starting with "data" load as JSON Lines and serve the prediction, not the input', async () => {
-  await useSluiceEnv({ DATASET: 'formats-joined' });
+  await useSluiceEnv({ ...datasetVars('formats-joined') });
   const lines = Array.from({ length: 50 }, (_, i) =>
     // The first record's input is longer than Plan's first look (4 KiB): it must look further.
     JSON.stringify({ data: Array.from({ length: i === 0 ? 3000 : 3 }, (_, j) => i + j), userId: `h${i}`, items: [`history${i}`], SageMakerOutput: { recommendations: [`pred${i}`] } }),
@@ -23,7 +24,7 @@ test('joined JSON Lines starting with "data" load as JSON Lines and serve the pr
 });
 
 test('the bytes decide, not the name: a ".gz" object that is plain JSON Lines loads as JSON Lines', async () => {
-  await useSluiceEnv({ DATASET: 'formats-gzname', OBJECT_SUFFIX: '.out,.gz' });
+  await useSluiceEnv({ ...datasetVars('formats-gzname'), OBJECT_SUFFIX: '.out,.gz' });
   await putObject(BUCKET, 'gzname/part-0.jsonl.gz', '{"userId":"u1","items":[1]}\n{"userId":"u2","items":[2]}\n');
   const run = await runIngestLocally({ s3Uri: `s3://${BUCKET}/gzname/`, version: 'n1' });
   expect(run.status).toBe('SUCCEEDED');

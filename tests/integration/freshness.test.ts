@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { jsonLinesParts } from '../../local/sample-data.js';
 import { lambdaContext, runIngestLocally } from '../../local/state-machine.js';
 import { adminRedis, closeTestClients, putObject, useSluiceEnv } from '../support/sluice.js';
+import { datasetVars } from '../../local/datasets-file.js';
 
 const BUCKET = 'freshness-bucket';
 const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`../../events/${name}`, import.meta.url), 'utf8'));
@@ -41,7 +42,7 @@ test('ages of the live versions per dataset, the oldest over them, and nothing f
     { name: 'fresh-b', kind: 'ranked-items' },
     { name: 'fresh-never', kind: 'ranked-items' },
   ];
-  await useSluiceEnv({ DATASETS: JSON.stringify(datasets), DATASET: 'fresh-a' });
+  await useSluiceEnv(datasetVars(...datasets));
   for (const d of ['fresh-a', 'fresh-b']) {
     for (const [i, body] of jsonLinesParts({ users: 200, itemsPerUser: 3 }, 1).entries()) await putObject(BUCKET, `${d}/part-${i}.out`, body);
     expect((await runIngestLocally({ s3Uri: `s3://${BUCKET}/${d}/`, version: `${d}-v1`, dataset: d })).status).toBe('SUCCEEDED');
@@ -79,7 +80,7 @@ test('ages of the live versions per dataset, the oldest over them, and nothing f
 });
 
 test('before any first load the oldest age is 0, so a fresh deploy does not raise the stale-data alarm', async () => {
-  await useSluiceEnv({ DATASETS: '', DATASET: 'fresh-nothing-live' });
+  await useSluiceEnv(datasetVars('fresh-nothing-live'));
   const { answer, metrics } = await freshness();
   expect(answer).toEqual({ datasets: [{ dataset: 'fresh-nothing-live', liveVersion: null }] });
   expect(metrics.filter((m) => 'LiveVersionAgeHours' in m)).toEqual([]);

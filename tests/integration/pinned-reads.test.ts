@@ -6,6 +6,7 @@ import { jsonLinesParts, recommendations } from '../../local/sample-data.js';
 import { realTaskHandlers, runIngestLocally } from '../../local/state-machine.js';
 import { runtime } from '../../functions/lambda/runtime.js';
 import { adminRedis, api, closeTestClients, eventually, putObject, useSluiceEnv } from '../support/sluice.js';
+import { datasetVars } from '../../local/datasets-file.js';
 
 const BUCKET = 'pinned-bucket';
 const DATASET = 'pins';
@@ -13,7 +14,7 @@ const USERS = 3000;
 const data = (itemBase: number) => [...recommendations({ users: USERS, itemsPerUser: 5, itemBase })];
 // Item ids tell the versions apart: p1 items are < 1e6, p2 items in [1e6, 2e6), ...
 const P = { p1: data(0), p2: data(1_000_000), p3: data(2_000_000), p4: data(3_000_000) };
-const ENV = { DATASET, CHUNK_SIZE_BYTES: '32768', MAP_CONCURRENCY: '4', GRACE_SECONDS: '2', RETAIN_VERSIONS: '2' };
+const ENV = { ...datasetVars(DATASET), CHUNK_SIZE_BYTES: '32768', MAP_CONCURRENCY: '4', GRACE_SECONDS: '2', RETAIN_VERSIONS: '2' };
 
 const pointer = async () => JSON.parse((await adminRedis().get(`{sluice:${DATASET}}:current`)) ?? 'null') as { version: string } | null;
 const itemsOf = (v: keyof typeof P, u: number) => P[v][u]!.items;

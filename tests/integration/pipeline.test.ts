@@ -6,13 +6,14 @@ import { AWS_SAMPLE_DOCUMENT, jsonLinesParts, recommendations, type SampleRecord
 import { realTaskHandlers, runIngestLocally } from '../../local/state-machine.js';
 import { VersionStore } from '../../functions/adapters/version-store.js';
 import { adminRedis, api, closeTestClients, eventually, putObject, useSluiceEnv, versionKeyCount } from '../support/sluice.js';
+import { datasetVars } from '../../local/datasets-file.js';
 
 const BUCKET = 'pipeline-bucket';
 afterAll(closeTestClients);
 
 describe('the AWS sample (pandas orient="table" document)', () => {
   beforeAll(async () => {
-    await useSluiceEnv({ DATASET: 'movies' });
+    await useSluiceEnv({ ...datasetVars('movies') });
     await putObject(BUCKET, 'sample/movies.json', AWS_SAMPLE_DOCUMENT);
   });
 
@@ -36,12 +37,12 @@ describe('the AWS sample (pandas orient="table" document)', () => {
   });
 
   test('503 when the dataset has no live version', async () => {
-    await useSluiceEnv({ DATASET: 'never-loaded' });
+    await useSluiceEnv({ ...datasetVars('never-loaded') });
     expect(await api('/users/1/recommendations')).toEqual({ status: 503, body: { error: { code: 'no_live_version', message: 'no version of this dataset is live yet' } } });
   });
 
   test('503 when Redis cannot be reached', async () => {
-    await useSluiceEnv({ DATASET: 'movies', REDIS_PORT: '1', REDIS_COMMAND_TIMEOUT_MS: '300' });
+    await useSluiceEnv({ ...datasetVars('movies'), REDIS_PORT: '1', REDIS_COMMAND_TIMEOUT_MS: '300' });
     const answer = await api('/users/1/recommendations');
     expect(answer).toEqual({ status: 503, body: { error: { code: 'unavailable', message: 'the data store is unavailable; retry shortly' } } });
   });
@@ -50,7 +51,7 @@ describe('the AWS sample (pandas orient="table" document)', () => {
 describe('a three-file JSON Lines output with 100k records', () => {
   const USERS = 100_000;
   beforeAll(async () => {
-    await useSluiceEnv({ DATASET: 'big', CHUNK_SIZE_BYTES: String(1 << 20), MAP_CONCURRENCY: '8' });
+    await useSluiceEnv({ ...datasetVars('big'), CHUNK_SIZE_BYTES: String(1 << 20), MAP_CONCURRENCY: '8' });
     const parts = jsonLinesParts({ users: USERS, scored: true, joined: true }, 3);
     for (const [i, body] of parts.entries()) await putObject(BUCKET, `big/2026-11-24/part-${i}.jsonl.out`, body);
   });
@@ -96,7 +97,7 @@ describe('invariants while versions come and go', () => {
   const pointer = async () => JSON.parse((await adminRedis().get(`{sluice:${DATASET}}:current`)) ?? 'null') as { version: string } | null;
 
   beforeAll(async () => {
-    await useSluiceEnv({ DATASET, CHUNK_SIZE_BYTES: '32768', MAP_CONCURRENCY: '4', GRACE_SECONDS: '5', RETAIN_VERSIONS: '2' });
+    await useSluiceEnv({ ...datasetVars(DATASET), CHUNK_SIZE_BYTES: '32768', MAP_CONCURRENCY: '4', GRACE_SECONDS: '5', RETAIN_VERSIONS: '2' });
     await upload('inv/v1', 0);
     await upload('inv/v2', 1_000_000);
     await upload('inv/v3', 2_000_000);
@@ -218,7 +219,7 @@ describe('a commit retried after its swap landed', () => {
   const live = async () => (JSON.parse((await adminRedis().get(`{sluice:${DATASET}}:current`)) ?? 'null') as { version: string } | null)?.version;
 
   test('already-live while it is live; superseded, without error, once a newer version replaced it', async () => {
-    await useSluiceEnv({ DATASET, CHUNK_SIZE_BYTES: '32768', MAP_CONCURRENCY: '4', GRACE_SECONDS: '5', RETAIN_VERSIONS: '3' });
+    await useSluiceEnv({ ...datasetVars(DATASET), CHUNK_SIZE_BYTES: '32768', MAP_CONCURRENCY: '4', GRACE_SECONDS: '5', RETAIN_VERSIONS: '3' });
     for (const [i, body] of jsonLinesParts({ users: 500, itemsPerUser: 3 }, 1).entries()) await putObject(BUCKET, `retried/r1/part-${i}.out`, body);
     // r2 has r1's users and as many again: it passes its checks against r1, while r1 checked
     // against r2 would now fail (it covers half of r2's keys): the retry must not check again.

@@ -5,20 +5,18 @@
 import { realTaskHandlers, runIngestLocally, type TaskHandler } from '../../local/state-machine.js';
 import type { CheckResult } from '../../functions/domain/release-checks.js';
 import { adminRedis, api, closeTestClients, eventually, putObject, useSluiceEnv, versionKeyCount } from '../support/sluice.js';
+import { datasetVars } from '../../local/datasets-file.js';
 
 const BUCKET = 'checks-bucket';
 afterAll(async () => {
-  clearCheckEnv();
+  delete process.env.SLUICE_DATASETS_FILE;
   await closeTestClients();
 });
 
-/** useSluiceEnv adds to the environment: drop what a previous test set, so each test states its own checks. */
-function clearCheckEnv(): void {
-  for (const k of Object.keys(process.env)) if (k.startsWith('CHECK_') || k === 'DATASETS') delete process.env[k];
-}
-async function useEnv(vars: Record<string, string>): Promise<void> {
-  clearCheckEnv();
-  await useSluiceEnv(vars);
+/** Each test states its dataset's declaration (its checks) and the settings it changes. */
+async function useEnv(declaration: string | Record<string, unknown>, vars: Record<string, string> = {}): Promise<void> {
+  const named = typeof declaration === 'string' ? { name: declaration } : declaration;
+  await useSluiceEnv({ ...vars, ...datasetVars(named) });
 }
 
 interface User {
@@ -66,13 +64,13 @@ async function expectHeldBack(dataset: string, version: string, run: Awaited<Ret
 
 describe('ranked items: counts, coverage and list shape against the live version', () => {
   const DATASET = 'rc';
-  const ENV = { DATASET, CHUNK_SIZE_BYTES: '16384', MAP_CONCURRENCY: '4' };
+  const ENV = { CHUNK_SIZE_BYTES: '16384', MAP_CONCURRENCY: '4' };
   // Live: 2000 users with 10 items, 2% of them empty.
   const v1 = users(0, 2000, (i) => (i % 50 === 0 ? 0 : 10));
   const run = (prefix: string, version: string, orderKey: number) => runIngestLocally({ s3Uri: `s3://${BUCKET}/${prefix}/`, version, orderKey });
 
   beforeAll(async () => {
-    await useEnv(ENV);
+    await useEnv(DATASET, ENV);
     await upload('rc/v1', v1);
   });
 
@@ -127,12 +125,12 @@ describe('ranked items: counts, coverage and list shape against the live version
   });
 
   test('a record-count minimum fails a load below it', async () => {
-    await useEnv({ ...ENV, CHECK_MIN_RECORDS: '5000' });
+    await useEnv({ name: DATASET, checks: { minRecords: 5000 } }, ENV);
     await expectHeldBack(DATASET, 'min', await run('rc/v2', 'min', 3400), 'v2', ['record-count-min']);
   });
 
   test('switched off, the same third-of-the-users load goes live', async () => {
-    await useEnv({ ...ENV, CHECK_MAX_RECORD_DROP: 'off', CHECK_MIN_LIVE_KEY_COVERAGE: 'off' });
+    await useEnv({ name: DATASET, checks: { maxRecordDrop: false, minLiveKeyCoverage: false } }, ENV);
     const r = await run('rc/third', 'third-accepted', 3500);
     expect(r.status).toBe('SUCCEEDED');
     const checks = checksOf(r);
@@ -152,7 +150,7 @@ describe('duplicate keys: counted exactly, named in the samples', () => {
   });
 
   test('reject (the default): 4 records with 2 distinct keys fail, naming the keys', async () => {
-    await useEnv({ DATASET });
+    await useEnv(DATASET);
     const r = await runIngestLocally({ s3Uri: `s3://${BUCKET}/dup/`, version: 'd1', orderKey: 1 });
     await expectHeldBack(DATASET, 'd1', r, undefined as never, ['duplicate-keys']);
     expect(heldNotice(r)).toContain('4 records written for 2 distinct keys: 2 were duplicates, e.g. "1", "a"');
@@ -160,7 +158,7 @@ describe('duplicate keys: counted exactly, named in the samples', () => {
   });
 
   test('last-wins: the version goes live reporting 2 records, the duplicates named in the samples', async () => {
-    await useEnv({ DATASET, CHECK_DUPLICATE_KEYS: 'last-wins' });
+    await useEnv({ name: DATASET, checks: { duplicateKeys: 'last-wins' } });
     const r = await runIngestLocally({ s3Uri: `s3://${BUCKET}/dup/`, version: 'd2', orderKey: 2 });
     expect(r.status).toBe('SUCCEEDED');
     const commit = (r.output as Output).result!.commit;
@@ -171,7 +169,7 @@ describe('duplicate keys: counted exactly, named in the samples', () => {
   });
 
   test('a retried chunk creates no false duplicates: one real duplicate across chunks is counted once and is the only sample', async () => {
-    await useEnv({ DATASET: 'rcretry', CHUNK_SIZE_BYTES: '8192', MAP_CONCURRENCY: '1', CHECK_DUPLICATE_KEYS: 'last-wins' });
+    await useEnv({ name: 'rcretry', checks: { duplicateKeys: 'last-wins' } }, { CHUNK_SIZE_BYTES: '8192', MAP_CONCURRENCY: '1' });
     const list = users(0, 900, () => 5);
     await putObject(BUCKET, 'retry/part-0.out', jsonl(list.slice(0, 450)));
     await putObject(BUCKET, 'retry/part-1.out', jsonl([...list.slice(450), { id: 'u7', items: [9, 9] }])); // u7 again, in the last chunk
@@ -193,7 +191,7 @@ describe('duplicate keys: counted exactly, named in the samples', () => {
     expect(commit.records).toBe(900);
     expect(commit.samples.map((s) => s.reason)).toEqual(['duplicate key "u7": an earlier record had the same key']);
     // With reject, the same retried load without the duplicate passes: the retry's rewrites are no duplicates.
-    await useEnv({ DATASET: 'rcretry', CHUNK_SIZE_BYTES: '8192', MAP_CONCURRENCY: '1' });
+    await useEnv('rcretry', { CHUNK_SIZE_BYTES: '8192', MAP_CONCURRENCY: '1' });
     await putObject(BUCKET, 'retry2/part-0.out', jsonl(list));
     calls.clear();
     const again = await runIngestLocally({ s3Uri: `s3://${BUCKET}/retry2/`, version: 'r2', orderKey: 2 }, { handlers: { LoadChunk: flaky } });
@@ -209,7 +207,7 @@ describe('feature rows: null rate per declared field', () => {
     Array.from({ length: n }, (_, i) => JSON.stringify({ id: `c${i}`, score: i % nullEvery === 0 ? null : i / n, city: 'Berlin' })).join('\n');
 
   beforeAll(async () => {
-    await useEnv({ DATASET, DATASETS: JSON.stringify([{ name: DATASET, kind: 'feature-rows', key: 'id', fields: { score: 'number', city: 'string' } }]) });
+    await useEnv({ name: DATASET, kind: 'feature-rows', key: 'id', fields: { score: 'number', city: 'string' } });
     await putObject(BUCKET, 'feat/v1/part-0.out', rows(400, 20)); // 5% null
     await putObject(BUCKET, 'feat/v2/part-0.out', rows(400, 2)); // 50% null
   });
@@ -252,7 +250,7 @@ describe('input completeness of a SageMaker job', () => {
   }
 
   beforeAll(async () => {
-    await useEnv({ DATASET });
+    await useEnv(DATASET);
     for (const p of parts) await putObject(INPUT, `users/2026-11-24/${p}`, 'input\n');
     await putObject(INPUT, 'manifests/m.json', JSON.stringify([{ prefix: `s3://${INPUT}/users/2026-11-24/` }, ...parts]));
   });
@@ -281,7 +279,7 @@ describe('input completeness of a SageMaker job', () => {
     const r = await runIngestLocally(event);
     await expectHeldBack(DATASET, 'job-unreadable', r, 'job-manifest', ['input-completeness']);
     expect(heldNotice(r)).toContain(`the job's input could not be listed, so completeness is unknown: s3://${INPUT}/manifests/missing.json: the manifest does not exist`);
-    await useEnv({ DATASET, CHECK_INPUT_COMPLETENESS: 'false' });
+    await useEnv({ name: DATASET, checks: { inputCompleteness: false } });
     await outputs('job-unchecked', [0, 1, 2]);
     const off = await runIngestLocally({ ...event, detail: { ...event.detail, TransformJobName: 'job-unchecked', CreationTime: 5000, TransformOutput: { S3OutputPath: `s3://${OUTPUT}/job-unchecked` } } });
     expect(off.status).toBe('SUCCEEDED');

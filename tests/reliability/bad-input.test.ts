@@ -5,6 +5,7 @@ import { jsonLinesParts } from '../../local/sample-data.js';
 import { runIngestLocally, type LocalRunResult } from '../../local/state-machine.js';
 import { api, eventually, putObject } from '../support/sluice.js';
 import { countKeys, livePointer, startHarness, versionKeyCount, type Harness } from './support/harness.js';
+import { datasetVars } from '../../local/datasets-file.js';
 
 const DATASET = 'badinput';
 const BUCKET = 'bad-input-bucket';
@@ -22,7 +23,7 @@ const ingest = (prefix: string, version: string) => runIngestLocally({ s3Uri: `s
 
 /** A failed load: the live version is still live and answering, the failed one has no keys. */
 /** Bad input is the subject here, not the release checks: each load is compared with whatever the last test left live. */
-const CHECKS_OFF = { CHECK_MIN_LIVE_KEY_COVERAGE: 'off', CHECK_MAX_RECORD_DROP: 'off', CHECK_MAX_RECORD_GROWTH: 'off', CHECK_DUPLICATE_KEYS: 'last-wins', CHECK_MAX_EMPTY_LIST_SHARE_INCREASE: 'off', CHECK_MAX_LIST_LENGTH_FACTOR: 'off' };
+const CHECKS_OFF = datasetVars({ name: DATASET, checks: { minLiveKeyCoverage: false, maxRecordDrop: false, maxRecordGrowth: false, duplicateKeys: 'last-wins', maxEmptyListShareIncrease: false, maxListLengthFactor: false } });
 
 async function expectCleanFailure(run: LocalRunResult, version: string, live: { version: string; user: string }): Promise<void> {
   expect(run.status).toBe('FAILED');
@@ -33,7 +34,7 @@ async function expectCleanFailure(run: LocalRunResult, version: string, live: { 
 
 beforeAll(async () => {
   h = await startHarness();
-  await h.env({ DATASET, CHUNK_SIZE_BYTES: String(1 << 20), MAP_CONCURRENCY: '3', MAX_BAD_RECORD_RATIO: '0.01', ...CHECKS_OFF });
+  await h.env({ CHUNK_SIZE_BYTES: String(1 << 20), MAP_CONCURRENCY: '3', MAX_BAD_RECORD_RATIO: '0.01', ...CHECKS_OFF });
   for (const [i, body] of jsonLinesParts({ users: 2000 }, 2).entries()) await putObject(BUCKET, `live/part-${i}.out`, body);
   const first = await ingest('live/', 'live');
   expect([first.status, first.error, first.cause]).toEqual(['SUCCEEDED', undefined, undefined]);
@@ -101,9 +102,9 @@ test('invalid UTF-8, a missing key field and keys of the wrong type are bad reco
     const good = Array.from({ length: 200 }, (_, k) => line(`g${i}-${k}`)).join('\n');
     await putObject(BUCKET, `kinds/part-${String(i).padStart(2, '0')}.out`, Buffer.concat([Buffer.from(good + '\n'), bad, Buffer.from('\n')]));
   }
-  await h.env({ DATASET, CHUNK_SIZE_BYTES: '4096', MAP_CONCURRENCY: '3', MAX_BAD_RECORD_RATIO: '0.01', ...CHECKS_OFF });
+  await h.env({ CHUNK_SIZE_BYTES: '4096', MAP_CONCURRENCY: '3', MAX_BAD_RECORD_RATIO: '0.01', ...CHECKS_OFF });
   const run = await ingest('kinds/', 'kinds');
-  await h.env({ DATASET, CHUNK_SIZE_BYTES: String(1 << 20), MAP_CONCURRENCY: '3', MAX_BAD_RECORD_RATIO: '0.01', ...CHECKS_OFF });
+  await h.env({ CHUNK_SIZE_BYTES: String(1 << 20), MAP_CONCURRENCY: '3', MAX_BAD_RECORD_RATIO: '0.01', ...CHECKS_OFF });
   expect(run.status).toBe('SUCCEEDED');
   expect(committed(run)).toMatchObject({ records: 200 * cases.length, badRecords: cases.length });
   const results = Object.values(await h.admin.hgetall(`{sluice:${DATASET}}:chunks:kinds`)).map((v) => JSON.parse(v) as Committed);
@@ -150,7 +151,7 @@ test('record size: what loads can be returned through Lambda (6 MB); what could 
   const tenMb = numbers('u-ten', 10_100_000);
   const body = [around('a'), fourMbNumbers, fourMbStrings, tenMb, around('b')];
   await putObject(BUCKET, 'big-line/part-0.out', body.join('\n') + '\n');
-  const raisedEnv = { DATASET, CHUNK_SIZE_BYTES: String(1 << 20), MAP_CONCURRENCY: '3', MAX_BAD_RECORD_RATIO: '0.01', MAX_RECORD_BYTES: String(16 << 20) };
+  const raisedEnv = { ...datasetVars(DATASET), CHUNK_SIZE_BYTES: String(1 << 20), MAP_CONCURRENCY: '3', MAX_BAD_RECORD_RATIO: '0.01', MAX_RECORD_BYTES: String(16 << 20) };
   await h.env(raisedEnv);
   const raised = await ingest('big-line/', 'bigline');
   expect([raised.status, raised.cause]).toEqual(['SUCCEEDED', undefined]);
@@ -170,7 +171,7 @@ test('record size: what loads can be returned through Lambda (6 MB); what could 
   // Over MAX_RECORD_BYTES itself: counted and located without being held in memory, as before.
   await h.env({ ...raisedEnv, MAX_RECORD_BYTES: String(1 << 20) });
   const capped = await ingest('big-line/', 'bigcapped');
-  await h.env({ DATASET, CHUNK_SIZE_BYTES: String(1 << 20), MAP_CONCURRENCY: '3', MAX_BAD_RECORD_RATIO: '0.01', ...CHECKS_OFF });
+  await h.env({ CHUNK_SIZE_BYTES: String(1 << 20), MAP_CONCURRENCY: '3', MAX_BAD_RECORD_RATIO: '0.01', ...CHECKS_OFF });
   expect(capped.status).toBe('SUCCEEDED');
   expect(committed(capped)).toMatchObject({ records: 1000, badRecords: 3 });
   expect(committed(capped).samples).toContainEqual({ object: `${BUCKET}/big-line/part-0.out`, offset: at(3), reason: `record is ${Buffer.byteLength(tenMb)} bytes, over the 1048576-byte limit` });

@@ -9,6 +9,7 @@ import { realTaskHandlers, runIngestLocally } from '../../local/state-machine.js
 import { eventually, putObject } from '../support/sluice.js';
 import { countKeys, livePointer, startHarness, versionKeyCount, versionStatus, type Harness } from './support/harness.js';
 import { startReaders } from './support/readers.js';
+import { datasetVars } from '../../local/datasets-file.js';
 
 const DATASET = 'events';
 const BUCKET = 'events-bucket';
@@ -30,7 +31,7 @@ function completed(job: number): unknown {
 
 beforeAll(async () => {
   h = await startHarness();
-  await h.env({ DATASET, CHUNK_SIZE_BYTES: '32768', MAP_CONCURRENCY: '3', GRACE_SECONDS: '2', RETAIN_VERSIONS: '2' });
+  await h.env({ ...datasetVars(DATASET), CHUNK_SIZE_BYTES: '32768', MAP_CONCURRENCY: '3', GRACE_SECONDS: '2', RETAIN_VERSIONS: '2' });
   for (const [j, job] of JOBS.entries()) {
     for (const [i, body] of jsonLinesParts({ users: USERS, itemsPerUser: 5, itemBase: j * 1_000_000 }, 2).entries()) await putObject(BUCKET, `${job}/part-${i}.out`, body);
   }

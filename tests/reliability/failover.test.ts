@@ -10,6 +10,7 @@ import { realTaskHandlers, runIngestLocally, type TaskHandler } from '../../loca
 import { api, eventually, putObject } from '../support/sluice.js';
 import { livePointer, startHarness, versionFieldCount, versionKeyCount, type Harness } from './support/harness.js';
 import { startReaders } from './support/readers.js';
+import { datasetVars } from '../../local/datasets-file.js';
 
 const DATASET = 'failover';
 const BUCKET = 'failover-bucket';
@@ -21,7 +22,7 @@ beforeAll(async () => {
   // starts every node with REDIS_SERVER_SETTINGS, as the template's parameter group does: reads
   // are served while the cluster is "down" (a master failed, its replica not yet promoted).
   h = await startHarness({ settings: { 'cluster-node-timeout': '2000', 'cluster-replica-validity-factor': '0' } });
-  await h.env({ DATASET, CHUNK_SIZE_BYTES: '131072', MAP_CONCURRENCY: '4', POINTER_CACHE_MS: '1000', REDIS_COMMAND_TIMEOUT_MS: '1000', GRACE_SECONDS: '2' });
+  await h.env({ ...datasetVars(DATASET), CHUNK_SIZE_BYTES: '131072', MAP_CONCURRENCY: '4', POINTER_CACHE_MS: '1000', REDIS_COMMAND_TIMEOUT_MS: '1000', GRACE_SECONDS: '2' });
   for (const [i, body] of jsonLinesParts({ users: USERS, itemsPerUser: 5 }, 2).entries()) await putObject(BUCKET, `v1/part-${i}.out`, body);
   for (const [i, body] of jsonLinesParts({ users: USERS, itemsPerUser: 5, itemBase: 1_000_000 }, 2).entries()) await putObject(BUCKET, `v2/part-${i}.out`, body);
   expect((await runIngestLocally({ s3Uri: `s3://${BUCKET}/v1/`, version: 'v1', orderKey: 1000 })).status).toBe('SUCCEEDED');

@@ -17,6 +17,7 @@ import { jsonLinesParts } from '../../local/sample-data.js';
 import { putObject } from '../support/sluice.js';
 import { startHarness, type Harness } from './support/harness.js';
 import { DEFAULT_RELEASE_CHECKS } from '../../functions/domain/release-checks.js';
+import { datasetVars } from '../../local/datasets-file.js';
 
 const RUNS = Number(process.env.SLUICE_FUZZ_RUNS ?? 400);
 
@@ -92,9 +93,9 @@ describe('parsers', () => {
   });
 
   const specs: DatasetSpec[] = [
-    { name: 'recs', kind: 'ranked-items', key: { fields: ['userId', 'user_id'], mode: 'first-present' }, itemsFields: ['recommendations', 'SageMakerOutput.recommendations'], jobs: { names: [], prefixes: [] }, checks: DEFAULT_RELEASE_CHECKS, promote: 'auto' },
-    { name: 'feats', kind: 'feature-rows', key: { fields: ['tenant', 'id'], mode: 'composite' }, itemsFields: [], fields: { score: 'number', tags: 'array', n: 'integer', meta: 'object', on: 'boolean', any: 'any' }, jobs: { names: [], prefixes: [] }, checks: DEFAULT_RELEASE_CHECKS, promote: 'auto' },
-    { name: 'rows', kind: 'feature-rows', key: { fields: ['id'], mode: 'first-present' }, itemsFields: [], jobs: { names: [], prefixes: [] }, checks: DEFAULT_RELEASE_CHECKS, promote: 'auto' },
+    { name: 'recs', kind: 'ranked-items', key: { fields: ['userId', 'user_id'], mode: 'first-present' }, itemsFields: ['recommendations', 'SageMakerOutput.recommendations'], jobs: { names: [], prefixes: [] }, checks: DEFAULT_RELEASE_CHECKS, promote: 'auto', rewindWindowHours: 24 },
+    { name: 'feats', kind: 'feature-rows', key: { fields: ['tenant', 'id'], mode: 'composite' }, itemsFields: [], fields: { score: 'number', tags: 'array', n: 'integer', meta: 'object', on: 'boolean', any: 'any' }, jobs: { names: [], prefixes: [] }, checks: DEFAULT_RELEASE_CHECKS, promote: 'auto', rewindWindowHours: 24 },
+    { name: 'rows', kind: 'feature-rows', key: { fields: ['id'], mode: 'first-present' }, itemsFields: [], jobs: { names: [], prefixes: [] }, checks: DEFAULT_RELEASE_CHECKS, promote: 'auto', rewindWindowHours: 24 },
   ];
   const keyish = fc.oneof(fc.string({ unit: 'binary', maxLength: 20 }), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.constant(''), fc.array(fc.integer(), { maxLength: 2 }), fc.string({ minLength: 510, maxLength: 530 }));
   const recordArb = fc.oneof(
@@ -142,7 +143,7 @@ describe('the read API', () => {
       { name: DATASET, kind: 'ranked-items', keyCandidates: ['userId'], items: ['recommendations'] },
       { name: 'rows', kind: 'feature-rows', key: 'id' },
     ];
-    await h.env({ DATASETS: JSON.stringify(datasets), DATASET, POINTER_CACHE_MS: '1000', REDIS_COMMAND_TIMEOUT_MS: '1000' });
+    await h.env({ ...datasetVars(...datasets), POINTER_CACHE_MS: '1000', REDIS_COMMAND_TIMEOUT_MS: '1000' });
     for (const [i, body] of jsonLinesParts({ users: USERS }, 1).entries()) await putObject('fuzz-bucket', `v1/part-${i}.out`, body);
     expect((await runIngestLocally({ s3Uri: 's3://fuzz-bucket/v1/', version: 'v1', orderKey: 1, dataset: DATASET })).status).toBe('SUCCEEDED');
     // Keys outside the dataset's namespace, and control keys, that no request may ever read.

@@ -6,6 +6,7 @@ process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
 const { runIngestLocally } = await import('../../local/state-machine.js');
 const { api, putObject } = await import('../support/sluice.js');
 const { startHarness } = await import('./support/harness.js');
+const { datasetVars } = await import('../../local/datasets-file.js');
 type Harness = Awaited<ReturnType<typeof startHarness>>;
 
 const DATASET = 'logged';
@@ -42,13 +43,13 @@ test('carry neither the Redis password nor record contents: a load with bad reco
   await putObject(BUCKET, 'run/part-0.out', Buffer.concat([Buffer.from(good.join('\n') + '\n'), notUtf8, Buffer.from(bad.join('\n') + '\n')]));
   restore.push(capture(process.stdout), capture(process.stderr));
 
-  await h.env({ DATASET, CHUNK_SIZE_BYTES: '16384', MAX_BAD_RECORD_RATIO: '0.5' });
+  await h.env({ ...datasetVars(DATASET), CHUNK_SIZE_BYTES: '16384', MAX_BAD_RECORD_RATIO: '0.5' });
   const ok = await runIngestLocally({ s3Uri: `s3://${BUCKET}/run/`, version: 'run1', orderKey: 1000 });
-  await h.env({ DATASET, CHUNK_SIZE_BYTES: '16384', MAX_BAD_RECORD_RATIO: '0' });
+  await h.env({ ...datasetVars(DATASET), CHUNK_SIZE_BYTES: '16384', MAX_BAD_RECORD_RATIO: '0' });
   const failed = await runIngestLocally({ s3Uri: `s3://${BUCKET}/run/`, version: 'run2', orderKey: 2000 });
-  await h.env({ DATASET, REDIS_PASSWORD: 'wrong-password-for-the-log-test', REDIS_COMMAND_TIMEOUT_MS: '500' });
+  await h.env({ ...datasetVars(DATASET), REDIS_PASSWORD: 'wrong-password-for-the-log-test', REDIS_COMMAND_TIMEOUT_MS: '500' });
   const refused = await api('/users/ok1/recommendations');
-  await h.env({ DATASET });
+  await h.env({ ...datasetVars(DATASET) });
   restore.splice(0).forEach((r) => r());
 
   expect(ok).toMatchObject({ status: 'SUCCEEDED', output: { result: { commit: { records: 300, badRecords: 4 } } } });

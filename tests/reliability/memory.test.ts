@@ -11,6 +11,7 @@ import { RESERVE_FRACTION, estimateLoad, preflight, shortfalls } from '../../fun
 import { api, eventually, putObject } from '../support/sluice.js';
 import { countKeys, livePointer, masterMemory, startHarness, versionKeyCount, versionStatus, type Harness } from './support/harness.js';
 import { startReaders } from './support/readers.js';
+import { datasetVars } from '../../local/datasets-file.js';
 
 const DATASET = 'memory';
 const BUCKET = 'memory-bucket';
@@ -19,7 +20,7 @@ let h: Harness;
 
 beforeAll(async () => {
   h = await startHarness({ maxmemory: '64mb' });
-  await h.env({ DATASET, CHUNK_SIZE_BYTES: '524288', MAP_CONCURRENCY: '3' });
+  await h.env({ ...datasetVars(DATASET), CHUNK_SIZE_BYTES: '524288', MAP_CONCURRENCY: '3' });
   for (const [i, body] of jsonLinesParts({ users: USERS, itemsPerUser: 5 }, 2).entries()) await putObject(BUCKET, `v1/part-${i}.out`, body);
   for (const [i, body] of jsonLinesParts({ users: USERS, itemsPerUser: 10, scored: true, joined: true, itemBase: 1_000_000 }, 3).entries()) await putObject(BUCKET, `v2/part-${i}.out`, body);
 });

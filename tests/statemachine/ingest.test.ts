@@ -5,6 +5,7 @@ import { jsonLinesParts, recommendations } from '../../local/sample-data.js';
 import { realTaskHandlers, runIngestLocally, type TaskHandler } from '../../local/state-machine.js';
 import { BadDataError, InvalidInputError } from '../../functions/errors.js';
 import { adminRedis, api, closeTestClients, eventually, putObject, useSluiceEnv, versionKeyCount } from '../support/sluice.js';
+import { datasetVars } from '../../local/datasets-file.js';
 
 const BUCKET = 'sm-bucket';
 const USERS = 3000;
@@ -22,7 +23,7 @@ let dataset = '';
 /** Points the handlers at a dataset of this test's own; `live`: load that version first. */
 async function freshDataset(name: string, live?: { version: string; orderKey: number }): Promise<void> {
   dataset = name;
-  await useSluiceEnv({ DATASET: name, CHUNK_SIZE_BYTES: '65536', MAP_CONCURRENCY: '4' });
+  await useSluiceEnv({ ...datasetVars(name), CHUNK_SIZE_BYTES: '65536', MAP_CONCURRENCY: '4' });
   if (live) expect(await runIngestLocally({ s3Uri: `s3://${BUCKET}/job-a/`, ...live })).toMatchObject({ status: 'SUCCEEDED', output: { result: { commit: { outcome: 'swapped' } } } });
 }
 

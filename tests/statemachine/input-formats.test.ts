@@ -7,6 +7,7 @@ import { jsonLinesParts, recommendations } from '../../local/sample-data.js';
 import { rankedItemsParquet } from '../../local/sample-parquet.js';
 import { runIngestLocally } from '../../local/state-machine.js';
 import { adminRedis, api, closeTestClients, putObject, useSluiceEnv, versionKeyCount } from '../support/sluice.js';
+import { datasetVars } from '../../local/datasets-file.js';
 
 const BUCKET = 'formats-bucket';
 const USERS = 2000;
@@ -20,7 +21,7 @@ function csvLines(header: boolean): string {
 }
 
 test('CSV with a header, cut into many chunks: every user once, lists in rank order', async () => {
-  await useSluiceEnv({ DATASET: 'csvrecs', CHUNK_SIZE_BYTES: '4096', MAP_CONCURRENCY: '8', CSV_LAYOUT: JSON.stringify({ items: { trailing: 5 } }) });
+  await useSluiceEnv({ ...datasetVars({ name: 'csvrecs', csv: { items: { trailing: 5 } } }), CHUNK_SIZE_BYTES: '4096', MAP_CONCURRENCY: '8' });
   const text = csvLines(true);
   // Two objects, each with its own header: split at a line boundary.
   const cut = text.indexOf('\n', text.length / 2) + 1;
@@ -35,7 +36,7 @@ test('CSV with a header, cut into many chunks: every user once, lists in rank or
 });
 
 test('CSV bad lines are counted with object and byte offset; the header is read only at the start', async () => {
-  await useSluiceEnv({ DATASET: 'csvbad', CHUNK_SIZE_BYTES: '1048576', MAX_BAD_RECORD_RATIO: '0.5', CSV_LAYOUT: JSON.stringify({ items: { trailing: 2 } }) });
+  await useSluiceEnv({ ...datasetVars({ name: 'csvbad', csv: { items: { trailing: 2 } } }), CHUNK_SIZE_BYTES: '1048576', MAX_BAD_RECORD_RATIO: '0.5' });
   const body = 'userId,a,b\nu1,1,2\nu2,"open,3\nuserId,a,b\nu3,5,6\n';
   await putObject(BUCKET, 'csvbad/x.out', body);
   const run = await runIngestLocally({ s3Uri: `s3://${BUCKET}/csvbad/`, version: 'b1', orderKey: 1 });
@@ -47,7 +48,7 @@ test('CSV bad lines are counted with object and byte offset; the header is read 
 });
 
 test('gzip JSON Lines objects load whole, one chunk each, with the same answers', async () => {
-  await useSluiceEnv({ DATASET: 'gzrecs', CHUNK_SIZE_BYTES: '4096', MAP_CONCURRENCY: '4' });
+  await useSluiceEnv({ ...datasetVars('gzrecs'), CHUNK_SIZE_BYTES: '4096', MAP_CONCURRENCY: '4' });
   const parts = jsonLinesParts({ users: USERS, itemsPerUser: 5 }, 3);
   for (const [i, body] of parts.entries()) await putObject(BUCKET, `gz/part-${i}.jsonl.gz.out`, gzipSync(body));
   const run = await runIngestLocally({ s3Uri: `s3://${BUCKET}/gz/`, version: 'g1', orderKey: 1 });
@@ -61,7 +62,7 @@ test('gzip JSON Lines objects load whole, one chunk each, with the same answers'
 });
 
 test('gzip CSV loads; a corrupt gzip object fails the load and leaves no keys', async () => {
-  await useSluiceEnv({ DATASET: 'gzcsv', CHUNK_SIZE_BYTES: '4096', CSV_LAYOUT: JSON.stringify({ items: { trailing: 5 } }) });
+  await useSluiceEnv({ ...datasetVars({ name: 'gzcsv', csv: { items: { trailing: 5 } } }), CHUNK_SIZE_BYTES: '4096' });
   await putObject(BUCKET, 'gzcsv/a.csv.gz.out', gzipSync(csvLines(true)));
   const ok = await runIngestLocally({ s3Uri: `s3://${BUCKET}/gzcsv/`, version: 'z1', orderKey: 1 });
   expect(ok).toMatchObject({ status: 'SUCCEEDED', output: { result: { commit: { records: USERS } } } });
@@ -80,7 +81,7 @@ test('gzip CSV loads; a corrupt gzip object fails the load and leaves no keys', 
 });
 
 test('an object that is neither JSON nor CSV, or a broken Parquet file, fails at Plan, named, before anything is written', async () => {
-  await useSluiceEnv({ DATASET: 'unknownfmt', CSV_LAYOUT: '' });
+  await useSluiceEnv(datasetVars('unknownfmt'));
   await putObject(BUCKET, 'odd/a.out', '{"userId":"u1","items":[1]}\n');
   await putObject(BUCKET, 'odd/b.out', 'PAR1\u0000\u0001binary');
   const run = await runIngestLocally({ s3Uri: `s3://${BUCKET}/odd/`, version: 'o1', orderKey: 1 });
@@ -99,7 +100,7 @@ describe('Parquet', () => {
   }
 
   test('row groups are the chunks: every row once, list columns become ranked items, a keyless row is counted by its row number', async () => {
-    await useSluiceEnv({ DATASET: 'pqrecs', CHUNK_SIZE_BYTES: '8192', MAP_CONCURRENCY: '4', MAX_BAD_RECORD_RATIO: '0.01' });
+    await useSluiceEnv({ ...datasetVars('pqrecs'), CHUNK_SIZE_BYTES: '8192', MAP_CONCURRENCY: '4', MAX_BAD_RECORD_RATIO: '0.01' });
     await putObject(BUCKET, 'pq/part-0.parquet.out', rankedParquet(150));
     const run = await runIngestLocally({ s3Uri: `s3://${BUCKET}/pq/`, version: 'p1', orderKey: 1 });
     expect(run).toMatchObject({ status: 'SUCCEEDED', output: { objects: 1, result: { commit: { outcome: 'swapped', records: USERS - 1, badRecords: 1 } } } });
@@ -114,7 +115,7 @@ describe('Parquet', () => {
 
   test('feature rows map columns by name with type checks; 64-bit integers and nulls come through', async () => {
     const datasets = [{ name: 'pqfeat', kind: 'feature-rows', key: ['zip'], fields: { pop: 'integer', wage: 'number', city: 'string' } }];
-    await useSluiceEnv({ DATASETS: JSON.stringify(datasets), DATASET: 'pqfeat', CHUNK_SIZE_BYTES: '1048576' });
+    await useSluiceEnv({ ...datasetVars(...datasets), CHUNK_SIZE_BYTES: '1048576' });
     const buf = parquetWriteBuffer({
       columnData: [
         { name: 'zip', data: ['94105', '10001', '60601', '02139'], type: 'STRING' },
@@ -136,11 +137,11 @@ describe('Parquet', () => {
   });
 
   test('a row group too large for a worker, or columns that do not fit the dataset, fail at Plan by name', async () => {
-    await useSluiceEnv({ DATASETS: '', DATASET: 'pqbig', MAX_ROW_GROUP_BYTES: '4096' });
+    await useSluiceEnv({ ...datasetVars('pqbig'), MAX_ROW_GROUP_BYTES: '4096' });
     await putObject(BUCKET, 'pqbig/a.parquet.out', rankedParquet(100_000));
     const big = await runIngestLocally({ s3Uri: `s3://${BUCKET}/pqbig/`, version: 'b1', orderKey: 1 });
     expect(big).toMatchObject({ status: 'FAILED', error: 'BadDataError', cause: expect.stringMatching(/pqbig\/a\.parquet\.out: row group of rows 0-1999 is \d+ bytes uncompressed, over MAX_ROW_GROUP_BYTES=4096/) });
-    await useSluiceEnv({ DATASET: 'pqbig', KEY_FIELD: 'customer_id', MAX_ROW_GROUP_BYTES: '' });
+    await useSluiceEnv({ ...datasetVars({ name: 'pqbig', keyCandidates: ['customer_id'] }), MAX_ROW_GROUP_BYTES: '' });
     const wrong = await runIngestLocally({ s3Uri: `s3://${BUCKET}/pqbig/`, version: 'b2', orderKey: 2 });
     expect(wrong).toMatchObject({ status: 'FAILED', error: 'BadDataError', cause: expect.stringMatching(/the Parquet columns do not fit dataset pqbig: no key column \(customer_id\)/) });
     expect(await adminRedis().exists('{sluice:pqbig}:version:b1', '{sluice:pqbig}:version:b2')).toBe(0);

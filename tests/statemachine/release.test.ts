@@ -10,13 +10,15 @@ import { promoteVersion } from '../../functions/pipeline/promote-version.js';
 import { retireVersions } from '../../functions/pipeline/retire-versions.js';
 import { datasetStatus } from '../../functions/pipeline/version-status.js';
 import { adminRedis, api, closeTestClients, eventually, putObject, useSluiceEnv, versionKeyCount } from '../support/sluice.js';
+import { datasetVars } from '../../local/datasets-file.js';
 
 const DATASET = 'rel';
 const BUCKET = 'rel-bucket';
 const USERS = 2000;
 const data = (itemBase: number) => [...recommendations({ users: USERS, itemsPerUser: 4, itemBase })];
-const env = (extra: Record<string, string> = {}) =>
-  useSluiceEnv({ DATASET, CHUNK_SIZE_BYTES: '16384', MAP_CONCURRENCY: '4', GRACE_SECONDS: '2', RETAIN_VERSIONS: '2', LOAD_STALE_SECONDS: '2', CHECK_MIN_RECORDS: '1', PROMOTE: 'auto', ...extra });
+/** The dataset as declared for this test (its checks, its promote mode) and the settings it changes. */
+const env = (declared: { checks?: Record<string, unknown>; promote?: 'auto' | 'manual' } = {}, extra: Record<string, string> = {}) =>
+  useSluiceEnv({ ...datasetVars({ name: DATASET, ...declared }), CHUNK_SIZE_BYTES: '16384', MAP_CONCURRENCY: '4', GRACE_SECONDS: '2', RETAIN_VERSIONS: '2', LOAD_STALE_SECONDS: '2', ...extra });
 
 const key = (suffix: string) => `{sluice:${DATASET}}:${suffix}`;
 const pointer = async () => (JSON.parse((await adminRedis().get(key('current'))) ?? 'null') as { version: string } | null)?.version ?? null;
@@ -35,7 +37,7 @@ afterAll(closeTestClients);
 
 describe('a load that fails a release check', () => {
   test('is held: kept with its check report, never live; readers keep the live version; SNS says which check failed and by how much', async () => {
-    await env({ CHECK_MIN_RECORDS: String(USERS + 500) });
+    await env({ checks: { minRecords: USERS + 500 } });
     // A fresh runtime (new settings) connects first; readers then run while the load is held.
     expect((await api('/users/u1/recommendations')).status).toBe(200);
     let reading = true;
@@ -87,7 +89,7 @@ describe('a load that fails a release check', () => {
   });
 
   test('a failed notification fails the execution (HeldNotificationFailed) but the version stays held and the live one untouched', async () => {
-    await env({ CHECK_MIN_RECORDS: String(USERS + 500) });
+    await env({ checks: { minRecords: USERS + 500 } });
     const run = await runIngestLocally(
       { s3Uri: `s3://${BUCKET}/d2/`, version: 'h0', orderKey: 1900 },
       { publish: async () => Promise.reject(Object.assign(new Error('Topic does not exist'), { name: 'SNS.NotFoundException' })) },
@@ -105,7 +107,7 @@ describe('a load that fails a release check', () => {
 
   test('promote: refused for a held version not newer than the live one; otherwise the same compare-and-set makes it live', async () => {
     // hA (1500) is held while v1 (1000) is live; then v15 (1700) goes live (Plan, chunks, Commit: no Retire yet).
-    await env({ CHECK_MIN_RECORDS: String(USERS + 500) });
+    await env({ checks: { minRecords: USERS + 500 } });
     expect((await load('hA', 1500)).output).toMatchObject({ result: { commit: { outcome: 'held' } } });
     await env();
     const h = await realTaskHandlers();
@@ -132,7 +134,7 @@ describe('a load that fails a release check', () => {
 
   test('a held version that a newer load overtakes is retired by that load\'s Retire', async () => {
     // h2 (order 3000) is held; then v3 (order 4000) goes live through a normal load.
-    await env({ CHECK_MIN_RECORDS: String(USERS + 500) });
+    await env({ checks: { minRecords: USERS + 500 } });
     expect((await load('h2', 3000)).output).toMatchObject({ result: { commit: { outcome: 'held' } } });
     await env();
     expect((await load('v3', 4000, 'd2')).output).toMatchObject({ result: { commit: { outcome: 'swapped', previous: 'h1' } } });
@@ -143,7 +145,7 @@ describe('a load that fails a release check', () => {
 
 describe('manual approval (promote: manual)', () => {
   test('a load that passes every check ends held and announced; promote makes it live', async () => {
-    await env({ PROMOTE: 'manual' });
+    await env({ promote: 'manual' });
     const run = await load('m1', 5000);
     expect(run.output).toMatchObject({ result: { commit: { outcome: 'held', previous: 'v3', checks: { passed: true }, held: { reason: 'manual-approval' } } } });
     expect(run.notifications[0]!.message).toContain('manual approval');
@@ -155,7 +157,7 @@ describe('manual approval (promote: manual)', () => {
   });
 
   test('discard deletes a held version: keys gone, metadata kept as discarded; promote of it is then refused', async () => {
-    await env({ PROMOTE: 'manual' });
+    await env({ promote: 'manual' });
     expect((await load('m2', 6000, 'd2')).output).toMatchObject({ result: { commit: { outcome: 'held' } } });
     expect(await versionKeyCount(DATASET, 'm2')).toBeGreaterThan(0);
     const discarded = await discardVersion({ version: 'm2' }, await pipeline());
@@ -176,7 +178,7 @@ describe('manual approval (promote: manual)', () => {
 describe('retention with held versions', () => {
   test('a held version newer than the live one takes a retention slot; promote retires what is past the grace and defers the rest', async () => {
     // Live m2; superseded m1 (and older ones retired already).
-    await env({ PROMOTE: 'manual' });
+    await env({ promote: 'manual' });
     expect((await load('m3', 7000)).output).toMatchObject({ result: { commit: { outcome: 'held' } } });
     const deps = await pipeline();
     const before = (await deps.versions.list()).map((v) => [v.id, v.status]);
@@ -192,7 +194,7 @@ describe('retention with held versions', () => {
   });
 
   test('with RETAIN_VERSIONS=1 a promote defers the replaced version until its grace has passed', async () => {
-    await env({ PROMOTE: 'manual', RETAIN_VERSIONS: '1', GRACE_SECONDS: '5' });
+    await env({ promote: 'manual' }, { RETAIN_VERSIONS: '1', GRACE_SECONDS: '5' });
     expect((await load('m4', 8000, 'd2')).output).toMatchObject({ result: { commit: { outcome: 'held' } } });
     const deps = await pipeline();
     const promoted = await promoteVersion({ version: 'm4' }, deps);
@@ -215,7 +217,7 @@ describe('stale loads (the process stopped mid-way)', () => {
   }
 
   test('a running load is loading; once nothing heartbeats for LOAD_STALE_SECONDS it is stale, and a re-ingest takes it over, cleaning it first', async () => {
-    await env({ LOAD_STALE_SECONDS: '4' });
+    await env({}, { LOAD_STALE_SECONDS: '4' });
     const plan = await deadLoad('s1', 9000);
     expect(plan.chunkCount).toBeGreaterThan(2);
     const keys = await versionKeyCount(DATASET, 's1');

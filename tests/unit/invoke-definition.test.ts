@@ -20,23 +20,22 @@ test('every function of the template has a handler file and export here', async 
 });
 
 test('the environment: literals and parameter defaults resolved, deployed-only values left out, overrides applied', () => {
-  const def = functionDefinition(template, 'CommitFunction', root, { DatasetsJson: '[{"name":"d"}]', GraceSeconds: '30' });
-  expect(def.environment).toMatchObject({ REDIS_TLS: 'true', DATASET: 'recommendations', DATASETS: '[{"name":"d"}]', GRACE_SECONDS: '30', MAX_CHUNKS: '950', KEY_FIELD: '' });
+  const def = functionDefinition(template, 'CommitFunction', root, { InputFormat: 'csv', GraceSeconds: '30' });
+  expect(def.environment).toMatchObject({ INPUT_FORMAT: 'csv', GRACE_SECONDS: '30', MAP_CONCURRENCY: '10', OBJECT_SUFFIX: '' });
   expect(def.unresolved.sort()).toEqual(['REDIS_AUTH_MODE', 'REDIS_HOST', 'REDIS_IAM_USER', 'REDIS_PASSWORD_SECRET_ARN', 'REDIS_PORT', 'REDIS_REPLICATION_GROUP_ID']);
   expect(() => functionDefinition(template, 'NoSuchFunction', root)).toThrow(/no function NoSuchFunction \(its functions: .*PlanFunction/);
   expect(() => functionDefinition(template, 'PlanFunction', root, { NoSuchParameter: '1' })).toThrow('the template has no parameter NoSuchParameter');
 });
 
-test("the local stack's connection variables win; the template's settings win over the shell's; DATASETS_FILE gives way to DATASETS", () => {
+test("the local stack's connection variables win; the template's settings win over the shell's; a datasets file is kept", () => {
   const def = functionDefinition(template, 'PlanFunction', root);
-  const env = functionEnvironment(def, { REDIS_HOST: '127.0.0.1', REDIS_PORT: '7001', REDIS_TLS: 'false', AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9000', CHUNK_SIZE_BYTES: '1', DATASETS_FILE: 'x.json', HOME: '/h' });
-  expect(env).toMatchObject({ REDIS_HOST: '127.0.0.1', REDIS_PORT: '7001', REDIS_TLS: 'false', AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9000', CHUNK_SIZE_BYTES: '67108864', HOME: '/h' });
-  expect(env.DATASETS_FILE).toBeUndefined();
+  const env = functionEnvironment(def, { REDIS_HOST: '127.0.0.1', REDIS_PORT: '7001', REDIS_TLS: 'false', AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9000', CHUNK_SIZE_BYTES: '1', SLUICE_DATASETS_FILE: 'x.json', HOME: '/h' });
+  expect(env).toMatchObject({ REDIS_HOST: '127.0.0.1', REDIS_PORT: '7001', REDIS_TLS: 'false', AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9000', CHUNK_SIZE_BYTES: '67108864', HOME: '/h', SLUICE_DATASETS_FILE: 'x.json' });
   expect(env.REDIS_PASSWORD_SECRET_ARN).toBeUndefined();
 });
 
 test('--parameter-overrides in sam syntax', () => {
-  expect(parseParameterOverrides('DatasetsJson=[{"name":"a b"}] InputFormat=jsonl')).toEqual({ DatasetsJson: '[{"name":"a b"}]', InputFormat: 'jsonl' });
+  expect(parseParameterOverrides('PredictionsPrefix=recs/2026/ InputFormat=jsonl')).toEqual({ PredictionsPrefix: 'recs/2026/', InputFormat: 'jsonl' });
   expect(parseParameterOverrides(undefined)).toEqual({});
   expect(() => parseParameterOverrides('oops')).toThrow('Name=Value pairs');
 });

@@ -18,6 +18,7 @@ import { snsPublishTopics } from './template/definition.js';
 import { matchesPattern } from './template/event-pattern.js';
 import { principalPolicies, statementsOf } from './template/iam.js';
 import { REDIS_SERVER_SETTINGS } from '../../functions/domain/server-settings.js';
+import { settingOf } from '../../functions/settings.js';
 
 const root = new URL('../../', import.meta.url);
 const template = loadTemplate(new URL('template.yaml', root));
@@ -133,17 +134,12 @@ describe('state machine', () => {
   // defaults allow: every chunk of MAX_CHUNKS at MapConcurrency, each up to LoadChunk's timeout.
   test('executions have a time limit that IngestTimedOutAlarm watches, longer than the longest default load', () => {
     const limit = Number(JSON.parse(aslText).TimeoutSeconds);
-    const maxChunks = Number(((functionGlobals.Environment as Obj).Variables as Obj).MAX_CHUNKS);
+    const maxChunks = Number(((functionGlobals.Environment as Obj).Variables as Obj).MAX_CHUNKS ?? settingOf('MAX_CHUNKS').default);
     const concurrency = Number(template.Parameters.MapConcurrency?.Default);
     const chunkTimeout = Number(prop(template.Resources.LoadChunkFunction!, 'Timeout'));
     expect(Math.ceil(maxChunks / concurrency) * chunkTimeout).toBeLessThan(limit);
     const watching = resourcesOfType(template, 'AWS::CloudWatch::Alarm').filter(([, a]) => a.Properties?.MetricName === 'ExecutionsTimedOut');
     expect(watching.map(([id, a]) => [id, [...referencedIds(asArray(a.Properties?.Dimensions).map((d) => (d as Obj).Value))]])).toEqual([['IngestTimedOutAlarm', [stateMachineId]]]);
-  });
-
-  test('PromoteMode (auto|manual) reaches every function as PROMOTE', () => {
-    expect(template.Parameters.PromoteMode).toMatchObject({ Default: 'auto', AllowedValues: ['auto', 'manual'] });
-    expect(((functionGlobals.Environment as Obj).Variables as Obj).PROMOTE).toEqual({ Ref: 'PromoteMode' });
   });
 
   test('logs and traces', () => {

@@ -77,7 +77,7 @@ describe('CSV chunk edges', () => {
   test('a quoted newline is a bad record on each side, never a silent merge', () => {
     const file = Buffer.from('userId,a,b\nu1,"two\nlines",x\nu2,1,2\n');
     const [spec] = parseDatasetSpecs([{ name: 'f', kind: 'feature-rows', key: 'userId' }]);
-    const shape = csvShape(spec!, parseCsvLayout(undefined, 'f'), ['userId', 'a', 'b']);
+    const shape = csvShape(spec!, parseCsvLayout(undefined, 'f', 'csv'), ['userId', 'a', 'b']);
     const shaped = frameAll(file, 7).slice(1).map((r) => shape.shape(r));
     expect(shaped).toEqual([
       { offset: 11, reason: expect.stringMatching(/quoted field 2 is not closed on its line/) },
@@ -133,10 +133,10 @@ describe('csvShape', () => {
   });
 
   test('layout declarations are checked', () => {
-    expect(() => parseCsvLayout({ header: false }, 'dataset x')).toThrow(/needs csv.columns/);
-    expect(() => parseCsvLayout({ delimiter: ';;' }, 'dataset x')).toThrow(/csv.delimiter/);
-    expect(() => parseCsvLayout({ items: { trailing: 0 } }, 'dataset x')).toThrow(/csv.items.trailing/);
-    expect(parseCsvLayout({ delimiter: '\t', items: { column: 'recs' } }, 'x')).toEqual({ header: true, delimiter: '\t', items: { column: 'recs', separator: '|' } });
+    expect(() => parseCsvLayout({ header: false }, 'dataset x', 'datasets[0].csv')).toThrow(/needs csv.columns/);
+    expect(() => parseCsvLayout({ delimiter: ';;' }, 'dataset x', 'datasets[0].csv')).toThrow(/csv.delimiter/);
+    expect(() => parseCsvLayout({ items: { trailing: 0 } }, 'dataset x', 'datasets[0].csv')).toThrow(/csv.items.trailing/);
+    expect(parseCsvLayout({ delimiter: '\t', items: { column: 'recs' } }, 'x', 'csv')).toEqual({ header: true, delimiter: '\t', items: { column: 'recs', separator: '|' } });
   });
 });
 

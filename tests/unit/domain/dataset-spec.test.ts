@@ -17,7 +17,7 @@ describe('dataset declarations', () => {
 
   test.each([
     [[], /non-empty JSON array/],
-    [[{ name: 'a b' }], /DATASETS\[0\]\.name/],
+    [[{ name: 'a b' }], /datasets\[0\]\.name/],
     [[{ name: 'a', kind: 'table' }], /dataset a: kind must be/],
     [[{ name: 'a', kind: 'feature-rows', fields: { x: 'date' } }], /dataset a: field x has type "date"/],
     [[{ name: 'a', fields: { x: 'string' } }], /fields applies to feature-rows datasets only/],
@@ -25,6 +25,36 @@ describe('dataset declarations', () => {
     [[{ name: 'a', key: 'x', keyCandidates: ['y'] }], /either key .* or keyCandidates/],
   ])('%j is refused: %s', (value, message) => {
     expect(() => parseDatasetSpecs(value)).toThrow(message);
+  });
+
+  test.each([
+    [[{ name: 'a' }, { name: 'loans', promte: 'manual' }], 'dataset loans: unknown member "promte" at datasets[1]; did you mean "promote"?'],
+    [[{ name: 'loans', chekcs: { minRecords: 5 } }], 'dataset loans: unknown member "chekcs" at datasets[0]; did you mean "checks"?'],
+    [[{ name: 'a' }, { name: 'b', checks: { minRecrods: 5 } }], 'dataset b: unknown member "minRecrods" at datasets[1].checks; did you mean "minRecords"?'],
+    [[{ name: 'a', csv: { header: true, delimter: ';' } }], 'dataset a: unknown member "delimter" at datasets[0].csv; did you mean "delimiter"?'],
+    [[{ name: 'a', csv: { items: { trailling: 3 } } }], 'dataset a: unknown member "trailling" at datasets[0].csv.items; did you mean "trailing"?'],
+    [[{ name: 'a', jobs: { prefixes: ['x-'] } }], 'dataset a: unknown member "prefixes" at datasets[0].jobs; did you mean "prefix"?'],
+    [[{ name: 'a', colour: 'red' }], 'dataset a: unknown member "colour" at datasets[0]; known members: name, kind, key, keyCandidates, items, fields, jobs, checks, promote, csv, rewindWindowHours'],
+  ])('an unknown member is refused, naming it, where, and the nearest name: %j', (value, message) => {
+    expect(() => parseDatasetSpecs(value)).toThrow(message);
+  });
+
+  test('two datasets claiming the same job prefix or job name are refused', () => {
+    expect(() => parseDatasetSpecs([{ name: 'a', jobs: { prefix: 'recs-' } }, { name: 'b', jobs: { prefix: ['x-', 'recs-'] } }])).toThrow(
+      'datasets a and b both claim the job prefix "recs-": a job must feed one dataset; give each its own jobs.prefix',
+    );
+    expect(() => parseDatasetSpecs([{ name: 'a', jobs: { prefix: '' } }, { name: 'b', jobs: { prefix: '' } }])).toThrow('both claim the job prefix ""');
+    expect(() => parseDatasetSpecs([{ name: 'a', jobs: { names: ['n1'] } }, { name: 'b', jobs: { names: ['n1'] } }])).toThrow('datasets a and b both claim the job name "n1"');
+    // Nested prefixes are not a clash: the longer one wins for the jobs it matches.
+    expect(() => parseDatasetSpecs([{ name: 'a', jobs: { prefix: 'recs-' } }, { name: 'b', jobs: { prefix: 'recs-eu-' } }])).not.toThrow();
+  });
+
+  test('rewindWindowHours: hours from 0 to 8760, 24 by default', () => {
+    expect(parseDatasetSpecs([{ name: 'a' }])[0]!.rewindWindowHours).toBe(24);
+    expect(parseDatasetSpecs([{ name: 'a', rewindWindowHours: 0.5 }])[0]!.rewindWindowHours).toBe(0.5);
+    for (const bad of [-1, 8761, '24', null]) {
+      expect(() => parseDatasetSpecs([{ name: 'a', rewindWindowHours: bad }])).toThrow('dataset a: rewindWindowHours must be a number of hours from 0 to 8760');
+    }
   });
 
   test('jobs map to datasets: exact names first, then the longest prefix', () => {

@@ -6,7 +6,7 @@ import { RecordScanner } from '../../../functions/domain/record-scanner.js';
 import { isBad, shapeFor, type BadRecord, type ShapedRecord } from '../../../functions/domain/record-shape.js';
 import { DEFAULT_RELEASE_CHECKS } from '../../../functions/domain/release-checks.js';
 
-const spec = (key: DatasetSpec['key'], itemsFields: string[]): DatasetSpec => ({ name: 't', kind: 'ranked-items', key, itemsFields, jobs: { names: [], prefixes: [] }, checks: DEFAULT_RELEASE_CHECKS, promote: 'auto' });
+const spec = (key: DatasetSpec['key'], itemsFields: string[]): DatasetSpec => ({ name: 't', kind: 'ranked-items', key, itemsFields, jobs: { names: [], prefixes: [] }, checks: DEFAULT_RELEASE_CHECKS, promote: 'auto', rewindWindowHours: 24 });
 const specs = [
   spec({ fields: ['userId', 'user_id'], mode: 'first-present' }, DEFAULT_ITEMS_FIELDS),
   spec({ fields: ['userId', 'user_id'], mode: 'first-present' }, ['movieId', 'recommendations', 'items', 'SageMakerOutput.recommendations', 'SageMakerOutput']),

@@ -11,6 +11,7 @@ const shape = shapeFor(
     jobs: { names: [], prefixes: [] },
     checks: DEFAULT_RELEASE_CHECKS,
     promote: 'auto',
+    rewindWindowHours: 24,
   },
   100,
 );
@@ -20,7 +21,7 @@ const rec = (s: string | Buffer, offset = 7) => {
 };
 
 describe('the default ITEMS_FIELD order', () => {
-  const spec = { name: 'd', kind: 'ranked-items' as const, key: { fields: DEFAULT_KEY_FIELDS, mode: 'first-present' as const }, itemsFields: DEFAULT_ITEMS_FIELDS, jobs: { names: [], prefixes: [] }, checks: DEFAULT_RELEASE_CHECKS, promote: 'auto' as const };
+  const spec = { name: 'd', kind: 'ranked-items' as const, key: { fields: DEFAULT_KEY_FIELDS, mode: 'first-present' as const }, itemsFields: DEFAULT_ITEMS_FIELDS, jobs: { names: [], prefixes: [] }, checks: DEFAULT_RELEASE_CHECKS, promote: 'auto' as const, rewindWindowHours: 24 };
   const both = (text: string) =>
     [shapeFor(spec, 1 << 20), shapeFor(spec, 1 << 20, { scanner: false })].map((s) => s.shape({ offset: 0, bytes: Buffer.from(text), length: Buffer.byteLength(text) }));
   test('joined output serves the prediction, not an input field that is also a candidate (fast path and JSON.parse agree)', () => {

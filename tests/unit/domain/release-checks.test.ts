@@ -3,6 +3,7 @@ import { compareOutputs, outputKeyFor, parseManifest, relativeToPrefix } from '.
 import { binFloor, countList, lengthBin, lengthQuantile, newListStats, type ListStats, type VersionStats } from '../../../functions/domain/load-stats.js';
 import { DEFAULT_RELEASE_CHECKS, evaluateChecks, type MeasuredLoad, type ReleaseCheckConfig } from '../../../functions/domain/release-checks.js';
 import { loadConfig } from '../../../functions/config.js';
+import { datasetVars } from '../../../local/datasets-file.js';
 
 function lists(lengths: number[]): ListStats {
   const s = newListStats();
@@ -158,20 +159,19 @@ describe('release checks: input completeness arithmetic', () => {
 });
 
 describe('release checks: configuration', () => {
-  test('declared per dataset, with defaults; single dataset from the environment', () => {
+  test('declared per dataset, with defaults; the default declaration is the bundled datasets.json', () => {
     const [a, b] = parseDatasetSpecs([{ name: 'a' }, { name: 'b', promote: 'manual', checks: { minRecords: 0, maxRecordDrop: false, minLiveKeyCoverage: 0.5, duplicateKeys: 'last-wins', inputCompleteness: false } }]);
     expect(a).toMatchObject({ promote: 'auto', checks: DEFAULT_RELEASE_CHECKS });
     expect(b).toMatchObject({ promote: 'manual', checks: { ...DEFAULT_RELEASE_CHECKS, minRecords: 0, maxRecordDrop: null, minLiveKeyCoverage: 0.5, duplicateKeys: 'last-wins', inputCompleteness: false } });
     expect(() => parseDatasetSpecs([{ name: 'a', promote: 'later' }])).toThrow(/dataset a: promote must be "auto" or "manual"/);
     expect(() => parseDatasetSpecs([{ name: 'a', checks: { minRecords: -1 } }])).toThrow(/checks.minRecords/);
     expect(() => parseDatasetSpecs([{ name: 'a', checks: { minLiveKeyCoverage: 2 } }])).toThrow('dataset a: checks.minLiveKeyCoverage must be a number from 0 to 1, or false to switch it off');
-    expect(() => parseDatasetSpecs([{ name: 'a', checks: { duplicates: 'reject' } }])).toThrow(/dataset a: checks.duplicates is not a known check/);
-    expect(loadConfig({ PROMOTE: 'manual', CHECK_MIN_RECORDS: '500' }).datasets[0]).toMatchObject({ promote: 'manual', checks: { minRecords: 500 } });
-    expect(
-      loadConfig({ CHECK_MAX_RECORD_DROP: 'off', CHECK_MAX_RECORD_GROWTH: '3', CHECK_MIN_LIVE_KEY_COVERAGE: '0.9', CHECK_COVERAGE_SAMPLE: '200', CHECK_DUPLICATE_KEYS: 'last-wins', CHECK_MAX_EMPTY_LIST_SHARE_INCREASE: '0.2', CHECK_MAX_LIST_LENGTH_FACTOR: 'off', CHECK_INPUT_COMPLETENESS: 'false' }).datasets[0]!.checks,
-    ).toEqual({ ...DEFAULT_RELEASE_CHECKS, maxRecordDrop: null, maxRecordGrowth: 3, minLiveKeyCoverage: 0.9, coverageSample: 200, duplicateKeys: 'last-wins', maxEmptyListShareIncrease: 0.2, maxListLengthFactor: null, inputCompleteness: false });
-    expect(() => loadConfig({ CHECK_MIN_LIVE_KEY_COVERAGE: '80%' })).toThrow('CHECK_MIN_LIVE_KEY_COVERAGE="80%": must be a number from 0 to 1, or false to switch it off');
-    expect(() => loadConfig({ CHECK_DUPLICATE_KEYS: 'first' })).toThrow(/CHECK_DUPLICATE_KEYS="first": must be "reject" or "last-wins"/);
-    expect(() => loadConfig({ PROMOTE: 'sometimes' })).toThrow(/PROMOTE="sometimes" must be auto or manual/);
+    expect(() => parseDatasetSpecs([{ name: 'a', checks: { duplicates: 'reject' } }])).toThrow('dataset a: unknown member "duplicates" at datasets[0].checks; did you mean "duplicateKeys"?');
+    // The bundled default spells out every default: loading it equals declaring only a name (and every job).
+    const bundled = loadConfig({}).datasets;
+    expect(bundled).toEqual(parseDatasetSpecs([{ name: 'recommendations', jobs: { prefix: '' } }]));
+    expect(bundled[0]).toMatchObject({ promote: 'auto', checks: DEFAULT_RELEASE_CHECKS, rewindWindowHours: 24, jobs: { prefixes: [''] } });
+    expect(loadConfig(datasetVars({ name: 'm', promote: 'manual', checks: { minRecords: 500 } })).datasets[0]).toMatchObject({ promote: 'manual', checks: { minRecords: 500 } });
+    expect(() => loadConfig(datasetVars({ name: 'm', promote: 'sometimes' }))).toThrow(/SLUICE_DATASETS_FILE .*: dataset m: promote must be "auto" or "manual"/);
   });
 });

@@ -11,7 +11,7 @@ const spec = {
   itemsFields: DEFAULT_ITEMS_FIELDS,
   jobs: { names: [], prefixes: [''] },
   checks: DEFAULT_RELEASE_CHECKS,
-  promote: 'auto' as const,
+  promote: 'auto' as const, rewindWindowHours: 24,
 };
 const record = (text: string) => ({ offset: 42, bytes: Buffer.from(text), length: Buffer.byteLength(text) });
 

@@ -94,7 +94,7 @@ describe('configuration', () => {
   test('bad values are named', () => {
     expect(() => loadConfig({ REDIS_PORT: 'abc' })).toThrow('REDIS_PORT="abc" must be an integer between 1 and 65535');
     expect(() => loadConfig({ REDIS_TLS: 'maybe' })).toThrow(ConfigError);
-    expect(() => loadConfig({ DATASET: 'a:b' })).toThrow('DATASET');
+    expect(() => loadConfig({ SLUICE_DATASETS_FILE: '/nonexistent/datasets.json' })).toThrow('SLUICE_DATASETS_FILE /nonexistent/datasets.json: ENOENT');
     expect(() => loadConfig({ GRACE_SECONDS: '1', POINTER_CACHE_MS: '5000' })).toThrow('readers could lose their version');
   });
 });

@@ -8,7 +8,7 @@ import { testPipeline } from './fixtures.js';
 
 /** Plans s3://out/csv/ with these objects and loads every chunk; returns the stored values by key. */
 async function load(csv: unknown, objects: Record<string, string>) {
-  const p = testPipeline({ name: 'csvobj', csv: parseCsvLayout(csv, 'dataset csvobj') });
+  const p = testPipeline({ name: 'csvobj', csv: parseCsvLayout(csv, 'dataset csvobj', 'csv') });
   for (const [name, body] of Object.entries(objects)) p.objects.objects.set(`out/csv/${name}`, Buffer.from(body));
   const plan = await planLoad({ bucket: 'out', key: 'csv', singleObject: false, origin: 'test', explicitVersion: 'v1', orderKey: 1 }, 'exec-1', p.deps);
   let badRecords = 0;
@@ -33,9 +33,9 @@ describe('a CSV header is never loaded as a record', () => {
   });
 
   test('the header is found per object, and only on its first line', async () => {
-    expect(csvObjectLayout(Buffer.from('userId,r1,r2,r3'), parseCsvLayout(columns, 'x'), () => null)).toEqual({ columns: columns.columns, header: true, delimiter: ',' });
-    expect(csvObjectLayout(Buffer.from('u1,1,2,3'), parseCsvLayout(columns, 'x'), () => null)).toEqual({ columns: columns.columns, header: false, delimiter: ',' });
-    expect(csvObjectLayout(null, parseCsvLayout(columns, 'x'), () => null)).toEqual({ columns: columns.columns, header: false, delimiter: ',' });
+    expect(csvObjectLayout(Buffer.from('userId,r1,r2,r3'), parseCsvLayout(columns, 'x', 'csv'), () => null)).toEqual({ columns: columns.columns, header: true, delimiter: ',' });
+    expect(csvObjectLayout(Buffer.from('u1,1,2,3'), parseCsvLayout(columns, 'x', 'csv'), () => null)).toEqual({ columns: columns.columns, header: false, delimiter: ',' });
+    expect(csvObjectLayout(null, parseCsvLayout(columns, 'x', 'csv'), () => null)).toEqual({ columns: columns.columns, header: false, delimiter: ',' });
   });
 });
 
@@ -47,11 +47,11 @@ describe('the delimiter of an object is found in its first line', () => {
   });
 
   test('header-less objects with declared columns: the delimiter that gives that many fields', () => {
-    const layout = parseCsvLayout({ columns: ['userId', 'note', 'r1'] }, 'x');
+    const layout = parseCsvLayout({ columns: ['userId', 'note', 'r1'] }, 'x', 'csv');
     expect(csvObjectLayout(Buffer.from('u1\ta,b\t3'), layout, () => null)).toMatchObject({ delimiter: '\t', header: false });
     expect(csvObjectLayout(Buffer.from('u1,a\tb,3'), layout, () => null)).toMatchObject({ delimiter: ',', header: false });
     // A declared delimiter is used as it is.
-    expect(csvObjectLayout(Buffer.from('userId\tr1'), parseCsvLayout({ delimiter: ';' }, 'x'), () => null)).toMatchObject({ delimiter: ';', columns: ['userId\tr1'] });
+    expect(csvObjectLayout(Buffer.from('userId\tr1'), parseCsvLayout({ delimiter: ';' }, 'x', 'csv'), () => null)).toMatchObject({ delimiter: ';', columns: ['userId\tr1'] });
   });
 
   test('a header that does not split fails the plan suggesting csv.delimiter', async () => {
