@@ -9,6 +9,7 @@ import { explicitVersionId, versionIdForJob, versionIdForObjects } from '../doma
 import { InsufficientMemoryError, InvalidInputError, VersionStateError } from '../errors.js';
 import { deleteVersion } from './delete-version.js';
 import type { PipelineDeps } from './deps.js';
+import { restoreTombstones } from './erase-keys.js';
 import { inspectObject } from './inspect-object.js';
 import { preflight } from './preflight.js';
 import { cleanLeftovers } from './retire-versions.js';
@@ -67,6 +68,8 @@ export async function planLoad(request: IngestRequest, owner: string, deps: Pipe
   // Stale loads and failed leftovers hold memory the pre-flight would count, and a re-ingest
   // of a stale version must not load on top of its old keys: delete them first.
   await cleanLeftovers(deps);
+  // A cache that lost its tombstones gets them back from S3 before this load reads them (invariant 11).
+  await restoreTombstones(deps);
   const completeness = await inputCheck(request, listed, deps);
   const register = () =>
     deps.versions.register({
