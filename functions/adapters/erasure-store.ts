@@ -82,7 +82,7 @@ export class ErasureStore implements ErasureRepository {
     return (await guardRedis(this.redis.exists(this.keys.tombstonesRestored))) === 1;
   }
 
-  async restore(tombstones: ReadonlyMap<string, Tombstone>, token: string): Promise<void> {
+  async restoreFromLog(tombstones: ReadonlyMap<string, Tombstone>, token: string): Promise<void> {
     const k = this.keys;
     const entries = [...tombstones];
     for (let from = 0; from < entries.length || from === 0; from += RESTORE_BATCH) {

@@ -17,7 +17,7 @@ export interface ErasureRepository {
   /** False when the cache has lost its tombstones (or never had them): the durable log must be replayed first. */
   isRestored(): Promise<boolean>;
   /** Adds the replayed log's tombstones to those here, then marks the dataset restored. */
-  restore(tombstones: ReadonlyMap<string, Tombstone>, token: string): Promise<void>;
+  restoreFromLog(tombstones: ReadonlyMap<string, Tombstone>, token: string): Promise<void>;
   /** Adds (or removes) suppressed items; returns how many changed. */
   suppress(items: readonly string[], add: boolean, token: string): Promise<number>;
   suppressedCount(): Promise<number>;

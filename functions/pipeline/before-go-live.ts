@@ -6,7 +6,7 @@
 // sweeping it too costs one ZRANGEBYSCORE when nothing was erased since.
 import { VersionStateError } from '../errors.js';
 import type { PipelineDeps } from './deps.js';
-import { deleteKeys } from './erase-keys.js';
+import { deleteKeys } from './delete-keys.js';
 
 export interface GoLiveInput {
   dataset: string;

@@ -1,7 +1,7 @@
 // What the pipeline steps need from the outside world, as narrow interfaces and plain config.
 import type { LoadConfig } from '../config.js';
 import type { MemoryProbe } from '../adapters/cluster-memory.js';
-import type { ErasureLog } from '../adapters/erasure-log.js';
+import type { ErasureLogLocation } from '../adapters/erasure-log-writer.js';
 import type { ObjectStore } from '../adapters/object-store.js';
 import type { BulkWriter } from '../domain/bulk-writer.js';
 import type { DatasetSpec } from '../domain/dataset-spec.js';
@@ -25,5 +25,5 @@ export interface PipelineDeps {
   /** Tombstones and suppressed items (erase-keys.ts, before-go-live.ts, the read path). */
   erasures: ErasureRepository;
   /** The durable erasure log in S3 (ERASURE_LOG_URI); absent: erase is refused, and a restore finds nothing to replay. */
-  erasureLog?: ErasureLog;
+  erasureLog?: ErasureLogLocation;
 }

@@ -4,11 +4,12 @@
 // returns. Loads skip tombstoned keys (load-chunk.ts) and the step before any version goes live
 // sweeps what a load may have written meanwhile (before-go-live.ts). Unerase lifts tombstones
 // (it restores no data). A cache that lost its tombstones gets them back from the S3 log
-// (restoreTombstones) before its next version goes live.
+// (restore-tombstones.ts) before its next version goes live.
 import { randomUUID } from 'node:crypto';
-import { bucketOf, dataKey } from '../domain/key-layout.js';
-import { replayLog, type ErasureAction } from '../domain/erasure.js';
+import { appendErasureLog } from '../adapters/erasure-log-writer.js';
+import type { ErasureAction } from '../domain/erasure.js';
 import { ConfigError } from '../errors.js';
+import { deleteKeys } from './delete-keys.js';
 import type { PipelineDeps } from './deps.js';
 
 export interface EraseRequest {
@@ -45,7 +46,7 @@ function logOf(deps: EraseDeps) {
 export async function eraseKeys(request: EraseRequest, deps: EraseDeps): Promise<EraseResult> {
   const started = deps.now();
   const at = started;
-  const log = await logOf(deps).append(deps.dataset, { action: 'erase', keys: request.keys, reason: request.reason, at, requestId: request.requestId });
+  const log = await appendErasureLog(logOf(deps), deps.dataset, { action: 'erase', keys: request.keys, reason: request.reason, at, requestId: request.requestId });
   const versions = await deps.erasures.addTombstones(request.keys, { at, reason: request.reason, requestId: request.requestId }, randomUUID());
   await deleteKeys(deps, versions, request.keys);
   return {
@@ -63,32 +64,7 @@ export async function eraseKeys(request: EraseRequest, deps: EraseDeps): Promise
 
 export async function uneraseKeys(request: EraseRequest, deps: EraseDeps): Promise<EraseResult> {
   const started = deps.now();
-  const log = await logOf(deps).append(deps.dataset, { action: 'unerase', keys: request.keys, reason: request.reason, at: started, requestId: request.requestId });
+  const log = await appendErasureLog(logOf(deps), deps.dataset, { action: 'unerase', keys: request.keys, reason: request.reason, at: started, requestId: request.requestId });
   const lifted = await deps.erasures.removeTombstones(request.keys, randomUUID());
   return { dataset: deps.dataset, action: 'unerase', keys: request.keys.length, lifted, log, requestId: request.requestId, at: started, ms: deps.now() - started, tombstones: await deps.erasures.tombstoneCount() };
-}
-
-/**
- * Deletes `keys` from each version (HDEL on the bucket that would hold each), pipelined per
- * master through the bulk writer, and waits until the replicas have the deletions.
- */
-export async function deleteKeys(deps: Pick<PipelineDeps, 'dataset' | 'newWriter'>, versions: readonly { version: string; buckets: number }[], keys: readonly string[]): Promise<void> {
-  if (keys.length === 0 || versions.length === 0) return;
-  const writer = deps.newWriter();
-  for (const v of versions) {
-    await writer.write(keys.map((k) => ({ op: 'hdel' as const, key: dataKey(deps.dataset, v.version, bucketOf(k, v.buckets)), field: k })));
-  }
-  await writer.flush();
-  await writer.awaitReplicas();
-}
-
-/**
- * A cache without its tombstones (never restored, or lost with the cache) gets them back from
- * the S3 log, replayed in order; the cache's own are kept too. True when it restored.
- */
-export async function restoreTombstones(deps: Pick<PipelineDeps, 'dataset' | 'erasures' | 'erasureLog'>): Promise<boolean> {
-  if (await deps.erasures.isRestored()) return false;
-  const entries = deps.erasureLog ? await deps.erasureLog.entries(deps.dataset) : [];
-  await deps.erasures.restore(replayLog(entries), randomUUID());
-  return true;
 }

@@ -9,7 +9,7 @@ import { explicitVersionId, versionIdForJob, versionIdForObjects } from '../doma
 import { InsufficientMemoryError, InvalidInputError, VersionStateError } from '../errors.js';
 import { deleteVersion } from './delete-version.js';
 import type { PipelineDeps } from './deps.js';
-import { restoreTombstones } from './erase-keys.js';
+import { restoreTombstones } from './restore-tombstones.js';
 import { inspectObject } from './inspect-object.js';
 import { preflight } from './preflight.js';
 import { cleanLeftovers } from './retire-versions.js';

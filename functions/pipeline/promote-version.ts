@@ -8,7 +8,7 @@
 import { NotFoundError, VersionStateError } from '../errors.js';
 import type { PipelineDeps } from './deps.js';
 import { beforeGoLive } from './before-go-live.js';
-import { restoreTombstones } from './erase-keys.js';
+import { restoreTombstones } from './restore-tombstones.js';
 import { orderKeyText } from './order-key-text.js';
 import { retireVersions } from './retire-versions.js';
 

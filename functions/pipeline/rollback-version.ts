@@ -10,7 +10,7 @@
 import { NotFoundError, VersionStateError } from '../errors.js';
 import type { PipelineDeps } from './deps.js';
 import { beforeGoLive } from './before-go-live.js';
-import { restoreTombstones } from './erase-keys.js';
+import { restoreTombstones } from './restore-tombstones.js';
 
 export interface RollbackInput {
   /** The version to make live; default: the newest retained (superseded) version ordered before the live one. */

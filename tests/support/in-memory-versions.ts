@@ -318,7 +318,7 @@ export class InMemoryErasures implements ErasureRepository {
     return this.restored;
   }
 
-  async restore(tombstones: ReadonlyMap<string, Tombstone>): Promise<void> {
+  async restoreFromLog(tombstones: ReadonlyMap<string, Tombstone>): Promise<void> {
     for (const [k, t] of tombstones) this.tombstones.set(k, t);
     this.restored = true;
   }
