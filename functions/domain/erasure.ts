@@ -93,12 +93,27 @@ export function replayLog(entries: readonly ErasureLogEntry[]): Map<string, Tomb
 }
 
 /**
- * The text an item is suppressed by: a string as it is, a number as JSON writes it, anything
- * else (an object in a list) as its JSON text.
+ * The name an item is suppressed by: a string as it is; a number as JSON writes it (2012); an
+ * [id, score] pair by its id; an object by its `item`, `itemId`, `item_id` or `id` field; anything
+ * else by its JSON text.
  */
 export function itemName(item: unknown): string {
-  return typeof item === 'string' ? item : JSON.stringify(item) ?? 'null';
+  if (typeof item === 'string') return item;
+  if (typeof item === 'number') return String(item);
+  if (Array.isArray(item)) {
+    const id: unknown = item[0];
+    if (typeof id === 'string' || typeof id === 'number') return String(id);
+  } else if (item !== null && typeof item === 'object') {
+    const o = item as Record<string, unknown>;
+    for (const field of ITEM_ID_FIELDS) {
+      const id = o[field];
+      if (typeof id === 'string' || typeof id === 'number') return String(id);
+    }
+  }
+  return JSON.stringify(item) ?? 'null';
 }
+
+const ITEM_ID_FIELDS = ['item', 'itemId', 'item_id', 'id'];
 
 /** The list without suppressed items; ranks close up (the same array when nothing is suppressed). */
 export function withoutSuppressed(items: readonly unknown[], suppressed: ReadonlySet<string>): unknown[] {
