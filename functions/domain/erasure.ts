@@ -120,3 +120,17 @@ export function withoutSuppressed(items: readonly unknown[], suppressed: Readonl
   if (suppressed.size === 0 || !Array.isArray(items)) return items as unknown[];
   return items.filter((item) => !suppressed.has(itemName(item)));
 }
+
+/**
+ * A stored list's JSON text without its suppressed items: the same text when none of its items is
+ * suppressed (most lists: no re-serialising), else the filtered list written out again.
+ */
+export function withoutSuppressedText(text: string, suppressed: ReadonlySet<string>): string {
+  if (suppressed.size === 0) return text;
+  const items: unknown = JSON.parse(text);
+  if (!Array.isArray(items)) return text;
+  for (let i = 0; i < items.length; i++) {
+    if (suppressed.has(itemName(items[i]))) return JSON.stringify(withoutSuppressed(items, suppressed));
+  }
+  return text;
+}

@@ -2,7 +2,7 @@
 // optional field projection, or up to MAX_BATCH_KEYS records from one version at once.
 import type { LiveReader } from '../adapters/live-reader.js';
 import type { DatasetSpec } from '../domain/dataset-spec.js';
-import { withoutSuppressed } from '../domain/erasure.js';
+import { withoutSuppressedText } from '../domain/erasure.js';
 import { StoredJson } from '../domain/stored-json.js';
 import { NotFoundError } from '../errors.js';
 
@@ -25,7 +25,7 @@ export interface BatchAnswer {
 /** The stored value as the answer holds it: as stored, unless fields are to be picked from a row. */
 function decode(spec: DatasetSpec, raw: string, fields: readonly string[] | undefined, suppressed: ReadonlySet<string>): unknown {
   // A ranked list without its suppressed items, ranks closed up (invariant 13).
-  if (spec.kind === 'ranked-items' && suppressed.size > 0) return withoutSuppressed(JSON.parse(raw) as unknown[], suppressed);
+  if (spec.kind === 'ranked-items') return new StoredJson(withoutSuppressedText(raw, suppressed));
   if (!fields || spec.kind !== 'feature-rows') return new StoredJson(raw);
   const row = JSON.parse(raw) as Record<string, unknown>;
   return Object.fromEntries(fields.filter((f) => Object.hasOwn(row, f)).map((f) => [f, row[f]]));

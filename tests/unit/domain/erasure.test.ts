@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { erasureLogKey, itemName, parseLogEntry, replayLog, withoutSuppressed, type ErasureLogEntry } from '../../../functions/domain/erasure.js';
+import { erasureLogKey, itemName, parseLogEntry, replayLog, withoutSuppressed, withoutSuppressedText, type ErasureLogEntry } from '../../../functions/domain/erasure.js';
 import { evaluateChecks, DEFAULT_RELEASE_CHECKS } from '../../../functions/domain/release-checks.js';
 import { InvalidInputError } from '../../../functions/errors.js';
 import { parseAdminEvent } from '../../../functions/handlers/admin.js';
@@ -73,6 +73,13 @@ describe('suppressed items', () => {
     expect(withoutSuppressed([1, 2, 3, 4], new Set(['1', '3']))).toEqual([2, 4]);
     const list = [1, 2];
     expect(withoutSuppressed(list, new Set())).toBe(list);
+  });
+
+  test('stored text: the same text unless one of its items is suppressed (no re-serialising for most lists)', () => {
+    const text = '[[2012, 0.90], [553, 0.80]]';
+    expect(withoutSuppressedText(text, new Set(['7']))).toBe(text);
+    expect(withoutSuppressedText(text, new Set(['2012']))).toBe('[[553,0.8]]');
+    expect(withoutSuppressedText('{"not":"a list"}', new Set(['2012']))).toBe('{"not":"a list"}');
   });
 });
 
