@@ -16,7 +16,7 @@ export type CorrectionRequest =
 
 export type CorrectionResult = EraseResult | SuppressResult;
 
-export const CORRECTION_ACTIONS: readonly string[] = ['erase', 'unerase', 'suppress', 'unsuppress'];
+const CORRECTION_ACTIONS: readonly string[] = ['erase', 'unerase', 'suppress', 'unsuppress'];
 
 /** The request, if `e.action` is one of CORRECTION_ACTIONS; null otherwise. Throws InvalidInputError on a bad shape. */
 export function parseCorrectionEvent(e: Record<string, unknown>, dataset: string | undefined): CorrectionRequest | null {
