@@ -121,7 +121,10 @@ async function findObjects(request: IngestRequest, deps: PipelineDeps, listed: S
   // A prefix names a folder: "out" must not also match "out-old/...".
   const prefix = key === '' || key.endsWith('/') ? key : `${key}/`;
   const out: StoredObject[] = [];
+  // The erasure log lives under the predictions prefix: never input, whatever OBJECT_SUFFIX says.
+  const log = deps.erasureLog?.bucket === bucket ? deps.erasureLog.prefix : null;
   for await (const o of deps.objects.list(bucket, prefix)) {
+    if (log !== null && log !== '' && o.key.startsWith(log)) continue;
     listed.add(o.key);
     if (deps.load.objectSuffixes.some((s) => o.key.endsWith(s))) out.push(o);
   }

@@ -144,3 +144,10 @@ test('tombstones lost with the cache come back from S3 before the next version g
   await load('r2', next());
   expect(await status('u50')).toBe(200);
 });
+
+test('the erasure log under the data prefix is never taken for input, whatever OBJECT_SUFFIX says', async () => {
+  await env({ OBJECT_SUFFIX: '.json' });
+  const h = await realTaskHandlers();
+  await expect(h.Plan({ event: { s3Uri: `s3://${BUCKET}/`, version: 'P0', orderKey: next() }, executionId: 'exec-P0' })).rejects.toThrow(/^no input objects under s3:\/\/era-bucket\//);
+  await env();
+});
