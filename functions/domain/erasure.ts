@@ -122,6 +122,27 @@ export function withoutSuppressed(items: readonly unknown[], suppressed: Readonl
 }
 
 /**
+ * The suppressed names that are numbers, as numbers: a list of numeric ids (or [id, score] pairs)
+ * is checked without turning each id into a string. Built once per suppressed set.
+ */
+const numericNames = new WeakMap<ReadonlySet<string>, ReadonlySet<number>>();
+function numbersOf(suppressed: ReadonlySet<string>): ReadonlySet<number> {
+  let numbers = numericNames.get(suppressed);
+  if (!numbers) {
+    const found = new Set<number>();
+    for (const name of suppressed) if (name.trim() !== '' && String(Number(name)) === name) found.add(Number(name));
+    numericNames.set(suppressed, (numbers = found));
+  }
+  return numbers;
+}
+
+function isSuppressed(item: unknown, suppressed: ReadonlySet<string>, numbers: ReadonlySet<number>): boolean {
+  if (typeof item === 'number') return numbers.has(item);
+  if (Array.isArray(item) && typeof item[0] === 'number') return numbers.has(item[0]);
+  return suppressed.has(itemName(item));
+}
+
+/**
  * A stored list's JSON text without its suppressed items: the same text when none of its items is
  * suppressed (most lists: no re-serialising), else the filtered list written out again.
  */
@@ -129,8 +150,9 @@ export function withoutSuppressedText(text: string, suppressed: ReadonlySet<stri
   if (suppressed.size === 0) return text;
   const items: unknown = JSON.parse(text);
   if (!Array.isArray(items)) return text;
+  const numbers = numbersOf(suppressed);
   for (let i = 0; i < items.length; i++) {
-    if (suppressed.has(itemName(items[i]))) return JSON.stringify(withoutSuppressed(items, suppressed));
+    if (isSuppressed(items[i], suppressed, numbers)) return JSON.stringify(items.filter((item) => !isSuppressed(item, suppressed, numbers)));
   }
   return text;
 }
