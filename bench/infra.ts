@@ -47,6 +47,7 @@ export function benchEnv(infra: { cluster: LocalRedisCluster; s3server: LocalS3 
     ...datasetVars({ name: dataset, jobs: { prefix: '' } }, { name: withoutChecks(dataset), checks: CHECKS_OFF }),
     POWERTOOLS_LOG_LEVEL: 'ERROR',
     POWERTOOLS_METRICS_DISABLED: 'true',
+    ERASURE_LOG_URI: `s3://${BUCKET}/sluice-erasures/`,
     BENCH_REDIS_SEEDS: infra.cluster.seeds.map((s) => `${s.host}:${s.port}`).join(','),
   };
 }

@@ -3,7 +3,7 @@
 // the table and writes it, with the machine, versions and command, into BENCHMARKS.md between
 // the generated-section markers (the notes around them are kept).
 //
-// BENCH_ONLY=ingestion,checks,engines,reads,batch,swap,formats,rss runs a subset; BENCH_QUICK=1 shrinks every size
+// BENCH_ONLY=ingestion,checks,engines,reads,batch,swap,formats,rss,corrections runs a subset; BENCH_QUICK=1 shrinks every size
 // for a smoke run (its figures are not comparable); BENCH_CPU_PROF=<dir> profiles every child.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -16,7 +16,8 @@ import { commit, planAndLoad } from './ingest.js';
 import { benchEnv, startInfra } from './infra.js';
 import { measureBatchGet } from './measure-batch.js';
 import { measureFormats } from './measure-formats.js';
-import { measureChecks } from './measure-checks.js';
+import { measureChecks, withoutChecks } from './measure-checks.js';
+import { measureErase, measureSuppressedReads, measureTombstoneLoad } from './measure-corrections.js';
 import { measureEngineMemory } from './measure-engine-memory.js';
 import { measureIngestion, type IngestionFigures } from './measure-ingestion.js';
 import { measureReads } from './measure-reads.js';
@@ -28,7 +29,7 @@ import { startLoadWorker, type LoadWorker } from './workers.js';
 
 const DATASET = 'bench';
 const quick = process.env.BENCH_QUICK === '1';
-const ALL_SECTIONS = 'ingestion,checks,engines,reads,batch,swap,formats,rss';
+const ALL_SECTIONS = 'ingestion,checks,engines,reads,batch,swap,formats,rss,corrections';
 const only = new Set((process.env.BENCH_ONLY ?? ALL_SECTIONS).split(',').map((s) => s.trim()));
 const RECORDS = quick ? 50_000 : 1_000_000;
 const SMALL = quick ? 2_000 : 10_000;
@@ -118,6 +119,17 @@ async function main(): Promise<void> {
           log,
         )),
       );
+    }
+    if (only.has('corrections')) {
+      // Issue 21: erase with 3 readable versions (10k-record versions), reads with 1,000 suppressed
+      // items against none (1M records), a load with 100k tombstones against none (1M records).
+      await infra.flush();
+      // On the checks-off twin dataset: its erasure log (which outlives a flush) must not erase users of the loads below.
+      rows.push(...(await measureErase(sluice, withoutChecks(DATASET), inputs.small.prefix, SMALL, REPS, log)));
+      await infra.flush();
+      await commit(await planAndLoad(sluice, DATASET, inputs.scored.prefix, 'suppress-reads'));
+      rows.push(...(await measureSuppressedReads({ dataset: DATASET, users: RECORDS, items: 1000, rounds: READ_REPS, connections: 50, warmupMs: 2000, durationMs: quick ? 2000 : 8000 }, log)));
+      rows.push(...(await measureTombstoneLoad(infra, sluice, DATASET, inputs.scored.prefix, 100_000, REPS, log)));
     }
     await Promise.all(workers.splice(0).map((w) => w.stop()));
     if (only.has('formats')) rows.push(...(await measureFormats(infra, DATASET, quick ? 50_000 : RECORDS, REPS, log)));

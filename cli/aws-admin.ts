@@ -71,7 +71,7 @@ function rejectAwsOnly(args: Parsed): void {
 export async function runAdminAction<R>(
   args: Parsed,
   ctx: CliContext,
-  request: { action: string; version?: string | undefined; dryRun?: boolean },
+  request: { action: string; version?: string | undefined; dryRun?: boolean; [field: string]: unknown },
   local: (pipeline: PipelineDeps) => Promise<R>,
   print: (result: R, ctx: CliContext) => void,
 ): Promise<number> {

@@ -56,6 +56,7 @@ export async function startLocalStack(bucket = DEFAULT_BUCKET): Promise<LocalSta
       AWS_ACCESS_KEY_ID: LOCAL_S3_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: LOCAL_S3_CREDENTIALS.secretAccessKey,
       SLUICE_BUCKET: bucket,
+      ERASURE_LOG_URI: `s3://${bucket}/sluice-erasures/`,
     },
     stop: async () => {
       await closeRuntime();

@@ -109,8 +109,8 @@ export function functionDefinition(template: unknown, id: string, root: string, 
   return { id, entryPoint: join(root, codeUri, entry), exportName, environment, unresolved };
 }
 
-/** What a local stack supplies: where Redis and S3 are and how to reach them. The caller's values win for these. */
-export const LOCAL_STACK_VARIABLE = /^(REDIS_(HOST|PORT|TLS|TLS_CA_FILE|USERNAME|PASSWORD|PASSWORD_SECRET_ARN)|AWS_(ENDPOINT_URL_S3|REGION|ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN|PROFILE))$/;
+/** What a local stack supplies: where Redis and S3 are and how to reach them (and its erasure log). The caller's values win for these. */
+export const LOCAL_STACK_VARIABLE = /^(REDIS_(HOST|PORT|TLS|TLS_CA_FILE|USERNAME|PASSWORD|PASSWORD_SECRET_ARN)|AWS_(ENDPOINT_URL_S3|REGION|ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN|PROFILE)|ERASURE_LOG_URI)$/;
 
 /**
  * The environment the function runs with: the template's variables as resolved here, then the

@@ -52,7 +52,7 @@ async function run(args: Parsed, ctx: CliContext): Promise<number> {
   const def = definitionOf(await readJson(templateFile, 'template'), id, templateFile, args, ctx.env);
   // A variable only the deployed stack has (the cache's address) must come from a local stack:
   // without it the function would try the defaults (127.0.0.1:6379), which is not Sluice's.
-  const missing = def.unresolved.filter((name) => LOCAL_STACK_VARIABLE.test(name) && name !== 'REDIS_PASSWORD_SECRET_ARN' && ctx.env[name] === undefined);
+  const missing = def.unresolved.filter((name) => LOCAL_STACK_VARIABLE.test(name) && name !== 'REDIS_PASSWORD_SECRET_ARN' && name !== 'ERASURE_LOG_URI' && ctx.env[name] === undefined);
   if (missing.length > 0) {
     throw new UsageError(`${id} takes ${missing.join(', ')} from the deployed stack; point it at a local one: sluice up --write-env .sluice/env, then set -a; . .sluice/env; set +a`);
   }

@@ -25,6 +25,8 @@ export interface IngestReport {
   chunks?: number;
   records: number;
   badRecords: number;
+  /** Records of erased keys the input held, skipped (loaded versions only). */
+  erased?: number;
   samples: BadSample[];
   /** Wall time of the whole run. */
   ms: number;
@@ -55,6 +57,7 @@ export function reportFromOutput(output: unknown, execution: string, ms: number,
   }
   const samples = commit.samples.length > 0 ? commit.samples : seenSamples.slice(0, 10);
   const report: IngestReport = { ...base, outcome: 'loaded', records: commit.records, badRecords: commit.badRecords, samples, previous: commit.previous || undefined };
+  if (commit.erased > 0) report.erased = commit.erased;
   if (commit.outcome === 'refused') {
     return { ...report, outcome: 'refused', reason: `live version ${commit.previous} went live while this one loaded and is ordered after it; ${commit.version} was deleted` };
   }
@@ -130,7 +133,7 @@ export function printReport(report: IngestReport, ctx: CliContext, json: boolean
     case 'loaded': {
       const rate = report.ms > 0 ? `, ${count((report.records * 1000) / report.ms)} records/s` : '';
       const from = report.objects === undefined ? '' : ` from ${count(report.objects)} object${report.objects === 1 ? '' : 's'} (${bytes(report.bytes ?? 0)})`;
-      writeLine(ctx.out, `version ${v} of ${report.dataset} is live: ${count(report.records)} records (${count(report.badRecords)} bad)${from} in ${count(report.chunks ?? 0)} chunk${report.chunks === 1 ? '' : 's'}, ${seconds(report.ms)}${rate}`);
+      writeLine(ctx.out, `version ${v} of ${report.dataset} is live: ${count(report.records)} records (${count(report.badRecords)} bad${report.erased ? `, ${count(report.erased)} erased keys skipped` : ''})${from} in ${count(report.chunks ?? 0)} chunk${report.chunks === 1 ? '' : 's'}, ${seconds(report.ms)}${rate}`);
       writeLine(ctx.out, report.previous ? `  it replaced version ${report.previous}, which is kept for rollback until retention deletes it` : '  it is the first live version of this dataset');
       break;
     }

@@ -142,6 +142,17 @@ export interface Config {
   load: LoadConfig;
   read: ReadConfig;
   s3EndpointUrl?: string;
+  /** Where erase/unerase calls are logged durably (ERASURE_LOG_URI); unset: erasure is refused. */
+  erasureLog?: { bucket: string; prefix: string };
+}
+
+/** ERASURE_LOG_URI=s3://bucket/prefix/: the template sets it under the predictions prefix. */
+function erasureLogFrom(env: Env): Config['erasureLog'] {
+  const raw = optionalSetting(env, 'ERASURE_LOG_URI');
+  if (!raw) return undefined;
+  const m = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/(.*)$/.exec(raw);
+  if (!m || (m[2] !== '' && !m[2]!.endsWith('/'))) throw new ConfigError(`${settingLabel('ERASURE_LOG_URI')}=${JSON.stringify(raw)} must be s3://<bucket>/<prefix ending in />, e.g. s3://my-bucket/recs/sluice-erasures/`);
+  return { bucket: m[1]!, prefix: m[2]! };
 }
 
 /** Where a run's dataset declarations come from, and what they say. */
@@ -253,5 +264,6 @@ export function loadConfig(env: Env = process.env): Config {
     },
     read,
     s3EndpointUrl: optionalSetting(env, 'AWS_ENDPOINT_URL_S3'),
+    erasureLog: erasureLogFrom(env),
   };
 }

@@ -441,6 +441,14 @@ export const SETTINGS = [
     readBy: 'functions',
   },
   {
+    env: 'ERASURE_LOG_URI',
+    type: 'string',
+    defaultText: 'the template: s3://<PredictionsBucket>/<PredictionsPrefix>sluice-erasures/',
+    description: 'Where erase and unerase calls are logged durably (s3://bucket/prefix/), so tombstones outlive the cache; unset, erasure is refused.',
+    group: 'Operations',
+    readBy: 'functions',
+  },
+  {
     env: 'AWS_ENDPOINT_URL_S3',
     type: 'string',
     description: "The AWS SDK's S3 endpoint override; when set (a local S3), the client uses path-style URLs and checksums only when required.",

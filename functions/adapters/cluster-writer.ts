@@ -25,8 +25,8 @@ export class ClusterBulkWriter implements BulkWriter {
   private readonly inFlight = new Set<Promise<void>>();
   private failure: unknown = null;
   private existing: ((command: HsetCommand) => void) | null = null;
-  /** Per master written to (by the node it was sent to, not the slot's owner now), its last HSET. */
-  private readonly lastWrite = new Map<string, Extract<WriteCommand, { op: 'hset' }>>();
+  /** Per master written to (by the node it was sent to, not the slot's owner now), its last HSET or HDEL. */
+  private readonly lastWrite = new Map<string, Extract<WriteCommand, { op: 'hset' | 'hdel' }>>();
 
   constructor(
     private readonly cluster: Cluster,
@@ -80,7 +80,11 @@ export class ClusterBulkWriter implements BulkWriter {
     const ack = this.options.replicaAck;
     if (!ack) return;
     await Promise.all(
-      [...this.lastWrite].map(([node, last]) => awaitReplicas(this.cluster, node, ack, (p) => p.hset(last.key, last.field, last.value), 'chunk writes')),
+      // WAIT covers every write this connection sent; the rewrite (an HDEL again is a no-op that
+      // WAIT still counts up to) only moves the offset past writes sent before a reconnection.
+      [...this.lastWrite].map(([node, last]) =>
+        awaitReplicas(this.cluster, node, ack, (p) => (last.op === 'hset' ? p.hset(last.key, last.field, last.value) : p.hdel(last.key, last.field)), last.op === 'hset' ? 'chunk writes' : 'erasures'),
+      ),
     );
   }
 
@@ -118,6 +122,8 @@ export class ClusterBulkWriter implements BulkWriter {
               } else if (c.op === 'hset') {
                 this.lastWrite.set(node, c);
                 if (existing && reply === 0) existing(c);
+              } else if (c.op === 'hdel') {
+                this.lastWrite.set(node, c);
               }
             });
             if (!results) failed.push(...cmds);
@@ -159,6 +165,7 @@ export class ClusterBulkWriter implements BulkWriter {
     const pipeline = connection.pipeline();
     for (const c of cmds) {
       if (c.op === 'hset') pipeline.hset(c.key, c.field, c.value);
+      else if (c.op === 'hdel') pipeline.hdel(c.key, c.field);
       else pipeline.unlink(c.key);
     }
     const timeoutMs = connection.options.commandTimeout;

@@ -5,6 +5,11 @@
 // every confirmed swap is on the replicas before the commit reports success (replica-ack.ts).
 // A read may instead name a version (pinned: shadow tests, canaries, A/B): then that version's
 // metadata stands in for the pointer.
+// Suppressed items (invariant 13) come with the pointer: its refresh asks for the pointer and the
+// suppression generation in one pipelined round trip on the control slot, and reads the set
+// only when the generation changed. An unpinned read stays one round trip in steady state; a
+// change reaches every answer within the pointer cache period. Pinned reads refresh it on the
+// same period.
 import type { Cluster, Redis } from 'ioredis';
 import { bucketOf, controlKeys, dataKey } from '../domain/key-layout.js';
 import { NoLiveVersionError, TransientError } from '../errors.js';
@@ -16,7 +21,11 @@ import { parsePointer } from './version-store.js';
 export interface LiveValue {
   version: string;
   value: string | null;
+  /** Items no list answer may hold (empty for most datasets). */
+  suppressed: ReadonlySet<string>;
 }
+
+const NONE: ReadonlySet<string> = new Set();
 
 export class LiveReader {
   private cached: { pointer: LivePointer; expiresAt: number } | null = null;
@@ -24,7 +33,12 @@ export class LiveReader {
   /** The last pointer a master answered: the only one a replica may confirm. */
   private lastFromMaster: string | null = null;
   private readonly currentKey: string;
+  private readonly suppressedKey: string;
+  private readonly suppressedGenerationKey: string;
   private readonly pins: PinnedVersions;
+  /** The suppressed items and the generation they were read at; refreshed with the pointer. */
+  private suppression: { generation: string; items: ReadonlySet<string>; expiresAt: number } = { generation: '', items: NONE, expiresAt: 0 };
+  private refreshingSuppression: Promise<ReadonlySet<string>> | null = null;
 
   constructor(
     private readonly redis: Cluster,
@@ -35,7 +49,10 @@ export class LiveReader {
     /** A read the master has not answered within this is also asked of a replica; >= timeoutMs: never. */
     private readonly fallbackMs: number = timeoutMs,
   ) {
-    this.currentKey = controlKeys(dataset).current;
+    const keys = controlKeys(dataset);
+    this.currentKey = keys.current;
+    this.suppressedKey = keys.suppressed;
+    this.suppressedGenerationKey = keys.suppressedGeneration;
     this.pins = new PinnedVersions(redis, dataset, cacheMs, (fn) => this.call(fn), now);
   }
 
@@ -51,7 +68,7 @@ export class LiveReader {
       key,
       (v) => v !== null,
     );
-    return { version: pointer.version, value };
+    return { version: pointer.version, value, suppressed: this.suppression.items };
   }
 
   private async getPinned(recordKey: string, version: string): Promise<LiveValue> {
@@ -64,14 +81,14 @@ export class LiveReader {
     );
     // A pinned version may have been retired while we read: a miss is confirmed (see pinned-versions.ts).
     if (value === null) await this.pins.confirm(version);
-    return { version, value };
+    return { version, value, suppressed: await this.suppressedItems() };
   }
 
   /**
    * Several records from one version: one pointer, then one pipelined round trip per master
    * (the HGETs to each node go out together, the nodes are asked in parallel).
    */
-  async getMany(recordKeys: readonly string[], pinned?: string): Promise<{ version: string; values: (string | null)[] }> {
+  async getMany(recordKeys: readonly string[], pinned?: string): Promise<{ version: string; values: (string | null)[]; suppressed: ReadonlySet<string> }> {
     const pointer = pinned === undefined ? await this.pointer() : { version: pinned, buckets: await this.pins.buckets(pinned) };
     const keys = recordKeys.map((k) => dataKey(this.dataset, pointer.version, bucketOf(k, pointer.buckets)));
     const values = new Array<string | null>(recordKeys.length).fill(null);
@@ -94,7 +111,28 @@ export class LiveReader {
       }),
     );
     if (pinned !== undefined && values.includes(null)) await this.pins.confirm(pinned);
-    return { version: pointer.version, values };
+    return { version: pointer.version, values, suppressed: pinned === undefined ? this.suppression.items : await this.suppressedItems() };
+  }
+
+  /** The suppressed items, at most one pointer-cache period old (pinned reads; live reads get them with the pointer). */
+  async suppressedItems(): Promise<ReadonlySet<string>> {
+    if (this.suppression.expiresAt > this.now()) return this.suppression.items;
+    this.refreshingSuppression ??= this.call(() => this.redis.get(this.suppressedGenerationKey))
+      .then((generation) => this.takeSuppression(generation))
+      .finally(() => (this.refreshingSuppression = null));
+    return this.refreshingSuppression;
+  }
+
+  /** Keeps the set read at `generation`; reads it again only when the generation moved. */
+  private async takeSuppression(generation: string | null): Promise<ReadonlySet<string>> {
+    const gen = generation ?? '';
+    let items = this.suppression.items;
+    if (gen !== this.suppression.generation) {
+      // Read after the generation: the set holds at least that generation's changes.
+      items = gen === '' ? NONE : new Set(await this.call(() => this.redis.smembers(this.suppressedKey)));
+    }
+    this.suppression = { generation: gen, items, expiresAt: this.now() + this.cacheMs };
+    return items;
   }
 
   /** The pointer while the cache holds it: most reads, without waiting a turn for a promise. */
@@ -112,18 +150,20 @@ export class LiveReader {
   }
 
   private async fetchPointer(): Promise<LivePointer> {
-    const raw = await this.hedged(
+    // One round trip: the pointer and the suppression generation (same slot, one pipeline).
+    const [raw, generation] = await this.hedged(
       async () => {
-        const r = await this.redis.get(this.currentKey);
-        this.lastFromMaster = r;
+        const r = await pointerAndGeneration(this.redis.pipeline(), this.currentKey, this.suppressedGenerationKey);
+        this.lastFromMaster = r[0];
         return r;
       },
-      (replica) => replica.get(this.currentKey),
+      (replica) => pointerAndGeneration(replica.pipeline(), this.currentKey, this.suppressedGenerationKey),
       this.currentKey,
       // A replica may lag a swap that is still being confirmed: it may only confirm the pointer
       // this container last had from a master (or give a first one), never move it elsewhere.
-      (r) => r !== null && (this.lastFromMaster === null || r === this.lastFromMaster),
+      ([r]) => r !== null && (this.lastFromMaster === null || r === this.lastFromMaster),
     );
+    if ((generation ?? '') !== this.suppression.generation || this.suppression.expiresAt <= this.now()) await this.takeSuppression(generation);
     const pointer = parsePointer(raw);
     if (!pointer) throw new NoLiveVersionError(`dataset ${this.dataset} has no live version yet`);
     this.cached = { pointer, expiresAt: this.now() + this.cacheMs };
@@ -250,6 +290,14 @@ class HedgedRead<T> {
       },
     );
   }
+}
+
+/** The pointer and the suppression generation, in one pipelined round trip. */
+async function pointerAndGeneration(pipeline: ReturnType<Cluster['pipeline']>, current: string, generation: string): Promise<[string | null, string | null]> {
+  const replies = (await pipeline.get(current).get(generation).exec()) ?? [];
+  const [[e1, pointer] = [null, null], [e2, gen] = [null, null]] = replies;
+  if (e1 || e2) throw e1 ?? e2;
+  return [(pointer as string | null) ?? null, (gen as string | null) ?? null];
 }
 
 /** One pipelined round trip: the HGETs of one node's members of a batch. */

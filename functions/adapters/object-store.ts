@@ -4,6 +4,7 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  PutObjectCommand,
   S3Client,
   S3ServiceException,
   type S3ClientConfig,
@@ -28,6 +29,11 @@ export interface ObjectStore {
   head(bucket: string, key: string): Promise<StoredObject | null>;
   /** Bytes from `offset` to `end` (exclusive; the object's end when omitted), pinned to `etag`. */
   read(bucket: string, key: string, etag: string, offset: number, end?: number): Promise<ByteStream>;
+}
+
+/** Writing small objects (the erasure log): separate from ObjectStore, which the loads only read through. */
+export interface ObjectWriter {
+  put(bucket: string, key: string, body: string): Promise<void>;
 }
 
 /**
@@ -59,8 +65,17 @@ function describe(err: unknown): string {
   return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }
 
-export class S3ObjectStore implements ObjectStore {
+export class S3ObjectStore implements ObjectStore, ObjectWriter {
   constructor(private readonly s3: S3Client) {}
+
+  async put(bucket: string, key: string, body: string): Promise<void> {
+    const bytes = Buffer.from(body);
+    try {
+      await this.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: bytes, ContentLength: bytes.length, ContentType: 'application/json' }));
+    } catch (err) {
+      throw this.translate(err, `writing s3://${bucket}/${key}`);
+    }
+  }
 
   async *list(bucket: string, prefix: string): AsyncIterable<StoredObject> {
     let token: string | undefined;

@@ -16,6 +16,8 @@ const SLUICE_ACL_COMMANDS: readonly string[] = [
   '+hincrby', '+hlen', '+hrandfield', '+hexists',
   '+zadd', '+zrange', '+zrem',
   '+eval',
+  // erasure and suppression: the tombstones (read whole by loads, by time before a swap) and the suppressed set
+  '+hkeys', '+zrangebyscore', '+sadd', '+srem', '+scard', '+smembers',
   // chunks and commits wait for replicas to acknowledge; reads fall back to replicas in a failover
   '+wait', '+readonly',
 ];

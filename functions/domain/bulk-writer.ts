@@ -4,7 +4,8 @@
 
 /** `object` and `offset` (optional) say where an HSET's record came from, for duplicate samples. */
 export type HsetCommand = { op: 'hset'; key: string; field: string; value: string; object?: string; offset?: number };
-export type WriteCommand = HsetCommand | { op: 'unlink'; key: string };
+/** `hdel` removes one record from a bucket (an erasure). */
+export type WriteCommand = HsetCommand | { op: 'unlink'; key: string } | { op: 'hdel'; key: string; field: string };
 
 export interface BulkWriter {
   /** Queues commands; resolves once the writer is ready for more (backpressure). */

@@ -44,6 +44,14 @@ export interface ControlKeys {
   lock(id: string): string;
   chunkResults(id: string): string;
   chunkPlan(id: string): string;
+  /** Erasure (erasure-scripts.ts): key -> JSON {at, reason, requestId}; the same keys scored by erase time; a token that changes with them; set once restored from S3. */
+  tombstones: string;
+  tombstonesAt: string;
+  tombstonesGeneration: string;
+  tombstonesRestored: string;
+  /** Suppressed items of a ranked-items dataset, and a token that changes with them. */
+  suppressed: string;
+  suppressedGeneration: string;
 }
 
 export function controlKeys(dataset: string): ControlKeys {
@@ -55,5 +63,11 @@ export function controlKeys(dataset: string): ControlKeys {
     lock: (id) => `${tag}:lock:${id}`,
     chunkResults: (id) => `${tag}:chunks:${id}`,
     chunkPlan: (id) => `${tag}:plan:${id}`,
+    tombstones: `${tag}:tombstones`,
+    tombstonesAt: `${tag}:tombstones:at`,
+    tombstonesGeneration: `${tag}:tombstones:generation`,
+    tombstonesRestored: `${tag}:tombstones:restored`,
+    suppressed: `${tag}:suppressed`,
+    suppressedGeneration: `${tag}:suppressed:generation`,
   };
 }

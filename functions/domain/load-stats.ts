@@ -24,6 +24,8 @@ export interface VersionStats {
   /** Records written by the chunks (a key written twice counts twice). */
   written: number;
   duplicates: number;
+  /** Records of erased keys the input held, skipped: the count checks compare records + erased (the input's size). */
+  erased?: number;
   lists?: ListStats;
   nulls?: NullStats;
 }

@@ -32,6 +32,8 @@ export interface ChunkResult {
   nulls?: NullStats;
   /** Keys found already stored when this chunk wrote them (first attempt of the chunk only). */
   duplicates?: DuplicateSample[];
+  /** Records skipped because their key is erased (tombstoned). */
+  erased?: number;
 }
 
 export interface LoadSummary {
@@ -39,6 +41,8 @@ export interface LoadSummary {
   /** Records written by the chunks; commit replaces it with the distinct count it measures. */
   records: number;
   badRecords: number;
+  /** Records of erased keys: skipped, not bad, and not counted against the load by the checks. */
+  erased: number;
   bytes: number;
   /** Bad-record samples, then duplicate-key samples. */
   samples: BadSample[];
@@ -61,11 +65,12 @@ export function summarise(results: readonly ChunkResult[], chunkCount: number): 
   if (missing.length > 0) {
     throw new VersionStateError(`chunks ${missing.join(', ')} of ${chunkCount} have not reported a result; refusing to commit`);
   }
-  const summary: LoadSummary = { chunks: chunkCount, records: 0, badRecords: 0, bytes: 0, samples: [], duplicateKeys: [] };
+  const summary: LoadSummary = { chunks: chunkCount, records: 0, badRecords: 0, erased: 0, bytes: 0, samples: [], duplicateKeys: [] };
   const duplicates: DuplicateSample[] = [];
   for (const r of [...results].sort((a, b) => a.index - b.index)) {
     summary.records += r.records;
     summary.badRecords += r.badRecords;
+    summary.erased += r.erased ?? 0;
     summary.bytes += r.bytes;
     for (const s of r.samples) if (summary.samples.length < MAX_SAMPLES) summary.samples.push(s);
     for (const d of r.duplicates ?? []) if (duplicates.length < MAX_SAMPLES) duplicates.push(d);
@@ -93,6 +98,7 @@ export function assertCommittable(summary: LoadSummary, maxBadRecordRatio: numbe
     );
   }
   if (summary.records === 0) {
-    throw new BadDataError(`the input holds no usable records (${summary.bytes} bytes read); refusing to make an empty version live`);
+    const erased = summary.erased > 0 ? `; ${summary.erased} records of erased keys were skipped` : '';
+    throw new BadDataError(`the input holds no usable records (${summary.bytes} bytes read${erased}); refusing to make an empty version live`);
   }
 }

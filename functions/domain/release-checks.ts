@@ -96,7 +96,11 @@ export function evaluateChecks(config: ReleaseCheckConfig, measured: MeasuredLoa
   const add = (c: CheckResult) => checks.push(c);
   const skip = (name: string, threshold: string, detail: string) => add({ name, outcome: 'skipped', value: null, threshold, detail });
   const { stats, live } = measured;
-  const records = stats.records;
+  // Records of erased keys were in the input but are never stored: the count checks compare the
+  // input's size (stored + erased) on both sides, so an erasure never counts against a load.
+  const erased = stats.erased ?? 0;
+  const records = stats.records + erased;
+  const erasedNote = erased > 0 ? ` (${erased} of them erased keys, skipped)` : '';
 
   if (config.minRecords > 0) {
     add({
@@ -104,7 +108,7 @@ export function evaluateChecks(config: ReleaseCheckConfig, measured: MeasuredLoa
       outcome: records >= config.minRecords ? 'pass' : 'fail',
       value: records,
       threshold: `>= ${config.minRecords}`,
-      detail: `${records} records loaded; at least ${config.minRecords} required`,
+      detail: `${records} records loaded${erasedNote}; at least ${config.minRecords} required`,
     });
   }
 
@@ -112,15 +116,16 @@ export function evaluateChecks(config: ReleaseCheckConfig, measured: MeasuredLoa
     const low = config.maxRecordDrop === null ? 0 : 1 - config.maxRecordDrop;
     const high = config.maxRecordGrowth ?? Infinity;
     const threshold = `${low}x to ${high}x of live`;
-    if (!live || live.records === null || live.records === 0) skip('record-count-change', threshold, live ? `live version ${live.version} has no recorded record count` : 'no live version to compare with');
+    const liveRecords = live?.records == null ? null : live.records + (live.stats?.erased ?? 0);
+    if (!live || liveRecords === null || liveRecords === 0) skip('record-count-change', threshold, live ? `live version ${live.version} has no recorded record count` : 'no live version to compare with');
     else {
-      const ratio = records / live.records;
+      const ratio = records / liveRecords;
       add({
         name: 'record-count-change',
         outcome: ratio < low || ratio > high ? 'fail' : 'pass',
         value: round(ratio),
         threshold,
-        detail: `${records} records against ${live.records} in live version ${live.version} (${round(ratio)}x)`,
+        detail: `${records} records${erasedNote} against ${liveRecords} in live version ${live.version} (${round(ratio)}x)`,
       });
     }
   }

@@ -7,6 +7,7 @@
 //   {"action": "promote", "dataset"?, "version"}                 make a held version live
 //   {"action": "discard", "dataset"?, "version"}                 delete a held version or a stale load
 //   {"action": "freshness"}      live versions' ages as metrics (the stack's schedule runs it)
+//   {"action": "erase"|"unerase"|"suppress"|"unsuppress", ...}   see lambda/admin-corrections.ts
 import type { Context } from 'aws-lambda';
 import { isPlainObject } from '../domain/plain-object.js';
 import { InvalidInputError } from '../errors.js';
@@ -15,6 +16,7 @@ import { promoteVersion, type PromoteResult } from '../pipeline/promote-version.
 import { rollbackVersion, type RollbackResult } from '../pipeline/rollback-version.js';
 import { datasetStatus, type DatasetStatus } from '../pipeline/version-status.js';
 import { reportFreshness, type FreshnessReport } from '../lambda/freshness.js';
+import { isCorrection, parseCorrectionEvent, runCorrection, type CorrectionRequest, type CorrectionResult } from '../lambda/admin-corrections.js';
 import { emitMetrics, logger, MetricUnit } from '../lambda/observability.js';
 import { runtime } from '../lambda/runtime.js';
 import { withObservability } from '../lambda/with-observability.js';
@@ -24,9 +26,10 @@ export type AdminRequest =
   | { action: 'rollback'; dataset?: string; version?: string; dryRun: boolean }
   | { action: 'promote'; dataset?: string; version: string }
   | { action: 'discard'; dataset?: string; version: string }
-  | { action: 'freshness' };
+  | { action: 'freshness' }
+  | CorrectionRequest;
 
-export type AdminResult = { datasets: DatasetStatus[] } | RollbackResult | PromoteResult | DiscardResult | FreshnessReport;
+export type AdminResult = { datasets: DatasetStatus[] } | RollbackResult | PromoteResult | DiscardResult | FreshnessReport | CorrectionResult;
 
 export function parseAdminEvent(event: unknown): AdminRequest {
   if (!isPlainObject(event)) throw new InvalidInputError('the event must be a JSON object like {"action": "status"}');
@@ -49,13 +52,16 @@ export function parseAdminEvent(event: unknown): AdminRequest {
     if (version === undefined) throw new InvalidInputError(`${e.action} needs the version: {"action": "${e.action}", "version": "<id>"}`);
     return e.action === 'promote' ? { action: 'promote', dataset, version } : { action: 'discard', dataset, version };
   }
-  throw new InvalidInputError(`unknown action ${JSON.stringify(e.action)}; expected "status", "rollback", "promote", "discard" or "freshness"`);
+  const correction = parseCorrectionEvent(e, dataset);
+  if (correction) return correction;
+  throw new InvalidInputError(`unknown action ${JSON.stringify(e.action)}; expected "status", "rollback", "promote", "discard", "freshness", "erase", "unerase", "suppress" or "unsuppress"`);
 }
 
-async function admin(event: unknown, _context: Context): Promise<AdminResult> {
+async function admin(event: unknown, context: Context): Promise<AdminResult> {
   const request = parseAdminEvent(event);
   const rt = await runtime();
   if (request.action === 'freshness') return reportFreshness(rt);
+  if (isCorrection(request)) return runCorrection(request, rt, context.awsRequestId);
   if (request.action === 'status') {
     const targets = request.dataset ? [rt.dataset(request.dataset)] : rt.datasets;
     const datasets: DatasetStatus[] = [];

@@ -23,7 +23,8 @@ async function commit(payload: unknown, _context: Context): Promise<CommitResult
   else if (result.outcome === 'held') emitMetrics(ref.dataset, [['VersionsHeld', MetricUnit.Count, 1]]);
   else emitMetrics(ref.dataset, [['VersionsCommitted', MetricUnit.Count, 1]]);
   if (result.outcome === 'swapped') emitMetrics(ref.dataset, [['LoadTime', MetricUnit.Milliseconds, result.loadMs]]);
-  const log = { previous: result.previous, records: result.records, badRecords: result.badRecords, loadMs: result.loadMs, checks: result.checks.checks, heldReason: result.held?.reason };
+  if (result.erased > 0) emitMetrics(ref.dataset, [['ErasedRecordsSkipped', MetricUnit.Count, result.erased]]);
+  const log = { previous: result.previous, records: result.records, badRecords: result.badRecords, erased: result.erased, loadMs: result.loadMs, checks: result.checks.checks, heldReason: result.held?.reason };
   if (result.outcome === 'held') logger.warn('commit held: the version is kept, not live', log);
   else logger.info(`commit ${result.outcome}`, log);
   return result;

@@ -21,7 +21,7 @@ async function loadChunkHandler(payload: unknown, context: Context): Promise<Chu
     ['BadRecords', MetricUnit.Count, result.badRecords],
     ['ChunkLoadTime', MetricUnit.Milliseconds, ms],
   ]);
-  logger.info('chunk loaded', { chunk: result.index, records: result.records, badRecords: result.badRecords, bytes: result.bytes, ms, samples: result.samples });
+  logger.info('chunk loaded', { chunk: result.index, records: result.records, badRecords: result.badRecords, erased: result.erased ?? 0, bytes: result.bytes, ms, samples: result.samples });
   return result;
 }
 

@@ -17,6 +17,7 @@ import { elastiCacheIamToken } from '../adapters/elasticache-iam-token.js';
 import { IamAuthRenewal, TOKEN_REFRESH_MS } from '../adapters/redis-iam-auth.js';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { VersionStore } from '../adapters/version-store.js';
+import { ErasureStore } from '../adapters/erasure-store.js';
 import type { DatasetSpec } from '../domain/dataset-spec.js';
 import { shapeFor } from '../domain/record-shape.js';
 import { ConfigError, InvalidInputError } from '../errors.js';
@@ -132,6 +133,7 @@ async function build(): Promise<Runtime> {
     lastError = err.message;
   });
   const objects = new S3ObjectStore(source?.s3 ?? createS3Client(config.s3EndpointUrl));
+  const erasureLog = config.erasureLog ? { store: objects, ...config.erasureLog } : undefined;
   const memory = new ClusterMemoryProbe(redis);
   const replicaAck = config.redis.replicaAckTimeoutMs === null ? undefined : { timeoutMs: config.redis.replicaAckTimeoutMs };
   const newWriter = () => new ClusterBulkWriter(redis, { batchSize: config.load.writeBatchSize, batchesInFlight: config.load.writeBatchesInFlight, replicaAck });
@@ -148,6 +150,8 @@ async function build(): Promise<Runtime> {
         shape: shapeFor(spec, config.load.maxRecordBytes),
         now: Date.now,
         memory,
+        erasures: new ErasureStore(redis, spec.name, replicaAck),
+        erasureLog,
       },
       reader: new LiveReader(redis, spec.name, config.read.pointerCacheMs, config.redis.commandTimeoutMs, Date.now, config.read.replicaFallbackMs),
     }),

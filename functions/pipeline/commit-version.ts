@@ -6,6 +6,7 @@ import { assertCommittable, summarise, type BadSample } from '../domain/load-sum
 import type { CheckReport } from '../domain/release-checks.js';
 import { VersionStateError } from '../errors.js';
 import type { VersionRecord } from '../domain/version-repository.js';
+import { beforeGoLive, plannedVersion } from './before-go-live.js';
 import { deleteVersion } from './delete-version.js';
 import type { PipelineDeps } from './deps.js';
 import { startHeartbeat } from './heartbeat.js';
@@ -30,6 +31,8 @@ export interface CommitResult {
   previous: string;
   records: number;
   badRecords: number;
+  /** Records of erased keys the input held: skipped, never written, not bad. */
+  erased: number;
   samples: BadSample[];
   /** From registration to the swap (or refusal, or hold). */
   loadMs: number;
@@ -57,6 +60,7 @@ export async function commitVersion(input: CommitInput, deps: PipelineDeps, obse
   let outcome: CommitResult['outcome'];
   let previous: string;
   let held: CommitResult['held'];
+  await beforeGoLive(deps, await plannedVersion(deps, input.version));
   if (holdReason) {
     const hold = await deps.versions.hold({ version: input.version, owner: input.owner, now, reason: holdReason, fields });
     outcome = hold.outcome;
@@ -77,6 +81,7 @@ export async function commitVersion(input: CommitInput, deps: PipelineDeps, obse
     previous,
     records: summary.records,
     badRecords: summary.badRecords,
+    erased: summary.erased,
     samples: summary.samples,
     loadMs: Math.max(0, now - registered),
     checks,
@@ -125,6 +130,7 @@ async function decidedEarlier(input: CommitInput, deps: PipelineDeps): Promise<C
     previous: refused ? (meta.fields.refusedBy ?? '') : ((await deps.versions.current())?.version ?? ''),
     records,
     badRecords: Number(meta.fields.badRecords ?? 0),
+    erased: parseJson<{ erased?: number }>(meta.fields.stats)?.erased ?? 0,
     samples: [],
     loadMs: Math.max(0, decidedAt - registered),
     checks: { passed: !refused || checks.every((c) => c.outcome !== 'fail'), checks },

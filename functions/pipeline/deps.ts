@@ -1,9 +1,11 @@
 // What the pipeline steps need from the outside world, as narrow interfaces and plain config.
 import type { LoadConfig } from '../config.js';
 import type { MemoryProbe } from '../adapters/cluster-memory.js';
+import type { ErasureLogLocation } from '../adapters/erasure-log-writer.js';
 import type { ObjectStore } from '../adapters/object-store.js';
 import type { BulkWriter } from '../domain/bulk-writer.js';
 import type { DatasetSpec } from '../domain/dataset-spec.js';
+import type { ErasureRepository } from '../domain/erasure-repository.js';
 import type { RecordShape } from '../domain/record-shape.js';
 import type { VersionRepository } from '../domain/version-repository.js';
 
@@ -20,4 +22,8 @@ export interface PipelineDeps {
   now(): number;
   /** Free memory on the Redis masters, for the pre-flight check (pipeline/preflight.ts); without it the check is skipped. */
   memory?: MemoryProbe;
+  /** Tombstones and suppressed items (erase-keys.ts, before-go-live.ts, the read path). */
+  erasures: ErasureRepository;
+  /** The durable erasure log in S3 (ERASURE_LOG_URI); absent: erase is refused, and a restore finds nothing to replay. */
+  erasureLog?: ErasureLogLocation;
 }

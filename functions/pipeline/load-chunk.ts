@@ -38,7 +38,9 @@ export async function loadChunk(input: LoadChunkInput, deps: PipelineDeps, onPro
   stopIfAborted(signal, version, typeof input.chunk === 'number' ? input.chunk : input.chunk.index);
   const buckets = await deps.versions.assertLoading(version, owner);
   const chunk = await chunkToLoad(input, deps);
-  const result: ChunkResult = { index: chunk.index, records: 0, badRecords: 0, bytes: 0, samples: [] };
+  const result: ChunkResult = { index: chunk.index, records: 0, badRecords: 0, bytes: 0, samples: [], erased: 0 };
+  // Read once per container and reused while no erase or unerase happened (one GET per chunk).
+  const tombstones = await deps.erasures.tombstonedKeys();
   const touched = new Set<number>();
   const writer = deps.newWriter();
   const nullCounts = startStats(result, deps);
@@ -61,7 +63,7 @@ export async function loadChunk(input: LoadChunkInput, deps: PipelineDeps, onPro
   const heartbeat = startHeartbeat(input, deps);
   try {
     for (const part of chunk.parts) {
-      await loadPart(part, { dataset: deps.dataset, version, buckets, nullCounts, heartbeat }, deps, writer, result, touched, onProgress, signal);
+      await loadPart(part, { dataset: deps.dataset, version, buckets, nullCounts, heartbeat, tombstones }, deps, writer, result, touched, onProgress, signal);
     }
     await writer.flush();
     stopIfAborted(signal, version, chunk.index);
@@ -112,7 +114,7 @@ function startStats(result: ChunkResult, deps: PipelineDeps): number[] | undefin
 
 async function loadPart(
   part: ChunkPart,
-  target: { dataset: string; version: string; buckets: number; nullCounts: number[] | undefined; heartbeat: Heartbeat },
+  target: { dataset: string; version: string; buckets: number; nullCounts: number[] | undefined; heartbeat: Heartbeat; tombstones: ReadonlySet<string> },
   deps: PipelineDeps,
   writer: BulkWriter,
   result: ChunkResult,
@@ -129,11 +131,17 @@ async function loadPart(
     const commands: WriteCommand[] = [];
     const { lists, nulls } = result;
     const nullCounts = target.nullCounts;
+    const tombstones = target.tombstones.size > 0 ? target.tombstones : null;
     for (let i = 0; i < batch.shaped.length; i++) {
       const shaped = batch.shaped[i]!;
       if (isBad(shaped)) {
         result.badRecords++;
         if (result.samples.length < SAMPLES_PER_CHUNK) result.samples.push({ object, offset: shaped.offset, reason: shaped.reason, ...unit } satisfies BadSample);
+        continue;
+      }
+      // An erased key is skipped and counted: not a bad record, and never written.
+      if (tombstones?.has(shaped.key)) {
+        result.erased!++;
         continue;
       }
       const bucket = bucketOf(shaped.key, target.buckets);

@@ -10,6 +10,7 @@ import { explicitVersionId, versionIdForJob, versionIdForObjects } from '../doma
 import { InsufficientMemoryError, InvalidInputError, TooManyChunksError, VersionStateError } from '../errors.js';
 import { deleteVersion } from './delete-version.js';
 import type { PipelineDeps } from './deps.js';
+import { restoreTombstones } from './restore-tombstones.js';
 import { inspectObject } from './inspect-object.js';
 import { preflight } from './preflight.js';
 import { cleanLeftovers } from './retire-versions.js';
@@ -76,6 +77,8 @@ export async function planLoad(request: IngestRequest, owner: string, deps: Pipe
   // Stale loads and failed leftovers hold memory the pre-flight would count, and a re-ingest
   // of a stale version must not load on top of its old keys: delete them first.
   await cleanLeftovers(deps);
+  // A cache that lost its tombstones gets them back from S3 before this load reads them (invariant 11).
+  await restoreTombstones(deps);
   const completeness = await inputCheck(request, listed, deps);
   const register = () =>
     deps.versions.register({
@@ -145,7 +148,10 @@ async function findObjects(request: IngestRequest, deps: PipelineDeps, listed: S
   }
   const prefix = folderOf(key);
   const out: StoredObject[] = [];
+  // The erasure log lives under the predictions prefix: never input, whatever OBJECT_SUFFIX says.
+  const log = deps.erasureLog?.bucket === bucket ? deps.erasureLog.prefix : null;
   for await (const o of deps.objects.list(bucket, prefix)) {
+    if (log !== null && log !== '' && o.key.startsWith(log)) continue;
     listed.add(o.key);
     const reason = skipReason(o.key, prefix, deps.load.objectSuffixes);
     if (reason === null) out.push(o);

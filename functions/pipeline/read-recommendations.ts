@@ -1,11 +1,12 @@
 // The recommendation read API's logic: one user's ranked list, or one rank of it.
 import type { LiveReader } from '../adapters/live-reader.js';
+import { withoutSuppressedText } from '../domain/erasure.js';
 import { StoredJson } from '../domain/stored-json.js';
 import { NotFoundError } from '../errors.js';
 
 export interface UserItems {
   userId: string;
-  /** The stored list, answered as stored: the loader wrote it as a JSON array. */
+  /** The stored list, answered as stored (the loader wrote it as a JSON array), less any suppressed items. */
   items: StoredJson;
   version: string;
 }
@@ -19,9 +20,10 @@ export interface RankedItem {
 
 /** `pinned`: a version named by the caller instead of the live one. */
 export async function userItems(reader: LiveReader, userId: string, pinned?: string): Promise<UserItems> {
-  const { version, value } = await reader.get(userId, pinned);
+  const { version, value, suppressed } = await reader.get(userId, pinned);
   if (value === null) throw new NotFoundError(`no recommendations for user ${userId}`);
-  return { userId, items: new StoredJson(value), version };
+  // Suppressed items leave the list and ranks close up (invariant 13); otherwise the stored text as it is.
+  return { userId, items: new StoredJson(withoutSuppressedText(value, suppressed)), version };
 }
 
 export async function rankedItem(reader: LiveReader, userId: string, rank: number, pinned?: string): Promise<RankedItem> {

@@ -28,6 +28,7 @@ export async function runReleaseChecks(input: ReleaseCheckInput, deps: Pick<Pipe
   // each write once; HLEN counts each key once. The difference is the keys written twice.
   const records = await deps.versions.countRecords(version, meta.buckets);
   const stats: VersionStats = { records, written: summary.records, duplicates: Math.max(0, summary.records - records) };
+  if (summary.erased > 0) stats.erased = summary.erased;
   if (summary.lists) stats.lists = summary.lists;
   if (summary.nulls) stats.nulls = summary.nulls;
 

@@ -9,6 +9,8 @@
 // (superseded) and can be made live again the same way.
 import { NotFoundError, VersionStateError } from '../errors.js';
 import type { PipelineDeps } from './deps.js';
+import { beforeGoLive } from './before-go-live.js';
+import { restoreTombstones } from './restore-tombstones.js';
 
 export interface RollbackInput {
   /** The version to make live; default: the newest retained (superseded) version ordered before the live one. */
@@ -30,7 +32,7 @@ export interface RollbackResult {
   backInOrder: boolean;
 }
 
-type RollbackDeps = Pick<PipelineDeps, 'dataset' | 'versions' | 'now'>;
+type RollbackDeps = Pick<PipelineDeps, 'dataset' | 'versions' | 'now' | 'newWriter' | 'erasures' | 'erasureLog'>;
 
 export async function rollbackVersion(input: RollbackInput, deps: RollbackDeps): Promise<RollbackResult> {
   const live = await deps.versions.current();
@@ -50,6 +52,7 @@ export async function rollbackVersion(input: RollbackInput, deps: RollbackDeps):
     throw new VersionStateError(`version ${target.id} of ${deps.dataset} is ${target.status}: ${why}; only a retained earlier version (superseded) can be made live again`);
   }
   if (input.dryRun) return result;
+  await beforeGoLive(deps, { dataset: deps.dataset, version: target.id, orderKey: target.orderKey, plannedAt: Number(target.fields.createdAt ?? 0) }, () => restoreTombstones(deps));
   const now = deps.now();
   const swap = await deps.versions.swap({
     version: target.id,

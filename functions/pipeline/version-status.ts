@@ -44,9 +44,12 @@ export interface DatasetStatus {
   live: { version: string; orderKey: number } | null;
   /** Versions holding data, newest order key first. */
   versions: VersionReport[];
+  /** Erased keys (tombstones) and suppressed items of the dataset. */
+  tombstones: number;
+  suppressedItems: number;
 }
 
-type StatusDeps = Pick<PipelineDeps, 'dataset' | 'versions'>;
+type StatusDeps = Pick<PipelineDeps, 'dataset' | 'versions' | 'erasures'>;
 
 export async function datasetStatus(deps: StatusDeps): Promise<DatasetStatus> {
   const pointer = await deps.versions.current();
@@ -66,6 +69,8 @@ export async function datasetStatus(deps: StatusDeps): Promise<DatasetStatus> {
     dataset: deps.dataset,
     live: pointer ? { version: pointer.version, orderKey: pointer.orderKey } : null,
     versions,
+    tombstones: await deps.erasures.tombstoneCount(),
+    suppressedItems: await deps.erasures.suppressedCount(),
   };
 }
 

@@ -50,7 +50,7 @@ test('sluice up: a stack the other commands can use, until Ctrl-C; then nothing 
   try {
     const [, exported] = await up.waitFor(/^export (.+)$/m);
     const env = Object.fromEntries(exported!.split(' ').map((kv) => kv.split('=') as [string, string]));
-    expect(Object.keys(env)).toEqual(['REDIS_HOST', 'REDIS_PORT', 'REDIS_TLS', 'AWS_ENDPOINT_URL_S3', 'AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'SLUICE_BUCKET']);
+    expect(Object.keys(env)).toEqual(['REDIS_HOST', 'REDIS_PORT', 'REDIS_TLS', 'AWS_ENDPOINT_URL_S3', 'AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'SLUICE_BUCKET', 'ERASURE_LOG_URI']);
     expect(readFileSync(envFile, 'utf8')).toBe(`${exported!.split(' ').join('\n')}\n`);
     const status = await sluice(['status'], env);
     expect(status).toMatchObject({ code: 4, stdout: 'dataset recommendations: no live version\n  no versions hold data (load one with sluice ingest)\n' });

@@ -6,7 +6,7 @@ import { helpText, parseCommandArgs, type CliContext, type Command } from '../..
 import { sluice, testStackEnv } from './run-cli.js';
 import { datasetVars, datasetsFile } from '../../local/datasets-file.js';
 
-const COMMANDS = ['demo', 'up', 'ingest', 'serve', 'status', 'rollback', 'promote', 'discard', 'get', 'invoke'];
+const COMMANDS = ['demo', 'up', 'ingest', 'serve', 'status', 'rollback', 'promote', 'discard', 'erase', 'suppress', 'get', 'invoke'];
 const loaders: Record<string, () => Promise<{ command: Command }>> = {
   demo: () => import('../../cli/demo.js'),
   up: () => import('../../cli/up.js'),
@@ -16,6 +16,8 @@ const loaders: Record<string, () => Promise<{ command: Command }>> = {
   rollback: () => import('../../cli/rollback.js'),
   promote: () => import('../../cli/promote.js'),
   discard: () => import('../../cli/discard.js'),
+  erase: () => import('../../cli/erase.js'),
+  suppress: () => import('../../cli/suppress.js'),
   get: () => import('../../cli/get.js'),
   invoke: () => import('../../cli/invoke.js'),
 };
@@ -70,6 +72,10 @@ test('usage mistakes exit 2 with a message that says what is wrong', async () =>
     ['ingest', ['s3://bkt/out/', '--name', 'x'], /--name applies to --aws runs only/],
     ['serve', ['--port', 'http'], /--port "http" must be a whole number from 0 to 65535/],
     ['rollback', ['a', 'b'], /unexpected argument "b"/],
+    ['erase', [], /sluice erase needs keys: as arguments, or --file with one key per line/],
+    ['erase', ['--file', '/no/such/keys.txt'], /--file \/no\/such\/keys.txt cannot be read/],
+    ['erase', ['42', '--function', 'admin'], /--function applies to --aws only/],
+    ['suppress', [], /sluice suppress needs at least 1 argument/],
   ];
   const ctx: CliContext = { out: new PassThrough(), err: new PassThrough(), env: {}, tty: false, signal: new AbortController().signal };
   for (const [name, argv, message] of inProcess) {

@@ -149,7 +149,7 @@ describe('Parquet', () => {
 });
 
 test('a Spark or pandas prefix of Parquet, CSV and gzip objects loads with no settings; its markers are skipped', async () => {
-  await useSluiceEnv({ DATASETS: '', DATASET: 'sparkout', KEY_FIELD: '', CSV_LAYOUT: '', OBJECT_SUFFIX: '', MAX_ROW_GROUP_BYTES: '', CHUNK_SIZE_BYTES: '1048576' });
+  await useSluiceEnv({ ...datasetVars('sparkout'), OBJECT_SUFFIX: '', MAX_ROW_GROUP_BYTES: '', CHUNK_SIZE_BYTES: '1048576' });
   const [pq, csv, gz] = [expected.slice(0, 500), expected.slice(500, 1000), expected.slice(1000, 1500)];
   await putObject(BUCKET, 'spark/part-00000-7c1f.c000.snappy.parquet', rankedItemsParquet(pq, 1000));
   await putObject(BUCKET, 'spark/part-00001-7c1f.c000.csv', `userId,r1,r2,r3,r4,r5\n${csv.map((r) => [r.userId, ...r.items].join(',')).join('\n')}\n`);

@@ -7,6 +7,8 @@
 // tested against a real cluster (tests/integration, tests/statemachine).
 import type { BulkWriter, HsetCommand, WriteCommand } from '../../functions/domain/bulk-writer.js';
 import type { Chunk } from '../../functions/domain/chunk-plan.js';
+import type { Tombstone } from '../../functions/domain/erasure.js';
+import type { ErasureRepository } from '../../functions/domain/erasure-repository.js';
 import { bucketOf, dataKey } from '../../functions/domain/key-layout.js';
 import type { ChunkResult } from '../../functions/domain/load-summary.js';
 import type { VersionStatus } from '../../functions/domain/version-lifecycle.js';
@@ -263,6 +265,10 @@ export class InMemoryWriter implements BulkWriter {
         this.data.delete(c.key);
         continue;
       }
+      if (c.op === 'hdel') {
+        this.data.get(c.key)?.delete(c.field);
+        continue;
+      }
       let hash = this.data.get(c.key);
       if (!hash) this.data.set(c.key, (hash = new Map()));
       if (hash.has(c.field)) this.existing?.(c);
@@ -279,4 +285,51 @@ export class InMemoryWriter implements BulkWriter {
   }
 
   async awaitReplicas(): Promise<void> {}
+}
+
+/** Tombstones and suppressed items in memory (already restored: there is no S3 log here). */
+export class InMemoryErasures implements ErasureRepository {
+  readonly tombstones = new Map<string, Tombstone>();
+  readonly suppressed = new Set<string>();
+  restored = true;
+
+  async addTombstones(keys: readonly string[], tombstone: Tombstone): Promise<{ version: string; buckets: number }[]> {
+    for (const k of keys) this.tombstones.set(k, tombstone);
+    return [];
+  }
+
+  async removeTombstones(keys: readonly string[]): Promise<number> {
+    return keys.filter((k) => this.tombstones.delete(k)).length;
+  }
+
+  async tombstoneCount(): Promise<number> {
+    return this.tombstones.size;
+  }
+
+  async tombstonedKeys(): Promise<ReadonlySet<string>> {
+    return new Set(this.tombstones.keys());
+  }
+
+  async erasedSince(at: number): Promise<string[]> {
+    return [...this.tombstones].filter(([, t]) => t.at >= at).map(([k]) => k);
+  }
+
+  async isRestored(): Promise<boolean> {
+    return this.restored;
+  }
+
+  async restoreFromLog(tombstones: ReadonlyMap<string, Tombstone>): Promise<void> {
+    for (const [k, t] of tombstones) this.tombstones.set(k, t);
+    this.restored = true;
+  }
+
+  async suppress(items: readonly string[], add: boolean): Promise<number> {
+    let n = 0;
+    for (const i of items) if (add ? !this.suppressed.has(i) && this.suppressed.add(i) : this.suppressed.delete(i)) n++;
+    return n;
+  }
+
+  async suppressedCount(): Promise<number> {
+    return this.suppressed.size;
+  }
 }

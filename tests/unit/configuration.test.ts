@@ -156,6 +156,12 @@ describe('the 4 KB environment limit', () => {
       if (!(String(arg) in RESOURCE_REF_MAX)) throw new Error(`no known maximum length for !Ref ${String(arg)}`);
       return RESOURCE_REF_MAX[String(arg)]!;
     }
+    if (name === 'Fn::Sub' && typeof arg === 'string') {
+      // Each ${Name} is a parameter or resource reference, sized as a !Ref; the rest is literal.
+      let length = arg.replace(/\$\{[^}]+\}/g, '').length;
+      for (const m of arg.matchAll(/\$\{([^}]+)\}/g)) length += worstLength({ Ref: m[1] });
+      return length;
+    }
     throw new Error(`cannot size ${name}`);
   }
 

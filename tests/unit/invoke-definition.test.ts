@@ -22,7 +22,7 @@ test('every function of the template has a handler file and export here', async 
 test('the environment: literals and parameter defaults resolved, deployed-only values left out, overrides applied', () => {
   const def = functionDefinition(template, 'CommitFunction', root, { InputFormat: 'csv', GraceSeconds: '30' });
   expect(def.environment).toMatchObject({ INPUT_FORMAT: 'csv', GRACE_SECONDS: '30', MAP_CONCURRENCY: '10', OBJECT_SUFFIX: '' });
-  expect(def.unresolved.sort()).toEqual(['REDIS_AUTH_MODE', 'REDIS_HOST', 'REDIS_IAM_USER', 'REDIS_PASSWORD_SECRET_ARN', 'REDIS_PORT', 'REDIS_REPLICATION_GROUP_ID']);
+  expect(def.unresolved.sort()).toEqual(['ERASURE_LOG_URI', 'REDIS_AUTH_MODE', 'REDIS_HOST', 'REDIS_IAM_USER', 'REDIS_PASSWORD_SECRET_ARN', 'REDIS_PORT', 'REDIS_REPLICATION_GROUP_ID']);
   expect(() => functionDefinition(template, 'NoSuchFunction', root)).toThrow(/no function NoSuchFunction \(its functions: .*PlanFunction/);
   expect(() => functionDefinition(template, 'PlanFunction', root, { NoSuchParameter: '1' })).toThrow('the template has no parameter NoSuchParameter');
 });

@@ -286,13 +286,15 @@ describe('permissions', () => {
     }
   });
 
-  test('S3 access is read-only and limited to the predictions bucket and prefix, and for Plan the transform input bucket and prefix', () => {
+  test('S3 access is read-only and limited to the predictions bucket and prefix, and for Plan the transform input bucket and prefix; only the admin function writes, and only the erasure log', () => {
     const s3 = statements.filter(({ statement }) => asArray(statement.Action).some((a) => String(a).startsWith('s3:')));
     expect(s3.length).toBeGreaterThan(0);
     const buckets = { PredictionsBucket: 'PredictionsPrefix', TransformInputBucket: 'TransformInputPrefix' };
     const seenInput = new Set<string>();
     for (const { where, statement } of s3) {
-      for (const action of asArray(statement.Action)) expect(['s3:GetObject', 's3:ListBucket']).toContain(action);
+      // The admin function's role: the erasure log only (ERASURE_LOG_URI), which it writes too.
+      const log = where === 'AdminRole' ? 'sluice-erasures/' : '';
+      for (const action of asArray(statement.Action)) expect(log ? ['s3:GetObject', 's3:ListBucket', 's3:PutObject'] : ['s3:GetObject', 's3:ListBucket']).toContain(action);
       for (const resource of asArray(statement.Resource)) {
         const sub = intrinsic(resource);
         expect(sub?.[0]).toBe('Fn::Sub');
@@ -305,9 +307,9 @@ describe('permissions', () => {
         }
         if (asArray(statement.Action).includes('s3:ListBucket')) {
           expect(arn).toBe(`arn:\${AWS::Partition}:s3:::\${${bucket}}`);
-          expect(statement.Condition).toEqual({ StringLike: { 's3:prefix': { 'Fn::Sub': `\${${prefix}}*` } } });
+          expect(statement.Condition).toEqual({ StringLike: { 's3:prefix': { 'Fn::Sub': `\${${prefix}}${log}*` } } });
         } else {
-          expect(arn).toBe(`arn:\${AWS::Partition}:s3:::\${${bucket}}/\${${prefix}}*`);
+          expect(arn).toBe(`arn:\${AWS::Partition}:s3:::\${${bucket}}/\${${prefix}}${log}*`);
         }
       }
     }
@@ -459,11 +461,16 @@ describe('admin function', () => {
     expect(aslText).not.toMatch(/Admin/);
   });
 
-  test('talks to Redis only: its role reads no S3 and decrypts nothing but the AUTH token secret, and it may write its own log group', () => {
+  test('talks to Redis and the erasure log only: its S3 access is under the log prefix, it decrypts nothing but the AUTH token secret, and it may write its own log group', () => {
     const statements = statementsOf(principalPolicies(template, admin!));
     const viaSecretsManager = (s: Obj) => JSON.stringify(s.Condition ?? {}).includes('secretsmanager.${AWS::Region}.amazonaws.com');
     const actions = statements.filter((s) => !viaSecretsManager(s)).flatMap((s) => asArray(s.Action).map(String));
-    expect(actions.filter((a) => a.startsWith('s3:') || a.startsWith('kms:'))).toEqual([]);
+    expect(actions.filter((a) => a.startsWith('kms:'))).toEqual([]);
+    const s3 = statements.filter((s) => asArray(s.Action).some((a) => String(a).startsWith('s3:')));
+    expect(s3.length).toBeGreaterThan(0);
+    for (const s of s3) expect(JSON.stringify(s.Condition ?? s.Resource)).toContain('${PredictionsPrefix}sluice-erasures/*');
+    // The same prefix the functions are told to write to.
+    expect(JSON.stringify((template.Globals?.Function?.Environment as Obj | undefined)?.Variables)).toContain('s3://${PredictionsBucket}/${PredictionsPrefix}sluice-erasures/');
     const logGroup = [...referencedIds((admin?.Properties?.LoggingConfig as Obj | undefined)?.LogGroup)][0];
     const writable = statements.filter((s) => asArray(s.Action).includes('logs:PutLogEvents')).flatMap((s) => asArray(s.Resource).flatMap((r) => [...referencedIds(r)]));
     expect(writable).toContain(logGroup);

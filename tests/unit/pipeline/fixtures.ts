@@ -6,7 +6,7 @@ import type { DatasetSpec } from '../../../functions/domain/dataset-spec.js';
 import type { ChunkResult } from '../../../functions/domain/load-summary.js';
 import { shapeFor } from '../../../functions/domain/record-shape.js';
 import type { PipelineDeps } from '../../../functions/pipeline/deps.js';
-import { InMemoryVersions } from '../../support/in-memory-versions.js';
+import { InMemoryErasures, InMemoryVersions } from '../../support/in-memory-versions.js';
 
 /** Objects by "bucket/key", each with etag "e". */
 class InMemoryObjects implements ObjectStore {
@@ -54,6 +54,7 @@ export function testPipeline(spec: Partial<DatasetSpec> = {}): TestPipeline {
     newWriter: versions.newWriter,
     shape: shapeFor(full, config.load.maxRecordBytes),
     now: () => clock.now,
+    erasures: new InMemoryErasures(),
   };
   return { deps, versions, objects, clock };
 }

@@ -1,0 +1,57 @@
+// What erasure and suppression add per record and per answer, in one thread with no I/O (the
+// shared machine makes the end-to-end figures of measure-corrections.ts noisy): a load's
+// tombstone lookup per record (a Set of 100k erased keys, none of which the input holds: every
+// lookup misses) against none, and a read's suppression filter per answer (1,000 suppressed item
+// ids, lists of 10 [id, score] pairs as the bench data holds) against none. Not part of
+// `npm run bench`; docs/corrections.md quotes it.
+//   node --import tsx bench/corrections-micro.ts [records=1000000]
+import { withoutSuppressedText } from '../functions/domain/erasure.js';
+import { recommendations } from '../local/sample-data.js';
+import { summarise } from './stats.js';
+
+const records = Number(process.argv[2] ?? 1_000_000);
+const ROUNDS = 5;
+
+// Keys as the parser hands them over: strings sliced from a line, so none carries a cached hash.
+const lines = Array.from({ length: records }, (_, i) => `{"userId":"u${i}","x":1}`);
+const keyOf = (line: string) => line.slice(11, line.indexOf('"', 11));
+const tombstones = new Set(Array.from({ length: 100_000 }, (_, i) => `erased-${i}`));
+
+let sink = 0;
+function lookups(set: ReadonlySet<string> | null): number {
+  const t = performance.now();
+  for (let i = 0; i < records; i++) {
+    const key = keyOf(lines[i]!);
+    if (set?.has(key)) continue;
+    sink += key.length;
+  }
+  return ((performance.now() - t) * 1e6) / records;
+}
+
+const lists = [...recommendations({ users: 10_000, itemsPerUser: 10, scored: 'pairs' })].map((r) => JSON.stringify(r.items));
+const suppressed = new Set(Array.from({ length: 1000 }, (_, i) => String(i * 100)));
+const none = new Set<string>();
+function answers(set: ReadonlySet<string>, n = 500_000): number {
+  const t = performance.now();
+  for (let i = 0; i < n; i++) sink += withoutSuppressedText(lists[i % lists.length]!, set).length;
+  return ((performance.now() - t) * 1e6) / n;
+}
+
+const results = { noCheck: [] as number[], check: [] as number[], noSuppression: [] as number[], suppression: [] as number[] };
+for (let round = 0; round < ROUNDS; round++) {
+  results.noCheck.push(lookups(null));
+  results.check.push(lookups(tombstones));
+  results.noSuppression.push(answers(none));
+  results.suppression.push(answers(suppressed));
+}
+const hit = lists.filter((l) => withoutSuppressedText(l, suppressed) !== l).length / lists.length;
+const show = (name: string, values: number[]) => {
+  const s = summarise(values);
+  console.log(`${name.padEnd(62)} ${s.median.toFixed(0).padStart(6)} ns  (${s.min.toFixed(0)}-${s.max.toFixed(0)})`);
+};
+console.log(`median of ${ROUNDS} rounds, ${records.toLocaleString('en-US')} records; ${(hit * 100).toFixed(1)} % of lists hold a suppressed item`);
+show('per record: key from the line, no tombstone check', results.noCheck);
+show('per record: the same with a lookup in 100k tombstones', results.check);
+show('per answer: list text, nothing suppressed', results.noSuppression);
+show('per answer: list text, 1,000 items suppressed (parse, check, rewrite)', results.suppression);
+if (sink === 0) console.log('');

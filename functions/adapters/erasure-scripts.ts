@@ -1,0 +1,53 @@
+// Lua run on a dataset's control slot for erasure and suppression (KEYS all under the
+// {sluice:<dataset>} hash tag). Each change also sets a generation token, so a container that
+// cached the tombstones or the suppressed items knows with one GET whether its copy is current.
+
+/**
+ * KEYS: tombstones, tombstonesAt, generation, versions. ARGV: at, tombstone JSON, token, keys...
+ * Records the tombstones and returns every version holding data at that moment (loading, live,
+ * retained, held): a version registered later is loaded with these tombstones in place.
+ */
+export const ERASE = `
+for i = 4, #ARGV do
+  redis.call('HSET', KEYS[1], ARGV[i], ARGV[2])
+  redis.call('ZADD', KEYS[2], ARGV[1], ARGV[i])
+end
+redis.call('SET', KEYS[3], ARGV[3])
+return redis.call('ZRANGE', KEYS[4], 0, -1)
+`;
+
+/** KEYS: tombstones, tombstonesAt, generation. ARGV: token, keys... Returns how many were lifted. */
+export const UNERASE = `
+local n = 0
+for i = 2, #ARGV do
+  n = n + redis.call('HDEL', KEYS[1], ARGV[i])
+  redis.call('ZREM', KEYS[2], ARGV[i])
+end
+redis.call('SET', KEYS[3], ARGV[1])
+return n
+`;
+
+/**
+ * KEYS: tombstones, tombstonesAt, generation, restored. ARGV: token, last ('1' on the last
+ * batch), then key/at/tombstone JSON triples. Adds what the S3 log holds to what is here (a
+ * tombstone is never dropped by a restore); the last batch marks the dataset restored.
+ */
+export const RESTORE = `
+for i = 3, #ARGV, 3 do
+  redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 2])
+  redis.call('ZADD', KEYS[2], ARGV[i + 1], ARGV[i])
+end
+redis.call('SET', KEYS[3], ARGV[1])
+if ARGV[2] == '1' then redis.call('SET', KEYS[4], ARGV[1]) end
+return 'ok'
+`;
+
+/** KEYS: suppressed, generation. ARGV: token, 'add' or 'remove', items... Returns how many changed. */
+export const SUPPRESS = `
+local n = 0
+for i = 3, #ARGV do
+  if ARGV[2] == 'add' then n = n + redis.call('SADD', KEYS[1], ARGV[i]) else n = n + redis.call('SREM', KEYS[1], ARGV[i]) end
+end
+redis.call('SET', KEYS[2], ARGV[1])
+return n
+`;

@@ -1,0 +1,106 @@
+// Tombstones and suppressed items in Redis, on the dataset's control slot (see
+// erasure-scripts.ts). The tombstoned keys are cached per container with the generation token
+// they were read at: a load checks the token (one GET per chunk) and fetches the keys again
+// only after an erase or unerase, so 100k tombstones cost one HKEYS per change, not per chunk.
+import type { Cluster } from 'ioredis';
+import type { Tombstone } from '../domain/erasure.js';
+import type { ErasureRepository } from '../domain/erasure-repository.js';
+import { controlKeys, type ControlKeys } from '../domain/key-layout.js';
+import { guardRedis } from './redis-errors.js';
+import { awaitReplicas, type ReplicaAckOptions } from './replica-ack.js';
+import { ownerOf } from './slot-owner.js';
+import * as lua from './erasure-scripts.js';
+
+/** Tombstones a restore sends per script call: keeps each call short on the control master. */
+const RESTORE_BATCH = 1000;
+
+export class ErasureStore implements ErasureRepository {
+  private readonly keys: ControlKeys;
+  private cached: { generation: string; keys: ReadonlySet<string> } | null = null;
+
+  constructor(
+    private readonly redis: Cluster,
+    readonly dataset: string,
+    /** Set: a change reports success only once the control master's replicas have it. */
+    private readonly replicaAck?: ReplicaAckOptions,
+  ) {
+    this.keys = controlKeys(dataset);
+  }
+
+  private run(script: string, keys: string[], args: (string | number)[]): Promise<unknown> {
+    return guardRedis(this.redis.eval(script, keys.length, ...keys, ...args.map(String)));
+  }
+
+  /** Waits until the control master's replicas have the change (a failover must not undo an erase). */
+  private async replicated(token: string, what: string): Promise<void> {
+    if (!this.replicaAck) return;
+    const node = ownerOf(this.redis, this.keys.current);
+    await awaitReplicas(this.redis, node, this.replicaAck, (p) => p.set(this.keys.tombstonesGeneration + ':ack', token, 'PX', 60_000), what);
+  }
+
+  async addTombstones(keys: readonly string[], tombstone: Tombstone, token: string): Promise<{ version: string; buckets: number }[]> {
+    const k = this.keys;
+    const ids = (await this.run(lua.ERASE, [k.tombstones, k.tombstonesAt, k.tombstonesGeneration, k.versions], [tombstone.at, JSON.stringify(tombstone), token, ...keys])) as string[];
+    await this.replicated(token, `erasure of ${keys.length} keys of ${this.dataset}`);
+    if (ids.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.hget(k.version(id), 'buckets');
+    const replies = (await guardRedis(pipeline.exec())) ?? [];
+    const out: { version: string; buckets: number }[] = [];
+    ids.forEach((id, i) => {
+      const buckets = Number(replies[i]?.[1]);
+      if (Number.isInteger(buckets) && buckets > 0) out.push({ version: id, buckets });
+    });
+    return out;
+  }
+
+  async removeTombstones(keys: readonly string[], token: string): Promise<number> {
+    const k = this.keys;
+    const n = Number(await this.run(lua.UNERASE, [k.tombstones, k.tombstonesAt, k.tombstonesGeneration], [token, ...keys]));
+    await this.replicated(token, `lifting ${keys.length} tombstones of ${this.dataset}`);
+    return n;
+  }
+
+  tombstoneCount(): Promise<number> {
+    return guardRedis(this.redis.hlen(this.keys.tombstones));
+  }
+
+  async tombstonedKeys(): Promise<ReadonlySet<string>> {
+    const generation = (await guardRedis(this.redis.get(this.keys.tombstonesGeneration))) ?? '';
+    if (this.cached?.generation === generation) return this.cached.keys;
+    // Read after the token: these keys hold at least that generation's changes.
+    const keys = generation === '' ? new Set<string>() : new Set(await guardRedis(this.redis.hkeys(this.keys.tombstones)));
+    this.cached = { generation, keys };
+    return keys;
+  }
+
+  erasedSince(at: number): Promise<string[]> {
+    return guardRedis(this.redis.zrangebyscore(this.keys.tombstonesAt, Math.floor(at), '+inf'));
+  }
+
+  async isRestored(): Promise<boolean> {
+    return (await guardRedis(this.redis.exists(this.keys.tombstonesRestored))) === 1;
+  }
+
+  async restoreFromLog(tombstones: ReadonlyMap<string, Tombstone>, token: string): Promise<void> {
+    const k = this.keys;
+    const entries = [...tombstones];
+    for (let from = 0; from < entries.length || from === 0; from += RESTORE_BATCH) {
+      const slice = entries.slice(from, from + RESTORE_BATCH);
+      const last = from + RESTORE_BATCH >= entries.length ? '1' : '0';
+      const args = slice.flatMap(([key, t]) => [key, t.at, JSON.stringify(t)]);
+      await this.run(lua.RESTORE, [k.tombstones, k.tombstonesAt, k.tombstonesGeneration, k.tombstonesRestored], [token, last, ...args]);
+    }
+    await this.replicated(token, `restoring the tombstones of ${this.dataset}`);
+  }
+
+  async suppress(items: readonly string[], add: boolean, token: string): Promise<number> {
+    const n = Number(await this.run(lua.SUPPRESS, [this.keys.suppressed, this.keys.suppressedGeneration], [token, add ? 'add' : 'remove', ...items]));
+    await this.replicated(token, `${add ? 'suppressing' : 'lifting'} ${items.length} items of ${this.dataset}`);
+    return n;
+  }
+
+  suppressedCount(): Promise<number> {
+    return guardRedis(this.redis.scard(this.keys.suppressed));
+  }
+}
