@@ -14,6 +14,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ command:
   rollback: { summary: 'make a retained earlier version live again', load: () => import('./rollback.js') },
   promote: { summary: 'make a held version live (a failed check overridden, or a manual approval)', load: () => import('./promote.js') },
   discard: { summary: 'delete a held version or a stale load', load: () => import('./discard.js') },
+  put: { summary: 'correct or add records between loads (kept through later loads: the rewind window rule)', load: () => import('./put.js') },
   get: { summary: "one user's recommendations (or one rank) from the live version", load: () => import('./get.js') },
   invoke: { summary: 'run one function of template.yaml on an event, here (sam local invoke without Docker)', load: () => import('./invoke.js') },
 };

@@ -34,6 +34,7 @@ function row(v: VersionReport): string[] {
 export function printStatus(s: DatasetStatus, ctx: CliContext): void {
   if (!s.live) writeLine(ctx.out, `dataset ${s.dataset}: no live version`);
   else writeLine(ctx.out, `dataset ${s.dataset}: live version ${s.live.version} (order key ${orderKeyText(s.live.orderKey)})`);
+  if (s.corrections && s.corrections.length > 0) writeLine(ctx.out, `  correction log: ${count(s.corrections.length)} entries, oldest ${minute(s.corrections.oldest ?? undefined)} UTC`);
   if (s.versions.length === 0) {
     writeLine(ctx.out, '  no versions hold data (load one with sluice ingest)');
     return;

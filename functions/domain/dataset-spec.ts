@@ -33,7 +33,15 @@ export interface DatasetSpec {
   promote: PromoteMode;
   /** How its CSV objects are laid out (used only for objects that are CSV); absent: a header line, commas. */
   csv?: CsvLayout;
+  /**
+   * Corrections (puts): a version whose job was created more than this many hours after a
+   * correction supersedes it; an older one gets the correction applied before it goes live.
+   * Absent: DEFAULT_REWIND_WINDOW_HOURS (declarations built in code may leave it out).
+   */
+  rewindWindowHours?: number;
 }
+
+export const DEFAULT_REWIND_WINDOW_HOURS = 24;
 
 export type PromoteMode = 'auto' | 'manual';
 
@@ -91,6 +99,7 @@ function parseDatasetSpec(raw: unknown, where: string): DatasetSpec {
     jobs: { names: [], prefixes: [] },
     checks: parseChecks(o.checks, at),
     promote: parsePromote(o.promote, at),
+    rewindWindowHours: parseRewindWindow(o.rewindWindowHours, at),
   };
   if (o.csv !== undefined) spec.csv = parseCsvLayout(o.csv, at);
   if (o.fields !== undefined) {
@@ -111,6 +120,12 @@ function parseDatasetSpec(raw: unknown, where: string): DatasetSpec {
 export function parsePromote(v: unknown, at: string): PromoteMode {
   if (v === undefined) return 'auto';
   if (v !== 'auto' && v !== 'manual') throw new ConfigError(`${at}: promote must be "auto" or "manual"`);
+  return v;
+}
+
+export function parseRewindWindow(v: unknown, at: string): number {
+  if (v === undefined) return DEFAULT_REWIND_WINDOW_HOURS;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 8760) throw new ConfigError(`${at}: rewindWindowHours must be a number of hours from 0 to 8760`);
   return v;
 }
 

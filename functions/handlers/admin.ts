@@ -7,6 +7,7 @@
 //   {"action": "promote", "dataset"?, "version"}                 make a held version live
 //   {"action": "discard", "dataset"?, "version"}                 delete a held version or a stale load
 //   {"action": "freshness"}      live versions' ages as metrics (the stack's schedule runs it)
+//   {"action": "put", "dataset"?, "records": [...]}               corrections: see admin-put.ts
 import type { Context } from 'aws-lambda';
 import { isPlainObject } from '../domain/plain-object.js';
 import { InvalidInputError } from '../errors.js';
@@ -18,15 +19,18 @@ import { reportFreshness, type FreshnessReport } from '../lambda/freshness.js';
 import { emitMetrics, logger, MetricUnit } from '../lambda/observability.js';
 import { runtime } from '../lambda/runtime.js';
 import { withObservability } from '../lambda/with-observability.js';
+import { parsePutRequest, runPut, type PutRequest } from './admin-put.js';
+import type { PutResult } from '../pipeline/put-records.js';
 
 export type AdminRequest =
   | { action: 'status'; dataset?: string }
   | { action: 'rollback'; dataset?: string; version?: string; dryRun: boolean }
   | { action: 'promote'; dataset?: string; version: string }
   | { action: 'discard'; dataset?: string; version: string }
-  | { action: 'freshness' };
+  | { action: 'freshness' }
+  | PutRequest;
 
-export type AdminResult = { datasets: DatasetStatus[] } | RollbackResult | PromoteResult | DiscardResult | FreshnessReport;
+export type AdminResult = { datasets: DatasetStatus[] } | RollbackResult | PromoteResult | DiscardResult | FreshnessReport | PutResult;
 
 export function parseAdminEvent(event: unknown): AdminRequest {
   if (!isPlainObject(event)) throw new InvalidInputError('the event must be a JSON object like {"action": "status"}');
@@ -49,10 +53,11 @@ export function parseAdminEvent(event: unknown): AdminRequest {
     if (version === undefined) throw new InvalidInputError(`${e.action} needs the version: {"action": "${e.action}", "version": "<id>"}`);
     return e.action === 'promote' ? { action: 'promote', dataset, version } : { action: 'discard', dataset, version };
   }
-  throw new InvalidInputError(`unknown action ${JSON.stringify(e.action)}; expected "status", "rollback", "promote", "discard" or "freshness"`);
+  if (e.action === 'put') return parsePutRequest(e, dataset);
+  throw new InvalidInputError(`unknown action ${JSON.stringify(e.action)}; expected "status", "rollback", "promote", "discard", "freshness" or "put"`);
 }
 
-async function admin(event: unknown, _context: Context): Promise<AdminResult> {
+async function admin(event: unknown, context: Context): Promise<AdminResult> {
   const request = parseAdminEvent(event);
   const rt = await runtime();
   if (request.action === 'freshness') return reportFreshness(rt);
@@ -64,6 +69,7 @@ async function admin(event: unknown, _context: Context): Promise<AdminResult> {
   }
   const target = request.dataset ? rt.dataset(request.dataset) : rt.defaultDataset;
   logger.appendKeys({ dataset: target.spec.name });
+  if (request.action === 'put') return runPut(request, target, context);
   if (request.action === 'promote') {
     const promoted = await promoteVersion({ version: request.version }, target.pipeline);
     if (promoted.outcome === 'swapped') emitMetrics(target.spec.name, [['VersionsPromoted', MetricUnit.Count, 1]]);

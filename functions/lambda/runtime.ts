@@ -17,6 +17,7 @@ import { elastiCacheIamToken } from '../adapters/elasticache-iam-token.js';
 import { IamAuthRenewal, TOKEN_REFRESH_MS } from '../adapters/redis-iam-auth.js';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { VersionStore } from '../adapters/version-store.js';
+import { CorrectionStore } from '../adapters/correction-store.js';
 import type { DatasetSpec } from '../domain/dataset-spec.js';
 import { shapeFor } from '../domain/record-shape.js';
 import { ConfigError, InvalidInputError } from '../errors.js';
@@ -148,6 +149,7 @@ async function build(): Promise<Runtime> {
         shape: shapeFor(spec, config.load.maxRecordBytes),
         now: Date.now,
         memory,
+        corrections: new CorrectionStore(redis, spec.name),
       },
       reader: new LiveReader(redis, spec.name, config.read.pointerCacheMs, config.redis.commandTimeoutMs, Date.now, config.read.replicaFallbackMs),
     }),

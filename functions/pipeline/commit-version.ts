@@ -7,6 +7,7 @@ import type { CheckReport } from '../domain/release-checks.js';
 import { VersionStateError } from '../errors.js';
 import type { VersionRecord } from '../domain/version-repository.js';
 import { deleteVersion } from './delete-version.js';
+import { swapAfterCorrections } from './before-go-live.js';
 import type { PipelineDeps } from './deps.js';
 import { startHeartbeat } from './heartbeat.js';
 import { parseJson, runReleaseChecks, type ReleaseCheckRun } from './release-checks.js';
@@ -65,7 +66,7 @@ export async function commitVersion(input: CommitInput, deps: PipelineDeps, obse
       held = { reason: holdReason, notification: heldNotice({ dataset: input.dataset, version: input.version, reason: holdReason, checks: checks.checks, records: summary.records, live: hold.live }) };
     }
   } else {
-    const swap = await deps.versions.swap({ version: input.version, owner: input.owner, requiredStatus: 'loading', force: false, now, fields });
+    const swap = await swapAfterCorrections(deps, { version: input.version, owner: input.owner, requiredStatus: 'loading', force: false, now, fields });
     outcome = swap.outcome;
     previous = swap.previous;
   }

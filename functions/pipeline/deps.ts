@@ -3,6 +3,7 @@ import type { LoadConfig } from '../config.js';
 import type { MemoryProbe } from '../adapters/cluster-memory.js';
 import type { ObjectStore } from '../adapters/object-store.js';
 import type { BulkWriter } from '../domain/bulk-writer.js';
+import type { CorrectionLog } from '../domain/corrections.js';
 import type { DatasetSpec } from '../domain/dataset-spec.js';
 import type { RecordShape } from '../domain/record-shape.js';
 import type { VersionRepository } from '../domain/version-repository.js';
@@ -20,4 +21,6 @@ export interface PipelineDeps {
   now(): number;
   /** Free memory on the Redis masters, for the pre-flight check (pipeline/preflight.ts); without it the check is skipped. */
   memory?: MemoryProbe;
+  /** The dataset's correction log (puts). The runtime always gives it; without it (unit tests) no version gets corrections. */
+  corrections?: CorrectionLog;
 }

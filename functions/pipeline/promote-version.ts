@@ -6,6 +6,7 @@
 // (decideRetention defers the rest); the version just replaced goes at the next Retire (the
 // next load's, or the Retire function by hand) if retention says so.
 import { NotFoundError, VersionStateError } from '../errors.js';
+import { swapAfterCorrections } from './before-go-live.js';
 import type { PipelineDeps } from './deps.js';
 import { orderKeyText } from './order-key-text.js';
 import { retireVersions } from './retire-versions.js';
@@ -25,7 +26,7 @@ export interface PromoteResult {
   graceSeconds: number;
 }
 
-type PromoteDeps = Pick<PipelineDeps, 'dataset' | 'versions' | 'newWriter' | 'now' | 'load'>;
+type PromoteDeps = Pick<PipelineDeps, 'dataset' | 'versions' | 'newWriter' | 'now' | 'load' | 'spec' | 'corrections'>;
 
 export async function promoteVersion(input: { version: string }, deps: PromoteDeps): Promise<PromoteResult> {
   const target = await deps.versions.get(input.version);
@@ -44,7 +45,7 @@ export async function promoteVersion(input: { version: string }, deps: PromoteDe
     );
   }
   const now = deps.now();
-  const swap = await deps.versions.swap({
+  const swap = await swapAfterCorrections(deps, {
     version: target.id,
     owner: '',
     requiredStatus: 'held',

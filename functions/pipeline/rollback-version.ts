@@ -8,6 +8,7 @@
 // any load ordered after the target may replace it. The version rolled away from stays retained
 // (superseded) and can be made live again the same way.
 import { NotFoundError, VersionStateError } from '../errors.js';
+import { swapAfterCorrections } from './before-go-live.js';
 import type { PipelineDeps } from './deps.js';
 
 export interface RollbackInput {
@@ -30,7 +31,7 @@ export interface RollbackResult {
   backInOrder: boolean;
 }
 
-type RollbackDeps = Pick<PipelineDeps, 'dataset' | 'versions' | 'now'>;
+type RollbackDeps = Pick<PipelineDeps, 'dataset' | 'versions' | 'now' | 'spec' | 'newWriter' | 'corrections'>;
 
 export async function rollbackVersion(input: RollbackInput, deps: RollbackDeps): Promise<RollbackResult> {
   const live = await deps.versions.current();
@@ -51,7 +52,7 @@ export async function rollbackVersion(input: RollbackInput, deps: RollbackDeps):
   }
   if (input.dryRun) return result;
   const now = deps.now();
-  const swap = await deps.versions.swap({
+  const swap = await swapAfterCorrections(deps, {
     version: target.id,
     owner: '',
     requiredStatus: 'superseded',

@@ -44,9 +44,11 @@ export interface DatasetStatus {
   live: { version: string; orderKey: number } | null;
   /** Versions holding data, newest order key first. */
   versions: VersionReport[];
+  /** The correction log (puts): how many entries, and the oldest one's time (ISO-8601). */
+  corrections?: { length: number; oldest: string | null };
 }
 
-type StatusDeps = Pick<PipelineDeps, 'dataset' | 'versions'>;
+type StatusDeps = Pick<PipelineDeps, 'dataset' | 'versions'> & Partial<Pick<PipelineDeps, 'corrections'>>;
 
 export async function datasetStatus(deps: StatusDeps): Promise<DatasetStatus> {
   const pointer = await deps.versions.current();
@@ -62,11 +64,16 @@ export async function datasetStatus(deps: StatusDeps): Promise<DatasetStatus> {
     if (r.status === 'loading') report.chunksDone = (await deps.versions.chunkResults(r.id)).length;
     versions.push(report);
   }
-  return {
+  const status: DatasetStatus = {
     dataset: deps.dataset,
     live: pointer ? { version: pointer.version, orderKey: pointer.orderKey } : null,
     versions,
   };
+  if (deps.corrections) {
+    const log = await deps.corrections.summary();
+    status.corrections = { length: log.length, oldest: log.oldestAt === null ? null : new Date(log.oldestAt).toISOString() };
+  }
+  return status;
 }
 
 function num(fields: Record<string, string>, name: string): number | undefined {
