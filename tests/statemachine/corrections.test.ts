@@ -74,13 +74,14 @@ test('a night whose job is newer than the put by more than the rewind window win
   expect(await logLength()).toBe(0);
 });
 
-test('a rollback to a retained version older than the correction applies it again', async () => {
-  await freshDataset('corr-rollback');
-  await put([{ userId: 'u8', recommendations: [42] }]);
-  expect((await load('v2', Date.now() + 25 * HOUR)).status).toBe('SUCCEEDED');
-  expect(await read('u8')).toMatchObject({ items: batch[8]!.items, version: 'v2' });
-  // v1 never held the correction in its own data? It did (live at the put). Make it plain: overwrite it.
-  await adminRedis().hset(`sluice:${dataset}:v1:0`, 'probe', '1');
+test('a rollback to a retained version older than the correction applies it, though a newer night superseded it', async () => {
+  await freshDataset('corr-rollback', { RETAIN_VERSIONS: '3' });
+  expect((await load('v2', 2000)).status).toBe('SUCCEEDED');
+  await put([{ userId: 'u8', recommendations: [42] }]); // written to v2 (live); v1 never had it
+  expect((await load('v3', Date.now() + 25 * HOUR)).status).toBe('SUCCEEDED');
+  expect(await read('u8')).toMatchObject({ items: batch[8]!.items, version: 'v3' });
+  // v1 and v2 are retained and older than the correction: it stays in the log for them.
+  expect(await logLength()).toBe(1);
   const { pipeline } = (await runtime()).dataset(dataset);
   expect(await rollbackVersion({ version: 'v1' }, pipeline)).toMatchObject({ outcome: 'swapped' });
   expect(await read('u8')).toMatchObject({ items: [42], version: 'v1' });
