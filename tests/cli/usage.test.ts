@@ -5,7 +5,7 @@ import { PassThrough } from 'node:stream';
 import { helpText, parseCommandArgs, type CliContext, type Command } from '../../cli/command.js';
 import { sluice, testStackEnv } from './run-cli.js';
 
-const COMMANDS = ['demo', 'up', 'ingest', 'serve', 'status', 'rollback', 'promote', 'discard', 'get', 'invoke'];
+const COMMANDS = ['demo', 'up', 'ingest', 'serve', 'status', 'rollback', 'promote', 'discard', 'put', 'get', 'invoke'];
 const loaders: Record<string, () => Promise<{ command: Command }>> = {
   demo: () => import('../../cli/demo.js'),
   up: () => import('../../cli/up.js'),
@@ -15,6 +15,7 @@ const loaders: Record<string, () => Promise<{ command: Command }>> = {
   rollback: () => import('../../cli/rollback.js'),
   promote: () => import('../../cli/promote.js'),
   discard: () => import('../../cli/discard.js'),
+  put: () => import('../../cli/put.js'),
   get: () => import('../../cli/get.js'),
   invoke: () => import('../../cli/invoke.js'),
 };
