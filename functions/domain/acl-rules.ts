@@ -16,6 +16,8 @@ const SLUICE_ACL_COMMANDS: readonly string[] = [
   '+hincrby', '+hlen', '+hrandfield', '+hexists',
   '+zadd', '+zrange', '+zrem',
   '+eval',
+  // the correction log (puts): its generation counter, its replay read in pages, its trim by time
+  '+incr', '+hscan', '+zrangebyscore',
   // chunks and commits wait for replicas to acknowledge; reads fall back to replicas in a failover
   '+wait', '+readonly',
 ];

@@ -123,7 +123,7 @@ export function parsePromote(v: unknown, at: string): PromoteMode {
   return v;
 }
 
-export function parseRewindWindow(v: unknown, at: string): number {
+function parseRewindWindow(v: unknown, at: string): number {
   if (v === undefined) return DEFAULT_REWIND_WINDOW_HOURS;
   if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 8760) throw new ConfigError(`${at}: rewindWindowHours must be a number of hours from 0 to 8760`);
   return v;

@@ -19,7 +19,7 @@ import { reportFreshness, type FreshnessReport } from '../lambda/freshness.js';
 import { emitMetrics, logger, MetricUnit } from '../lambda/observability.js';
 import { runtime } from '../lambda/runtime.js';
 import { withObservability } from '../lambda/with-observability.js';
-import { parsePutRequest, runPut, type PutRequest } from './admin-put.js';
+import { parsePutRequest, runPut, type PutRequest } from '../lambda/admin-put.js';
 import type { PutResult } from '../pipeline/put-records.js';
 
 export type AdminRequest =

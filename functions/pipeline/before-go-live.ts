@@ -4,11 +4,11 @@
 // If one was, the swap is refused, the new corrections applied, and the swap tried again.
 import type { SwapOutcome } from '../domain/version-repository.js';
 import type { VersionStatus } from '../domain/version-lifecycle.js';
-import { CorrectionsMovedError } from '../errors.js';
+import { CorrectionsMovedError, TransientError } from '../errors.js';
 import type { PipelineDeps } from './deps.js';
 import { replayCorrections, windowOf } from './replay-corrections.js';
 
-export interface GoLiveTarget {
+interface GoLiveTarget {
   dataset: string;
   version: string;
   /** Its job's creation time (or a manual run's order key), epoch ms. */
@@ -17,7 +17,7 @@ export interface GoLiveTarget {
   plannedAt: number;
 }
 
-export interface GoLiveReady {
+interface GoLiveReady {
   /** The correction log's generation the version is up to date with; undefined: no log, no check. */
   correctionsGen?: number;
   /** Corrections written into the version, and those its batch superseded. */
@@ -28,7 +28,7 @@ export interface GoLiveReady {
 type GoLiveDeps = Pick<PipelineDeps, 'dataset' | 'spec' | 'versions' | 'newWriter' | 'corrections'>;
 
 /** Brings `target` up to date before its swap; `appliedUpTo`: corrections up to this generation are in it already. */
-export async function beforeGoLive(deps: GoLiveDeps, target: GoLiveTarget, appliedUpTo?: number): Promise<GoLiveReady> {
+async function beforeGoLive(deps: GoLiveDeps, target: GoLiveTarget, appliedUpTo?: number): Promise<GoLiveReady> {
   const none = { correctionsApplied: 0, correctionsSuperseded: 0 };
   if (!deps.corrections) return none;
   const meta = await deps.versions.get(target.version);
@@ -72,7 +72,9 @@ export async function swapAfterCorrections(deps: GoLiveDeps, input: SwapInput): 
         if (swap.outcome === 'swapped') await log.trim(windowOf(deps));
         return swap;
       } catch (err) {
-        if (!(err instanceof CorrectionsMovedError) || attempt >= SWAP_ATTEMPTS) throw err;
+        if (!(err instanceof CorrectionsMovedError)) throw err;
+        // By the name the state machine retries on: the step is retried whole.
+        if (attempt >= SWAP_ATTEMPTS) throw new TransientError(`${err.message} (refused ${attempt} times)`, { cause: err });
         appliedUpTo = ready.correctionsGen;
         // Refused once: hold puts back for the next pass, so a stream of puts cannot starve the swap.
         // The fence goes up before the next pass reads the generation: what it applies is complete.

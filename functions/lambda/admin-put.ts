@@ -5,8 +5,8 @@
 import type { Context } from 'aws-lambda';
 import { parsePutRecords, type PutRecords } from '../domain/put-request.js';
 import { putRecords, type PutResult } from '../pipeline/put-records.js';
-import { emitMetrics, logger, MetricUnit } from '../lambda/observability.js';
-import type { DatasetRuntime } from '../lambda/runtime.js';
+import { emitMetrics, logger, MetricUnit } from './observability.js';
+import type { DatasetRuntime } from './runtime.js';
 
 export type PutRequest = { action: 'put'; dataset?: string } & PutRecords;
 
