@@ -5,7 +5,8 @@
 
 /**
  * KEYS: log, at, gen, current, versions, fence. ARGV: version key prefix, at (ms), then pairs of
- * record key and the entry's JSON text after its opening `{"gen":N,`.
+ * record key and the entry's text after its opening `{"gen":N,` (the rest of a small JSON
+ * header, a newline, the stored value).
  * Returns {gen, {id, buckets, id, buckets, ...}}: the live version first (if any), then held ones;
  * {0, {}} while a swap holds the fence (the put waits and tries again; nothing was logged).
  */

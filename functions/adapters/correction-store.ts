@@ -8,7 +8,7 @@ import { guardRedis } from './redis-errors.js';
 import * as lua from './correction-scripts.js';
 
 /** Entries per HSCAN page while replaying. */
-const PAGE = 1000;
+const PAGE = 5000;
 
 export class CorrectionStore implements CorrectionLog {
   private readonly keys: CorrectionKeys;
@@ -28,8 +28,11 @@ export class CorrectionStore implements CorrectionLog {
   }
 
   async log(entries: readonly { key: string; value: string }[], at: number, requestId: string): Promise<LoggedPut | null> {
-    // Each entry's JSON after `{"gen":N,` (the script puts the generation in front).
-    const pairs = entries.flatMap((e) => [e.key, JSON.stringify({ at, requestId, value: e.value }).slice(1)]);
+    // Each entry is `{"gen":N,"at":..,"requestId":".."}` and, after a newline, the value as stored
+    // (not escaped into the JSON: a replay of 100k entries parses only the small header). The
+    // script puts the generation in front.
+    const tail = JSON.stringify({ at, requestId }).slice(1);
+    const pairs = entries.flatMap((e) => [e.key, `${tail}\n${e.value}`]);
     const [gen, flat] = (await guardRedis(
       this.redis.eval(lua.LOG_PUT, 6, this.keys.log, this.keys.at, this.keys.gen, this.current, this.versions, this.keys.fence, this.versionPrefix, String(at), ...pairs),
     )) as [number, string[]];
@@ -58,8 +61,10 @@ export class CorrectionStore implements CorrectionLog {
       cursor = next;
       const page: CorrectionEntry[] = [];
       for (let i = 0; i < flat.length; i += 2) {
-        const e = JSON.parse(flat[i + 1]!) as Omit<CorrectionEntry, 'key'>;
-        page.push({ key: flat[i]!, value: e.value, at: Number(e.at), requestId: e.requestId, gen: Number(e.gen) });
+        const text = flat[i + 1]!;
+        const cut = text.indexOf('\n');
+        const e = JSON.parse(text.slice(0, cut)) as Pick<CorrectionEntry, 'at' | 'requestId' | 'gen'>;
+        page.push({ key: flat[i]!, value: text.slice(cut + 1), at: Number(e.at), requestId: e.requestId, gen: Number(e.gen) });
       }
       if (page.length > 0) yield page;
     } while (cursor !== '0');

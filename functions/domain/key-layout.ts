@@ -60,7 +60,7 @@ export function controlKeys(dataset: string): ControlKeys {
 
 /** The dataset's correction log (puts), on the control slot with the pointer: see domain/corrections.ts. */
 export interface CorrectionKeys {
-  /** Hash: record key -> JSON {gen, at, requestId, value}. */
+  /** Hash: record key -> JSON {gen, at, requestId}, a newline, and the record's stored value. */
   log: string;
   /** Sorted set: record key by the time of its correction. */
   at: string;
