@@ -65,7 +65,7 @@ export async function swapAfterCorrections(deps: GoLiveDeps, input: SwapInput): 
       const ready = await beforeGoLive(deps, target, appliedUpTo);
       applied += ready.correctionsApplied;
       superseded += ready.correctionsSuperseded;
-      // Kept on the version's metadata (sluice status shows them).
+      // Kept on the version's metadata: corrections written (one re-applied after a race counts again) and superseded.
       const fields = { ...input.fields, correctionsApplied: applied, correctionsSuperseded: superseded };
       try {
         const swap = await deps.versions.swap({ ...input, fields, correctionsGen: ready.correctionsGen });
