@@ -38,6 +38,16 @@ async function beforeGoLive(deps: GoLiveDeps, target: GoLiveTarget, appliedUpTo?
   return { correctionsGen: replay.gen, correctionsApplied: replay.applied, correctionsSuperseded: replay.superseded };
 }
 
+/**
+ * A complete load about to be held (a failed check, manual approval): the log is applied to it
+ * too, so pinned reads of the held version show what a promote would make live. Puts from here
+ * on write to it themselves; one that races this reaches it at the promote.
+ */
+export async function correctHeld(deps: GoLiveDeps, version: string): Promise<void> {
+  const meta = await deps.versions.get(version);
+  if (meta) await beforeGoLive(deps, { dataset: deps.dataset, version, orderKey: meta.orderKey, plannedAt: Number(meta.fields.createdAt ?? 0) });
+}
+
 type SwapInput = { version: string; owner: string; requiredStatus: VersionStatus; force: boolean; now: number; fields: Record<string, string | number> };
 
 /** How often a swap is refused for new corrections before the step fails (transient: retried). */

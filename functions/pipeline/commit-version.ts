@@ -7,7 +7,7 @@ import type { CheckReport } from '../domain/release-checks.js';
 import { VersionStateError } from '../errors.js';
 import type { VersionRecord } from '../domain/version-repository.js';
 import { deleteVersion } from './delete-version.js';
-import { swapAfterCorrections } from './before-go-live.js';
+import { correctHeld, swapAfterCorrections } from './before-go-live.js';
 import type { PipelineDeps } from './deps.js';
 import { startHeartbeat } from './heartbeat.js';
 import { parseJson, runReleaseChecks, type ReleaseCheckRun } from './release-checks.js';
@@ -59,6 +59,7 @@ export async function commitVersion(input: CommitInput, deps: PipelineDeps, obse
   let previous: string;
   let held: CommitResult['held'];
   if (holdReason) {
+    await correctHeld(deps, input.version);
     const hold = await deps.versions.hold({ version: input.version, owner: input.owner, now, reason: holdReason, fields });
     outcome = hold.outcome;
     previous = hold.live;

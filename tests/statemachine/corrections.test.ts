@@ -5,6 +5,7 @@
 import { jsonLinesParts, recommendations } from '../../local/sample-data.js';
 import { lambdaContext, realTaskHandlers, runIngestLocally, type TaskHandler } from '../../local/state-machine.js';
 import type { Context } from 'aws-lambda';
+import { bucketOf, dataKey } from '../../functions/domain/key-layout.js';
 import { runtime } from '../../functions/lambda/runtime.js';
 import { promoteVersion } from '../../functions/pipeline/promote-version.js';
 import { retireVersions } from '../../functions/pipeline/retire-versions.js';
@@ -127,12 +128,17 @@ test('puts concurrent with a Commit: none is lost', async () => {
   expect(wrong).toEqual([]);
 });
 
-test('a put reaches a held version at once, and a promote applies the rest of the log', async () => {
+test('a load is held with the log applied, a put reaches a held version at once, and a promote applies the log', async () => {
   await freshDataset('corr-held');
   await useSluiceEnv({ DATASET: dataset, CHUNK_SIZE_BYTES: '8192', MAP_CONCURRENCY: '4', CHECK_MIN_RECORDS: '1', PROMOTE: 'manual' });
   await put([{ userId: 'u11', recommendations: [11] }]); // before the night: only in v1 and the log
   const run = await load('v2', Date.now() - HOUR);
   expect(run).toMatchObject({ status: 'SUCCEEDED', output: { result: { commit: { outcome: 'held' } } } });
+  // Held with the log applied: a pinned read shows what a promote would make live.
+  expect((await api('/users/u11/recommendations?version=v2')).body).toMatchObject({ items: [11], version: 'v2' });
+  // As if a put had raced the hold (logged, but not in v2): the promote must apply it.
+  const buckets = Number(await adminRedis().hget(key('version:v2'), 'buckets'));
+  await adminRedis().hset(dataKey(dataset, 'v2', bucketOf('u11', buckets)), 'u11', JSON.stringify(batch[11]!.items));
   expect(await put([{ userId: 'u12', recommendations: [12] }])).toMatchObject({ versions: ['v1', 'v2'] });
   expect((await api('/users/u12/recommendations?version=v2')).body).toMatchObject({ items: [12], version: 'v2' });
   const { pipeline } = (await runtime()).dataset(dataset);
