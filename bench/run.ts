@@ -23,6 +23,7 @@ import { measureIngestion, type IngestionFigures } from './measure-ingestion.js'
 import { measureReads } from './measure-reads.js';
 import { measureRss } from './measure-rss.js';
 import { measureSwap } from './measure-swap.js';
+import { measureCorrections } from './measure-puts.js';
 import { markdownTable, textTable, type Row } from './report.js';
 import { scalingSection } from './scaling.js';
 import { startLoadWorker, type LoadWorker } from './workers.js';
@@ -131,6 +132,7 @@ async function main(): Promise<void> {
       rows.push(...(await measureSuppressedReads({ dataset: DATASET, users: RECORDS, items: 1000, rounds: READ_REPS, connections: 50, warmupMs: 2000, durationMs: quick ? 2000 : 8000 }, log)));
       rows.push(...(await measureTombstoneLoad(infra, sluice, DATASET, inputs.scored.prefix, 100_000, REPS, log)));
     }
+    if (only.has('corrections')) rows.push(...(await measureCorrections(infra, sluice, DATASET, inputs.scored.prefix, RECORDS, REPS, quick ? 10_000 : 100_000, log)));
     await Promise.all(workers.splice(0).map((w) => w.stop()));
     if (only.has('formats')) rows.push(...(await measureFormats(infra, DATASET, quick ? 50_000 : RECORDS, REPS, log)));
     if (only.has('rss')) {

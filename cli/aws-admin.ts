@@ -11,7 +11,7 @@ import { withRuntime } from './env.js';
 const FUNCTION = /^(?:arn:aws[a-z-]*:lambda:([a-z0-9-]+):\d{12}:function:)?[A-Za-z0-9_-]{1,140}(?::[A-Za-z0-9$_-]{1,128})?$/;
 
 /** The function (name or ARN) and its region: from the ARN, --region, or AWS_REGION / AWS_DEFAULT_REGION. */
-function adminTarget(args: Parsed, env: NodeJS.ProcessEnv): { functionName: string; region: string } {
+export function adminTarget(args: Parsed, env: NodeJS.ProcessEnv): { functionName: string; region: string } {
   const functionName = stringOption(args, 'function') ?? optionalSetting(env, 'SLUICE_ADMIN_FUNCTION');
   if (!functionName) throw new UsageError('--aws needs --function <name> (or SLUICE_ADMIN_FUNCTION): the AdminFunctionName output of the stack');
   const m = FUNCTION.exec(functionName);
@@ -31,7 +31,7 @@ const EXIT_FOR_ERROR: Record<string, number> = {
   TransientError: EXIT.UNREACHABLE,
 };
 
-async function invokeAdmin(ctx: CliContext, target: { functionName: string; region: string }, request: Record<string, unknown>): Promise<unknown> {
+export async function invokeAdmin(ctx: CliContext, target: { functionName: string; region: string }, request: Record<string, unknown>): Promise<unknown> {
   const client = ctx.lambda?.(target.region) ?? new LambdaClient({ region: target.region });
   const out = (await client
     .send(new InvokeCommand({ FunctionName: target.functionName, InvocationType: 'RequestResponse', Payload: Buffer.from(JSON.stringify(request)) }))
@@ -60,7 +60,7 @@ export const AWS_OPTIONS = {
 } as const;
 
 /** --function and --region make sense only with --aws. */
-function rejectAwsOnly(args: Parsed): void {
+export function rejectAwsOnly(args: Parsed): void {
   for (const name of ['function', 'region']) if (args.values[name] !== undefined) throw new UsageError(`--${name} applies to --aws only`);
 }
 

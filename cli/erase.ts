@@ -64,7 +64,7 @@ export const command: Command = {
   ].join('\n'),
   options: {
     file: { type: 'string', value: 'PATH', description: 'a file of keys, one per line' },
-    dataset: { type: 'string', value: 'NAME', description: 'the dataset (default: DATASET)' },
+    dataset: { type: 'string', value: 'NAME', description: 'the dataset (default: the one behind /recommendations)' },
     reason: { type: 'string', value: 'TEXT', description: 'why, kept with each tombstone (up to 500 characters)' },
     lift: { type: 'boolean', description: 'lift the tombstones instead (unerase)' },
     json: { type: 'boolean', description: 'print each call\'s result as JSON' },

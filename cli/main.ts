@@ -17,6 +17,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ command:
   discard: { summary: 'delete a held version or a stale load', load: () => import('./discard.js') },
   erase: { summary: 'erase keys from every version and every later load (--lift: lift the tombstones)', load: () => import('./erase.js') },
   suppress: { summary: 'take items out of every list answer (--lift: put them back)', load: () => import('./suppress.js') },
+  put: { summary: 'correct or add records between loads (kept through later loads: the rewind window rule)', load: () => import('./put.js') },
   get: { summary: "one user's recommendations (or one rank) from the live version", load: () => import('./get.js') },
   invoke: { summary: 'run one function of template.yaml on an event, here (sam local invoke without Docker)', load: () => import('./invoke.js') },
 };

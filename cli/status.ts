@@ -35,6 +35,7 @@ export function printStatus(s: DatasetStatus, ctx: CliContext): void {
   if (!s.live) writeLine(ctx.out, `dataset ${s.dataset}: no live version`);
   else writeLine(ctx.out, `dataset ${s.dataset}: live version ${s.live.version} (order key ${orderKeyText(s.live.orderKey)})`);
   if (s.tombstones > 0 || s.suppressedItems > 0) writeLine(ctx.out, `  erased keys (tombstones): ${count(s.tombstones)}; suppressed items: ${count(s.suppressedItems)}`);
+  if (s.corrections && s.corrections.length > 0) writeLine(ctx.out, `  correction log: ${count(s.corrections.length)} entries, oldest ${minute(s.corrections.oldest ?? undefined)} UTC`);
   if (s.versions.length === 0) {
     writeLine(ctx.out, '  no versions hold data (load one with sluice ingest)');
     return;
@@ -73,7 +74,8 @@ export const command: Command = {
     'Shows each dataset\'s live version and the versions it still holds (live, retained for',
     'rollback, held, loading, stale), newest first, with their order keys, record counts, load',
     'times, states and sources; a held version with the checks it failed (value and threshold), a',
-    'stale load (loading, but its process stopped) with its last heartbeat. Exits 4 when a dataset',
+    'stale load (loading, but its process stopped) with its last heartbeat; the correction log\'s',
+    'length and oldest entry when it holds any (sluice put). Exits 4 when a dataset',
     'shown has no live version. The admin function answers the same for a deployed stack',
     '({"action": "status"}).',
   ].join('\n'),

@@ -34,7 +34,7 @@ export const command: Command = {
   ].join('\n'),
   options: {
     lift: { type: 'boolean', description: 'lift the suppression instead (unsuppress)' },
-    dataset: { type: 'string', value: 'NAME', description: 'the dataset (default: DATASET)' },
+    dataset: { type: 'string', value: 'NAME', description: 'the dataset (default: the one behind /recommendations)' },
     json: { type: 'boolean', description: 'print each call\'s result as JSON' },
     ...AWS_OPTIONS,
   },

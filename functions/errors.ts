@@ -82,3 +82,23 @@ export class NotFoundError extends SluiceError {}
 
 /** A read pinned to a version that cannot answer: unknown, loading, failed, retired, discarded... */
 export class VersionNotFoundError extends NotFoundError {}
+
+/**
+ * A put (corrections) held records that a load would count as bad: the whole put is refused and
+ * nothing of it is written. `records` names each by its position in the request and says why.
+ */
+export class BadRecordsError extends InvalidInputError {
+  constructor(
+    message: string,
+    readonly records: { index: number; reason: string }[],
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * A correction was logged while a version was being made ready to go live: the swap was refused
+ * so that the new correction is applied first. Retried by the caller (and, past its bound, by the
+ * state machine: it is transient).
+ */
+export class CorrectionsMovedError extends TransientError {}

@@ -96,11 +96,13 @@ return 'ok'
 `;
 
 /**
- * KEYS: version, current, lock, previous version (the version key again when none).
+ * KEYS: version, current, lock, previous version (the version key again when none),
+ *       correction log generation.
  * ARGV: id, owner ('' = any), expected pointer ('' = none), new pointer, now, force ('1'/'0'),
- *       required status, field/value pairs...
+ *       required status, corrections generation applied ('' = no check), field/value pairs...
  * Returns {outcome, the live version before}: swapped, already-live, refused, superseded (a
- * commit of this owner swapped before and was replaced since), conflict, wrong-status, wrong-owner.
+ * commit of this owner swapped before and was replaced since), conflict, wrong-status, wrong-owner,
+ * corrections-moved.
  */
 export const SWAP = `
 local cur = redis.call('GET', KEYS[2]) or ''
@@ -127,8 +129,12 @@ if cur ~= '' and ARGV[6] ~= '1' then
     return {'refused', prev}
   end
 end
+-- Corrections (invariant 12): the caller applied the correction log up to generation ARGV[8].
+-- A put logged since then may have missed this version (it wrote to the live one): refuse, so
+-- the caller applies it and tries again. A put after this swap sees this version live.
+if ARGV[8] ~= '' and (redis.call('GET', KEYS[5]) or '0') ~= ARGV[8] then return {'corrections-moved', prev} end
 redis.call('SET', KEYS[2], ARGV[4])
-redis.call('HSET', KEYS[1], 'status', 'live', 'committedAt', ARGV[5], unpack(ARGV, 8))
+redis.call('HSET', KEYS[1], 'status', 'live', 'committedAt', ARGV[5], unpack(ARGV, 9))
 redis.call('HDEL', KEYS[1], 'supersededAt')
 if prev ~= '' then redis.call('HSET', KEYS[4], 'status', 'superseded', 'supersededAt', ARGV[5]) end
 redis.call('DEL', KEYS[3])

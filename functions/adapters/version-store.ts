@@ -1,14 +1,14 @@
 // The version lifecycle in Redis: registration under a lock, chunk results, the pointer swap,
 // failure and deletion. Everything that must be atomic is a Lua script on the control slot.
 import type { ChainableCommander, Cluster } from 'ioredis';
-import { bucketOf, controlKeys, dataKey, type ControlKeys } from '../domain/key-layout.js';
+import { bucketOf, controlKeys, correctionKeys, dataKey, type ControlKeys } from '../domain/key-layout.js';
 import type { Chunk } from '../domain/chunk-plan.js';
 import type { ChunkResult } from '../domain/load-summary.js';
 import type { VersionStatus } from '../domain/version-lifecycle.js';
 import type { DeleteClaim, HoldOutcome, LivePointer, RegisterOutcome, SwapOutcome, VersionRecord, VersionRepository } from '../domain/version-repository.js';
 import type { BulkWriter } from '../domain/bulk-writer.js';
 import { randomUUID } from 'node:crypto';
-import { TransientError, VersionStateError } from '../errors.js';
+import { CorrectionsMovedError, TransientError, VersionStateError } from '../errors.js';
 import { guardRedis } from './redis-errors.js';
 import { awaitReplicas, type ReplicaAckOptions } from './replica-ack.js';
 import { groupByOwner, masterConnection, ownerOf } from './slot-owner.js';
@@ -184,7 +184,7 @@ export class VersionStore implements VersionRepository {
    * Compare-and-set of the pointer. `requiredStatus` is 'loading' for a load's commit and
    * 'superseded' for a rollback; `force` allows going back in order (rollback only).
    */
-  async swap(input: { version: string; owner: string; requiredStatus: VersionStatus; force: boolean; now: number; fields: Record<string, string | number> }): Promise<SwapOutcome> {
+  async swap(input: { version: string; owner: string; requiredStatus: VersionStatus; force: boolean; now: number; fields: Record<string, string | number>; correctionsGen?: number }): Promise<SwapOutcome> {
     const meta = await this.get(input.version);
     if (!meta) throw new VersionStateError(`version ${input.version} of ${this.dataset} does not exist`);
     for (let attempt = 0; attempt < 10; attempt++) {
@@ -193,10 +193,11 @@ export class VersionStore implements VersionRepository {
       const pointer = JSON.stringify({ version: input.version, orderKey: meta.orderKey, buckets: meta.buckets });
       const [outcome, detail] = (await this.run(
         lua.SWAP,
-        [this.keys.version(input.version), this.keys.current, this.keys.lock(input.version), this.keys.version(previous || input.version)],
-        [input.version, input.owner, raw, pointer, input.now, input.force ? '1' : '0', input.requiredStatus, ...Object.entries(input.fields).flat()],
+        [this.keys.version(input.version), this.keys.current, this.keys.lock(input.version), this.keys.version(previous || input.version), correctionKeys(this.dataset).gen],
+        [input.version, input.owner, raw, pointer, input.now, input.force ? '1' : '0', input.requiredStatus, input.correctionsGen ?? '', ...Object.entries(input.fields).flat()],
       )) as [string, string];
       if (outcome === 'conflict') continue; // the pointer moved between our read and the script: read again
+      if (outcome === 'corrections-moved') throw new CorrectionsMovedError(`a correction was put to ${this.dataset} while ${input.version} was made ready to go live; apply it, then swap`);
       if (outcome === 'wrong-status') throw new VersionStateError(`version ${input.version} of ${this.dataset} is ${detail}, expected ${input.requiredStatus}`);
       if (outcome === 'wrong-owner') throw new VersionStateError(`version ${input.version} of ${this.dataset} belongs to another execution (${detail})`);
       // Confirmed whatever the outcome but 'refused': 'already-live' and 'superseded' found an

@@ -34,11 +34,16 @@ export interface DatasetSpec {
   promote: PromoteMode;
   /** How its CSV objects are laid out (used only for objects that are CSV); absent: a header line, commas. */
   csv?: CsvLayout;
-  /** How long after a correction a newer batch job still gets the correction applied (hours). */
+  /**
+   * Corrections (puts): a version whose job was created more than this many hours after a
+   * correction supersedes it; an older one gets the correction applied before it goes live.
+   */
   rewindWindowHours: number;
 }
 
-type PromoteMode = 'auto' | 'manual';
+export const DEFAULT_REWIND_WINDOW_HOURS = 24;
+
+export type PromoteMode = 'auto' | 'manual';
 
 export const COMPOSITE_KEY_SEPARATOR = ':';
 export const DEFAULT_KEY_FIELDS = ['userId', 'user_id'];
@@ -49,7 +54,6 @@ export const DEFAULT_ITEMS_FIELDS = ['SageMakerOutput.recommendations', 'SageMak
 
 type Obj = Record<string, unknown>;
 
-const DEFAULT_REWIND_WINDOW_HOURS = 24;
 const MAX_REWIND_WINDOW_HOURS = 8760;
 
 /**

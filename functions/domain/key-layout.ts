@@ -71,3 +71,20 @@ export function controlKeys(dataset: string): ControlKeys {
     suppressedGeneration: `${tag}:suppressed:generation`,
   };
 }
+
+/** The dataset's correction log (puts), on the control slot with the pointer: see domain/corrections.ts. */
+export interface CorrectionKeys {
+  /** Hash: record key -> JSON {gen, at, requestId}, a newline, and the record's stored value. */
+  log: string;
+  /** Sorted set: record key by the time of its correction. */
+  at: string;
+  /** Counter moved on by every put; the pointer swap compares it. */
+  gen: string;
+  /** Set while a swap that was refused for new corrections applies them: puts wait. */
+  fence: string;
+}
+
+export function correctionKeys(dataset: string): CorrectionKeys {
+  const tag = `{sluice:${dataset}}`;
+  return { log: `${tag}:corrections`, at: `${tag}:corrections:at`, gen: `${tag}:corrections:gen`, fence: `${tag}:corrections:fence` };
+}

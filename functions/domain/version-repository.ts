@@ -55,9 +55,11 @@ export interface VersionRepository {
   /**
    * Compare-and-set of the pointer. `requiredStatus` is 'loading' for a commit (of this owner),
    * 'held' for a promote, 'superseded' for a rollback; without `force` a version ordered at or
-   * before the live one is refused (and marked so).
+   * before the live one is refused (and marked so). With `correctionsGen` (the correction log's
+   * generation the version was brought up to), a put logged since refuses the swap with a
+   * CorrectionsMovedError.
    */
-  swap(input: { version: string; owner: string; requiredStatus: VersionStatus; force: boolean; now: number; fields: Record<string, string | number> }): Promise<SwapOutcome>;
+  swap(input: { version: string; owner: string; requiredStatus: VersionStatus; force: boolean; now: number; fields: Record<string, string | number>; correctionsGen?: number }): Promise<SwapOutcome>;
   /** Marks a loading version of this owner failed; `failed` false when it is not ours to fail (one this owner failed already is). */
   markFailed(version: string, owner: string, error: string, now: number): Promise<{ failed: boolean; status: string }>;
   /**

@@ -8,6 +8,7 @@
 //   {"action": "discard", "dataset"?, "version"}                 delete a held version or a stale load
 //   {"action": "freshness"}      live versions' ages as metrics (the stack's schedule runs it)
 //   {"action": "erase"|"unerase"|"suppress"|"unsuppress", ...}   see lambda/admin-corrections.ts
+//   {"action": "put", "dataset"?, "records": [...]}               corrections: see lambda/admin-put.ts
 import type { Context } from 'aws-lambda';
 import { isPlainObject } from '../domain/plain-object.js';
 import { InvalidInputError } from '../errors.js';
@@ -20,6 +21,8 @@ import { isCorrection, parseCorrectionEvent, runCorrection, type CorrectionReque
 import { emitMetrics, logger, MetricUnit } from '../lambda/observability.js';
 import { runtime } from '../lambda/runtime.js';
 import { withObservability } from '../lambda/with-observability.js';
+import { parsePutRequest, runPut, type PutRequest } from '../lambda/admin-put.js';
+import type { PutResult } from '../pipeline/put-records.js';
 
 export type AdminRequest =
   | { action: 'status'; dataset?: string }
@@ -27,9 +30,10 @@ export type AdminRequest =
   | { action: 'promote'; dataset?: string; version: string }
   | { action: 'discard'; dataset?: string; version: string }
   | { action: 'freshness' }
-  | CorrectionRequest;
+  | CorrectionRequest
+  | PutRequest;
 
-export type AdminResult = { datasets: DatasetStatus[] } | RollbackResult | PromoteResult | DiscardResult | FreshnessReport | CorrectionResult;
+export type AdminResult = { datasets: DatasetStatus[] } | RollbackResult | PromoteResult | DiscardResult | FreshnessReport | CorrectionResult | PutResult;
 
 export function parseAdminEvent(event: unknown): AdminRequest {
   if (!isPlainObject(event)) throw new InvalidInputError('the event must be a JSON object like {"action": "status"}');
@@ -52,9 +56,10 @@ export function parseAdminEvent(event: unknown): AdminRequest {
     if (version === undefined) throw new InvalidInputError(`${e.action} needs the version: {"action": "${e.action}", "version": "<id>"}`);
     return e.action === 'promote' ? { action: 'promote', dataset, version } : { action: 'discard', dataset, version };
   }
+  if (e.action === 'put') return parsePutRequest(e, dataset);
   const correction = parseCorrectionEvent(e, dataset);
   if (correction) return correction;
-  throw new InvalidInputError(`unknown action ${JSON.stringify(e.action)}; expected "status", "rollback", "promote", "discard", "freshness", "erase", "unerase", "suppress" or "unsuppress"`);
+  throw new InvalidInputError(`unknown action ${JSON.stringify(e.action)}; expected "status", "rollback", "promote", "discard", "freshness", "erase", "unerase", "suppress", "unsuppress" or "put"`);
 }
 
 async function admin(event: unknown, context: Context): Promise<AdminResult> {
@@ -70,6 +75,7 @@ async function admin(event: unknown, context: Context): Promise<AdminResult> {
   }
   const target = request.dataset ? rt.dataset(request.dataset) : rt.defaultDataset;
   logger.appendKeys({ dataset: target.spec.name });
+  if (request.action === 'put') return runPut(request, target, context);
   if (request.action === 'promote') {
     const promoted = await promoteVersion({ version: request.version }, target.pipeline);
     if (promoted.outcome === 'swapped') emitMetrics(target.spec.name, [['VersionsPromoted', MetricUnit.Count, 1]]);

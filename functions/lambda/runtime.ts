@@ -18,6 +18,7 @@ import { IamAuthRenewal, TOKEN_REFRESH_MS } from '../adapters/redis-iam-auth.js'
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { VersionStore } from '../adapters/version-store.js';
 import { ErasureStore } from '../adapters/erasure-store.js';
+import { CorrectionStore } from '../adapters/correction-store.js';
 import type { DatasetSpec } from '../domain/dataset-spec.js';
 import { shapeFor } from '../domain/record-shape.js';
 import { ConfigError, InvalidInputError } from '../errors.js';
@@ -152,6 +153,7 @@ async function build(): Promise<Runtime> {
         memory,
         erasures: new ErasureStore(redis, spec.name, replicaAck),
         erasureLog,
+        corrections: new CorrectionStore(redis, spec.name),
       },
       reader: new LiveReader(redis, spec.name, config.read.pointerCacheMs, config.redis.commandTimeoutMs, Date.now, config.read.replicaFallbackMs),
     }),

@@ -6,7 +6,7 @@ import { assertCommittable, summarise, type BadSample } from '../domain/load-sum
 import type { CheckReport } from '../domain/release-checks.js';
 import { VersionStateError } from '../errors.js';
 import type { VersionRecord } from '../domain/version-repository.js';
-import { beforeGoLive, plannedVersion } from './before-go-live.js';
+import { beforeGoLive, correctHeld, plannedVersion, swapAfterCorrections } from './before-go-live.js';
 import { deleteVersion } from './delete-version.js';
 import type { PipelineDeps } from './deps.js';
 import { startHeartbeat } from './heartbeat.js';
@@ -62,6 +62,7 @@ export async function commitVersion(input: CommitInput, deps: PipelineDeps, obse
   let held: CommitResult['held'];
   await beforeGoLive(deps, await plannedVersion(deps, input.version));
   if (holdReason) {
+    await correctHeld(deps, input.version);
     const hold = await deps.versions.hold({ version: input.version, owner: input.owner, now, reason: holdReason, fields });
     outcome = hold.outcome;
     previous = hold.live;
@@ -69,7 +70,7 @@ export async function commitVersion(input: CommitInput, deps: PipelineDeps, obse
       held = { reason: holdReason, notification: heldNotice({ dataset: input.dataset, version: input.version, reason: holdReason, checks: checks.checks, records: summary.records, live: hold.live }) };
     }
   } else {
-    const swap = await deps.versions.swap({ version: input.version, owner: input.owner, requiredStatus: 'loading', force: false, now, fields });
+    const swap = await swapAfterCorrections(deps, { version: input.version, owner: input.owner, requiredStatus: 'loading', force: false, now, fields });
     outcome = swap.outcome;
     previous = swap.previous;
   }

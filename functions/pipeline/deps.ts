@@ -4,6 +4,7 @@ import type { MemoryProbe } from '../adapters/cluster-memory.js';
 import type { ErasureLogLocation } from '../adapters/erasure-log-writer.js';
 import type { ObjectStore } from '../adapters/object-store.js';
 import type { BulkWriter } from '../domain/bulk-writer.js';
+import type { CorrectionLog } from '../domain/corrections.js';
 import type { DatasetSpec } from '../domain/dataset-spec.js';
 import type { ErasureRepository } from '../domain/erasure-repository.js';
 import type { RecordShape } from '../domain/record-shape.js';
@@ -26,4 +27,6 @@ export interface PipelineDeps {
   erasures: ErasureRepository;
   /** The durable erasure log in S3 (ERASURE_LOG_URI); absent: erase is refused, and a restore finds nothing to replay. */
   erasureLog?: ErasureLogLocation;
+  /** The dataset's correction log (puts). The runtime always gives it; without it (unit tests) no version gets corrections. */
+  corrections?: CorrectionLog;
 }

@@ -7,7 +7,7 @@
 // next load's, or the Retire function by hand) if retention says so.
 import { NotFoundError, VersionStateError } from '../errors.js';
 import type { PipelineDeps } from './deps.js';
-import { beforeGoLive } from './before-go-live.js';
+import { beforeGoLive, swapAfterCorrections } from './before-go-live.js';
 import { restoreTombstones } from './restore-tombstones.js';
 import { orderKeyText } from './order-key-text.js';
 import { retireVersions } from './retire-versions.js';
@@ -27,7 +27,7 @@ export interface PromoteResult {
   graceSeconds: number;
 }
 
-type PromoteDeps = Pick<PipelineDeps, 'dataset' | 'versions' | 'newWriter' | 'now' | 'load' | 'erasures' | 'erasureLog'>;
+type PromoteDeps = Pick<PipelineDeps, 'dataset' | 'versions' | 'newWriter' | 'now' | 'load' | 'erasures' | 'erasureLog' | 'spec' | 'corrections'>;
 
 export async function promoteVersion(input: { version: string }, deps: PromoteDeps): Promise<PromoteResult> {
   const target = await deps.versions.get(input.version);
@@ -47,7 +47,7 @@ export async function promoteVersion(input: { version: string }, deps: PromoteDe
   }
   await beforeGoLive(deps, { dataset: deps.dataset, version: target.id, orderKey: target.orderKey, plannedAt: Number(target.fields.createdAt ?? 0) }, () => restoreTombstones(deps));
   const now = deps.now();
-  const swap = await deps.versions.swap({
+  const swap = await swapAfterCorrections(deps, {
     version: target.id,
     owner: '',
     requiredStatus: 'held',

@@ -4,13 +4,14 @@
 import { decideRetention } from '../domain/version-lifecycle.js';
 import { deleteVersion } from './delete-version.js';
 import type { PipelineDeps } from './deps.js';
+import { windowOf } from './replay-corrections.js';
 
 export interface RetireResult {
   retired: string[];
   deferred: string[];
 }
 
-type RetireDeps = Pick<PipelineDeps, 'versions' | 'newWriter' | 'now' | 'load'>;
+type RetireDeps = Pick<PipelineDeps, 'versions' | 'newWriter' | 'now' | 'load'> & Partial<Pick<PipelineDeps, 'spec' | 'corrections'>>;
 
 /** `claimant` names the deletion claims (see VersionRepository.beginDelete): the same one again resumes them. */
 export async function retireVersions(deps: RetireDeps, graceMs = deps.load.graceSeconds * 1000, claimant?: string): Promise<RetireResult> {
@@ -22,6 +23,8 @@ export async function retireVersions(deps: RetireDeps, graceMs = deps.load.grace
     const v = versions.find((x) => x.id === id);
     if (v && (await deleteVersion(v, deps, now, claimant))) retired.push(id);
   }
+  // A retired version can no longer go live: corrections only it still needed leave the log.
+  if (retired.length > 0 && deps.corrections && deps.spec) await deps.corrections.trim(windowOf({ spec: deps.spec }));
   return { retired, deferred: decision.deferred };
 }
 

@@ -9,7 +9,7 @@
 // (superseded) and can be made live again the same way.
 import { NotFoundError, VersionStateError } from '../errors.js';
 import type { PipelineDeps } from './deps.js';
-import { beforeGoLive } from './before-go-live.js';
+import { beforeGoLive, swapAfterCorrections } from './before-go-live.js';
 import { restoreTombstones } from './restore-tombstones.js';
 
 export interface RollbackInput {
@@ -32,7 +32,7 @@ export interface RollbackResult {
   backInOrder: boolean;
 }
 
-type RollbackDeps = Pick<PipelineDeps, 'dataset' | 'versions' | 'now' | 'newWriter' | 'erasures' | 'erasureLog'>;
+type RollbackDeps = Pick<PipelineDeps, 'dataset' | 'versions' | 'now' | 'spec' | 'newWriter' | 'erasures' | 'erasureLog' | 'corrections'>;
 
 export async function rollbackVersion(input: RollbackInput, deps: RollbackDeps): Promise<RollbackResult> {
   const live = await deps.versions.current();
@@ -54,7 +54,7 @@ export async function rollbackVersion(input: RollbackInput, deps: RollbackDeps):
   if (input.dryRun) return result;
   await beforeGoLive(deps, { dataset: deps.dataset, version: target.id, orderKey: target.orderKey, plannedAt: Number(target.fields.createdAt ?? 0) }, () => restoreTombstones(deps));
   const now = deps.now();
-  const swap = await deps.versions.swap({
+  const swap = await swapAfterCorrections(deps, {
     version: target.id,
     owner: '',
     requiredStatus: 'superseded',

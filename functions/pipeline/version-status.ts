@@ -47,9 +47,11 @@ export interface DatasetStatus {
   /** Erased keys (tombstones) and suppressed items of the dataset. */
   tombstones: number;
   suppressedItems: number;
+  /** The correction log (puts): how many entries, and the oldest one's time (ISO-8601). */
+  corrections?: { length: number; oldest: string | null };
 }
 
-type StatusDeps = Pick<PipelineDeps, 'dataset' | 'versions' | 'erasures'>;
+type StatusDeps = Pick<PipelineDeps, 'dataset' | 'versions' | 'erasures'> & Partial<Pick<PipelineDeps, 'corrections'>>;
 
 export async function datasetStatus(deps: StatusDeps): Promise<DatasetStatus> {
   const pointer = await deps.versions.current();
@@ -65,13 +67,18 @@ export async function datasetStatus(deps: StatusDeps): Promise<DatasetStatus> {
     if (r.status === 'loading') report.chunksDone = (await deps.versions.chunkResults(r.id)).length;
     versions.push(report);
   }
-  return {
+  const status: DatasetStatus = {
     dataset: deps.dataset,
     live: pointer ? { version: pointer.version, orderKey: pointer.orderKey } : null,
     versions,
     tombstones: await deps.erasures.tombstoneCount(),
     suppressedItems: await deps.erasures.suppressedCount(),
   };
+  if (deps.corrections) {
+    const log = await deps.corrections.summary();
+    status.corrections = { length: log.length, oldest: log.oldestAt === null ? null : new Date(log.oldestAt).toISOString() };
+  }
+  return status;
 }
 
 function num(fields: Record<string, string>, name: string): number | undefined {

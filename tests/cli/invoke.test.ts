@@ -115,6 +115,17 @@ test('Cleanup on a version that is not loading under its execution counts no fai
   expect(commit.stderr).toContain('"VersionsCommitted":1');
 });
 
+test('a put logs its request id and emits RecordsPut; the corrected record is live at once', async () => {
+  const put = await invoke('AdminFunction', 'admin-put.json', { POWERTOOLS_METRICS_DISABLED: 'false', POWERTOOLS_LOG_LEVEL: 'INFO' }, ['--verbose']);
+  expect(put).toEqual(expect.objectContaining({ code: 0 }));
+  const result = JSON.parse(put.stdout) as { records: number; requestId: string; versions: string[] };
+  expect(result).toMatchObject({ records: 2, versions: ['recs-nightly-2026-11-24'] });
+  expect(put.stderr).toContain('"RecordsPut":2');
+  expect(put.stderr).toMatch(new RegExp(`"message": "put",[^}]*"requestId": "${result.requestId}"`));
+  const get = await sluice(['get', 'new-user-9001'], { ...env, DATASETS_FILE: join(root, 'examples/loan/datasets.json') });
+  expect(JSON.parse(get.stdout)).toMatchObject({ items: [{ item: 'i3003', score: 0.5 }] });
+});
+
 test('without a local stack, invoke says where the cache address must come from', async () => {
   const run = await sluice(['invoke', 'PlanFunction', '--event', join(root, 'events/manual-start.json')], { PATH: process.env.PATH ?? '' });
   expect(run.code).toBe(2);

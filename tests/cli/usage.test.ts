@@ -6,7 +6,7 @@ import { helpText, parseCommandArgs, type CliContext, type Command } from '../..
 import { sluice, testStackEnv } from './run-cli.js';
 import { datasetVars, datasetsFile } from '../../local/datasets-file.js';
 
-const COMMANDS = ['demo', 'up', 'ingest', 'serve', 'status', 'rollback', 'promote', 'discard', 'erase', 'suppress', 'get', 'invoke'];
+const COMMANDS = ['demo', 'up', 'ingest', 'serve', 'status', 'rollback', 'promote', 'discard', 'erase', 'suppress', 'put', 'get', 'invoke'];
 const loaders: Record<string, () => Promise<{ command: Command }>> = {
   demo: () => import('../../cli/demo.js'),
   up: () => import('../../cli/up.js'),
@@ -18,6 +18,7 @@ const loaders: Record<string, () => Promise<{ command: Command }>> = {
   discard: () => import('../../cli/discard.js'),
   erase: () => import('../../cli/erase.js'),
   suppress: () => import('../../cli/suppress.js'),
+  put: () => import('../../cli/put.js'),
   get: () => import('../../cli/get.js'),
   invoke: () => import('../../cli/invoke.js'),
 };

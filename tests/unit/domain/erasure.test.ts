@@ -34,7 +34,7 @@ describe('erase, unerase, suppress and unsuppress requests', () => {
     [{ action: 'suppress', items: [] }, 'items is empty'],
     [{ action: 'suppress', items: [2012] }, 'items[0] must be a non-empty string, not 2012'],
     [{ action: 'unsuppress' }, 'items must be an array of strings, e.g. {"items": ["2012"]}'],
-    [{ action: 'purge', keys: ['1'] }, 'unknown action "purge"; expected "status", "rollback", "promote", "discard", "freshness", "erase", "unerase", "suppress" or "unsuppress"'],
+    [{ action: 'purge', keys: ['1'] }, 'unknown action "purge"; expected "status", "rollback", "promote", "discard", "freshness", "erase", "unerase", "suppress", "unsuppress" or "put"'],
   ];
   test.each(refusals.map(([event, message]) => [message, event] as const))('refused with: %s', (message, event) => {
     expect(() => parseAdminEvent(event)).toThrow(InvalidInputError);

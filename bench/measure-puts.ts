@@ -1,0 +1,84 @@
+// Issue 21, corrections: put throughput through the admin path (the real admin handler, in calls as
+// `sluice put` makes them), and a load with 100k corrections in the log to replay before its swap against
+// the same load with an empty log, interleaved in the same run. The load is planned and loaded by
+// the warm workers (bench/ingest.ts) and committed in the driver, where the replay runs.
+import type { Context } from 'aws-lambda';
+import { recommendations } from '../local/sample-data.js';
+import { lambdaContext } from '../local/state-machine.js';
+import { batches } from '../cli/put.js';
+import { commit, planAndLoad } from './ingest.js';
+import type { BenchInfra } from './infra.js';
+import type { Row } from './report.js';
+import { summarise } from './stats.js';
+import type { LoadWorker } from './workers.js';
+
+type AdminHandler = (event: unknown, context: Context) => Promise<unknown>;
+
+/** Puts `count` records of the bench's users through the admin handler, `lanes` callers at once; records/s. */
+async function putThroughAdmin(dataset: string, count: number, lanes: number, itemBase: number): Promise<number> {
+  const admin = (await import('../functions/handlers/admin.js')).handler as unknown as AdminHandler;
+  const records = [...recommendations({ users: count, scored: true, itemBase })].map((r) => ({ userId: r.userId, recommendations: r.items }));
+  // Calls as `sluice put` makes them: at most 1,000 records or 256 KiB (these ~370-byte records: ~700 a call).
+  const calls = batches({ records, lines: records.map((_, i) => i + 1) }).map((b) => b.records);
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: lanes }, async () => {
+      while (next < calls.length) await admin({ action: 'put', dataset, records: calls[next++] }, lambdaContext('AdminFunction'));
+    }),
+  );
+  return count / ((performance.now() - t0) / 1000);
+}
+
+export async function measureCorrections(
+  infra: BenchInfra,
+  workers: LoadWorker[],
+  dataset: string,
+  prefix: string,
+  records: number,
+  reps: number,
+  corrections: number,
+  log: (s: string) => void,
+): Promise<Row[]> {
+  const section = `Corrections (put): ${corrections.toLocaleString('en-US')} corrections replayed into a load of ${records.toLocaleString('en-US')} records`;
+  const without: number[] = [];
+  const withLog: number[] = [];
+  const commitWithout: number[] = [];
+  const commitWith: number[] = [];
+  const putRates: number[] = [];
+  const putRates4: number[] = [];
+  for (let rep = 0; rep < reps; rep++) {
+    // Interleaved: a load with an empty log, then the same load with `corrections` in it.
+    for (const variant of ['none', 'log'] as const) {
+      await infra.flush();
+      if (variant === 'log') {
+        // No live version yet: the puts only log (what a put's own HSETs cost is the throughput below).
+        await putThroughAdmin(dataset, corrections, 4, 500_000);
+      }
+      const t0 = performance.now();
+      const loaded = await planAndLoad(workers, dataset, prefix, `corr-${variant}-${rep}`);
+      const committed = await commit(loaded);
+      const ms = performance.now() - t0;
+      const applied = Number(committed.result.outcome === 'swapped' ? ((await infra.admin.hget(`{sluice:${dataset}}:version:corr-${variant}-${rep}`, 'correctionsApplied')) ?? 0) : 0);
+      if (variant === 'log' && applied !== corrections) throw new Error(`the load applied ${applied} corrections, not ${corrections}`);
+      (variant === 'none' ? without : withLog).push(ms);
+      (variant === 'none' ? commitWithout : commitWith).push(committed.ms);
+      log(`  rep ${rep + 1}, ${variant === 'none' ? 'empty log' : `${corrections} corrections`}: load ${(ms / 1000).toFixed(2)} s (commit ${committed.ms.toFixed(0)} ms)`);
+    }
+    // Puts with a live version of `records` records: each call logs and writes into it.
+    putRates.push(await putThroughAdmin(dataset, 20_000, 1, 700_000));
+    putRates4.push(await putThroughAdmin(dataset, 20_000, 4, 800_000));
+    log(`  rep ${rep + 1}: put ${putRates.at(-1)!.toFixed(0)} records/s (1 caller), ${putRates4.at(-1)!.toFixed(0)} (4 callers)`);
+  }
+  const a = summarise(without);
+  const b = summarise(withLog);
+  const ratio = b.median / a.median;
+  return [
+    { section, name: 'load + commit, empty correction log', unit: 'ms', summary: a },
+    { section, name: `load + commit, ${corrections.toLocaleString('en-US')} corrections to replay`, unit: 'ms', summary: b, ratio: { value: ratio, vs: 'empty log' }, target: { text: '≤ 1.05×', met: ratio <= 1.05 } },
+    { section, name: 'commit alone, empty log', unit: 'ms', summary: summarise(commitWithout) },
+    { section, name: `commit alone, ${corrections.toLocaleString('en-US')} corrections`, unit: 'ms', summary: summarise(commitWith) },
+    { section, name: 'put through the admin handler, 1 caller, calls of ≤ 256 KiB (~700 records)', unit: 'records/s', summary: summarise(putRates) },
+    { section, name: 'put through the admin handler, 4 callers, calls of ≤ 256 KiB (~700 records)', unit: 'records/s', summary: summarise(putRates4) },
+  ];
+}

@@ -1,0 +1,76 @@
+// Lua for the correction log, run on the dataset's control slot (all KEYS under {sluice:<dataset>},
+// with the pointer and the versions): a put is logged and learns which versions to write to in
+// one atomic step, so a swap either happens before it (the put then sees the new live version) or
+// after it (the swap's generation check then sees it: version-scripts.ts SWAP).
+
+/**
+ * KEYS: log, at, gen, current, versions, fence. ARGV: version key prefix, at (ms), then pairs of
+ * record key and the entry's text after its opening `{"gen":N,` (the rest of a small JSON
+ * header, a newline, the stored value).
+ * Returns {gen, {id, buckets, id, buckets, ...}}: the live version first (if any), then held ones;
+ * {0, {}} while a swap holds the fence (the put waits and tries again; nothing was logged).
+ */
+export const LOG_PUT = `
+if redis.call('EXISTS', KEYS[6]) == 1 then return {0, {}} end
+local gen = redis.call('INCR', KEYS[3])
+local head = '{"gen":' .. gen .. ','
+for i = 3, #ARGV, 2 do
+  redis.call('HSET', KEYS[1], ARGV[i], head .. ARGV[i + 1])
+  redis.call('ZADD', KEYS[2], ARGV[2], ARGV[i])
+end
+local targets = {}
+local live = ''
+local cur = redis.call('GET', KEYS[4])
+if cur then
+  local p = cjson.decode(cur)
+  live = tostring(p.version)
+  table.insert(targets, live)
+  table.insert(targets, tostring(p.buckets))
+end
+for _, id in ipairs(redis.call('ZRANGE', KEYS[5], 0, -1)) do
+  if id ~= live then
+    local v = redis.call('HMGET', ARGV[1] .. id, 'status', 'buckets')
+    if v[1] == 'held' then
+      table.insert(targets, id)
+      table.insert(targets, v[2])
+    end
+  end
+end
+return {gen, targets}
+`;
+
+/**
+ * KEYS: log, at, versions. ARGV: rewind window (ms). Drops the entries logged more than the window
+ * before the lowest order key of the versions holding data: every version that can still go live
+ * (a retained one by rollback, a held one by promote, a new load ordered after the live one)
+ * supersedes them. Returns how many.
+ */
+export const TRIM = `#!lua flags=allow-oom
+local first = redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES')
+if #first == 0 then return 0 end
+local cutoff = string.format('(%d', tonumber(first[2]) - tonumber(ARGV[1]))
+local n = 0
+while true do
+  local keys = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', cutoff, 'LIMIT', 0, 1000)
+  if #keys == 0 then break end
+  redis.call('HDEL', KEYS[1], unpack(keys))
+  redis.call('ZREM', KEYS[2], unpack(keys))
+  n = n + #keys
+end
+return n
+`;
+
+/**
+ * KEYS: gen, fence. ARGV: version, ttl (ms). A swap refused for new corrections holds the fence:
+ * puts wait (for at most the ttl) while it applies them and swaps. Returns the generation.
+ */
+export const FENCE = `
+redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
+return tonumber(redis.call('GET', KEYS[1]) or '0')
+`;
+
+/** KEYS: fence. ARGV: version. Lifts the fence if this version holds it. */
+export const UNFENCE = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 1
+`;

@@ -1,0 +1,81 @@
+// The correction log on the dataset's control slot (see domain/corrections.ts and
+// correction-scripts.ts): a hash of entries by record key, a sorted set of their times, and a
+// generation counter that every put moves on.
+import type { Cluster } from 'ioredis';
+import type { CorrectionEntry, CorrectionLog, CorrectionLogSummary, CorrectionTarget, LoggedPut } from '../domain/corrections.js';
+import { controlKeys, correctionKeys, type CorrectionKeys } from '../domain/key-layout.js';
+import { guardRedis } from './redis-errors.js';
+import * as lua from './correction-scripts.js';
+
+/** Entries per HSCAN page while replaying. */
+const PAGE = 5000;
+
+export class CorrectionStore implements CorrectionLog {
+  private readonly keys: CorrectionKeys;
+  private readonly versions: string;
+  private readonly current: string;
+  private readonly versionPrefix: string;
+
+  constructor(
+    private readonly redis: Cluster,
+    readonly dataset: string,
+  ) {
+    this.keys = correctionKeys(dataset);
+    const control = controlKeys(dataset);
+    this.versions = control.versions;
+    this.current = control.current;
+    this.versionPrefix = control.version('');
+  }
+
+  async log(entries: readonly { key: string; value: string }[], at: number, requestId: string): Promise<LoggedPut | null> {
+    // Each entry is `{"gen":N,"at":..,"requestId":".."}` and, after a newline, the value as stored
+    // (not escaped into the JSON: a replay of 100k entries parses only the small header). The
+    // script puts the generation in front.
+    const tail = JSON.stringify({ at, requestId }).slice(1);
+    const pairs = entries.flatMap((e) => [e.key, `${tail}\n${e.value}`]);
+    const [gen, flat] = (await guardRedis(
+      this.redis.eval(lua.LOG_PUT, 6, this.keys.log, this.keys.at, this.keys.gen, this.current, this.versions, this.keys.fence, this.versionPrefix, String(at), ...pairs),
+    )) as [number, string[]];
+    if (Number(gen) === 0) return null;
+    const targets: CorrectionTarget[] = [];
+    for (let i = 0; i < flat.length; i += 2) targets.push({ version: flat[i]!, buckets: Number(flat[i + 1]) });
+    return { gen: Number(gen), targets };
+  }
+
+  async fence(version: string, ttlMs: number): Promise<number> {
+    return Number(await guardRedis(this.redis.eval(lua.FENCE, 2, this.keys.gen, this.keys.fence, version, String(ttlMs))));
+  }
+
+  async unfence(version: string): Promise<void> {
+    await guardRedis(this.redis.eval(lua.UNFENCE, 1, this.keys.fence, version));
+  }
+
+  async generation(): Promise<number> {
+    return Number((await guardRedis(this.redis.get(this.keys.gen))) ?? 0);
+  }
+
+  async *entries(): AsyncIterable<CorrectionEntry[]> {
+    let cursor = '0';
+    do {
+      const [next, flat] = await guardRedis(this.redis.hscan(this.keys.log, cursor, 'COUNT', PAGE));
+      cursor = next;
+      const page: CorrectionEntry[] = [];
+      for (let i = 0; i < flat.length; i += 2) {
+        const text = flat[i + 1]!;
+        const cut = text.indexOf('\n');
+        const e = JSON.parse(text.slice(0, cut)) as Pick<CorrectionEntry, 'at' | 'requestId' | 'gen'>;
+        page.push({ key: flat[i]!, value: text.slice(cut + 1), at: Number(e.at), requestId: e.requestId, gen: Number(e.gen) });
+      }
+      if (page.length > 0) yield page;
+    } while (cursor !== '0');
+  }
+
+  async trim(windowMs: number): Promise<number> {
+    return Number(await guardRedis(this.redis.eval(lua.TRIM, 3, this.keys.log, this.keys.at, this.versions, String(windowMs))));
+  }
+
+  async summary(): Promise<CorrectionLogSummary> {
+    const [length, oldest] = await guardRedis(Promise.all([this.redis.hlen(this.keys.log), this.redis.zrange(this.keys.at, '0', '0', 'WITHSCORES')]));
+    return { length, oldestAt: oldest.length === 2 ? Number(oldest[1]) : null };
+  }
+}

@@ -1,0 +1,158 @@
+// Corrections (puts) through the real admin handler, the real state machine and the real cluster
+// (invariant 12): a put is readable at once and kept through later loads by the rewind window
+// rule, a put racing a Commit is never lost, held versions get puts and a promote applies the
+// log, and a put with a bad record is refused whole.
+import { jsonLinesParts, recommendations } from '../../local/sample-data.js';
+import { lambdaContext, realTaskHandlers, runIngestLocally, type TaskHandler } from '../../local/state-machine.js';
+import type { Context } from 'aws-lambda';
+import { bucketOf, dataKey } from '../../functions/domain/key-layout.js';
+import { runtime } from '../../functions/lambda/runtime.js';
+import { promoteVersion } from '../../functions/pipeline/promote-version.js';
+import { retireVersions } from '../../functions/pipeline/retire-versions.js';
+import { rollbackVersion } from '../../functions/pipeline/rollback-version.js';
+import { adminRedis, api, closeTestClients, putObject, useSluiceEnv } from '../support/sluice.js';
+
+const BUCKET = 'corr-bucket';
+const USERS = 300;
+const HOUR = 3_600_000;
+const batch = [...recommendations({ users: USERS, itemsPerUser: 3 })];
+
+type AdminHandler = (event: unknown, context: Context) => Promise<unknown>;
+let adminHandler: AdminHandler | null = null;
+async function admin(event: unknown): Promise<Record<string, unknown>> {
+  adminHandler ??= (await import('../../functions/handlers/admin.js')).handler as unknown as AdminHandler;
+  return (await adminHandler(event, lambdaContext('AdminFunction'))) as Record<string, unknown>;
+}
+
+let dataset = '';
+const key = (suffix: string) => `{sluice:${dataset}}:${suffix}`;
+const put = (records: unknown[]) => admin({ action: 'put', dataset, records });
+const load = (version: string, orderKey: number, options: Parameters<typeof runIngestLocally>[1] = {}) =>
+  runIngestLocally({ s3Uri: `s3://${BUCKET}/night/`, version, orderKey }, options);
+const read = async (user: string) => (await api(`/users/${user}/recommendations`)).body as { items?: unknown[]; version?: string };
+const logLength = () => adminRedis().hlen(key('corrections'));
+
+async function freshDataset(name: string, extra: Record<string, string> = {}): Promise<void> {
+  dataset = name;
+  await useSluiceEnv({ DATASET: name, CHUNK_SIZE_BYTES: '8192', MAP_CONCURRENCY: '4', RETAIN_VERSIONS: '2', CHECK_MIN_RECORDS: '1', PROMOTE: 'auto', ...extra });
+  expect((await load('v1', 1000)).status).toBe('SUCCEEDED');
+}
+
+beforeAll(async () => {
+  for (const [i, body] of jsonLinesParts({ users: USERS, itemsPerUser: 3 }, 2).entries()) await putObject(BUCKET, `night/part-${i}.out`, body);
+});
+afterAll(closeTestClients);
+
+test('a put is readable at once, and a night whose job is older than the put gets it before going live', async () => {
+  await freshDataset('corr-older');
+  const answer = await put([{ userId: 'u5', recommendations: [7, 8, 9] }]);
+  expect(answer).toMatchObject({ records: 1, versions: ['v1'], generation: 1 });
+  expect(await read('u5')).toMatchObject({ items: [7, 8, 9], version: 'v1' });
+  // The night's job was created an hour before the put: its u5 is older than the correction.
+  const run = await load('v2', Date.now() - HOUR);
+  expect(run).toMatchObject({ status: 'SUCCEEDED', output: { result: { commit: { outcome: 'swapped' } } } });
+  expect(await read('u5')).toEqual({ userId: 'u5', items: [7, 8, 9], version: 'v2' });
+  expect(await read('u6')).toEqual({ userId: 'u6', items: batch[6]!.items, version: 'v2' });
+  expect(await adminRedis().hget(key('version:v2'), 'correctionsApplied')).toBe('1');
+  // Still needed (v1 is retained and older), so it stays in the log; status shows it.
+  const status = (await admin({ action: 'status', dataset })) as { datasets: { corrections: { length: number; oldest: string } }[] };
+  expect(status.datasets[0]!.corrections).toMatchObject({ length: 1 });
+  expect(Date.parse(status.datasets[0]!.corrections.oldest)).toBeGreaterThan(Date.now() - 60_000);
+});
+
+test('a night whose job is newer than the put by more than the rewind window wins; the correction leaves the log', async () => {
+  await freshDataset('corr-newer', { RETAIN_VERSIONS: '1' });
+  await put([{ userId: 'u7', recommendations: [1] }]);
+  expect(await logLength()).toBe(1);
+  const run = await load('v2', Date.now() + 25 * HOUR); // default window: 24 h
+  expect(run).toMatchObject({ status: 'SUCCEEDED', output: { result: { commit: { outcome: 'swapped' } } } });
+  expect(await read('u7')).toEqual({ userId: 'u7', items: batch[7]!.items, version: 'v2' });
+  expect(await adminRedis().hget(key('version:v2'), 'correctionsSuperseded')).toBe('1');
+  // v1 (older than the put, so it would need the correction back) can still be rolled back to:
+  // the correction stays until retention retires v1 (the next Retire, past the readers' grace).
+  expect(await logLength()).toBe(1);
+  expect(await retireVersions((await runtime()).dataset(dataset).pipeline, 0)).toMatchObject({ retired: ['v1'] });
+  expect(await logLength()).toBe(0);
+});
+
+test('a rollback to a retained version older than the correction applies it, though a newer night superseded it', async () => {
+  await freshDataset('corr-rollback', { RETAIN_VERSIONS: '3' });
+  expect((await load('v2', 2000)).status).toBe('SUCCEEDED');
+  await put([{ userId: 'u8', recommendations: [42] }]); // written to v2 (live); v1 never had it
+  expect((await load('v3', Date.now() + 25 * HOUR)).status).toBe('SUCCEEDED');
+  expect(await read('u8')).toMatchObject({ items: batch[8]!.items, version: 'v3' });
+  // v1 and v2 are retained and older than the correction: it stays in the log for them.
+  expect(await logLength()).toBe(1);
+  const { pipeline } = (await runtime()).dataset(dataset);
+  expect(await rollbackVersion({ version: 'v1' }, pipeline)).toMatchObject({ outcome: 'swapped' });
+  expect(await read('u8')).toMatchObject({ items: [42], version: 'v1' });
+});
+
+test('puts concurrent with a Commit: none is lost', async () => {
+  await freshDataset('corr-race');
+  const real = await realTaskHandlers();
+  let committing = false;
+  let stop = false;
+  const sent: Map<string, number[]> = new Map();
+  const loop = async (lane: number) => {
+    for (let i = 0; !stop; i++) {
+      const user = `u${(lane * 50 + (i % 50)) % USERS}`;
+      const items = [lane, i];
+      await put([{ userId: user, recommendations: items }]);
+      sent.set(user, items);
+    }
+  };
+  let loops: Promise<void>[] = [];
+  const commit: TaskHandler = async (payload) => {
+    committing = true;
+    loops = [0, 1, 2, 3].map(loop);
+    try {
+      return await real.Commit(payload);
+    } finally {
+      // A few more puts land after the swap: they must reach the new live version directly.
+      await new Promise((r) => setTimeout(r, 20));
+      stop = true;
+      await Promise.all(loops);
+    }
+  };
+  const run = await load('v2', Date.now() - HOUR, { handlers: { Commit: commit } });
+  expect(committing).toBe(true);
+  expect({ error: run.error, cause: run.cause }).toEqual({ error: undefined, cause: undefined });
+  expect(run).toMatchObject({ status: 'SUCCEEDED', output: { result: { commit: { outcome: 'swapped' } } } });
+  expect(sent.size).toBeGreaterThan(20);
+  const wrong: string[] = [];
+  for (const [user, items] of sent) {
+    const got = await read(user);
+    if (got.version !== 'v2' || JSON.stringify(got.items) !== JSON.stringify(items)) wrong.push(`${user}: ${JSON.stringify(got)} != ${JSON.stringify(items)}`);
+  }
+  expect(wrong).toEqual([]);
+});
+
+test('a load is held with the log applied, a put reaches a held version at once, and a promote applies the log', async () => {
+  await freshDataset('corr-held');
+  await useSluiceEnv({ DATASET: dataset, CHUNK_SIZE_BYTES: '8192', MAP_CONCURRENCY: '4', CHECK_MIN_RECORDS: '1', PROMOTE: 'manual' });
+  await put([{ userId: 'u11', recommendations: [11] }]); // before the night: only in v1 and the log
+  const run = await load('v2', Date.now() - HOUR);
+  expect(run).toMatchObject({ status: 'SUCCEEDED', output: { result: { commit: { outcome: 'held' } } } });
+  // Held with the log applied: a pinned read shows what a promote would make live.
+  expect((await api('/users/u11/recommendations?version=v2')).body).toMatchObject({ items: [11], version: 'v2' });
+  // As if a put had raced the hold (logged, but not in v2): the promote must apply it.
+  const buckets = Number(await adminRedis().hget(key('version:v2'), 'buckets'));
+  await adminRedis().hset(dataKey(dataset, 'v2', bucketOf('u11', buckets)), 'u11', JSON.stringify(batch[11]!.items));
+  expect(await put([{ userId: 'u12', recommendations: [12] }])).toMatchObject({ versions: ['v1', 'v2'] });
+  expect((await api('/users/u12/recommendations?version=v2')).body).toMatchObject({ items: [12], version: 'v2' });
+  const { pipeline } = (await runtime()).dataset(dataset);
+  expect(await promoteVersion({ version: 'v2' }, pipeline)).toMatchObject({ outcome: 'swapped' });
+  expect(await read('u11')).toMatchObject({ items: [11], version: 'v2' });
+  expect(await read('u12')).toMatchObject({ items: [12], version: 'v2' });
+});
+
+test('a put with a bad record is refused whole, naming the record; nothing is written or logged', async () => {
+  await freshDataset('corr-bad');
+  const bad = put([{ userId: 'u1', recommendations: [1] }, { userId: 'u2', recommendations: 'not a list' }, { recommendations: [3] }]);
+  await expect(bad).rejects.toMatchObject({ name: 'BadRecordsError', records: [{ index: 1 }, { index: 2 }] });
+  await expect(bad).rejects.toThrow(/nothing was written: 2 of 3 records are bad \(record 1: .*; record 2: /);
+  expect(await read('u1')).toEqual({ userId: 'u1', items: batch[1]!.items, version: 'v1' });
+  expect(await logLength()).toBe(0);
+  expect(await adminRedis().get(key('corrections:gen'))).toBeNull();
+});
