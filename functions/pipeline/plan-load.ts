@@ -11,7 +11,7 @@ import { deleteVersion } from './delete-version.js';
 import type { PipelineDeps } from './deps.js';
 import { inspectObject } from './inspect-object.js';
 import { preflight } from './preflight.js';
-import { cleanLeftovers } from './retire-versions.js';
+import { retireBeforeLoad } from './retire-versions.js';
 
 export interface PlanResult {
   action: 'load' | 'skip';
@@ -64,9 +64,9 @@ export async function planLoad(request: IngestRequest, owner: string, deps: Pipe
     mapConcurrency: deps.load.mapConcurrency,
     graceSeconds: deps.load.graceSeconds,
   };
-  // Stale loads and failed leftovers hold memory the pre-flight would count, and a re-ingest
-  // of a stale version must not load on top of its old keys: delete them first.
-  await cleanLeftovers(deps);
+  // Stale loads, failed leftovers and held versions past retention hold memory the pre-flight
+  // would count, and a re-ingest of a stale version must not load on top of its old keys.
+  await retireBeforeLoad(deps);
   const completeness = await inputCheck(request, listed, deps);
   const register = () =>
     deps.versions.register({
