@@ -49,7 +49,9 @@ export function parseAdminEvent(event: unknown): AdminRequest {
     if (version === undefined) throw new InvalidInputError(`${e.action} needs the version: {"action": "${e.action}", "version": "<id>"}`);
     return e.action === 'promote' ? { action: 'promote', dataset, version } : { action: 'discard', dataset, version };
   }
-  throw new InvalidInputError(`unknown action ${JSON.stringify(e.action)}; expected "status", "rollback", "promote", "discard" or "freshness"`);
+  const actions = '"status", "rollback", "promote", "discard" or "freshness"';
+  if (e.action === undefined) throw new InvalidInputError(`the event has no action: an action is required, one of ${actions} (e.g. {"action": "status"})`);
+  throw new InvalidInputError(`unknown action ${JSON.stringify(e.action)}; expected ${actions}`);
 }
 
 async function admin(event: unknown, _context: Context): Promise<AdminResult> {

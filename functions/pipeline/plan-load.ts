@@ -3,6 +3,7 @@ import pLimit from 'p-limit';
 import type { StoredObject } from '../adapters/object-store.js';
 import { planChunks, type InputObject } from '../domain/chunk-plan.js';
 import type { IngestRequest } from '../domain/ingest-request.js';
+import type { RegisterOutcome } from '../domain/version-repository.js';
 import { compareOutputs, parseManifest, relativeToPrefix, type InputCompleteness, type InputObjectRef } from '../domain/input-completeness.js';
 import { bucketCountFor } from '../domain/key-layout.js';
 import { explicitVersionId, versionIdForJob, versionIdForObjects } from '../domain/version-identity.js';
@@ -10,12 +11,18 @@ import { InsufficientMemoryError, InvalidInputError, VersionStateError } from '.
 import { deleteVersion } from './delete-version.js';
 import type { PipelineDeps } from './deps.js';
 import { inspectObject } from './inspect-object.js';
+import { orderKeyText } from './order-key-text.js';
 import { preflight } from './preflight.js';
 import { retireBeforeLoad } from './retire-versions.js';
 
 export interface PlanResult {
   action: 'load' | 'skip';
   reason?: string;
+  /**
+   * Skipped: why, for scripts: the status of the version that exists already ('live', 'held',
+   * 'loading', 'being deleted', ...), or 'older' when the live version is ordered at or after it.
+   */
+  existing?: string;
   dataset: string;
   version: string;
   orderKey: number;
@@ -99,13 +106,25 @@ export async function planLoad(request: IngestRequest, owner: string, deps: Pipe
     }
     return result;
   }
-  const reason =
-    registered.outcome === 'stale'
-      ? `live version ${registered.live} has an order key at or after ${new Date(orderKey).toISOString()}, this version's`
-      : registered.outcome === 'duplicate' && registered.status === 'held'
-        ? `version ${version} is already held (loaded, not live): sluice promote ${version} makes it live, sluice discard ${version} deletes it`
-        : `version ${version} is already ${registered.outcome === 'duplicate' ? registered.status : 'loading'}`;
-  return { ...result, action: 'skip', reason, chunks: [], chunkCount: 0 };
+  const reason = await skipReason(registered, version, orderKey, deps);
+  const existing = registered.outcome === 'stale' ? 'older' : registered.outcome === 'duplicate' ? registered.status : 'loading';
+  return { ...result, action: 'skip', reason, existing, chunks: [], chunkCount: 0 };
+}
+
+/** Why Plan skips a version, in words an operator can act on (with the --dataset the commands need). */
+async function skipReason(registered: Exclude<RegisterOutcome, { outcome: 'registered' }>, version: string, orderKey: number, deps: PipelineDeps): Promise<string> {
+  const dataset = `--dataset ${deps.dataset}`;
+  if (registered.outcome === 'stale') {
+    const live = await deps.versions.current();
+    const liveKey = live && live.version === registered.live ? ` (order key ${orderKeyText(live.orderKey)})` : '';
+    return `version ${version} (order key ${orderKeyText(orderKey)}) is ordered before the live version ${registered.live}${liveKey}, and an older load never replaces newer data; a manual run loads it with a later --order-key`;
+  }
+  if (registered.outcome === 'duplicate' && registered.status === 'held') {
+    return `version ${version} is already held (loaded, not live): sluice promote ${version} ${dataset} makes it live, sluice discard ${version} ${dataset} deletes it`;
+  }
+  const status = registered.outcome === 'duplicate' ? registered.status : 'loading';
+  if (status === 'loading' || status === 'being deleted') return `version ${version} is already ${status} in another run; nothing was loaded (sluice status ${dataset} shows it)`;
+  return `version ${version} is already ${status}`;
 }
 
 /** `listed` receives every key under the prefix, whatever its suffix (the input-completeness check looks for `.out`). */

@@ -26,6 +26,15 @@ export async function retireVersions(deps: RetireDeps, graceMs = deps.load.grace
 }
 
 /**
+ * What the next Retire would have to wait for: versions past retention that readers may still
+ * hold (superseded less than a grace period ago). None: a Retire now deletes all it ever would,
+ * so the wait after a swap can be skipped (a first version; nothing superseded past retention).
+ */
+export async function awaitingGrace(deps: RetireDeps, graceMs = deps.load.graceSeconds * 1000): Promise<string[]> {
+  return decideRetention(await deps.versions.list(), deps.load.retainVersions, graceMs, deps.now()).deferred;
+}
+
+/**
  * Retention before a load, as Plan runs it before registering one: leftovers (a stale load, a
  * failed or discarded version whose keys remain) and whatever retention would retire (held
  * versions older than the newest, versions past the count and their grace) hold memory the

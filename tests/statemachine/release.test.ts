@@ -228,7 +228,7 @@ describe('stale loads (the process stopped mid-way)', () => {
     const report = async () => (await datasetStatus(deps)).versions.find((v) => v.version === 's1');
     expect((await report())?.status).toBe('loading'); // its lock is fresh
     // While it is not stale, a re-ingest is a duplicate and discard refuses.
-    expect((await load('s1', 9000)).output).toMatchObject({ action: 'skip', reason: 'version s1 is already loading' });
+    expect((await load('s1', 9000)).output).toMatchObject({ action: 'skip', existing: 'loading', reason: 'version s1 is already loading in another run; nothing was loaded (sluice status --dataset rel shows it)' });
     await expect(discardVersion({ version: 's1' }, deps)).rejects.toThrow(/s1 of rel is loading under a running execution/);
     await eventually(report, (r) => r?.status === 'stale');
     expect(await report()).toMatchObject({ status: 'stale', chunksDone: 1, chunks: plan.chunkCount, heartbeatAt: expect.any(String) });
@@ -305,7 +305,7 @@ describe('the Lua steps, directly', () => {
     expect(await deps.versions.discard('x1', 4)).toBe('discarded');
     expect(await deps.versions.discard('x1', 4)).toBe('busy');
     expect(await deps.versions.beginDelete('x1')).toBe('busy');
-    expect((await load('x1', 20_000)).output).toMatchObject({ action: 'skip', reason: 'version x1 is already being deleted' });
+    expect((await load('x1', 20_000)).output).toMatchObject({ action: 'skip', existing: 'being deleted', reason: 'version x1 is already being deleted in another run; nothing was loaded (sluice status --dataset rel shows it)' });
     await deps.versions.deleteData('x1', (await deps.versions.get('x1'))!.buckets, deps.newWriter(), 5);
     expect(await adminRedis().exists(key('lock:x1'))).toBe(0);
     expect(await versionKeyCount(DATASET, 'x1')).toBe(0);
