@@ -4,7 +4,7 @@
 import { parseArgs } from 'node:util';
 import type { Writable } from 'node:stream';
 import type { LambdaInvoker, StepFunctions } from './aws-clients.js';
-import { ConfigError, InvalidInputError, NoLiveVersionError, NotFoundError, SluiceError, TransientError, VersionStateError } from '../functions/errors.js';
+import { ConfigError, InvalidInputError, NoLiveVersionError, NotFoundError, S3UnreachableError, SluiceError, TransientError, VersionStateError } from '../functions/errors.js';
 
 export const EXIT = {
   OK: 0,
@@ -28,11 +28,11 @@ export const EXIT_MEANINGS: Record<keyof typeof EXIT, string> = {
   OK: 'Success; a repeated load of a version that is already live (or was live and has been replaced since) is a success too: nothing to do.',
   FAILED: 'The load failed (the live version is untouched), or the command failed otherwise.',
   USAGE: 'Usage or configuration error: bad arguments, a bad environment variable, a missing or unreadable file or event.',
-  UNREACHABLE: 'Redis (or S3, or the AWS API) could not be reached, also when a load fails for it (`TransientError`).',
+  UNREACHABLE: 'Redis (or S3, or the AWS API) could not be reached, also when a load fails for it (`TransientError`, or `S3UnreachableError` when no connection to S3 opens at all).',
   NO_LIVE_VERSION: 'The dataset has no live version (`get`, `status`).',
   NOT_FOUND: 'Not found: no such user or rank, no such version, no retained version to roll back to.',
   REFUSED: 'Refused: a newer version is live (`ingest`), or the version is not in a state that can be made live (`rollback`, `promote`) or discarded (`discard`).',
-  HELD: 'Held (`ingest`): the load is complete but not live: a release check failed, or the dataset waits for approval; see "Release control".',
+  HELD: 'Held (`ingest`): the load is complete but not live: a release check failed, or the dataset waits for approval; see Release control.',
   ALREADY_HELD: 'Already held (`ingest`): this version was loaded before and is held, not live; nothing was loaded again (`sluice promote` or `sluice discard` it).',
   ALREADY_LOADING: 'Already loading (`ingest`): another run is loading this version (or deleting it) right now; nothing was loaded. Wait for it, or retry later.',
   INTERRUPTED: "Interrupted (Ctrl-C): a load stopped before its swap did not go live and its keys were deleted; one stopped during `ingest`'s upload loaded nothing.",
@@ -62,7 +62,7 @@ export function exitCodeFor(err: unknown): number {
   if (!(err instanceof SluiceError)) return EXIT.FAILED;
   if (err instanceof CliError) return err.exitCode;
   if (err instanceof ConfigError || err instanceof InvalidInputError) return EXIT.USAGE;
-  if (err instanceof TransientError) return EXIT.UNREACHABLE;
+  if (err instanceof TransientError || err instanceof S3UnreachableError) return EXIT.UNREACHABLE;
   if (err instanceof NoLiveVersionError) return EXIT.NO_LIVE_VERSION;
   if (err instanceof NotFoundError) return EXIT.NOT_FOUND;
   if (err instanceof VersionStateError) return EXIT.REFUSED;

@@ -1,31 +1,32 @@
-// What the CLI and README.md say about each other: the exit code table (the code's EXIT and
-// EXIT_MEANINGS are the source, the README repeats them), the CLI's own variables in --help, and
-// the README's description of examples/loan against what the folder holds.
+// What the CLI and its docs say about each other: the exit code table (the code's EXIT and
+// EXIT_MEANINGS are the source, docs/cli.md repeats them), the CLI's own variables in --help, and
+// the description of examples/loan (docs/architecture.md) against what the folder holds.
 import { readdirSync, readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { EXIT, EXIT_MEANINGS } from '../../cli/command.js';
 import { runCli } from '../../cli/main.js';
 
 const root = new URL('../../', import.meta.url);
-const readme = readFileSync(new URL('README.md', root), 'utf8');
+const cliPage = readFileSync(new URL('docs/cli.md', root), 'utf8');
+const architecture = readFileSync(new URL('docs/architecture.md', root), 'utf8');
 
-/** The rows of the README's exit code table: `| code | meaning |` after the `| Code | Meaning |` header. */
-function readmeExitCodes(): [number, string][] {
-  const lines = readme.split('\n');
+/** The rows of docs/cli.md's exit code table: `| code | meaning |` after the `| Code | Meaning |` header, links as their text. */
+function documentedExitCodes(): [number, string][] {
+  const lines = cliPage.split('\n');
   const start = lines.indexOf('| Code | Meaning |');
   expect(start).toBeGreaterThan(0);
   const rows: [number, string][] = [];
   for (const line of lines.slice(start + 2)) {
     const m = /^\| (\d+) \| (.*) \|$/.exec(line);
     if (!m) break;
-    rows.push([Number(m[1]), m[2]!]);
+    rows.push([Number(m[1]), m[2]!.replace(/\[([^\]]+)\]\([^)]+\)/g, '$1')]);
   }
   return rows;
 }
 
-test("the README's exit code table is the code's, code for code and word for word", () => {
+test("docs/cli.md's exit code table is the code's, code for code and word for word", () => {
   const code = (Object.keys(EXIT) as (keyof typeof EXIT)[]).map((name) => [EXIT[name], EXIT_MEANINGS[name]] as [number, string]);
-  expect(readmeExitCodes()).toEqual(code);
+  expect(documentedExitCodes()).toEqual(code);
   // Every code is distinct: a script can tell each outcome apart.
   expect(new Set(Object.values(EXIT)).size).toBe(Object.keys(EXIT).length);
 });
@@ -43,8 +44,8 @@ test('--help names every variable of its own the CLI reads', async () => {
   for (const name of read) expect(help).toContain(name);
 });
 
-test("the README's description of examples/loan says how many datasets it declares and names each input format", () => {
-  const line = /^examples\/loan\/ (.*(?:\n {15}.*)*)/m.exec(readme)?.[1]?.replace(/\s+/g, ' ') ?? '';
+test('the description of examples/loan says how many datasets it declares and names each input format', () => {
+  const line = /^examples\/loan\/ (.*(?:\n {15}.*)*)/m.exec(architecture)?.[1]?.replace(/\s+/g, ' ') ?? '';
   const datasets = JSON.parse(readFileSync(new URL('examples/loan/datasets.json', root), 'utf8')) as unknown[];
   const words = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
   expect(line).toContain(`${words[datasets.length]} datasets`);
