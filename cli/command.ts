@@ -15,19 +15,30 @@ export const EXIT = {
   NOT_FOUND: 5,
   REFUSED: 6,
   HELD: 7,
+  ALREADY_HELD: 8,
+  ALREADY_LOADING: 9,
   INTERRUPTED: 130,
 } as const;
 
-export const EXIT_CODE_HELP = `Exit codes:
-  0    success (a repeated load of a live version is a success: nothing to do)
-  1    the load failed (the live version is untouched), or the command failed otherwise
-  2    usage or configuration error: bad arguments, a bad environment variable, a missing or unreadable file
-  3    Redis (or S3, or the AWS API) could not be reached
-  4    the dataset has no live version
-  5    not found: no such user, rank, version, or no retained version to roll back to
-  6    refused: a newer version is live, or the version is not in a state that can be made live (or discarded)
-  7    held: the load is complete but not live (a release check failed, or promote: manual); see sluice promote
-  130  interrupted (Ctrl-C)`;
+/**
+ * What each exit code means: the one table `--help` prints and README.md's "Exit codes" table
+ * repeats word for word (tests/cli/exit-codes.test.ts holds the README to it).
+ */
+export const EXIT_MEANINGS: Record<keyof typeof EXIT, string> = {
+  OK: 'Success; a repeated load of a version that is already live (or was live and has been replaced since) is a success too: nothing to do.',
+  FAILED: 'The load failed (the live version is untouched), or the command failed otherwise.',
+  USAGE: 'Usage or configuration error: bad arguments, a bad environment variable, a missing or unreadable file or event.',
+  UNREACHABLE: 'Redis (or S3, or the AWS API) could not be reached, also when a load fails for it (`TransientError`, or `S3UnreachableError` when no connection to S3 opens at all).',
+  NO_LIVE_VERSION: 'The dataset has no live version (`get`, `status`).',
+  NOT_FOUND: 'Not found: no such user or rank, no such version, no retained version to roll back to.',
+  REFUSED: 'Refused: a newer version is live (`ingest`), or the version is not in a state that can be made live (`rollback`, `promote`) or discarded (`discard`).',
+  HELD: 'Held (`ingest`): the load is complete but not live: a release check failed, or the dataset waits for approval; see Release control.',
+  ALREADY_HELD: 'Already held (`ingest`): this version was loaded before and is held, not live; nothing was loaded again (`sluice promote` or `sluice discard` it).',
+  ALREADY_LOADING: 'Already loading (`ingest`): another run is loading this version (or deleting it) right now; nothing was loaded. Wait for it, or retry later.',
+  INTERRUPTED: "Interrupted (Ctrl-C): a load stopped before its swap did not go live and its keys were deleted; one stopped during `ingest`'s upload loaded nothing.",
+};
+
+export const EXIT_CODE_HELP = ['Exit codes:', ...(Object.keys(EXIT) as (keyof typeof EXIT)[]).map((name) => `  ${String(EXIT[name]).padEnd(5)}${EXIT_MEANINGS[name]}`)].join('\n');
 
 /** An error that knows its exit code; its message is shown as is. A SluiceError like the rest. */
 export class CliError extends SluiceError {

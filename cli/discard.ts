@@ -5,6 +5,10 @@ import { writeLine, type CliContext, type Command, type Parsed } from './command
 import { AWS_OPTIONS, runAdminAction } from './aws-admin.js';
 
 export function printDiscard(r: DiscardResult, ctx: CliContext): void {
+  if (r.outcome === 'already-discarded') {
+    writeLine(ctx.out, `nothing to do: version ${r.version} of ${r.dataset} was discarded already${r.discardedAt ? ` (${r.discardedAt})` : ''} and its data deleted then`);
+    return;
+  }
   const what = r.was === 'stale' ? 'stale load' : r.was === 'held' ? 'held version' : 'discarded version';
   writeLine(ctx.out, `${r.dataset}: ${what} ${r.version} discarded: its data (${r.buckets} bucket keys) deleted; its metadata stays (status discarded) for 30 days`);
 }

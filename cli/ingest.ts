@@ -106,7 +106,16 @@ async function upload(source: { kind: 'file' | 'dir'; path: string }, s3: S3Clie
   await ensureBucket(s3, bucket);
   let total = 0;
   const uploaded = new Set<string>();
+  let sent = 0;
+  // Ctrl-C stops the upload (the request in flight is aborted); nothing has been loaded yet.
+  const interrupted = (file: string, cause?: unknown) =>
+    new CliError(
+      `interrupted (Ctrl-C) while uploading ${file} to s3://${bucket}/${prefix}: ${sent} of ${files.length} file${files.length === 1 ? '' : 's'} uploaded; nothing was loaded and the live version is untouched (the same command uploads and loads again)`,
+      EXIT.INTERRUPTED,
+      { cause },
+    );
   for (const file of files) {
+    if (ctx.signal.aborted) throw interrupted(file);
     const key = prefix + (source.kind === 'file' ? name : relative(source.path, file).split('\\').join('/'));
     uploaded.add(key);
     const size = (await stat(file)).size;
@@ -114,14 +123,16 @@ async function upload(source: { kind: 'file' | 'dir'; path: string }, s3: S3Clie
     // A streamed body cannot be sent again by the SDK's own retries: a connection the server
     // closed (EPIPE, ECONNRESET) gets a fresh stream here, twice at most.
     for (let attempt = 1; ; attempt++) {
-      const sent = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: createReadStream(file), ContentLength: size })).then(
+      const failure = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: createReadStream(file), ContentLength: size }), { abortSignal: ctx.signal }).then(
         () => undefined,
         (err: S3Failure) => err,
       );
-      if (sent === undefined) break;
-      if (sent.$metadata?.httpStatusCode !== undefined) throw new CliError(`uploading ${file} to s3://${bucket}/${key} failed: ${sent.name}: ${sent.message}`, EXIT.FAILED, { cause: sent });
-      if (attempt === 3) throw new CliError(`cannot reach S3 to upload ${file}: ${sent.message}`, EXIT.UNREACHABLE, { cause: sent });
+      if (failure === undefined) break;
+      if (ctx.signal.aborted) throw interrupted(file, failure);
+      if (failure.$metadata?.httpStatusCode !== undefined) throw new CliError(`uploading ${file} to s3://${bucket}/${key} failed: ${failure.name}: ${failure.message}`, EXIT.FAILED, { cause: failure });
+      if (attempt === 3) throw new CliError(`cannot reach S3 to upload ${file}: ${failure.message}`, EXIT.UNREACHABLE, { cause: failure });
     }
+    sent++;
   }
   const removed = await removeOthers(s3, bucket, prefix, uploaded);
   ctx.err.write(`uploaded ${files.length} file${files.length === 1 ? '' : 's'} (${total} bytes) to s3://${bucket}/${prefix}${removed > 0 ? ` and removed ${removed} other object${removed === 1 ? '' : 's'} there` : ''}\n`);
@@ -229,8 +240,10 @@ export const command: Command = {
     '(which then holds exactly its files: other objects there are deleted).',
     'A prefix loads its data objects (not _SUCCESS, *.crc, manifests, hidden files; only those',
     'ending in OBJECT_SUFFIX when it is set); one object loads whatever its name.',
-    'After the swap it waits GRACE_SECONDS, as the state machine does in AWS, then retires old',
-    'versions (Ctrl-C skips the wait). Ctrl-C before the swap deletes the version (exit 130).',
+    'After the swap it retires old versions; when one of them was superseded less than GRACE_SECONDS',
+    'ago (readers may hold it) it waits for that first, as the state machine does in AWS (Ctrl-C',
+    'skips the wait). The summary gives the time to live apart from the total. Ctrl-C before the',
+    'swap deletes the version, during the upload stops it (exit 130 either way).',
     '',
     'Versions are ordered: a SageMaker event by its job\'s CreationTime, a manual run by',
     '--order-key or, without it, the time of the run. A load ordered before the live version is',

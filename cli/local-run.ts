@@ -11,6 +11,8 @@ import type { PlanResult } from '../functions/pipeline/plan-load.js';
 import { InterruptedError } from '../functions/errors.js';
 import { realTaskHandlers, retryPolicies, runIngestLocally, type TaskName } from '../local/state-machine.js';
 import type { Progress } from './progress.js';
+import { awaitingGrace } from '../functions/pipeline/retire-versions.js';
+import { runtime } from '../functions/lambda/runtime.js';
 import { sleep } from './sleep.js';
 import { reportFromFailure, reportFromOutput, type IngestReport } from './report.js';
 
@@ -39,6 +41,10 @@ export async function runLocalIngest(input: unknown, progress: Progress, signal?
   let plan: PlanResult | undefined;
   let commit: CommitResult | undefined;
   const started = Date.now();
+  /** From the start to the swap (or the hold): the load itself, without the wait after it. */
+  let msToLive: number | undefined;
+  /** The WaitForReaders pause: none unless a version to retire waits for its grace. */
+  let wait = 0;
   // Retries pause as the definition says (seconds, doubling, jittered), so a local load rides out
   // what a deployed one would. The pauses are taken here, not by the interpreter, so that Ctrl-C
   // cuts one short; each failure is said, or a pause would look like a hang.
@@ -64,7 +70,7 @@ export async function runLocalIngest(input: unknown, progress: Progress, signal?
   const run = await runIngestLocally(input, {
     signal,
     stop: stop.signal,
-    graceWaitMs,
+    graceWaitMs: () => wait,
     retryPauseMs: 0, // `attempt` pauses
     handlers: {
       Plan: async (payload) => {
@@ -78,10 +84,17 @@ export async function runLocalIngest(input: unknown, progress: Progress, signal?
       Commit: async (payload) => {
         if (signal?.aborted) throw interrupted('before the commit');
         commit = (await attempt('Commit', 'Commit', () => real.Commit(payload))) as CommitResult;
+        msToLive = Date.now() - started;
         if (commit.outcome === 'swapped' && graceWaitMs > 0) {
-          progress.note(`version ${commit.version} is live; waiting ${graceWaitMs / 1000} s (GRACE_SECONDS) for readers' cached pointers before retiring older versions (Ctrl-C skips the wait; the next load retires them)`);
-          if (signal?.aborted) stop.abort();
-          else signal?.addEventListener('abort', () => stop.abort(), { once: true });
+          // Wait only for what Retire would keep for the readers' sake; with nothing inside its
+          // grace (a first version, nothing superseded past retention) Retire deletes all it would at once.
+          const waiting = await versionsAwaitingGrace((payload as { dataset: string }).dataset, graceWaitMs);
+          if (waiting.length > 0) {
+            wait = graceWaitMs;
+            progress.note(`version ${commit.version} is live; waiting ${graceWaitMs / 1000} s (GRACE_SECONDS) for readers' cached pointers before retiring ${waiting.join(', ')} (Ctrl-C skips the wait; the next load retires them)`);
+            if (signal?.aborted) stop.abort();
+            else signal?.addEventListener('abort', () => stop.abort(), { once: true });
+          }
         }
         return commit;
       },
@@ -111,14 +124,15 @@ export async function runLocalIngest(input: unknown, progress: Progress, signal?
   // the Map failed and a Retire cut off by Ctrl-C included: nothing is left writing.)
   progress.finish();
   const ms = Date.now() - started;
-  if (run.status === 'SUCCEEDED') return reportFromOutput(run.output, run.executionId, ms, samples);
+  if (run.status === 'SUCCEEDED') return reportFromOutput(run.output, run.executionId, ms, samples, msToLive);
   if (run.status === 'ABORTED') {
     // Only ever after the swap (Ctrl-C during the grace wait): the version is live.
-    return reportFromFailure({ execution: run.executionId, ms, plan, commit, error: 'Interrupted', cause: 'Ctrl-C during the grace wait: older versions were not retired; the next load retires them', badRecords: progress.badRecords, samples });
+    return reportFromFailure({ execution: run.executionId, ms, msToLive, plan, commit, error: 'Interrupted', cause: 'Ctrl-C during the grace wait: older versions were not retired; the next load retires them', badRecords: progress.badRecords, samples });
   }
   return reportFromFailure({
     execution: run.executionId,
     ms,
+    msToLive,
     plan,
     commit,
     error: run.error,
@@ -127,4 +141,13 @@ export async function runLocalIngest(input: unknown, progress: Progress, signal?
     badRecords: progress.badRecords,
     samples,
   });
+}
+
+/** Versions past retention inside their grace (see awaitingGrace); if that cannot be read, assume some (and wait, as in AWS). */
+async function versionsAwaitingGrace(dataset: string, graceMs: number): Promise<string[]> {
+  try {
+    return await awaitingGrace((await runtime()).dataset(dataset).pipeline, graceMs);
+  } catch {
+    return ['the versions past retention'];
+  }
 }

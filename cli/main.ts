@@ -3,6 +3,8 @@
 // demand, after the environment is prepared, because the handlers read it when imported.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { format } from 'node:util';
 import { CliError, EXIT, EXIT_CODE_HELP, exitCodeFor, helpText, parseCommandArgs, stringOption, type CliContext, type Command } from './command.js';
 
@@ -37,8 +39,9 @@ function mainHelp(): string {
     'from the same environment variables (docs/configuration.md); `sluice up` prints the ones for',
     'a local stack. Datasets come from datasets.json, or the file SLUICE_DATASETS_FILE names.',
     'The CLI also reads SLUICE_BUCKET (where `ingest` uploads local files; default',
-    'sluice-local), SLUICE_STATE_MACHINE_ARN (for `ingest --aws`) and SLUICE_CONNECT_TIMEOUT_MS',
-    '(how long to wait for Redis; default 3000).',
+    'sluice-local), SLUICE_STATE_MACHINE_ARN (for `ingest --aws`), SLUICE_ADMIN_FUNCTION (for',
+    '`promote|discard|rollback --aws`: the AdminFunctionName output of the stack) and',
+    'SLUICE_CONNECT_TIMEOUT_MS (how long to wait for Redis; default 3000).',
     '',
     'Commands:',
     ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}${c.summary}`),
@@ -103,50 +106,85 @@ function watchLauncher(controller: AbortController): void {
   timer.unref();
 }
 
-async function main(argv: string[]): Promise<number> {
+/** Where an in-process run reads and writes: what a test passes instead of the process's own. */
+export interface CliIo {
+  env: NodeJS.ProcessEnv;
+  out: Writable;
+  err: Writable;
+  /** Aborted to stop the command as Ctrl-C does (default: never). */
+  signal?: AbortSignal;
+  /** `err` is a terminal (default: false). */
+  tty?: boolean;
+  stepFunctions?: CliContext['stepFunctions'];
+  lambda?: CliContext['lambda'];
+  /** Called once the command is known, before it is loaded (the process entry prepares the environment here). */
+  beforeLoad?: (verbose: boolean) => void;
+}
+
+async function dispatch(argv: string[], io: CliIo): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     const topic = name === 'help' ? rest[0] : undefined;
     if (topic && COMMANDS[topic]) {
-      process.stdout.write(`${helpText((await COMMANDS[topic].load()).command)}`);
+      io.out.write(`${helpText((await COMMANDS[topic].load()).command)}`);
       return EXIT.OK;
     }
-    (name === undefined ? process.stderr : process.stdout).write(mainHelp());
+    (name === undefined ? io.err : io.out).write(mainHelp());
     return name === undefined ? EXIT.USAGE : EXIT.OK;
   }
   if (name === '--version' || name === '-V') {
-    process.stdout.write(`sluice ${version()}\n`);
+    io.out.write(`sluice ${version()}\n`);
     return EXIT.OK;
   }
   const entry = COMMANDS[name];
   if (!entry) throw new CliError(`unknown command ${JSON.stringify(name)}; the commands are ${Object.keys(COMMANDS).join(', ')} (see sluice --help)`, EXIT.USAGE);
   const major = Number(process.versions.node.split('.')[0]);
   if (major < 22) throw new CliError(`sluice needs Node.js 22 or newer, as Lambda runs (this is ${process.version}); run it as npx sluice, which uses the project's Node 22`, EXIT.USAGE);
-  prepareEnvironment(rest.includes('--verbose') || rest.includes('-v'));
+  io.beforeLoad?.(rest.includes('--verbose') || rest.includes('-v'));
   const { command } = await entry.load();
   const args = parseCommandArgs(command, rest);
   if (args.values.help) {
-    process.stdout.write(helpText(command));
+    io.out.write(helpText(command));
     return EXIT.OK;
   }
   // --datasets is SLUICE_DATASETS_FILE for this command (and the handlers it runs).
   const datasets = stringOption(args, 'datasets');
-  const env = datasets === undefined ? process.env : { ...process.env, SLUICE_DATASETS_FILE: resolve(datasets) };
-  const ctx: CliContext = { out: process.stdout, err: process.stderr, env, tty: process.stderr.isTTY === true, signal: stopSignal() };
+  const env = datasets === undefined ? io.env : { ...io.env, SLUICE_DATASETS_FILE: resolve(datasets) };
+  const ctx: CliContext = { out: io.out, err: io.err, env, tty: io.tty === true, signal: io.signal ?? new AbortController().signal };
+  if (io.stepFunctions) ctx.stepFunctions = io.stepFunctions;
+  if (io.lambda) ctx.lambda = io.lambda;
   return command.run(args, ctx);
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    const verbose = process.argv.includes('--verbose') || process.argv.includes('-v');
+/**
+ * `sluice <argv>` in this process: the command's output on `io.out`, notes and errors on
+ * `io.err`, and its exit code. An error is reported as the process entry reports it (and as
+ * JSON on `out` with --json). Tests call this rather than spawning bin/sluice.js.
+ */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  try {
+    return await dispatch(argv, io);
+  } catch (err) {
+    const verbose = argv.includes('--verbose') || argv.includes('-v');
     const code = exitCodeFor(err);
     const e = err as Error;
     const message = err instanceof CliError || code !== EXIT.FAILED ? e.message : `${e.name}: ${e.message}`;
-    process.stderr.write(`sluice: ${message}\n`);
+    io.err.write(`sluice: ${message}\n`);
     // A script that asked for JSON gets JSON on stdout for an error as well.
-    if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify({ error: { name: e?.name ?? 'Error', message, exitCode: code } }, null, 2)}\n`);
-    if (verbose && e?.stack) process.stderr.write(`${e.stack}\n`);
-    process.exit(code);
-  },
-);
+    if (argv.includes('--json')) io.out.write(`${JSON.stringify({ error: { name: e?.name ?? 'Error', message, exitCode: code } }, null, 2)}\n`);
+    if (verbose && e?.stack) io.err.write(`${e.stack}\n`);
+    return code;
+  }
+}
+
+// Run as the process's entry (bin/sluice.js runs this file); imported (tests), it only exports runCli.
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const signal = stopSignal();
+  runCli(process.argv.slice(2), { env: process.env, out: process.stdout, err: process.stderr, tty: process.stderr.isTTY === true, signal, beforeLoad: prepareEnvironment }).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      process.stderr.write(`sluice: ${(err as Error)?.message ?? String(err)}\n`);
+      process.exit(EXIT.FAILED);
+    },
+  );
+}

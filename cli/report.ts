@@ -10,11 +10,19 @@ import { EXIT, writeLine, type CliContext } from './command.js';
 import { bytes, count, seconds } from './progress.js';
 
 export interface IngestReport {
-  /** loaded: the version is live; held: complete but not live (see heldReason); nothing-to-do: a repeated run; refused: a newer version is live. */
-  outcome: 'loaded' | 'held' | 'nothing-to-do' | 'refused' | 'failed' | 'interrupted';
+  /**
+   * loaded: the version is live; held: complete but not live (see heldReason); nothing-to-do: a
+   * repeated run of a version that is (or was) live; already-held: a repeated run of a held
+   * version; already-loading: another run is loading (or deleting) it; refused: a newer version is live.
+   */
+  outcome: 'loaded' | 'held' | 'nothing-to-do' | 'already-held' | 'already-loading' | 'refused' | 'failed' | 'interrupted';
   /** Held loads: 'checks-failed' or 'manual-approval', and the checks that failed. */
   heldReason?: string;
   failedChecks?: CheckResult[];
+  /** Every release check of a committed load: its value, threshold and outcome. */
+  checks?: CheckResult[];
+  /** Held loads: older held versions that retention retired (only the newest held version is kept). */
+  retired?: string[];
   execution: string;
   dataset?: string;
   version?: string;
@@ -28,8 +36,10 @@ export interface IngestReport {
   /** Records of erased keys the input held, skipped (loaded versions only). */
   erased?: number;
   samples: BadSample[];
-  /** Wall time of the whole run. */
+  /** Wall time of the whole run, the wait after the swap included. */
   ms: number;
+  /** From the start to the swap (or the hold): the time the load took to go live. */
+  msToLive?: number;
   reason?: string;
   error?: string;
   cause?: string;
@@ -38,7 +48,7 @@ export interface IngestReport {
 }
 
 /** What the state machine's output says (it is the Plan result with the Commit result under result.commit). */
-export function reportFromOutput(output: unknown, execution: string, ms: number, seenSamples: BadSample[] = []): IngestReport {
+export function reportFromOutput(output: unknown, execution: string, ms: number, seenSamples: BadSample[] = [], msToLive?: number): IngestReport {
   const out = (output ?? {}) as Partial<PlanResult> & { result?: { commit?: CommitResult } };
   const base = {
     execution,
@@ -52,12 +62,14 @@ export function reportFromOutput(output: unknown, execution: string, ms: number,
   const commit = out.result?.commit;
   if (out.action === 'skip' || !commit) {
     // Plan skips a version that exists already (a repeated event) or is older than the live one.
-    const stale = /order key at or after/.test(out.reason ?? '');
-    return { ...base, outcome: stale ? 'refused' : 'nothing-to-do', records: 0, badRecords: 0, samples: [], reason: out.reason };
+    const existing = out.existing ?? (/order key at or after|is ordered before the live/.test(out.reason ?? '') ? 'older' : undefined);
+    const outcome = existing === 'older' ? 'refused' : existing === 'held' ? 'already-held' : existing === 'loading' || existing === 'being deleted' ? 'already-loading' : 'nothing-to-do';
+    return { ...base, outcome, records: 0, badRecords: 0, samples: [], reason: out.reason };
   }
   const samples = commit.samples.length > 0 ? commit.samples : seenSamples.slice(0, 10);
-  const report: IngestReport = { ...base, outcome: 'loaded', records: commit.records, badRecords: commit.badRecords, samples, previous: commit.previous || undefined };
+  const report: IngestReport = { ...base, msToLive: msToLive ?? commit.loadMs, outcome: 'loaded', records: commit.records, badRecords: commit.badRecords, samples, previous: commit.previous || undefined };
   if (commit.erased > 0) report.erased = commit.erased;
+  if (commit.checks?.checks) report.checks = commit.checks.checks;
   if (commit.outcome === 'refused') {
     return { ...report, outcome: 'refused', reason: `live version ${commit.previous} went live while this one loaded and is ordered after it; ${commit.version} was deleted` };
   }
@@ -66,7 +78,9 @@ export function reportFromOutput(output: unknown, execution: string, ms: number,
     return { ...report, previous: undefined, warning: `${commit.version} went live, and ${commit.previous} (ordered after it) has replaced it since` };
   }
   if (commit.outcome === 'held') {
-    return { ...report, outcome: 'held', heldReason: commit.held?.reason, failedChecks: commit.checks.checks.filter((c) => c.outcome === 'fail') };
+    const held: IngestReport = { ...report, outcome: 'held', heldReason: commit.held?.reason, failedChecks: commit.checks.checks.filter((c) => c.outcome === 'fail') };
+    if (commit.retention?.retired.length) held.retired = commit.retention.retired;
+    return held;
   }
   return report;
 }
@@ -78,6 +92,7 @@ export function reportFromOutput(output: unknown, execution: string, ms: number,
 export function reportFromFailure(f: {
   execution: string;
   ms: number;
+  msToLive?: number;
   plan?: PlanResult;
   commit?: CommitResult;
   error?: string;
@@ -87,7 +102,7 @@ export function reportFromFailure(f: {
   samples: BadSample[];
 }): IngestReport {
   if (f.plan && f.commit && ['swapped', 'already-live', 'superseded', 'held'].includes(f.commit.outcome)) {
-    return { ...reportFromOutput({ ...f.plan, result: { commit: f.commit } }, f.execution, f.ms, f.samples), warning: `${f.error ?? 'Error'}: ${f.cause ?? 'no cause given'}` };
+    return { ...reportFromOutput({ ...f.plan, result: { commit: f.commit } }, f.execution, f.ms, f.samples, f.msToLive), warning: `${f.error ?? 'Error'}: ${f.cause ?? 'no cause given'}` };
   }
   return {
     outcome: f.interrupted ? 'interrupted' : 'failed',
@@ -115,6 +130,10 @@ export function exitCodeOf(report: IngestReport): number {
       return EXIT.REFUSED;
     case 'held':
       return EXIT.HELD;
+    case 'already-held':
+      return EXIT.ALREADY_HELD;
+    case 'already-loading':
+      return EXIT.ALREADY_LOADING;
     case 'interrupted':
       return EXIT.INTERRUPTED;
     default:
@@ -129,24 +148,37 @@ export function printReport(report: IngestReport, ctx: CliContext, json: boolean
     return;
   }
   const v = report.version ?? '';
+  const dataset = report.dataset ? ` --dataset ${report.dataset}` : '';
   switch (report.outcome) {
     case 'loaded': {
-      const rate = report.ms > 0 ? `, ${count((report.records * 1000) / report.ms)} records/s` : '';
+      const toLive = report.msToLive ?? report.ms;
+      const rate = toLive > 0 ? ` (${count((report.records * 1000) / toLive)} records/s)` : '';
       const from = report.objects === undefined ? '' : ` from ${count(report.objects)} object${report.objects === 1 ? '' : 's'} (${bytes(report.bytes ?? 0)})`;
-      writeLine(ctx.out, `version ${v} of ${report.dataset} is live: ${count(report.records)} records (${count(report.badRecords)} bad${report.erased ? `, ${count(report.erased)} erased keys skipped` : ''})${from} in ${count(report.chunks ?? 0)} chunk${report.chunks === 1 ? '' : 's'}, ${seconds(report.ms)}${rate}`);
+      // The wait after the swap (GRACE_SECONDS, for older versions' readers) is not the load's time: said apart.
+      const total = report.ms - toLive >= 1000 ? `; ${seconds(report.ms)} in all, with the wait before retiring older versions` : '';
+      writeLine(ctx.out, `version ${v} of ${report.dataset} is live: ${count(report.records)} records (${count(report.badRecords)} bad${report.erased ? `, ${count(report.erased)} erased keys skipped` : ''})${from} in ${count(report.chunks ?? 0)} chunk${report.chunks === 1 ? '' : 's'}, live in ${seconds(toLive)}${rate}${total}`);
       writeLine(ctx.out, report.previous ? `  it replaced version ${report.previous}, which is kept for rollback until retention deletes it` : '  it is the first live version of this dataset');
       break;
     }
     case 'held': {
       const failed = report.failedChecks?.length ?? 0;
       const why = report.heldReason === 'manual-approval' ? 'the dataset waits for approval (promote: manual)' : `${failed === 1 ? 'a release check' : `${failed} release checks`} failed`;
-      writeLine(ctx.out, `version ${v} of ${report.dataset} is held, not live: ${why}; ${count(report.records)} records (${count(report.badRecords)} bad), ${seconds(report.ms)}`);
+      writeLine(ctx.out, `version ${v} of ${report.dataset} is held, not live: ${why}; ${count(report.records)} records (${count(report.badRecords)} bad), ${seconds(report.msToLive ?? report.ms)}`);
       for (const c of report.failedChecks ?? []) writeLine(ctx.out, `  ${formatCheck(c)}`);
-      writeLine(ctx.out, `  ${report.previous ? `the live version ${report.previous} is untouched` : 'nothing is live yet'}; sluice promote ${v} makes it live, sluice discard ${v} deletes it`);
+      if (report.retired?.includes(v)) {
+        writeLine(ctx.out, `  a newer held version is kept instead (only the newest held version is kept): retention retired ${v} at once`);
+      } else {
+        writeLine(ctx.out, `  ${report.previous ? `the live version ${report.previous} is untouched` : 'nothing is live yet'}; sluice promote ${v}${dataset} makes it live, sluice discard ${v}${dataset} deletes it`);
+        if (report.retired?.length) writeLine(ctx.out, `  only the newest held version is kept: retention retired ${report.retired.join(', ')}`);
+      }
       break;
     }
     case 'nothing-to-do':
       writeLine(ctx.out, `nothing to do: ${report.reason ?? `version ${v} is already live`}`);
+      break;
+    case 'already-held':
+    case 'already-loading':
+      writeLine(ctx.out, `not loaded again: ${report.reason}`);
       break;
     case 'refused':
       writeLine(ctx.out, `not loaded: ${report.reason}`);
@@ -163,8 +195,16 @@ export function printReport(report: IngestReport, ctx: CliContext, json: boolean
         : `  it failed in Plan, before any data was written; the live version is untouched (execution ${report.execution})`);
   }
   if (report.warning) writeLine(ctx.out, `  but then: ${report.warning}`);
-  if (report.badRecords > 0 || report.samples.length > 0) {
-    writeLine(ctx.out, `bad records${report.badRecords > 0 ? ` (${count(report.badRecords)})` : ''}, first ${report.samples.length}:`);
-    for (const s of report.samples) writeLine(ctx.out, `  ${formatSample(s)}`);
+  // Duplicate keys are not bad records (they are stored, the later one wins): listed apart.
+  const duplicate = (s: BadSample) => s.reason.startsWith('duplicate key');
+  const bad = report.samples.filter((s) => !duplicate(s));
+  const duplicates = report.samples.filter(duplicate);
+  if (report.badRecords > 0 || bad.length > 0) {
+    writeLine(ctx.out, `bad records${report.badRecords > 0 ? ` (${count(report.badRecords)})` : ''}, first ${bad.length}:`);
+    for (const s of bad) writeLine(ctx.out, `  ${formatSample(s)}`);
+  }
+  if (duplicates.length > 0) {
+    writeLine(ctx.out, `duplicate keys, first ${duplicates.length}:`);
+    for (const s of duplicates) writeLine(ctx.out, `  ${formatSample(s)}`);
   }
 }

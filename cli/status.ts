@@ -42,15 +42,22 @@ export function printStatus(s: DatasetStatus, ctx: CliContext): void {
   }
   const header = ['', 'VERSION', 'STATE', 'ORDER KEY', 'RECORDS', 'BAD', 'LOADED (UTC)', 'LOAD TIME', 'SOURCE'];
   for (const line of table([header, ...s.versions.map(row)])) writeLine(ctx.out, `  ${line}`);
+  const dataset = `--dataset ${s.dataset}`;
   for (const v of s.versions) {
     if (v.error) writeLine(ctx.out, `  ${v.version}: ${v.error}`);
     if (v.status === 'held') {
-      const why = v.heldReason === 'manual-approval' ? 'waiting for approval (promote: manual)' : 'a release check failed';
-      writeLine(ctx.out, `  ${v.version}: held, not live: ${why}; sluice promote ${v.version} makes it live, sluice discard ${v.version} deletes it`);
+      const failed = v.failedChecks?.length ?? 0;
+      const why = v.heldReason === 'manual-approval' ? 'waiting for approval (promote: manual)' : failed === 1 ? 'a release check failed' : `${failed} release checks failed`;
+      // Promote is the compare-and-set without force: a held version not newer than the live one is refused.
+      const promotable = !s.live || v.orderKey > s.live.orderKey;
+      const next = promotable
+        ? `sluice promote ${v.version} ${dataset} makes it live, sluice discard ${v.version} ${dataset} deletes it`
+        : `it is not newer than the live version ${s.live!.version}, so it cannot be made live; sluice discard ${v.version} ${dataset} deletes it (or the next Retire does)`;
+      writeLine(ctx.out, `  ${v.version}: held, not live: ${why}; ${next}`);
       for (const c of v.failedChecks ?? []) writeLine(ctx.out, `    ${c.name}: ${c.value ?? 'not measured'} (threshold ${c.threshold}): ${c.detail}`);
     }
     if (v.status === 'stale') {
-      writeLine(ctx.out, `  ${v.version}: stale: nothing has loaded it since ${minute(v.heartbeatAt) || 'its start'} (its process stopped); sluice discard ${v.version} deletes it, a re-ingest takes it over`);
+      writeLine(ctx.out, `  ${v.version}: stale: nothing has loaded it since ${minute(v.heartbeatAt) || 'its start'} (its process stopped); sluice discard ${v.version} ${dataset} deletes it, a re-ingest takes it over`);
     }
   }
 }

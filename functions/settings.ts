@@ -221,7 +221,7 @@ export const SETTINGS = [
     default: 2,
     min: 1,
     max: 100,
-    description: 'Versions kept after a swap (the live one included); Redis must hold RetainVersions + 1 copies during a load.',
+    description: 'Versions kept (the live one included; at most one of them held). Redis must hold max(RetainVersions, 2) + 1 copies of each dataset (one for the load).',
     group: 'Load',
     readBy: 'functions',
   },

@@ -130,8 +130,12 @@ export interface LocalRunOptions {
   /** Replace or wrap individual tasks (tests inject failures this way). */
   handlers?: Partial<Record<TaskName, TaskHandler>>;
   executionName?: string;
-  /** The WaitForReaders pause in milliseconds (default: none; `sluice ingest` passes GRACE_SECONDS). */
-  graceWaitMs?: number;
+  /**
+   * The WaitForReaders pause in milliseconds (default: none; `sluice ingest` passes GRACE_SECONDS),
+   * or a function asked when the state is reached (`sluice ingest` skips the wait when nothing
+   * waits for the grace period).
+   */
+  graceWaitMs?: number | (() => number);
   /**
    * Pause before a retry in milliseconds (default 10, so tests that inject failures stay fast).
    * `sluice ingest` passes 0 and pauses in its handlers as retryPolicies says, so Ctrl-C cuts a pause short.
@@ -153,6 +157,13 @@ export interface LocalRunResult {
   cause?: string;
   /** What the run published to SNS (NotifyHeld: a held version). */
   notifications: PublishedNotification[];
+}
+
+/** The interpreter reads a wait override when the Wait state starts: a getter answers then. */
+function graceWait(wait: LocalRunOptions['graceWaitMs']): Record<string, number> {
+  const overrides: Record<string, number> = {};
+  Object.defineProperty(overrides, 'WaitForReaders', { enumerable: true, get: () => (typeof wait === 'function' ? wait() : (wait ?? 0)) });
+  return overrides;
 }
 
 export async function runIngestLocally(input: unknown, options: LocalRunOptions = {}): Promise<LocalRunResult> {
@@ -193,7 +204,7 @@ export async function runIngestLocally(input: unknown, options: LocalRunOptions 
         ...Object.fromEntries((Object.keys(TASK_FUNCTIONS) as TaskName[]).map((t) => [t, asLambda(t)])),
         ...Object.fromEntries(NOTIFY_TASKS.map((t) => [t, asPublish(t)])),
       },
-      waitTimeOverrides: { WaitForReaders: options.graceWaitMs ?? 0 },
+      waitTimeOverrides: graceWait(options.graceWaitMs),
       retryIntervalOverrides: Object.fromEntries([...(Object.keys(TASK_FUNCTIONS) as string[]), ...NOTIFY_TASKS].map((t) => [t, pause])),
     },
   });

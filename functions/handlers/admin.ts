@@ -59,7 +59,9 @@ export function parseAdminEvent(event: unknown): AdminRequest {
   if (e.action === 'put') return parsePutRequest(e, dataset);
   const correction = parseCorrectionEvent(e, dataset);
   if (correction) return correction;
-  throw new InvalidInputError(`unknown action ${JSON.stringify(e.action)}; expected "status", "rollback", "promote", "discard", "freshness", "erase", "unerase", "suppress", "unsuppress" or "put"`);
+  const actions = '"status", "rollback", "promote", "discard", "freshness", "erase", "unerase", "suppress", "unsuppress" or "put"';
+  if (e.action === undefined) throw new InvalidInputError(`the event has no action: an action is required, one of ${actions} (e.g. {"action": "status"})`);
+  throw new InvalidInputError(`unknown action ${JSON.stringify(e.action)}; expected ${actions}`);
 }
 
 async function admin(event: unknown, context: Context): Promise<AdminResult> {

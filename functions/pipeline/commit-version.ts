@@ -10,6 +10,7 @@ import { beforeGoLive, correctHeld, plannedVersion, swapAfterCorrections } from 
 import { deleteVersion } from './delete-version.js';
 import type { PipelineDeps } from './deps.js';
 import { startHeartbeat } from './heartbeat.js';
+import { retireAfterHold, type RetireResult } from './retire-versions.js';
 import { parseJson, runReleaseChecks, type ReleaseCheckRun } from './release-checks.js';
 
 export interface CommitInput {
@@ -40,6 +41,8 @@ export interface CommitResult {
   checks: CheckReport;
   /** Held versions only: why, and the notification the state machine publishes. */
   held?: { reason: HoldReason; notification: HeldNotice };
+  /** Held versions only: retention applied after the hold (older held versions retired). */
+  retention?: RetireResult & { error?: string };
 }
 
 /** `observe` sees the checks' report before anything is decided on it (metrics, logs). */
@@ -87,7 +90,10 @@ export async function commitVersion(input: CommitInput, deps: PipelineDeps, obse
     loadMs: Math.max(0, now - registered),
     checks,
   };
-  if (held) result.held = held;
+  if (held) {
+    result.held = held;
+    result.retention = await retireAfterHold(deps);
+  }
   return result;
 }
 

@@ -6,12 +6,15 @@ import type { PipelineDeps } from './deps.js';
 
 export interface DiscardResult {
   dataset: string;
-  outcome: 'discarded';
+  /** 'already-discarded': a discard of a version whose data an earlier discard deleted; nothing was deleted now. */
+  outcome: 'discarded' | 'already-discarded';
   version: string;
-  /** What it was: 'held', or 'stale' for an abandoned load. */
+  /** What it was: 'held', or 'stale' for an abandoned load ('discarded': discarded before). */
   was: 'held' | 'stale' | 'discarded';
-  /** Data keys deleted (the version's bucket count). */
+  /** Data keys deleted now (the version's bucket count; 0 when an earlier discard deleted them). */
   buckets: number;
+  /** A version discarded before: when. */
+  discardedAt?: string;
 }
 
 type DiscardDeps = Pick<PipelineDeps, 'dataset' | 'versions' | 'newWriter' | 'now' | 'load'>;
@@ -33,7 +36,14 @@ export async function discardVersion(input: { version: string }, deps: DiscardDe
     const hint = claim === 'live' ? ' (the live version: load or promote another, or roll back)' : claim === 'superseded' ? ' (a retained earlier version: retention deletes it)' : '';
     throw new VersionStateError(`version ${target.id} of ${deps.dataset} is ${claim}; only a held version or a stale load can be discarded${hint}`);
   }
+  // (Run again even when an earlier discard deleted the data: it releases the claim just taken.)
   await deps.versions.deleteData(target.id, target.buckets, deps.newWriter(), now);
   const was = target.status === 'loading' ? 'stale' : target.status === 'held' ? 'held' : 'discarded';
+  if (was === 'discarded' && target.fields.dataDeletedAt !== undefined) {
+    const at = Number(target.fields.discardedAt);
+    const result: DiscardResult = { dataset: deps.dataset, outcome: 'already-discarded', version: target.id, was, buckets: 0 };
+    if (Number.isFinite(at)) result.discardedAt = new Date(at).toISOString();
+    return result;
+  }
   return { dataset: deps.dataset, outcome: 'discarded', version: target.id, was, buckets: target.buckets };
 }

@@ -3,6 +3,7 @@ import pLimit from 'p-limit';
 import type { StoredObject } from '../adapters/object-store.js';
 import { planChunks, type InputObject } from '../domain/chunk-plan.js';
 import type { IngestRequest } from '../domain/ingest-request.js';
+import type { RegisterOutcome } from '../domain/version-repository.js';
 import { checkedDataType, compareOutputs, parseManifest, relativeToPrefix, type InputCompleteness, type InputObjectRef } from '../domain/input-completeness.js';
 import { bucketCountFor } from '../domain/key-layout.js';
 import { noDataExplanation, skipReason, type SkippedObject } from '../domain/object-selection.js';
@@ -12,12 +13,18 @@ import { deleteVersion } from './delete-version.js';
 import type { PipelineDeps } from './deps.js';
 import { restoreTombstones } from './restore-tombstones.js';
 import { inspectObject } from './inspect-object.js';
+import { orderKeyText } from './order-key-text.js';
 import { preflight } from './preflight.js';
-import { cleanLeftovers } from './retire-versions.js';
+import { retireBeforeLoad } from './retire-versions.js';
 
 export interface PlanResult {
   action: 'load' | 'skip';
   reason?: string;
+  /**
+   * Skipped: why, for scripts: the status of the version that exists already ('live', 'held',
+   * 'loading', 'being deleted', ...), or 'older' when the live version is ordered at or after it.
+   */
+  existing?: string;
   dataset: string;
   version: string;
   orderKey: number;
@@ -74,9 +81,9 @@ export async function planLoad(request: IngestRequest, owner: string, deps: Pipe
     mapConcurrency: deps.load.mapConcurrency,
     graceSeconds: deps.load.graceSeconds,
   };
-  // Stale loads and failed leftovers hold memory the pre-flight would count, and a re-ingest
-  // of a stale version must not load on top of its old keys: delete them first.
-  await cleanLeftovers(deps);
+  // Stale loads, failed leftovers and held versions past retention hold memory the pre-flight
+  // would count, and a re-ingest of a stale version must not load on top of its old keys.
+  await retireBeforeLoad(deps);
   // A cache that lost its tombstones gets them back from S3 before this load reads them (invariant 11).
   await restoreTombstones(deps);
   const completeness = await inputCheck(request, listed, deps);
@@ -111,13 +118,25 @@ export async function planLoad(request: IngestRequest, owner: string, deps: Pipe
     }
     return result;
   }
-  const reason =
-    registered.outcome === 'stale'
-      ? `live version ${registered.live} has an order key at or after ${new Date(orderKey).toISOString()}, this version's`
-      : registered.outcome === 'duplicate' && registered.status === 'held'
-        ? `version ${version} is already held (loaded, not live): sluice promote ${version} makes it live, sluice discard ${version} deletes it`
-        : `version ${version} is already ${registered.outcome === 'duplicate' ? registered.status : 'loading'}`;
-  return { ...result, action: 'skip', reason, chunks: [], chunkCount: 0 };
+  const reason = await skippedVersionReason(registered, version, orderKey, deps);
+  const existing = registered.outcome === 'stale' ? 'older' : registered.outcome === 'duplicate' ? registered.status : 'loading';
+  return { ...result, action: 'skip', reason, existing, chunks: [], chunkCount: 0 };
+}
+
+/** Why Plan skips a version, in words an operator can act on (with the --dataset the commands need). */
+async function skippedVersionReason(registered: Exclude<RegisterOutcome, { outcome: 'registered' }>, version: string, orderKey: number, deps: PipelineDeps): Promise<string> {
+  const dataset = `--dataset ${deps.dataset}`;
+  if (registered.outcome === 'stale') {
+    const live = await deps.versions.current();
+    const liveKey = live && live.version === registered.live ? ` (order key ${orderKeyText(live.orderKey)})` : '';
+    return `version ${version} (order key ${orderKeyText(orderKey)}) is ordered before the live version ${registered.live}${liveKey}, and an older load never replaces newer data; a manual run loads it with a later --order-key`;
+  }
+  if (registered.outcome === 'duplicate' && registered.status === 'held') {
+    return `version ${version} is already held (loaded, not live): sluice promote ${version} ${dataset} makes it live, sluice discard ${version} ${dataset} deletes it`;
+  }
+  const status = registered.outcome === 'duplicate' ? registered.status : 'loading';
+  if (status === 'loading' || status === 'being deleted') return `version ${version} is already ${status} in another run; nothing was loaded (sluice status ${dataset} shows it)`;
+  return `version ${version} is already ${status}`;
 }
 
 /** The chunk plan, its error naming the input it is about. */

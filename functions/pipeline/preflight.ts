@@ -88,11 +88,12 @@ export function shortfalls(estimate: LoadEstimate, masters: readonly MasterMemor
 }
 
 const MiB = (n: number) => `${(n / 1048576).toFixed(1)} MiB`;
+const inputSize = (n: number) => (n < 1048576 ? `${(n / 1024).toFixed(1)} KiB` : MiB(n));
 
 /** Throws InsufficientMemoryError when the load cannot fit; does nothing without a memory probe. */
 export async function preflight(
   load: { version: string; objects: readonly InputObject[]; totalBytes: number; buckets: number },
-  deps: Pick<PipelineDeps, 'objects' | 'shape' | 'load' | 'spec'> & { memory?: MemoryProbe },
+  deps: Pick<PipelineDeps, 'objects' | 'shape' | 'load' | 'spec' | 'versions' | 'dataset'> & { memory?: MemoryProbe },
 ): Promise<LoadEstimate | null> {
   if (!deps.memory || load.totalBytes === 0) return null;
   const [ratio, masters] = await Promise.all([sample(load.objects, deps), deps.memory.masters()]);
@@ -103,10 +104,26 @@ export async function preflight(
     throw new InsufficientMemoryError(
       `version ${load.version} does not fit in Redis: about ${MiB(estimate.bytes)} for ${MiB(load.totalBytes)} of input (${estimate.basis}); ` +
         `master ${worst.node} would need ${MiB(worst.needBytes)} but has ${MiB(worst.freeBytes)} free of ${MiB(worst.maxBytes)} maxmemory` +
-        `${short.length > 1 ? ` (${short.length} masters short)` : ''}. Nothing was written; free memory (retire versions, lower RETAIN_VERSIONS) or grow the cache`,
+        `${short.length > 1 ? ` (${short.length} masters short)` : ''}. Nothing was written. ${await heldCause(deps)}`,
     );
   }
   return estimate;
+}
+
+/** The held versions of the dataset take memory an operator can free: name them, and how. */
+async function heldCause(deps: Pick<PipelineDeps, 'versions' | 'dataset'>): Promise<string> {
+  const held = (await deps.versions.list().catch(() => [])).filter((v) => v.status === 'held');
+  const otherwise = 'free memory (lower RETAIN_VERSIONS) or grow the cache';
+  if (held.length === 0) return `To load it, ${otherwise}`;
+  const size = (v: (typeof held)[number]) => {
+    const parts = [v.fields.records !== undefined && `${Number(v.fields.records).toLocaleString('en-US')} records`, v.fields.bytes !== undefined && `${inputSize(Number(v.fields.bytes))} of input`].filter(Boolean);
+    return parts.length > 0 ? ` (${parts.join(', ')})` : '';
+  };
+  const commands = held.map((v) => `sluice discard ${v.id} --dataset ${deps.dataset}`).join(', ');
+  return (
+    `Held version${held.length === 1 ? '' : 's'} of ${deps.dataset} take${held.length === 1 ? 's' : ''} memory: ${held.map((v) => `${v.id}${size(v)}`).join(', ')}; ` +
+    `${commands} frees ${held.length === 1 ? 'it' : 'them'} (or promote ${held.length === 1 ? 'it' : 'one'}); otherwise ${otherwise}`
+  );
 }
 
 async function sample(objects: readonly InputObject[], deps: Pick<PipelineDeps, 'objects' | 'shape' | 'load' | 'spec'>): Promise<SampledRatio | null> {

@@ -29,15 +29,34 @@ export async function retireVersions(deps: RetireDeps, graceMs = deps.load.grace
 }
 
 /**
- * Only the leftovers, no retention: Plan runs this before registering a load, so the memory a
- * stale load holds is free again for the pre-flight check, and a re-ingest of it starts clean.
+ * What the next Retire would have to wait for: versions past retention that readers may still
+ * hold (superseded less than a grace period ago). None: a Retire now deletes all it ever would,
+ * so the wait after a swap can be skipped (a first version; nothing superseded past retention).
  */
-export async function cleanLeftovers(deps: RetireDeps): Promise<string[]> {
-  const now = deps.now();
-  const cleaned: string[] = [];
-  for (const v of await deps.versions.list()) {
-    const leftover = ['failed', 'refused', 'discarded', 'retiring'].includes(v.status) || (v.status === 'loading' && v.stale === true);
-    if (leftover && (await deleteVersion(v, deps, now))) cleaned.push(v.id);
+export async function awaitingGrace(deps: RetireDeps, graceMs = deps.load.graceSeconds * 1000): Promise<string[]> {
+  return decideRetention(await deps.versions.list(), deps.load.retainVersions, graceMs, deps.now()).deferred;
+}
+
+/**
+ * Retention before a load, as Plan runs it before registering one: leftovers (a stale load, a
+ * failed or discarded version whose keys remain) and whatever retention would retire (held
+ * versions older than the newest, versions past the count and their grace) hold memory the
+ * pre-flight check would count, and a re-ingest of a stale version must not load on top of its
+ * old keys. Retention only after a swap would leave held versions to pile up night after night.
+ */
+export function retireBeforeLoad(deps: RetireDeps): Promise<RetireResult> {
+  return retireVersions(deps);
+}
+
+/**
+ * Retention right after a version is held: an older held version goes at once (only the newest
+ * is kept), and a held version takes a retention slot. Best effort: the hold stands whatever
+ * happens here, and the next load's Plan applies retention again.
+ */
+export async function retireAfterHold(deps: RetireDeps): Promise<RetireResult & { error?: string }> {
+  try {
+    return await retireVersions(deps);
+  } catch (err) {
+    return { retired: [], deferred: [], error: `${(err as Error).name}: ${(err as Error).message}` };
   }
-  return cleaned;
 }

@@ -34,6 +34,8 @@ export interface VersionReport {
   heldAt?: string;
   heldReason?: string;
   failedChecks?: Pick<CheckResult, 'name' | 'value' | 'threshold' | 'detail'>[];
+  /** Every release check the version's commit ran (live, retained and held versions): value, threshold, outcome. */
+  checks?: CheckResult[];
   /** From registration to the end of the load. */
   loadSeconds?: number;
   error?: string;
@@ -93,14 +95,19 @@ function time(fields: Record<string, string>, name: string): string | undefined 
   return ms === undefined ? undefined : new Date(ms).toISOString();
 }
 
-function failedChecks(raw: string | undefined): VersionReport['failedChecks'] {
+function allChecks(raw: string | undefined): CheckResult[] | undefined {
   if (!raw) return undefined;
   try {
-    const checks = JSON.parse(raw) as CheckResult[];
-    return checks.filter((c) => c.outcome === 'fail').map(({ name, value, threshold, detail }) => ({ name, value, threshold, detail }));
+    return JSON.parse(raw) as CheckResult[];
   } catch {
     return undefined;
   }
+}
+
+function failedChecks(raw: string | undefined): VersionReport['failedChecks'] {
+  return allChecks(raw)
+    ?.filter((c) => c.outcome === 'fail')
+    .map(({ name, value, threshold, detail }) => ({ name, value, threshold, detail }));
 }
 
 function toReport(r: VersionRecord, live: boolean): VersionReport {
@@ -129,6 +136,7 @@ function toReport(r: VersionRecord, live: boolean): VersionReport {
     heldAt: time(f, 'heldAt'),
     heldReason: r.status === 'held' ? f.heldReason : undefined,
     failedChecks: r.status === 'held' ? failedChecks(f.checks) : undefined,
+    checks: allChecks(f.checks),
     loadSeconds: loadedMs !== undefined && createdMs !== undefined ? Math.max(0, loadedMs - createdMs) / 1000 : undefined,
     error: f.error,
   };

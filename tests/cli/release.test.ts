@@ -33,7 +33,7 @@ test('a load that fails a release check is held: exit 7, which check failed by h
   expect(run.code).toBe(7);
   expect(run.stdout).toMatch(/^version r2 of cli-rel is held, not live: a release check failed; 3,000 records \(0 bad\)/);
   expect(run.stdout).toContain('  record-count-min: 3000 (threshold >= 5000): 3000 records loaded; at least 5000 required');
-  expect(run.stdout).toContain('the live version r1 is untouched; sluice promote r2 makes it live, sluice discard r2 deletes it');
+  expect(run.stdout).toContain('the live version r1 is untouched; sluice promote r2 --dataset cli-rel makes it live, sluice discard r2 --dataset cli-rel deletes it');
   expect(await pointer()).toBe('r1');
   const get = await sluice(['get', 'u7'], env);
   expect(JSON.parse(get.stdout)).toMatchObject({ version: 'r1' });
@@ -43,7 +43,7 @@ test('status shows the held version with its failed checks, as a table and as JS
   const [table, json] = await Promise.all([sluice(['status'], env), sluice(['status', '--json'], env)]);
   expect(table).toEqual(expect.objectContaining({ code: 0 }));
   expect(table.stdout).toMatch(/ {3}r2 +held +2026-11-02T02:00:00.000Z +3,000 +0 /);
-  expect(table.stdout).toContain('  r2: held, not live: a release check failed; sluice promote r2 makes it live, sluice discard r2 deletes it');
+  expect(table.stdout).toContain('  r2: held, not live: a release check failed; sluice promote r2 --dataset cli-rel makes it live, sluice discard r2 --dataset cli-rel deletes it');
   expect(table.stdout).toContain('    record-count-min: 3000 (threshold >= 5000): 3000 records loaded; at least 5000 required');
   const versions = (JSON.parse(json.stdout) as { datasets: { versions: Record<string, unknown>[] }[] }).datasets[0]!.versions;
   expect(versions.find((v) => v.version === 'r2')).toMatchObject({
@@ -105,7 +105,7 @@ describe('a load whose process is killed mid-way', () => {
     const stale = await eventually(() => sluice(['status'], env), (r) => /r4 +stale \d+\/\d+/.test(r.stdout), 30_000);
     const [, done, total] = /r4 +stale (\d+)\/(\d+)/.exec(stale.stdout)!;
     expect(Number(done)).toBeLessThan(Number(total));
-    expect(stale.stdout).toMatch(/ {2}r4: stale: nothing has loaded it since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(its process stopped\); sluice discard r4 deletes it, a re-ingest takes it over/);
+    expect(stale.stdout).toMatch(/ {2}r4: stale: nothing has loaded it since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(its process stopped\); sluice discard r4 --dataset cli-rel deletes it, a re-ingest takes it over/);
 
     // The big input has ten times the users of the live version: growth is the point here, not a check.
     const again = await sluice(['ingest', `s3://${BUCKET}/big/`, '--version', 'r4', '--order-key', '2026-11-10T02:00:00Z', '--json'], { ...env, ...datasetVars({ name: DATASET, checks: { maxRecordGrowth: false } }) });

@@ -1,8 +1,11 @@
 // Runs the sluice command as a user does: bin/sluice.js in a child process (which re-executes
 // itself with tsx on the project's Node 22), with the environment pointing at the test
 // cluster and s3rver. Only processes started here are ever signalled, by their PID.
+// sluiceInProcess runs the same command in the test's own process (no child, no tsx start-up).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { runCli, type CliIo } from '../../cli/main.js';
 import { testStackVars } from '../support/sluice.js';
 
 export const BIN = fileURLToPath(new URL('../../bin/sluice.js', import.meta.url));
@@ -103,4 +106,32 @@ export class RunningCli {
     if (this.child.exitCode === null) this.child.kill(signal);
     return this.exited;
   }
+}
+
+/** Collects what a command writes. */
+class Capture extends Writable {
+  text = '';
+  override _write(chunk: Buffer | string, _encoding: BufferEncoding, done: () => void): void {
+    this.text += chunk.toString();
+    done();
+  }
+}
+
+let previous: Promise<unknown> = Promise.resolve();
+
+/**
+ * `sluice <args>` in this process (cli/main.ts's runCli), with `env` as its whole environment.
+ * Runs one at a time: the handlers' runtime is one per process, as in a Lambda container.
+ */
+export function sluiceInProcess(args: string[], env: Record<string, string> = {}, opts: { signal?: AbortSignal } = {}): Promise<CliRun> {
+  const run = previous.then(async () => {
+    const out = new Capture();
+    const err = new Capture();
+    const io: CliIo = { env: { ...env }, out, err };
+    if (opts.signal) io.signal = opts.signal;
+    const code = await runCli(args, io);
+    return { code, stdout: out.text, stderr: err.text };
+  });
+  previous = run.catch(() => undefined);
+  return run;
 }

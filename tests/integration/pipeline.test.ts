@@ -139,7 +139,7 @@ describe('invariants while versions come and go', () => {
 
   test('3. an older order key is refused: at plan time, and at commit time after a newer version went live', async () => {
     const early = await runIngestLocally({ s3Uri: `s3://${BUCKET}/inv/v1/`, version: 'old', orderKey: 1500 });
-    expect(early).toMatchObject({ status: 'SUCCEEDED', output: { action: 'skip', reason: "live version v2 has an order key at or after 1970-01-01T00:00:01.500Z, this version's" } });
+    expect(early).toMatchObject({ status: 'SUCCEEDED', output: { action: 'skip', reason: 'version old (order key 1500) is ordered before the live version v2 (order key 2000), and an older load never replaces newer data; a manual run loads it with a later --order-key', existing: 'older' } });
     expect(await versionKeyCount(DATASET, 'old')).toBe(0);
 
     // A late job registers (order 2500) and loads, but v3 (order 3000) goes live before it commits.
@@ -261,7 +261,7 @@ describe('a commit retried after its swap landed', () => {
     const plan = (await h.Plan({ event, executionId: 'exec-r3' })) as { action: string; reason?: string; chunks: number[]; chunkCount: number };
     expect(plan).toMatchObject({ action: 'load', chunkCount: first.chunkCount });
     // Another execution with the same event is still a duplicate.
-    await expect(h.Plan({ event, executionId: 'exec-other' })).resolves.toMatchObject({ action: 'skip', reason: 'version r3 is already loading' });
+    await expect(h.Plan({ event, executionId: 'exec-other' })).resolves.toMatchObject({ action: 'skip', existing: 'loading', reason: 'version r3 is already loading in another run; nothing was loaded (sluice status --dataset ' + DATASET + ' shows it)' });
     for (const chunk of plan.chunks) await h.LoadChunk({ dataset: DATASET, version: 'r3', owner: 'exec-r3', chunk });
     await expect(h.Commit(ref('r3', 'exec-r3', plan.chunkCount))).resolves.toMatchObject({ outcome: 'swapped', previous: 'r2', records: 1000 });
     expect(await live()).toBe('r3');

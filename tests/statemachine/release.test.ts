@@ -36,6 +36,18 @@ beforeAll(async () => {
 afterAll(closeTestClients);
 
 describe('a load that fails a release check', () => {
+  test('a failed notification fails the execution (HeldNotificationFailed) but the version stays held and the live one untouched', async () => {
+    await env({ checks: { minRecords: USERS + 500 } });
+    const run = await runIngestLocally(
+      { s3Uri: `s3://${BUCKET}/d2/`, version: 'h0', orderKey: 1900 },
+      { publish: async () => Promise.reject(Object.assign(new Error('Topic does not exist'), { name: 'SNS.NotFoundException' })) },
+    );
+    expect(run).toMatchObject({ status: 'FAILED', error: 'HeldNotificationFailed', notifications: [] });
+    expect(await statusOf('h0')).toBe('held');
+    expect(await pointer()).toBe('v1');
+    await discardVersion({ version: 'h0' }, await pipeline());
+  });
+
   test('is held: kept with its check report, never live; readers keep the live version; SNS says which check failed and by how much', async () => {
     await env({ checks: { minRecords: USERS + 500 } });
     // A fresh runtime (new settings) connects first; readers then run while the load is held.
@@ -88,27 +100,19 @@ describe('a load that fails a release check', () => {
     });
   });
 
-  test('a failed notification fails the execution (HeldNotificationFailed) but the version stays held and the live one untouched', async () => {
-    await env({ checks: { minRecords: USERS + 500 } });
-    const run = await runIngestLocally(
-      { s3Uri: `s3://${BUCKET}/d2/`, version: 'h0', orderKey: 1900 },
-      { publish: async () => Promise.reject(Object.assign(new Error('Topic does not exist'), { name: 'SNS.NotFoundException' })) },
-    );
-    expect(run).toMatchObject({ status: 'FAILED', error: 'HeldNotificationFailed', notifications: [] });
-    expect(await statusOf('h0')).toBe('held');
-    expect(await pointer()).toBe('v1');
-    await discardVersion({ version: 'h0' }, await pipeline());
-  });
-
   test('a re-run of the held version changes nothing and says how to go on', async () => {
     const run = await load('h1', 2000, 'd2');
     expect(run.output).toMatchObject({ action: 'skip', reason: expect.stringMatching(/^version h1 is already held .*sluice promote h1/) });
   });
 
-  test('promote: refused for a held version not newer than the live one; otherwise the same compare-and-set makes it live', async () => {
-    // hA (1500) is held while v1 (1000) is live; then v15 (1700) goes live (Plan, chunks, Commit: no Retire yet).
+  test('only the newest held version is kept: a late, older load that is held is retired at once; promote makes the newest live', async () => {
+    // hA (1500), a late job, is held while h1 (2000) is held: its own hold retires it (it goes, h1 stays).
     await env({ checks: { minRecords: USERS + 500 } });
-    expect((await load('hA', 1500)).output).toMatchObject({ result: { commit: { outcome: 'held' } } });
+    expect((await load('hA', 1500)).output).toMatchObject({ result: { commit: { outcome: 'held', retention: { retired: ['hA'] } } } });
+    expect(await statusOf('hA')).toBe('retired');
+    expect(await versionKeyCount(DATASET, 'hA')).toBe(0);
+    expect(await statusOf('h1')).toBe('held');
+    // Then v15 (1700) goes live (Plan, chunks, Commit: no Retire yet).
     await env();
     const h = await realTaskHandlers();
     const plan = (await h.Plan({ event: { s3Uri: `s3://${BUCKET}/d1/`, version: 'v15', orderKey: 1700 }, executionId: 'exec-v15' })) as { chunks: number[]; chunkCount: number };
@@ -116,16 +120,13 @@ describe('a load that fails a release check', () => {
     expect(await h.Commit({ dataset: DATASET, version: 'v15', owner: 'exec-v15', chunkCount: plan.chunkCount })).toMatchObject({ outcome: 'swapped', previous: 'v1' });
 
     const deps = await pipeline();
-    await expect(promoteVersion({ version: 'hA' }, deps)).rejects.toThrow(/^version hA of rel \(order key 1500\) is not newer than the live version v15 \(order key 1700\)/);
-    expect(await statusOf('hA')).toBe('held');
+    await expect(promoteVersion({ version: 'hA' }, deps)).rejects.toThrow('version hA of rel is retired; only a held version can be promoted');
     expect(await pointer()).toBe('v15');
     await expect(promoteVersion({ version: 'v15' }, deps)).resolves.toMatchObject({ outcome: 'already-live' });
     await expect(promoteVersion({ version: 'nope' }, deps)).rejects.toThrow('dataset rel has no version nope');
 
     const promoted = await promoteVersion({ version: 'h1' }, deps);
     expect(promoted).toMatchObject({ outcome: 'swapped', version: 'h1', previous: 'v15', heldReason: 'checks-failed' });
-    expect(promoted.retired).toContain('hA'); // it can never be promoted now: retention deleted it
-    expect(await versionKeyCount(DATASET, 'hA')).toBe(0);
     expect(await pointer()).toBe('h1');
     expect((await api('/users/u5/recommendations')).body).toEqual({ userId: 'u5', items: data(1_000_000)[5]!.items, version: 'h1' });
     expect(await statusOf('v15')).toBe('superseded');
@@ -182,9 +183,10 @@ describe('retention with held versions', () => {
     expect((await load('m3', 7000)).output).toMatchObject({ result: { commit: { outcome: 'held' } } });
     const deps = await pipeline();
     const before = (await deps.versions.list()).map((v) => [v.id, v.status]);
-    expect(before).toEqual(expect.arrayContaining([['m1', 'superseded'], ['m2', 'live'], ['m3', 'held']]));
-    // RETAIN_VERSIONS=2: live m2 and the newest other, the held m3: m1 goes (past its grace).
-    await eventually(() => retireVersions(deps), (r) => r.retired.includes('m1'));
+    expect(before).toEqual(expect.arrayContaining([['m2', 'live'], ['m3', 'held']]));
+    // RETAIN_VERSIONS=2: live m2 and the newest other, the held m3: m1 goes once past its grace
+    // (at m3's hold already, or at a Retire after it).
+    await eventually(async () => (await retireVersions(deps), statusOf('m1')), (status) => status === 'retired');
     expect(await versionKeyCount(DATASET, 'm1')).toBe(0);
     expect(await versionKeyCount(DATASET, 'm3')).toBeGreaterThan(0);
     // Promote m3: m2 becomes superseded just now, inside its grace: kept (it is the one rollback target anyway).
@@ -228,7 +230,7 @@ describe('stale loads (the process stopped mid-way)', () => {
     const report = async () => (await datasetStatus(deps)).versions.find((v) => v.version === 's1');
     expect((await report())?.status).toBe('loading'); // its lock is fresh
     // While it is not stale, a re-ingest is a duplicate and discard refuses.
-    expect((await load('s1', 9000)).output).toMatchObject({ action: 'skip', reason: 'version s1 is already loading' });
+    expect((await load('s1', 9000)).output).toMatchObject({ action: 'skip', existing: 'loading', reason: 'version s1 is already loading in another run; nothing was loaded (sluice status --dataset rel shows it)' });
     await expect(discardVersion({ version: 's1' }, deps)).rejects.toThrow(/s1 of rel is loading under a running execution/);
     await eventually(report, (r) => r?.status === 'stale');
     expect(await report()).toMatchObject({ status: 'stale', chunksDone: 1, chunks: plan.chunkCount, heartbeatAt: expect.any(String) });
@@ -305,7 +307,7 @@ describe('the Lua steps, directly', () => {
     expect(await deps.versions.discard('x1', 4)).toBe('discarded');
     expect(await deps.versions.discard('x1', 4)).toBe('busy');
     expect(await deps.versions.beginDelete('x1')).toBe('busy');
-    expect((await load('x1', 20_000)).output).toMatchObject({ action: 'skip', reason: 'version x1 is already being deleted' });
+    expect((await load('x1', 20_000)).output).toMatchObject({ action: 'skip', existing: 'being deleted', reason: 'version x1 is already being deleted in another run; nothing was loaded (sluice status --dataset rel shows it)' });
     await deps.versions.deleteData('x1', (await deps.versions.get('x1'))!.buckets, deps.newWriter(), 5);
     expect(await adminRedis().exists(key('lock:x1'))).toBe(0);
     expect(await versionKeyCount(DATASET, 'x1')).toBe(0);

@@ -38,15 +38,24 @@ describe('retention', () => {
     expect(decideRetention(versions, 4, 100, 1000)).toEqual({ retire: ['f'], deferred: [] });
   });
 
-  test('held versions newer than the live one count toward retention like superseded ones; beyond the count they go at once', () => {
-    // live d (4); held h (6) newer: a promotable candidate, ranked with the superseded ones by order key.
+  test('the newest held version newer than the live one takes a retention slot first; beyond the count superseded ones go', () => {
+    // live d (4); held h (6) newer: promotable, it takes the first of the (retain - 1) slots.
     const versions = [v('b', 'superseded', 2, 0), v('c', 'superseded', 3, 0), v('d', 'live', 4), v('h', 'held', 6)];
     expect(decideRetention(versions, 2, 100, 1000)).toEqual({ retire: ['c', 'b'], deferred: [] });
     expect(decideRetention(versions, 3, 100, 1000)).toEqual({ retire: ['b'], deferred: [] });
-    // Retain 1: only the live version stays; the held one is past the count and was never named by the pointer.
-    expect(decideRetention(versions, 1, 100, 1000)).toEqual({ retire: ['h', 'c', 'b'], deferred: [] });
-    // No live version: held versions are kept up to the count.
+    // Retain 1: no slot, but the newest held version is kept all the same (an operator decides on it).
+    expect(decideRetention(versions, 1, 100, 1000)).toEqual({ retire: ['c', 'b'], deferred: [] });
+  });
+
+  test('held versions are bounded to one: every held version older than the newest goes at once, whatever the retention', () => {
+    // Four bad nights after live d: only h4 stays, at any retention; the rollback target c keeps its slot at retain 3.
+    const nights = [v('c', 'superseded', 3, 0), v('d', 'live', 4), v('h1', 'held', 5), v('h2', 'held', 6), v('h3', 'held', 7), v('h4', 'held', 8)];
+    expect(decideRetention(nights, 2, 100, 1000)).toEqual({ retire: ['c', 'h3', 'h2', 'h1'], deferred: [] });
+    expect(decideRetention(nights, 3, 100, 1000)).toEqual({ retire: ['h3', 'h2', 'h1'], deferred: [] });
+    expect(decideRetention(nights, 5, 100, 1000)).toEqual({ retire: ['h3', 'h2', 'h1'], deferred: [] });
+    // No live version yet: the same.
     expect(decideRetention([v('h1', 'held', 1), v('h2', 'held', 2)], 1, 100, 1000)).toEqual({ retire: ['h1'], deferred: [] });
+    expect(decideRetention([v('h1', 'held', 1), v('h2', 'held', 2)], 3, 100, 1000)).toEqual({ retire: ['h1'], deferred: [] });
   });
 
   test('a held version ordered at or before the live one can never be promoted: retired, without taking a slot', () => {

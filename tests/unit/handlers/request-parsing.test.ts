@@ -98,3 +98,12 @@ describe('configuration', () => {
     expect(() => loadConfig({ GRACE_SECONDS: '1', POINTER_CACHE_MS: '5000' })).toThrow('readers could lose their version');
   });
 });
+
+describe('Admin input', () => {
+  test('an event without an action says one is required and lists them; an unknown one is named', async () => {
+    const { parseAdminEvent } = await import('../../../functions/handlers/admin.js');
+    expect(() => parseAdminEvent({})).toThrow(InvalidInputError);
+    expect(() => parseAdminEvent({})).toThrow('the event has no action: an action is required, one of "status", "rollback", "promote", "discard" or "freshness" (e.g. {"action": "status"})');
+    expect(() => parseAdminEvent({ action: 'restart' })).toThrow('unknown action "restart"; expected "status", "rollback", "promote", "discard" or "freshness"');
+  });
+});
