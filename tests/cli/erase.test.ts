@@ -5,10 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { closeTestClients, putObject } from '../support/sluice.js';
 import { sluice, testStackEnv } from './run-cli.js';
+import { datasetVars } from '../../local/datasets-file.js';
 
 const DATASET = 'cli-erase';
 const BUCKET = 'cli-erase-bucket';
-const env = testStackEnv({ DATASET, ERASURE_LOG_URI: `s3://${BUCKET}/sluice-erasures/` });
+const env = testStackEnv({ ...datasetVars(DATASET), ERASURE_LOG_URI: `s3://${BUCKET}/sluice-erasures/` });
 let dir: string;
 
 beforeAll(async () => {

@@ -2,6 +2,7 @@
 // bin/sluice.js, without a child process, so a CLI test costs what its command costs.
 import { closeTestClients } from '../support/sluice.js';
 import { sluiceInProcess, testStackEnv } from './run-cli.js';
+import { datasetVars } from '../../local/datasets-file.js';
 
 afterAll(closeTestClients);
 
@@ -17,6 +18,6 @@ test('help, an unknown command and a usage error give their output and exit code
 });
 
 test('a command runs against the environment it is given, not the process\'s', async () => {
-  const run = await sluiceInProcess(['status', '--dataset', 'in-process-empty'], testStackEnv({ DATASET: 'in-process-empty' }));
+  const run = await sluiceInProcess(['status', '--dataset', 'in-process-empty'], testStackEnv(datasetVars('in-process-empty')));
   expect(run).toEqual({ code: 4, stdout: 'dataset in-process-empty: no live version\n  no versions hold data (load one with sluice ingest)\n', stderr: '' });
 });

@@ -10,11 +10,12 @@ import { jsonLinesParts } from '../../local/sample-data.js';
 import { realTaskHandlers } from '../../local/state-machine.js';
 import { closeTestClients, putObject, useSluiceEnv } from '../support/sluice.js';
 import { sluiceInProcess, testStackEnv } from './run-cli.js';
+import { datasetVars } from '../../local/datasets-file.js';
 
 const DATASET = 'cli-ops';
 const BUCKET = 'cli-ops-bucket';
 // GRACE_SECONDS=600: a load that waited the grace period would not end within the test's time.
-const env = testStackEnv({ DATASET, SLUICE_BUCKET: BUCKET, GRACE_SECONDS: '600', RETAIN_VERSIONS: '2', CHECK_INPUT_COMPLETENESS: 'false' });
+const env = testStackEnv({ ...datasetVars({ name: DATASET, checks: { inputCompleteness: false } }), SLUICE_BUCKET: BUCKET, GRACE_SECONDS: '600', RETAIN_VERSIONS: '2' });
 const ingest = (prefix: string, version: string, day: number, extra: Record<string, string> = {}, flags: string[] = []) =>
   sluiceInProcess(['ingest', `s3://${BUCKET}/${prefix}/`, '--version', version, '--order-key', `2026-12-${String(day).padStart(2, '0')}T02:00:00Z`, ...flags], { ...env, ...extra });
 const json = <T>(text: string) => JSON.parse(text) as T;
@@ -102,7 +103,7 @@ test('an older order key is refused with both order keys (exit 6)', async () => 
 });
 
 test('a version another run is loading exits 9', async () => {
-  await useSluiceEnv({ DATASET, GRACE_SECONDS: '600', CHECK_INPUT_COMPLETENESS: 'false' });
+  await useSluiceEnv({ ...datasetVars({ name: DATASET, checks: { inputCompleteness: false } }), GRACE_SECONDS: '600' });
   const h = await realTaskHandlers();
   await h.Plan({ event: { s3Uri: `s3://${BUCKET}/full/`, version: 'o9', orderKey: '2026-12-09T02:00:00Z' }, executionId: 'exec-o9' });
   const run = await ingest('full', 'o9', 9);
@@ -120,7 +121,7 @@ test('Ctrl-C during the upload says what happened and exits 130', async () => {
 test('status offers promote only for a held version newer than the live one', async () => {
   expect((await ingest('part', 'o11', 11)).code).toBe(7);
   // o12 goes live through Plan, LoadChunk and Commit, before any Retire: o11 is now older than the live version.
-  await useSluiceEnv({ DATASET, GRACE_SECONDS: '600', CHECK_INPUT_COMPLETENESS: 'false' });
+  await useSluiceEnv({ ...datasetVars({ name: DATASET, checks: { inputCompleteness: false } }), GRACE_SECONDS: '600' });
   const h = await realTaskHandlers();
   const plan = (await h.Plan({ event: { s3Uri: `s3://${BUCKET}/full/`, version: 'o12', orderKey: '2026-12-12T02:00:00Z' }, executionId: 'exec-o12' })) as { chunks: number[]; chunkCount: number };
   for (const chunk of plan.chunks) await h.LoadChunk({ dataset: DATASET, version: 'o12', owner: 'exec-o12', chunk });

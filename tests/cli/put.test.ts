@@ -8,10 +8,11 @@ import { jsonLinesParts } from '../../local/sample-data.js';
 import { batches, readRecords } from '../../cli/put.js';
 import { adminRedis, closeTestClients, putObject } from '../support/sluice.js';
 import { sluice, testStackEnv } from './run-cli.js';
+import { datasetVars } from '../../local/datasets-file.js';
 
 const DATASET = 'cli-put';
 const BUCKET = 'cli-put-bucket';
-const env = testStackEnv({ DATASET, SLUICE_BUCKET: BUCKET, GRACE_SECONDS: '2' });
+const env = testStackEnv({ ...datasetVars(DATASET), SLUICE_BUCKET: BUCKET, GRACE_SECONDS: '2' });
 let dir = '';
 
 beforeAll(async () => {
@@ -43,7 +44,7 @@ test('a JSON Lines file in several calls is readable at once; a CSV file is shap
   expect(JSON.parse((await sluice(['get', 'u1100'], env)).stdout)).toMatchObject({ items: [1100, 1], version: 'p1' });
   await writeFile(join(dir, 'fix.csv'), 'userId,items\nu3,9|8\n');
   // The dataset's CSV layout, as a load of CSV objects would read them: the items column split on '|'.
-  const csv = await sluice(['put', '--file', join(dir, 'fix.csv'), '--json'], { ...env, CSV_LAYOUT: '{"header":true,"items":{"column":"items","separator":"|"}}' });
+  const csv = await sluice(['put', '--file', join(dir, 'fix.csv'), '--json'], { ...env, ...datasetVars({ name: DATASET, csv: { header: true, items: { column: 'items', separator: '|' } } }) });
   expect({ code: csv.code, stderr: csv.stderr }).toEqual({ code: 0, stderr: '' });
   expect(JSON.parse(csv.stdout)).toMatchObject({ records: 1, calls: [{ versions: ['p1'] }] });
   expect(JSON.parse((await sluice(['get', 'u3'], env)).stdout)).toMatchObject({ items: [9, 8] });

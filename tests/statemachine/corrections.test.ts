@@ -11,6 +11,7 @@ import { promoteVersion } from '../../functions/pipeline/promote-version.js';
 import { retireVersions } from '../../functions/pipeline/retire-versions.js';
 import { rollbackVersion } from '../../functions/pipeline/rollback-version.js';
 import { adminRedis, api, closeTestClients, putObject, useSluiceEnv } from '../support/sluice.js';
+import { datasetVars } from '../../local/datasets-file.js';
 
 const BUCKET = 'corr-bucket';
 const USERS = 300;
@@ -34,7 +35,7 @@ const logLength = () => adminRedis().hlen(key('corrections'));
 
 async function freshDataset(name: string, extra: Record<string, string> = {}): Promise<void> {
   dataset = name;
-  await useSluiceEnv({ DATASET: name, CHUNK_SIZE_BYTES: '8192', MAP_CONCURRENCY: '4', RETAIN_VERSIONS: '2', CHECK_MIN_RECORDS: '1', PROMOTE: 'auto', ...extra });
+  await useSluiceEnv({ ...datasetVars({ name, promote: 'auto', checks: { minRecords: 1 } }), CHUNK_SIZE_BYTES: '8192', MAP_CONCURRENCY: '4', RETAIN_VERSIONS: '2', ...extra });
   expect((await load('v1', 1000)).status).toBe('SUCCEEDED');
 }
 
@@ -130,7 +131,7 @@ test('puts concurrent with a Commit: none is lost', async () => {
 
 test('a load is held with the log applied, a put reaches a held version at once, and a promote applies the log', async () => {
   await freshDataset('corr-held');
-  await useSluiceEnv({ DATASET: dataset, CHUNK_SIZE_BYTES: '8192', MAP_CONCURRENCY: '4', CHECK_MIN_RECORDS: '1', PROMOTE: 'manual' });
+  await useSluiceEnv({ ...datasetVars({ name: dataset, promote: 'manual', checks: { minRecords: 1 } }), CHUNK_SIZE_BYTES: '8192', MAP_CONCURRENCY: '4' });
   await put([{ userId: 'u11', recommendations: [11] }]); // before the night: only in v1 and the log
   const run = await load('v2', Date.now() - HOUR);
   expect(run).toMatchObject({ status: 'SUCCEEDED', output: { result: { commit: { outcome: 'held' } } } });

@@ -10,12 +10,20 @@ import { promoteVersion } from '../../functions/pipeline/promote-version.js';
 import { rollbackVersion } from '../../functions/pipeline/rollback-version.js';
 import { datasetStatus } from '../../functions/pipeline/version-status.js';
 import { adminRedis, api, closeTestClients, putObject, useSluiceEnv } from '../support/sluice.js';
+import { datasetVars } from '../../local/datasets-file.js';
 
 const DATASET = 'era';
 const BUCKET = 'era-bucket';
 const USERS = 200;
-const env = (extra: Record<string, string> = {}) =>
-  useSluiceEnv({ DATASET, CHUNK_SIZE_BYTES: '4096', MAP_CONCURRENCY: '4', RETAIN_VERSIONS: '5', CHECK_MIN_RECORDS: '1', CHECK_MAX_RECORD_DROP: '0.02', PROMOTE: 'auto', ERASURE_LOG_URI: `s3://${BUCKET}/sluice-erasures/`, ...extra });
+const env = (extra: Record<string, string> = {}, promote: 'auto' | 'manual' = 'auto') =>
+  useSluiceEnv({
+    ...datasetVars({ name: DATASET, promote, checks: { minRecords: 1, maxRecordDrop: 0.02 } }),
+    CHUNK_SIZE_BYTES: '4096',
+    MAP_CONCURRENCY: '4',
+    RETAIN_VERSIONS: '5',
+    ERASURE_LOG_URI: `s3://${BUCKET}/sluice-erasures/`,
+    ...extra,
+  });
 
 type Admin = (event: unknown, context: unknown) => Promise<Record<string, unknown>>;
 const admin = async (event: Record<string, unknown>) => ((await import('../../functions/handlers/admin.js')).handler as unknown as Admin)(event, lambdaContext('AdminFunction'));
@@ -70,7 +78,7 @@ test('erase, then roll back: the retained version no longer has the key either',
 });
 
 test('erase while a version is held, then promote it: not served', async () => {
-  await env({ PROMOTE: 'manual' });
+  await env({}, 'manual');
   const held = await load('h1', next());
   expect(held.output).toMatchObject({ result: { commit: { outcome: 'held' } } });
   expect(await status('u30', 'h1')).toBe(200);
