@@ -31,6 +31,8 @@ export const EXIT_CODE_HELP = `Exit codes:
 
 /** An error that knows its exit code; its message is shown as is. A SluiceError like the rest. */
 export class CliError extends SluiceError {
+  override readonly name: string = 'CliError';
+
   constructor(
     message: string,
     readonly exitCode: number,
@@ -41,6 +43,8 @@ export class CliError extends SluiceError {
 }
 
 export class UsageError extends CliError {
+  override readonly name: string = 'UsageError';
+
   constructor(message: string) {
     super(message, EXIT.USAGE);
   }
