@@ -1,8 +1,12 @@
-// Runs the sluice command as a user does: bin/sluice.js in a child process (which re-executes
-// itself with tsx on the project's Node 22), with the environment pointing at the test
-// cluster and s3rver. Only processes started here are ever signalled, by their PID.
+// Runs the sluice command with the environment pointing at the test cluster and s3rver:
+// `sluice()` in this process through cli/run.ts (what bin/sluice.js runs, without the process
+// start, 2-3 s each), `sluiceSpawned()` and `RunningCli` as a user does, bin/sluice.js in a
+// child process (which re-executes itself with tsx on the project's Node 22). Only processes
+// started here are ever signalled, by their PID.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { runCli } from '../../cli/run.js';
 import { testStackVars } from '../support/sluice.js';
 
 export const BIN = fileURLToPath(new URL('../../bin/sluice.js', import.meta.url));
@@ -30,7 +34,53 @@ function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   return { ...base, ...env };
 }
 
+/** Collects what is written to it. */
+class Capture extends Writable {
+  text = '';
+  override _write(chunk: Buffer | string, _encoding: BufferEncoding, done: () => void): void {
+    this.text += chunk.toString();
+    done();
+  }
+}
+
+// The handlers' runtime (and `sluice invoke`'s process.env) is one per process: commands run in
+// process take turns, as the same commands would one after another in a shell.
+let turn: Promise<unknown> = Promise.resolve();
+
+/**
+ * `sluice <args>` in this process, with `env` as its whole environment over the worker's own
+ * (the same environment a child process would get). process.env is put back afterwards.
+ */
 export function sluice(args: string[], env: Record<string, string> = {}, timeoutMs = 60_000): Promise<CliRun> {
+  const run = turn.then(() => sluiceInProcess(args, env, timeoutMs));
+  turn = run.catch(() => undefined);
+  return run;
+}
+
+async function sluiceInProcess(args: string[], env: Record<string, string>, timeoutMs: number): Promise<CliRun> {
+  const stdout = new Capture();
+  const stderr = new Capture();
+  const saved = { ...process.env };
+  const stop = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      stop.abort();
+      reject(new Error(`sluice ${args.join(' ')} ran past ${timeoutMs} ms\nstdout: ${stdout.text}\nstderr: ${stderr.text}`));
+    }, timeoutMs);
+  });
+  try {
+    const code = await Promise.race([runCli({ argv: args, env: childEnv(env), stdout, stderr, tty: false, signal: stop.signal }), timedOut]);
+    return { code, stdout: stdout.text, stderr: stderr.text };
+  } finally {
+    clearTimeout(timer);
+    for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+    Object.assign(process.env, saved);
+  }
+}
+
+/** `sluice <args>` as a user runs it: bin/sluice.js in a child process. */
+export function sluiceSpawned(args: string[], env: Record<string, string> = {}, timeoutMs = 60_000): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

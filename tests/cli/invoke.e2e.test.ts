@@ -12,7 +12,7 @@ import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
 import { localS3Client } from '../../local/s3-server.js';
 import { transformOutput } from '../../local/sample-data.js';
-import { RunningCli, sluice } from './run-cli.js';
+import { RunningCli, sluiceSpawned as sluice } from './run-cli.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const fixtures = readdirSync(join(root, 'events')).filter((f) => f.endsWith('.json')).sort();
