@@ -48,10 +48,13 @@ class Capture extends Writable {
 let turn: Promise<unknown> = Promise.resolve();
 
 /**
- * `sluice <args>` in this process, with `env` as its whole environment over the worker's own
- * (the same environment a child process would get). process.env is put back afterwards.
+ * `sluice <args>` in this process, with `env` over the worker's own as its environment and
+ * process.env (what a child process would get); process.env is put back afterwards.
  */
 export function sluice(args: string[], env: Record<string, string> = {}, timeoutMs = 60_000): Promise<CliRun> {
+  // The handlers' logger takes its level and console when first imported, once per process:
+  // a run that shows their logs (--verbose) gets a process of its own.
+  if (args.includes('--verbose') || args.includes('-v')) return sluiceSpawned(args, env, timeoutMs);
   const run = turn.then(() => sluiceInProcess(args, env, timeoutMs));
   turn = run.catch(() => undefined);
   return run;
@@ -69,8 +72,12 @@ async function sluiceInProcess(args: string[], env: Record<string, string>, time
       reject(new Error(`sluice ${args.join(' ')} ran past ${timeoutMs} ms\nstdout: ${stdout.text}\nstderr: ${stderr.text}`));
     }, timeoutMs);
   });
+  // As in a child process, the command's environment is the process's for the run.
+  const commandEnv = childEnv(env);
+  for (const k of Object.keys(process.env)) if (!(k in commandEnv)) delete process.env[k];
+  Object.assign(process.env, commandEnv);
   try {
-    const code = await Promise.race([runCli({ argv: args, env: childEnv(env), stdout, stderr, tty: false, signal: stop.signal }), timedOut]);
+    const code = await Promise.race([runCli({ argv: args, env: process.env, stdout, stderr, tty: false, signal: stop.signal }), timedOut]);
     return { code, stdout: stdout.text, stderr: stderr.text };
   } finally {
     clearTimeout(timer);
