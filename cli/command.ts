@@ -1,6 +1,7 @@
 // The CLI's core, what every command shares: its declaration (options, help text) and the
 // context it runs in, argument parsing with node:util parseArgs, the exit codes, and the
 // mapping from errors to exit codes.
+import type { Clock } from './clock.js';
 import { parseArgs } from 'node:util';
 import type { Writable } from 'node:stream';
 import type { LambdaInvoker, StepFunctions } from './aws-clients.js';
@@ -73,6 +74,8 @@ export interface CliContext {
   tty: boolean;
   /** Aborted on Ctrl-C (or SIGTERM/SIGHUP). */
   signal: AbortSignal;
+  /** What a local load's retry pauses wait on (default: the real clock; tests pass a movable one). */
+  clock?: Clock;
   /** `ingest --aws`: the Step Functions client for a region (default: the SDK's SFNClient; tests pass a stub). */
   stepFunctions?: (region: string) => StepFunctions;
   /** `promote|discard --aws`: the Lambda client for a region (default: the SDK's LambdaClient; tests pass a stub). */

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { format } from 'node:util';
+import type { Clock } from './clock.js';
 import { CliError, EXIT, EXIT_CODE_HELP, exitCodeFor, helpText, parseCommandArgs, type CliContext, type Command } from './command.js';
 
 /** What one run of the command line uses of the world. */
@@ -17,6 +18,8 @@ export interface CliRunIo {
   tty: boolean;
   /** Aborted to stop the command, as Ctrl-C does. */
   signal: AbortSignal;
+  /** What waits take their time from (default: the real clock). */
+  clock?: Clock;
 }
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ command: Command }> }> = {
@@ -105,7 +108,7 @@ async function dispatch(io: CliRunIo, restore: Array<() => void>): Promise<numbe
     io.stdout.write(helpText(command));
     return EXIT.OK;
   }
-  const ctx: CliContext = { out: io.stdout, err: io.stderr, env: io.env, tty: io.tty, signal: io.signal };
+  const ctx: CliContext = { out: io.stdout, err: io.stderr, env: io.env, tty: io.tty, signal: io.signal, clock: io.clock };
   return command.run(args, ctx);
 }
 

@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import type { Clock } from '../../cli/clock.js';
 import { runCli } from '../../cli/run.js';
 import { testStackVars } from '../support/sluice.js';
 
@@ -51,16 +52,16 @@ let turn: Promise<unknown> = Promise.resolve();
  * `sluice <args>` in this process, with `env` over the worker's own as its environment and
  * process.env (what a child process would get); process.env is put back afterwards.
  */
-export function sluice(args: string[], env: Record<string, string> = {}, timeoutMs = 60_000): Promise<CliRun> {
+export function sluice(args: string[], env: Record<string, string> = {}, timeoutMs = 60_000, opts: { clock?: Clock } = {}): Promise<CliRun> {
   // The handlers' logger takes its level and console when first imported, once per process:
   // a run that shows their logs (--verbose) gets a process of its own.
   if (args.includes('--verbose') || args.includes('-v')) return sluiceSpawned(args, env, timeoutMs);
-  const run = turn.then(() => sluiceInProcess(args, env, timeoutMs));
+  const run = turn.then(() => sluiceInProcess(args, env, timeoutMs, opts.clock));
   turn = run.catch(() => undefined);
   return run;
 }
 
-async function sluiceInProcess(args: string[], env: Record<string, string>, timeoutMs: number): Promise<CliRun> {
+async function sluiceInProcess(args: string[], env: Record<string, string>, timeoutMs: number, clock: Clock | undefined): Promise<CliRun> {
   const stdout = new Capture();
   const stderr = new Capture();
   const saved = { ...process.env };
@@ -77,7 +78,7 @@ async function sluiceInProcess(args: string[], env: Record<string, string>, time
   for (const k of Object.keys(process.env)) if (!(k in commandEnv)) delete process.env[k];
   Object.assign(process.env, commandEnv);
   try {
-    const code = await Promise.race([runCli({ argv: args, env: process.env, stdout, stderr, tty: false, signal: stop.signal }), timedOut]);
+    const code = await Promise.race([runCli({ argv: args, env: process.env, stdout, stderr, tty: false, signal: stop.signal, clock }), timedOut]);
     return { code, stdout: stdout.text, stderr: stderr.text };
   } finally {
     clearTimeout(timer);
