@@ -3,7 +3,7 @@
 // the splitting path it falls back to (RFC 4180 quoting), and the JSON record scanner. Not part
 // of `npm run bench`; BENCHMARKS.md's notes quote it.
 //   node --import tsx bench/csv-shape-micro.ts [records=200000]
-import { csvShape } from '../functions/domain/csv-shape.js';
+import { csvShape } from '../functions/domain/formats/csv/csv-shape.js';
 import { parseDatasetSpecs } from '../functions/domain/dataset-spec.js';
 import { shapeFor, type RecordShape } from '../functions/domain/record-shape.js';
 import { recommendations } from '../local/sample-data.js';

@@ -3,8 +3,8 @@
 // stream-json's token parser + streamArray() over one document, on the same generated records
 // (the bench's scored recommendations, ~370 bytes a line) fed in 64 KiB pieces as S3 streams
 // them. Throughput is bytes per second of this process's CPU time (user + system), which a
-// busy machine disturbs far less than wall time; wall time is shown beside it. The README's
-// "Why no stream-json" figures come from it. Not part of `npm run bench`:
+// busy machine disturbs far less than wall time; wall time is shown beside it. The figures in
+// docs/architecture.md#why-no-stream-json come from it. Not part of `npm run bench`:
 //   node_modules/.bin/node --import tsx bench/framers.ts [records=200000] [rounds=5]
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
@@ -12,8 +12,8 @@ import chain from 'stream-chain';
 import { parser as tokenParser } from 'stream-json';
 import jsonlParser from 'stream-json/jsonl/parser.js';
 import { streamArray } from 'stream-json/streamers/stream-array.js';
-import { JsonDocumentFramer } from '../functions/domain/json-document-framer.js';
-import { LineFramer } from '../functions/domain/line-framer.js';
+import { JsonDocumentFramer } from '../functions/domain/formats/json/json-document-framer.js';
+import { LineFramer } from '../functions/domain/formats/line-framer.js';
 import type { RecordFramer } from '../functions/domain/raw-record.js';
 import { recommendations, toJsonLine } from '../local/sample-data.js';
 import { summarise } from './stats.js';

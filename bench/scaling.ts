@@ -2,7 +2,7 @@
 // and shards, from this run's per-worker figures and the assumptions stated in the text.
 import type { IngestionFigures } from './measure-ingestion.js';
 
-// Public list prices (us-east-1, as README "What it costs" uses them): Lambda arm64 per GB-s and
+// Public list prices (us-east-1, as docs/deployment.md#what-it-costs uses them): Lambda arm64 per GB-s and
 // per request, Step Functions Standard per state transition, cache.r7g.large Valkey per hour.
 const LAMBDA_GB_S = 0.0000133334;
 const LAMBDA_REQUEST = 0.2 / 1e6;
@@ -30,7 +30,7 @@ export function scalingSection(f: IngestionFigures): string {
       '~0.05 ms, is hidden by 4 pipelines of 1,000 in flight); chunks of 64 MiB; the Map runs min(chunks, MapConcurrency) workers (inline ' +
       'Map: at most 40); writes spread evenly over shards (bucket keys hash over all slots); a shard is its master\'s one thread (replicas replay ' +
       'the writes on their own CPU); ~2 s of cold start and Step Functions overhead per load on top. Time = records / min(workers × worker rate, ' +
-      'shards × shard rate). Cost counts Lambda GB-s and requests and Step Functions transitions; the cache runs all month anyway (README "What it costs").',
+      'shards × shard rate). Cost counts Lambda GB-s and requests and Step Functions transitions; the cache runs all month anyway ([docs/deployment.md](docs/deployment.md#what-it-costs)).',
     '',
     '| Records | Input | Chunks | Workers (MapConcurrency) | Shards | Bound by | Load time | Lambda + Step Functions per load |',
     '| ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |',

@@ -5,7 +5,7 @@ import type { Clock } from './clock.js';
 import { parseArgs } from 'node:util';
 import type { Writable } from 'node:stream';
 import type { LambdaInvoker, StepFunctions } from './aws-clients.js';
-import { ConfigError, InvalidInputError, NoLiveVersionError, NotFoundError, SluiceError, TransientError, VersionStateError } from '../functions/errors.js';
+import { ConfigError, InvalidInputError, NoLiveVersionError, NotFoundError, S3UnreachableError, SluiceError, TransientError, VersionStateError } from '../functions/errors.js';
 
 export const EXIT = {
   OK: 0,
@@ -56,7 +56,7 @@ export function exitCodeFor(err: unknown): number {
   if (!(err instanceof SluiceError)) return EXIT.FAILED;
   if (err instanceof CliError) return err.exitCode;
   if (err instanceof ConfigError || err instanceof InvalidInputError) return EXIT.USAGE;
-  if (err instanceof TransientError) return EXIT.UNREACHABLE;
+  if (err instanceof TransientError || err instanceof S3UnreachableError) return EXIT.UNREACHABLE;
   if (err instanceof NoLiveVersionError) return EXIT.NO_LIVE_VERSION;
   if (err instanceof NotFoundError) return EXIT.NOT_FOUND;
   if (err instanceof VersionStateError) return EXIT.REFUSED;

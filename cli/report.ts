@@ -116,7 +116,7 @@ export function exitCodeOf(report: IngestReport): number {
       return EXIT.INTERRUPTED;
     default:
       // Redis or S3 did not answer, even after the state machine's retries.
-      return report.error === 'TransientError' ? EXIT.UNREACHABLE : EXIT.FAILED;
+      return report.error === 'TransientError' || report.error === 'S3UnreachableError' ? EXIT.UNREACHABLE : EXIT.FAILED;
   }
 }
 

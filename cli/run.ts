@@ -47,7 +47,7 @@ function mainHelp(): string {
     '',
     'Loads SageMaker batch-transform output from S3 into cluster-mode Redis as versions and serves',
     'them, with the same handlers and state machine definition as the Lambdas. Configuration comes',
-    'from the same environment variables (README, "Configuration"); `sluice up` prints the ones for',
+    'from the same environment variables (docs/configuration.md); `sluice up` prints the ones for',
     'a local stack. The CLI also reads SLUICE_BUCKET (where `ingest` uploads local files; default',
     'sluice-local), SLUICE_STATE_MACHINE_ARN (for `ingest --aws`) and SLUICE_CONNECT_TIMEOUT_MS',
     '(how long to wait for Redis; default 3000).',

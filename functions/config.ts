@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { DATASET_NAME, DATASET_NAME_RULE } from './domain/names.js';
 import { DEFAULT_ITEMS_FIELDS, DEFAULT_KEY_FIELDS, parseChecks, parseDatasetSpecs, parsePromote, type DatasetSpec } from './domain/dataset-spec.js';
 import { parseCsvLayout } from './domain/csv-layout.js';
+import { MAX_MAP_ITEMS } from './domain/chunk-plan.js';
 import type { ReleaseCheckConfig } from './domain/release-checks.js';
 import { ALWAYS_SERVABLE_RECORD_BYTES } from './domain/response-limit.js';
 import { ConfigError } from './errors.js';
@@ -271,9 +272,11 @@ export function loadConfig(env: Env = process.env): Config {
     datasets,
     defaultDataset: dataset,
     load: {
-      objectSuffixes: list(env, 'OBJECT_SUFFIX', ['.out']),
+      // Opt-in: a prefix loads every data object (domain/object-selection.ts) unless this narrows it.
+      objectSuffixes: list(env, 'OBJECT_SUFFIX', []),
       chunkSizeBytes: int(env, 'CHUNK_SIZE_BYTES', 64 * 1024 * 1024, 1),
-      maxChunks: int(env, 'MAX_CHUNKS', 1000, 1, 10_000),
+      // At most what one execution's history can hold (chunk-plan.ts, MAX_MAP_ITEMS).
+      maxChunks: int(env, 'MAX_CHUNKS', MAX_MAP_ITEMS, 1, MAX_MAP_ITEMS),
       inputFormat,
       maxRecordBytes: int(env, 'MAX_RECORD_BYTES', ALWAYS_SERVABLE_RECORD_BYTES, 1024),
       maxRowGroupBytes: int(env, 'MAX_ROW_GROUP_BYTES', 256 * 1024 * 1024, 1024),

@@ -58,6 +58,31 @@ export class TransientError extends SluiceError {
   override readonly name: string = 'TransientError';
 }
 
+/**
+ * A load would need more chunks than one execution can run, even with chunks grown to their
+ * largest. Never retried: the same input plans the same way.
+ */
+export class TooManyChunksError extends SluiceError {
+  override readonly name: string = 'TooManyChunksError';
+
+  constructor(
+    message: string,
+    readonly counts: { needed: number; limit: number },
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/**
+ * No connection to S3 could be opened: from a VPC, the functions' subnets have no route to S3
+ * (no S3 gateway endpoint on their route tables, no NAT). Not retried: the route will not appear
+ * by itself, and waiting out the function's timeout only hides the cause.
+ */
+export class S3UnreachableError extends SluiceError {
+  override readonly name: string = 'S3UnreachableError';
+}
+
 /** The version is not in the state the caller expects (e.g. a chunk for a version that already failed). */
 export class VersionStateError extends SluiceError {
   override readonly name: string = 'VersionStateError';

@@ -9,7 +9,7 @@ import {
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
-import { InputChangedError, InvalidInputError, TransientError } from '../errors.js';
+import { InputChangedError, InvalidInputError, S3UnreachableError, TransientError } from '../errors.js';
 
 export interface StoredObject {
   key: string;
@@ -24,13 +24,22 @@ export interface ByteStream extends AsyncIterable<Buffer> {
 
 export interface ObjectStore {
   list(bucket: string, prefix: string): AsyncIterable<StoredObject>;
+  /** The object, or null when there is none the caller can read under that key. */
   head(bucket: string, key: string): Promise<StoredObject | null>;
   /** Bytes from `offset` to `end` (exclusive; the object's end when omitted), pinned to `etag`. */
   read(bucket: string, key: string, etag: string, offset: number, end?: number): Promise<ByteStream>;
 }
 
+/**
+ * How long to wait for a TCP connection to S3. Inside a VPC, S3 (through a gateway endpoint or a
+ * NAT) connects in milliseconds; a subnet with no route to S3 never connects, and without a bound
+ * the SDK would wait until the function's own timeout (Plan: 120 s) and fail with no hint. The SDK
+ * tries each request 3 times, so a missing route surfaces as S3UnreachableError in a few seconds.
+ */
+export const S3_CONNECT_TIMEOUT_MS = 1000;
+
 export function createS3Client(endpointUrl: string | undefined): S3Client {
-  const config: S3ClientConfig = {};
+  const config: S3ClientConfig = { requestHandler: { connectionTimeout: S3_CONNECT_TIMEOUT_MS } };
   if (endpointUrl) {
     // A local S3-compatible server (s3rver): path-style URLs, and no streaming checksums,
     // which it would otherwise store inside the object body.
@@ -74,7 +83,11 @@ export class S3ObjectStore implements ObjectStore {
       const r = await this.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
       return { key, etag: r.ETag ?? '', size: r.ContentLength ?? 0 };
     } catch (err) {
-      if (status(err) === 404) return null;
+      // S3 answers 403, not 404, for a key that does not exist when the caller may not list the
+      // bucket (Amazon S3 API Reference, HeadObject), as Sluice's roles may not outside their
+      // prefix condition: a HEAD carries no s3:prefix. Either way there is no object to read;
+      // one Plan may not read at all is refused by the listing or the read that follows.
+      if (status(err) === 404 || status(err) === 403) return null;
       throw this.translate(err, `reading s3://${bucket}/${key}`);
     }
   }
@@ -112,11 +125,26 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   private translate(err: unknown, what: string): Error {
+    if (isConnectTimeout(err)) {
+      return new S3UnreachableError(
+        `${what}: S3 could not be reached from the function's subnets (no connection within ${S3_CONNECT_TIMEOUT_MS} ms, ${S3_CONNECT_ATTEMPTS} attempts). ` +
+          'Their route tables need a route to S3: an S3 gateway endpoint (template parameter PrivateRouteTableIds lists the tables to add it to) or a NAT gateway',
+        { cause: err },
+      );
+    }
     const code = status(err);
     if (code === 403 || code === 400) return new InvalidInputError(`${what}: ${describe(err)}`, { cause: err });
     if (code === 404) return new InvalidInputError(`${what}: the bucket or object does not exist`, { cause: err });
     return new TransientError(`${what} failed: ${describe(err)}`, { cause: err });
   }
+}
+
+/** The SDK's default: each request is tried this many times before its error reaches us. */
+const S3_CONNECT_ATTEMPTS = 3;
+
+/** The HTTP handler's connection timeout (a TCP connect that never completed), not a slow answer. */
+function isConnectTimeout(err: unknown): boolean {
+  return err instanceof Error && err.name === 'TimeoutError' && /did not establish a connection/.test(err.message);
 }
 
 function emptyStream(): ByteStream {

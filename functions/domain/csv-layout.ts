@@ -5,17 +5,20 @@ import { ConfigError } from '../errors.js';
 type CsvItems = { trailing: number } | { column: string; separator: string };
 
 export interface CsvLayout {
-  /** The first line of every object names the columns (a header is recognised only there). */
+  /**
+   * The first line of every object names the columns (a header is recognised only there). With
+   * `columns` declared it is false, and a first line equal to those names is still skipped.
+   */
   header: boolean;
   /** The column names, when the objects have no header (SageMaker's CSV output has none). */
   columns?: string[];
-  /** One character; ',' by default. */
-  delimiter: string;
+  /** One character; absent: each object's own, from its first line (a tab or a comma; formats/csv/csv-header.ts). */
+  delimiter?: string;
   /** Ranked items: the last N columns, or one column holding a delimited list. */
   items?: CsvItems;
 }
 
-export const DEFAULT_CSV_LAYOUT: CsvLayout = { header: true, delimiter: ',' };
+export const DEFAULT_CSV_LAYOUT: CsvLayout = { header: true };
 
 type Obj = Record<string, unknown>;
 

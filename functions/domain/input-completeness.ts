@@ -24,6 +24,22 @@ export interface InputCompleteness {
 
 const MISSING_SAMPLES = 10;
 
+/** The S3DataTypes whose input the check can list: a prefix, or a manifest of keys. */
+const CHECKED_DATA_TYPES = ['S3Prefix', 'ManifestFile'] as const;
+type CheckedDataType = (typeof CHECKED_DATA_TYPES)[number];
+
+/**
+ * The job's S3DataType if the check can read its input. Any other (AugmentedManifestFile, say)
+ * is an InvalidInputError that says how to go on: Plan records it as the check's error.
+ */
+export function checkedDataType(dataType: string): CheckedDataType {
+  const known = CHECKED_DATA_TYPES.find((t) => t === dataType);
+  if (known) return known;
+  throw new InvalidInputError(
+    `S3DataType ${dataType} is not one the input-completeness check reads (${CHECKED_DATA_TYPES.join(', ')}); switch the check off for this dataset (checks.inputCompleteness: false)`,
+  );
+}
+
 /** One input object: its key and its key relative to the job's input location. */
 export interface InputObjectRef {
   key: string;

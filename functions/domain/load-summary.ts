@@ -5,8 +5,10 @@ import { mergeListStats, mergeNullStats, type ListStats, type NullStats } from '
 
 export interface BadSample {
   object: string;
+  /** A byte offset in the (decompressed) object, or for Parquet (`unit: 'row'`) a row number. */
   offset: number;
   reason: string;
+  unit?: 'row';
 }
 
 /** A record whose key an earlier write had already stored. */
@@ -14,6 +16,7 @@ interface DuplicateSample {
   object: string;
   offset: number;
   key: string;
+  unit?: 'row';
 }
 
 export interface ChunkResult {
@@ -48,7 +51,7 @@ export interface LoadSummary {
 const MAX_SAMPLES = 10;
 
 export function formatSample(s: BadSample): string {
-  return `s3://${s.object} at byte ${s.offset}: ${s.reason}`;
+  return `s3://${s.object} at ${s.unit ?? 'byte'} ${s.offset}: ${s.reason}`;
 }
 
 export function summarise(results: readonly ChunkResult[], chunkCount: number): LoadSummary {
@@ -72,7 +75,11 @@ export function summarise(results: readonly ChunkResult[], chunkCount: number): 
   // Duplicate samples share the sample list with bad records: keep room for up to half of it.
   const room = Math.max(MAX_SAMPLES / 2, MAX_SAMPLES - summary.samples.length);
   summary.samples = summary.samples.slice(0, MAX_SAMPLES - Math.min(room, duplicates.length));
-  for (const d of duplicates.slice(0, room)) summary.samples.push({ object: d.object, offset: d.offset, reason: `duplicate key ${JSON.stringify(d.key)}: an earlier record had the same key` });
+  for (const d of duplicates.slice(0, room)) {
+    const sample: BadSample = { object: d.object, offset: d.offset, reason: `duplicate key ${JSON.stringify(d.key)}: an earlier record had the same key` };
+    if (d.unit) sample.unit = d.unit;
+    summary.samples.push(sample);
+  }
   summary.duplicateKeys = duplicates.map((d) => d.key);
   return summary;
 }

@@ -64,7 +64,7 @@ type CompiledField = { name: string; path: Path };
 
 function keyPart(v: unknown, name: string, offset: number): string | BadRecord {
   if (typeof v === 'string') return v === '' ? { offset, reason: `key field "${name}" is empty` } : v;
-  if (typeof v === 'number' && Number.isSafeInteger(v)) return String(v);
+  if ((typeof v === 'number' && Number.isSafeInteger(v)) || typeof v === 'bigint') return String(v);
   return { offset, reason: `key field "${name}" is ${typeName(v)}; expected a string or an integer` };
 }
 
@@ -101,7 +101,10 @@ function hasType(v: unknown, type: FieldType): boolean {
     case 'any':
       return true;
     case 'integer':
-      return Number.isSafeInteger(v);
+      // A BigInt comes only from Parquet: a 64-bit integer past 2^53, written exactly.
+      return Number.isSafeInteger(v) || typeof v === 'bigint';
+    case 'number':
+      return typeof v === 'number' || typeof v === 'bigint';
     case 'array':
       return Array.isArray(v);
     case 'object':
@@ -116,9 +119,12 @@ function hasType(v: unknown, type: FieldType): boolean {
  * The JSON.parse path's answer for a record that is already an object (a Parquet row): the
  * same key rules and the same value (ranked items' list, or the feature row's fields).
  */
-export function objectShape(spec: DatasetSpec): (obj: Record<string, unknown>, offset: number) => ShapedRecord | BadRecord {
+export function objectShape(
+  spec: DatasetSpec,
+  stringify: (value: unknown) => string = JSON.stringify,
+): (obj: Record<string, unknown>, offset: number) => ShapedRecord | BadRecord {
   const key = { fields: compile(spec.key.fields), mode: spec.key.mode };
-  const value = spec.kind === 'ranked-items' ? rankedItemsValue(compile(spec.itemsFields)) : featureRowValue(spec, spec.key.fields);
+  const value = spec.kind === 'ranked-items' ? rankedItemsValue(compile(spec.itemsFields), stringify) : featureRowValue(spec, spec.key.fields, stringify);
   return (obj, offset) => {
     const k = readKey(obj, key, offset);
     if (typeof k !== 'string') return k;
@@ -131,26 +137,26 @@ export function objectShape(spec: DatasetSpec): (obj: Record<string, unknown>, o
 /** The stored text, or that text with the figures the release checks count. */
 type ValueOf = (obj: Record<string, unknown>, offset: number) => string | Omit<ShapedRecord, 'key'> | BadRecord;
 
-function rankedItemsValue(items: readonly CompiledField[]): ValueOf {
+function rankedItemsValue(items: readonly CompiledField[], stringify: (value: unknown) => string): ValueOf {
   return (o, offset) => {
     for (const { name, path } of items) {
       const v = lookup(o, path);
       if (v === undefined) continue;
       if (!Array.isArray(v)) return { offset, reason: `items field "${name}" is ${typeName(v)}; expected an array` };
-      return { value: JSON.stringify(v), items: v.length };
+      return { value: stringify(v), items: v.length };
     }
     return { offset, reason: `no items field (${items.map((f) => f.name).join(', ')})` };
   };
 }
 
 /** Feature rows keep the declared fields (null allowed, missing or mistyped is a bad record), or every field but the key. */
-function featureRowValue(spec: DatasetSpec, keyFields: readonly string[]): ValueOf {
+function featureRowValue(spec: DatasetSpec, keyFields: readonly string[], stringify: (value: unknown) => string): ValueOf {
   const declared = spec.fields ? Object.entries(spec.fields) : undefined;
   return (o, offset) => {
     if (!declared) {
       const row: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(o)) if (!keyFields.includes(k)) row[k] = v;
-      return JSON.stringify(row);
+      return stringify(row);
     }
     const row: Record<string, unknown> = {};
     let nulls: number[] | undefined;
@@ -161,7 +167,8 @@ function featureRowValue(spec: DatasetSpec, keyFields: readonly string[]): Value
       else if (!hasType(v, type)) return { offset, reason: `field "${field}" is ${typeName(v)}; expected ${type}` };
       row[field] = v;
     }
-    return nulls ? { value: JSON.stringify(row), nulls } : JSON.stringify(row);
+    const text = stringify(row);
+    return nulls ? { value: text, nulls } : text;
   };
 }
 

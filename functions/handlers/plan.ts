@@ -53,7 +53,12 @@ async function plan(payload: unknown, _context: Context): Promise<PlanResult> {
     objects: result.objects,
     totalBytes: result.totalBytes,
     chunks: result.chunkCount,
+    chunkSizeBytes: result.chunkSizeBytes,
   });
+  const configured = target.pipeline.load.chunkSizeBytes;
+  if (result.chunkSizeBytes !== undefined && result.chunkSizeBytes > configured) {
+    logger.info('chunk size grown so the load fits one execution', { configuredChunkSizeBytes: configured, chunkSizeBytes: result.chunkSizeBytes, chunks: result.chunkCount });
+  }
   if (result.action === 'skip') emitMetrics(result.dataset || 'none', [['DuplicateRuns', MetricUnit.Count, 1]]);
   return result;
 }

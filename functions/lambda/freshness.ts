@@ -2,8 +2,11 @@
 // (FreshnessSchedule): each dataset's live version's age as the metric LiveVersionAgeHours
 // (dimension dataset), and the oldest over this stack's datasets as OldestLiveVersionAgeHours
 // (no dataset dimension), which the stale-data alarm watches. A dataset with nothing live has
-// no age and adds nothing; when no dataset has a live version nothing is emitted at all, and
-// the alarm, treating missing data as breaching, fires as it does when the schedule stops.
+// no age and adds nothing. When no dataset has a live version yet (a new stack before its first
+// load), the oldest age is reported as 0: nothing stale is being served, and an alarm that
+// fired after every fresh deploy would teach people to ignore it (a failed first load raises
+// IngestFailedAlarm). Only a report that does not come (schedule stopped, function failing,
+// Redis unreachable) is missing data, which the alarm treats as breaching.
 import { liveVersionFreshness, type DatasetFreshness } from '../pipeline/version-freshness.js';
 import { emitMetrics, logger, metrics, MetricUnit } from './observability.js';
 import type { Runtime } from './runtime.js';
@@ -22,9 +25,12 @@ export async function reportFreshness(rt: Runtime): Promise<FreshnessReport> {
     if (d.ageHours !== undefined) emitMetrics(d.dataset, [['LiveVersionAgeHours', MetricUnit.NoUnit, d.ageHours]]);
     else logger.warn('dataset has no live version to age', { dataset: d.dataset, liveVersion: d.liveVersion });
   }
-  if (ages.length === 0) return { datasets };
-  const oldestAgeHours = Math.max(...ages);
   const single = metrics.singleMetric();
+  if (ages.length === 0) {
+    single.addMetric('OldestLiveVersionAgeHours', MetricUnit.NoUnit, 0);
+    return { datasets };
+  }
+  const oldestAgeHours = Math.max(...ages);
   single.addMetric('OldestLiveVersionAgeHours', MetricUnit.NoUnit, oldestAgeHours);
   return { datasets, oldestAgeHours };
 }

@@ -1,16 +1,13 @@
 // At Plan, before anything is written: what each input object is. Its first bytes are read
 // (decompressed as far as they go, for gzip) to recognise the format, estimate the expanded
-// size of a compressed object, and read a CSV object's header. An object that cannot be loaded
-// fails the plan here, with its name and the reason.
+// size of a compressed object, and let the format read what else the head says (a CSV
+// object's header); a row format's footer is read for its row groups. An object that cannot be
+// loaded fails the plan here, with its name and the reason.
 import { createGunzip } from 'node:zlib';
 import type { ObjectStore, StoredObject } from '../adapters/object-store.js';
 import type { Compression, InputObject } from '../domain/chunk-plan.js';
-import { splitCsvLine } from '../domain/csv-line.js';
-import { DEFAULT_CSV_LAYOUT } from '../domain/csv-layout.js';
-import { csvColumnsProblem } from '../domain/csv-shape.js';
 import type { DatasetSpec } from '../domain/dataset-spec.js';
-import { compressionOf, detectFormat, FORMAT_SNIFF_BYTES, FORMAT_SNIFF_MAX_BYTES, type ConfiguredFormat } from '../domain/input-format.js';
-import { parquetColumnsFor } from '../domain/parquet-row.js';
+import { byteFormat, compressionOf, detectFormat, FORMAT_SNIFF_BYTES, FORMAT_SNIFF_MAX_BYTES, rowFormat, type ConfiguredFormat } from '../domain/formats/registry.js';
 import { readParquetOutline } from './parquet-source.js';
 import { BadDataError } from '../errors.js';
 
@@ -82,13 +79,12 @@ export async function inspectObject(
   let { head, expandedSize } = await decode(raw);
   const hints = { key: o.key, csvDeclared: deps.spec.csv !== undefined };
   let recognised = detectFormat(head, deps.inputFormat, hints);
-  const csvHeaderCut = recognised.ok && recognised.format === 'csv' && !head.includes(0x0a);
-  if ((!recognised.ok || !recognised.settled || csvHeaderCut) && raw.length < o.size && raw.length < FORMAT_SNIFF_MAX_BYTES) {
+  const lineCut = recognised.ok && byteFormat(recognised.format)?.needsFirstLine === true && !head.includes(0x0a);
+  if ((!recognised.ok || !recognised.settled || lineCut) && raw.length < o.size && raw.length < FORMAT_SNIFF_MAX_BYTES) {
     raw = await look(FORMAT_SNIFF_MAX_BYTES);
     ({ head, expandedSize } = await decode(raw));
     recognised = detectFormat(head, deps.inputFormat, hints);
   }
-  const layout = deps.spec.csv ?? DEFAULT_CSV_LAYOUT;
   if (!recognised.ok) throw new BadDataError(`${where} cannot be loaded: ${recognised.reason}`, { object: `${bucket}/${o.key}` });
   const object: InputObject = { bucket, ...o, format: recognised.format };
   if (compression) {
@@ -97,19 +93,22 @@ export async function inspectObject(
   }
   // The head holds the whole object when nothing was cut off: its last line is then complete too.
   const whole = compression ? expandedSize === head.length : raw.length === o.size;
-  if (object.format === 'csv') object.columns = csvColumns(whole ? Buffer.concat([head, Buffer.from('\n')]) : head, layout, where, deps.spec);
-  if (object.format === 'parquet') {
-    if (compression) throw new BadDataError(`${where}: a gzip-compressed Parquet file cannot be read in row groups; store it uncompressed (Parquet compresses its pages itself)`);
+  const bytes = byteFormat(object.format);
+  if (bytes?.inspectHead) Object.assign(object, bytes.inspectHead(head, { spec: deps.spec, where, complete: whole }));
+  const rows = rowFormat(object.format);
+  if (rows) {
+    const title = rows.title;
+    if (compression) throw new BadDataError(`${where}: a gzip-compressed ${title} file cannot be read in row groups; store it uncompressed (${title} compresses its pages itself)`);
     const at = { bucket, key: o.key, etag: o.etag, size: o.size };
     let outline;
     try {
       outline = await readParquetOutline(deps.objects, at);
     } catch (err) {
       if (err instanceof Error && /^(TransientError|InputChangedError)$/.test(err.name)) throw err;
-      throw new BadDataError(`${where} is not a readable Parquet file: ${(err as Error).message}`, { object: `${bucket}/${o.key}` }, { cause: err });
+      throw new BadDataError(`${where} is not a readable ${title} file: ${(err as Error).message}`, { object: `${bucket}/${o.key}` }, { cause: err });
     }
-    const wanted = parquetColumnsFor(deps.spec, outline.columns);
-    if ('problem' in wanted) throw new BadDataError(`${where}: the Parquet columns do not fit dataset ${deps.spec.name}: ${wanted.problem}`);
+    const wanted = rows.columnsFor(deps.spec, outline.columns);
+    if ('problem' in wanted) throw new BadDataError(`${where}: the ${title} columns do not fit dataset ${deps.spec.name}: ${wanted.problem}`);
     // A row group is decoded whole by one worker: refuse one that cannot fit, before any write.
     const big = outline.rowGroups.find((g) => g.bytes > deps.maxRowGroupBytes);
     if (big) {
@@ -122,30 +121,4 @@ export async function inspectObject(
     object.rowGroups = outline.rowGroups;
   }
   return object;
-}
-
-function csvColumns(head: Buffer, layout: typeof DEFAULT_CSV_LAYOUT, where: string, spec: DatasetSpec): string[] {
-  let columns = layout.columns;
-  if (layout.header) {
-    let start = head.length >= 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
-    // The header is the first line that is not blank.
-    for (;;) {
-      const nl = head.indexOf(0x0a, start);
-      if (nl < 0) throw new BadDataError(`${where}: the CSV header line is longer than ${FORMAT_SNIFF_MAX_BYTES} bytes or the object has no complete line`);
-      let line = head.subarray(start, nl);
-      if (line.length > 0 && line[line.length - 1] === 0x0d) line = line.subarray(0, line.length - 1);
-      if (line.toString('utf8').trim() === '') {
-        start = nl + 1;
-        continue;
-      }
-      const split = splitCsvLine(line, layout.delimiter.charCodeAt(0));
-      if (!split.ok) throw new BadDataError(`${where}: the CSV header cannot be read: ${split.reason}`);
-      columns = split.fields.map((f) => f.trim());
-      break;
-    }
-  }
-  if (!columns) throw new BadDataError(`${where}: CSV without a header needs the dataset's csv.columns`);
-  const problem = csvColumnsProblem(spec, layout, columns);
-  if (problem) throw new BadDataError(`${where}: the CSV columns do not fit dataset ${spec.name}: ${problem}`);
-  return columns;
 }

@@ -3,6 +3,7 @@
 // longest record, not by the chunk: reading pauses while Redis is behind.
 import type { BulkWriter, WriteCommand } from '../domain/bulk-writer.js';
 import type { ChunkPart, Chunk } from '../domain/chunk-plan.js';
+import { rowFormat } from '../domain/formats/registry.js';
 import { bucketOf, dataKey } from '../domain/key-layout.js';
 import type { BadSample, ChunkResult } from '../domain/load-summary.js';
 import { countList, newListStats } from '../domain/load-stats.js';
@@ -48,8 +49,12 @@ export async function loadChunk(input: LoadChunkInput, deps: PipelineDeps, onPro
   });
   if (attempt === 1) {
     const duplicates: NonNullable<ChunkResult['duplicates']> = (result.duplicates = []);
+    // A record of a row format (Parquet) is placed by its row number, not a byte offset.
+    const rowNumbered = new Set(chunk.parts.filter((p) => rowFormat(p.format)).map((p) => `${p.bucket}/${p.key}`));
     writer.onExistingField((c) => {
-      if (duplicates.length < SAMPLES_PER_CHUNK) duplicates.push({ object: c.object ?? '', offset: c.offset ?? 0, key: c.field });
+      if (duplicates.length >= SAMPLES_PER_CHUNK) return;
+      const object = c.object ?? '';
+      duplicates.push({ object, offset: c.offset ?? 0, key: c.field, ...(rowNumbered.has(object) ? { unit: 'row' as const } : {}) });
     });
   }
   // The load stays alive while this chunk writes; if it is taken over or cleaned up meanwhile, we stop.
@@ -116,6 +121,7 @@ async function loadPart(
   signal?: AbortSignal,
 ): Promise<void> {
   const object = `${part.bucket}/${part.key}`;
+  const unit = rowFormat(part.format) ? { unit: 'row' as const } : {};
   const source = await openShapedRecords(part, { objects: deps.objects, spec: deps.spec, shape: deps.shape, maxRecordBytes: deps.load.maxRecordBytes });
   const readBefore = result.bytes;
   const handle = async (batch: ShapedBatch): Promise<void> => {
@@ -127,7 +133,7 @@ async function loadPart(
       const shaped = batch.shaped[i]!;
       if (isBad(shaped)) {
         result.badRecords++;
-        if (result.samples.length < SAMPLES_PER_CHUNK) result.samples.push({ object, offset: shaped.offset, reason: shaped.reason } satisfies BadSample);
+        if (result.samples.length < SAMPLES_PER_CHUNK) result.samples.push({ object, offset: shaped.offset, reason: shaped.reason, ...unit } satisfies BadSample);
         continue;
       }
       const bucket = bucketOf(shaped.key, target.buckets);

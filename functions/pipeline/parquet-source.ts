@@ -5,6 +5,7 @@
 import { parquetMetadataAsync, parquetReadObjects, parquetSchema, type AsyncBuffer, type FileMetaData } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import type { RowGroupSpan } from '../domain/chunk-plan.js';
+import { PARQUET_TIME_PARSERS } from '../domain/formats/parquet/parquet-row.js';
 import type { ObjectStore } from '../adapters/object-store.js';
 
 export interface ParquetLocation {
@@ -77,5 +78,6 @@ export async function readParquetRows(
 ): Promise<Record<string, unknown>[]> {
   const file = asyncBuffer(objects, at, counter);
   const metadata = await parquetMetadataAsync(file);
-  return parquetReadObjects({ file, metadata, rowStart: rows[0], rowEnd: rows[1], columns: [...columns], compressors });
+  // Dates and timestamps arrive as ISO-8601 text (domain/formats/parquet/parquet-row.ts), not Date objects.
+  return parquetReadObjects({ file, metadata, rowStart: rows[0], rowEnd: rows[1], columns: [...columns], compressors, parsers: PARQUET_TIME_PARSERS });
 }

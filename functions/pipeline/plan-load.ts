@@ -3,10 +3,11 @@ import pLimit from 'p-limit';
 import type { StoredObject } from '../adapters/object-store.js';
 import { planChunks, type InputObject } from '../domain/chunk-plan.js';
 import type { IngestRequest } from '../domain/ingest-request.js';
-import { compareOutputs, parseManifest, relativeToPrefix, type InputCompleteness, type InputObjectRef } from '../domain/input-completeness.js';
+import { checkedDataType, compareOutputs, parseManifest, relativeToPrefix, type InputCompleteness, type InputObjectRef } from '../domain/input-completeness.js';
 import { bucketCountFor } from '../domain/key-layout.js';
+import { noDataExplanation, skipReason, type SkippedObject } from '../domain/object-selection.js';
 import { explicitVersionId, versionIdForJob, versionIdForObjects } from '../domain/version-identity.js';
-import { InsufficientMemoryError, InvalidInputError, VersionStateError } from '../errors.js';
+import { InsufficientMemoryError, InvalidInputError, TooManyChunksError, VersionStateError } from '../errors.js';
 import { deleteVersion } from './delete-version.js';
 import type { PipelineDeps } from './deps.js';
 import { inspectObject } from './inspect-object.js';
@@ -24,6 +25,8 @@ export interface PlanResult {
   totalBytes: number;
   buckets: number;
   chunkCount: number;
+  /** The chunk size Plan cut with: CHUNK_SIZE_BYTES, or larger so the load fits one execution. */
+  chunkSizeBytes?: number;
   /** Chunk numbers for the Map state; the chunks themselves are stored with the version. */
   chunks: number[];
   mapConcurrency: number;
@@ -36,10 +39,15 @@ export async function planLoad(request: IngestRequest, owner: string, deps: Pipe
   // Ids that come with the request are checked before any I/O: a bad one fails Plan at once.
   const requested = request.explicitVersion ? explicitVersionId(request.explicitVersion) : request.jobName ? versionIdForJob(request.jobName) : undefined;
   const listed = new Set<string>();
-  const found = await findObjects(request, deps, listed);
+  const skipped: SkippedObject[] = [];
+  const found = await findObjects(request, deps, listed, skipped);
   if (found.length === 0) {
+    const why = noDataExplanation(skipped, folderOf(request.key));
+    // A manual s3Uri without a trailing slash is an object's key or a prefix: both were tried.
     throw new InvalidInputError(
-      `no input objects under ${uri} (looking for keys ending in ${deps.load.objectSuffixes.join(', ')}; set OBJECT_SUFFIX to change)`,
+      request.singleObject
+        ? `${uri} is no object Plan can read, and there are no input objects under ${uri}/ (${why}); give a prefix ending in "/" or the key of one object`
+        : `no input objects under ${uri}: ${why}`,
     );
   }
   const sniff = pLimit(16);
@@ -48,7 +56,7 @@ export async function planLoad(request: IngestRequest, owner: string, deps: Pipe
   );
   const version = requested ?? versionIdForObjects(uri, objects);
   const orderKey = request.orderKey ?? deps.now();
-  const plan = planChunks(objects, deps.load.chunkSizeBytes, deps.load.maxChunks);
+  const plan = planWithin(uri, objects, deps);
   const buckets = bucketCountFor(plan.totalBytes);
   const result: PlanResult = {
     action: 'load',
@@ -60,6 +68,7 @@ export async function planLoad(request: IngestRequest, owner: string, deps: Pipe
     totalBytes: plan.totalBytes,
     buckets,
     chunkCount: plan.chunks.length,
+    chunkSizeBytes: plan.chunkSizeBytes,
     chunks: plan.chunks.map((c) => c.index),
     mapConcurrency: deps.load.mapConcurrency,
     graceSeconds: deps.load.graceSeconds,
@@ -108,19 +117,39 @@ export async function planLoad(request: IngestRequest, owner: string, deps: Pipe
   return { ...result, action: 'skip', reason, chunks: [], chunkCount: 0 };
 }
 
-/** `listed` receives every key under the prefix, whatever its suffix (the input-completeness check looks for `.out`). */
-async function findObjects(request: IngestRequest, deps: PipelineDeps, listed: Set<string>): Promise<StoredObject[]> {
+/** The chunk plan, its error naming the input it is about. */
+function planWithin(uri: string, objects: readonly InputObject[], deps: PipelineDeps) {
+  try {
+    return planChunks(objects, deps.load.chunkSizeBytes, deps.load.maxChunks);
+  } catch (err) {
+    if (err instanceof TooManyChunksError) throw new TooManyChunksError(`${uri}: ${err.message}`, err.counts, { cause: err });
+    throw err;
+  }
+}
+
+/** A prefix names a folder: "out" must not also match "out-old/...". */
+function folderOf(key: string): string {
+  return key === '' || key.endsWith('/') ? key : `${key}/`;
+}
+
+/**
+ * The data objects of the request (object-selection.ts says which are not); `skipped` receives
+ * the others with their reason. `listed` receives every key under the prefix (the
+ * input-completeness check looks for `.out`). One object named by the request loads whatever its name.
+ */
+async function findObjects(request: IngestRequest, deps: PipelineDeps, listed: Set<string>, skipped: SkippedObject[]): Promise<StoredObject[]> {
   const { bucket, key } = request;
   if (request.singleObject) {
     const o = await deps.objects.head(bucket, key);
     if (o) return [o];
   }
-  // A prefix names a folder: "out" must not also match "out-old/...".
-  const prefix = key === '' || key.endsWith('/') ? key : `${key}/`;
+  const prefix = folderOf(key);
   const out: StoredObject[] = [];
   for await (const o of deps.objects.list(bucket, prefix)) {
     listed.add(o.key);
-    if (deps.load.objectSuffixes.some((s) => o.key.endsWith(s))) out.push(o);
+    const reason = skipReason(o.key, prefix, deps.load.objectSuffixes);
+    if (reason === null) out.push(o);
+    else skipped.push({ key: o.key, reason });
   }
   return out;
 }
@@ -137,13 +166,11 @@ async function inputCheck(request: IngestRequest, listed: ReadonlySet<string>, d
   const where = `s3://${input.bucket}/${input.key}`;
   let result: InputCompleteness;
   try {
-    if (input.dataType !== 'S3Prefix' && input.dataType !== 'ManifestFile') {
-      throw new RangeError(`S3DataType ${input.dataType} is not one the input-completeness check reads (S3Prefix, ManifestFile); switch the check off for this dataset (checks.inputCompleteness: false)`);
-    }
-    const objects = input.dataType === 'ManifestFile' ? await manifestObjects(input.bucket, input.key, deps) : await prefixObjects(input.bucket, input.key, deps);
+    const dataType = checkedDataType(input.dataType);
+    const objects = dataType === 'ManifestFile' ? await manifestObjects(input.bucket, input.key, deps) : await prefixObjects(input.bucket, input.key, deps);
     result = compareOutputs(objects, { bucket: request.bucket, prefix: request.key }, listed);
   } catch (err) {
-    if (!(err instanceof InvalidInputError || err instanceof RangeError)) throw err;
+    if (!(err instanceof InvalidInputError)) throw err;
     result = { inputs: 0, missing: 0, missingSamples: [], error: `${where}: ${err.message}` };
   }
   return { inputCheck: JSON.stringify(result) };
@@ -160,7 +187,7 @@ async function prefixObjects(bucket: string, prefix: string, deps: PipelineDeps)
 /** Manifests are small (a key per line of input); read whole. */
 async function manifestObjects(bucket: string, key: string, deps: PipelineDeps): Promise<InputObjectRef[]> {
   const head = await deps.objects.head(bucket, key);
-  if (!head) throw new InvalidInputError('the manifest does not exist');
+  if (!head) throw new InvalidInputError('the manifest does not exist, or Plan may not read it (TransformInputBucket, TransformInputPrefix)');
   const stream = await deps.objects.read(bucket, key, head.etag, 0);
   const pieces: Buffer[] = [];
   try {

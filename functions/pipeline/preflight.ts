@@ -10,15 +10,15 @@
 // answered by then, so a full cache never fails a no-op) and before the chunk plan is saved
 // or any chunk runs: a refused load fails its execution with nothing loaded.
 import type { MasterMemory, MemoryProbe } from '../adapters/cluster-memory.js';
-import type { ChunkPart, InputObject } from '../domain/chunk-plan.js';
-import { DEFAULT_CSV_LAYOUT } from '../domain/csv-layout.js';
+import { copyCsvLayout, type ChunkPart, type InputObject } from '../domain/chunk-plan.js';
 import type { RawRecord } from '../domain/raw-record.js';
 import { isBad, type RecordShape } from '../domain/record-shape.js';
 import { InsufficientMemoryError } from '../errors.js';
 import type { PipelineDeps } from './deps.js';
 import { openPartRecords, shapeForPart } from './record-source.js';
 import { readParquetRows } from './parquet-source.js';
-import { parquetRowShape } from '../domain/parquet-row.js';
+import type { RowFormat } from '../domain/formats/format.js';
+import { rowFormat } from '../domain/formats/registry.js';
 
 /** Bytes of input sampled from the largest object. */
 const SAMPLE_BYTES = 256 * 1024;
@@ -112,18 +112,19 @@ export async function preflight(
 async function sample(objects: readonly InputObject[], deps: Pick<PipelineDeps, 'objects' | 'shape' | 'load' | 'spec'>): Promise<SampledRatio | null> {
   const largest = objects.reduce<InputObject | undefined>((a, o) => (!a || o.size > a.size ? o : a), undefined);
   if (!largest || largest.size === 0) return null;
-  if (largest.format === 'parquet') return sampleParquet(largest, deps).catch(() => null);
+  const rows = rowFormat(largest.format);
+  if (rows) return sampleRows(largest, rows, deps).catch(() => null);
   // The first SAMPLE_BYTES of records, framed and shaped exactly as a worker will (record-source.ts).
   const part: ChunkPart = { bucket: largest.bucket, key: largest.key, etag: largest.etag, start: 0, end: largest.compression ? largest.size : Math.min(largest.size, SAMPLE_BYTES), format: largest.format };
   if (largest.compression) part.compression = largest.compression;
-  if (largest.columns) part.columns = largest.columns;
+  copyCsvLayout(largest, part);
   const records: RawRecord[] = [];
   let sampled = 0;
   let shape: RecordShape;
   let source;
   try {
     shape = shapeForPart(part, deps.spec, deps.shape, deps.load.maxRecordBytes);
-    source = await openPartRecords(part, deps.objects, { maxRecordBytes: deps.load.maxRecordBytes, csvHeader: (deps.spec.csv ?? DEFAULT_CSV_LAYOUT).header });
+    source = await openPartRecords(part, deps.objects, { maxRecordBytes: deps.load.maxRecordBytes, spec: deps.spec });
   } catch {
     return null;
   }
@@ -144,12 +145,12 @@ async function sample(objects: readonly InputObject[], deps: Pick<PipelineDeps, 
 }
 
 /** Parquet: shape the first rows of the first row group; each row weighs its share of the group's decoded bytes. */
-async function sampleParquet(o: InputObject, deps: Pick<PipelineDeps, 'objects' | 'spec'>): Promise<SampledRatio | null> {
+async function sampleRows(o: InputObject, format: RowFormat, deps: Pick<PipelineDeps, 'objects' | 'spec'>): Promise<SampledRatio | null> {
   const group = o.rowGroups?.find((g) => g.rowEnd > g.rowStart);
   if (!group || !o.columns) return null;
   const end = Math.min(group.rowEnd, group.rowStart + PARQUET_SAMPLE_ROWS);
   const rows = await readParquetRows(deps.objects, { bucket: o.bucket, key: o.key, etag: o.etag, size: o.size }, [group.rowStart, end], o.columns, { bytes: 0 });
-  const shape = parquetRowShape(deps.spec);
+  const shape = format.rowShape(deps.spec);
   let stored = 0;
   let storedBytes = 0;
   rows.forEach((row, i) => {

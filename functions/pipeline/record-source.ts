@@ -1,17 +1,14 @@
 // The one place that turns a planned part into records: read its byte range (pinned to the
-// planned ETag), decompress it if it is gzip, frame it (lines or a JSON document), drop a CSV
-// header, and pick the shape for its format. Used by LoadChunk and by the pre-flight sample,
-// so both see exactly the same records.
+// planned ETag), decompress it if it is gzip, and let its format (domain/formats/) frame it,
+// drop a first record that is not data (a CSV header) and shape it; or read a row format's row
+// group. Used by LoadChunk and by the pre-flight sample, so both see exactly the same records.
 import { createGunzip } from 'node:zlib';
 import type { ObjectStore } from '../adapters/object-store.js';
 import type { ChunkPart, Compression } from '../domain/chunk-plan.js';
-import { DEFAULT_CSV_LAYOUT } from '../domain/csv-layout.js';
-import { csvShape } from '../domain/csv-shape.js';
 import type { DatasetSpec } from '../domain/dataset-spec.js';
-import { JsonDocumentFramer } from '../domain/json-document-framer.js';
-import { LineFramer, lineReadStart } from '../domain/line-framer.js';
-import type { RawRecord, RecordFramer } from '../domain/raw-record.js';
-import { parquetRowShape } from '../domain/parquet-row.js';
+import type { ByteFormat } from '../domain/formats/format.js';
+import { byteFormat, rowFormat } from '../domain/formats/registry.js';
+import type { RawRecord } from '../domain/raw-record.js';
 import type { BadRecord, RecordShape, ShapedRecord } from '../domain/record-shape.js';
 import { readParquetRows } from './parquet-source.js';
 import { BadDataError, TransientError } from '../errors.js';
@@ -22,18 +19,6 @@ export interface PartRecords {
   /** Bytes read from S3 so far (compressed bytes for gzip). */
   readonly bytesRead: number;
   close(): void;
-}
-
-function framerFor(part: ChunkPart, maxRecordBytes: number): RecordFramer {
-  if (part.format === 'json') return new JsonDocumentFramer(maxRecordBytes);
-  // A gzip part is the whole object: its lines are numbered in the decompressed stream.
-  if (part.compression) return new LineFramer(0, Number.MAX_SAFE_INTEGER, maxRecordBytes);
-  return new LineFramer(part.start, part.end, maxRecordBytes);
-}
-
-/** Where the byte stream for a part starts (a line part reads one byte early; see line-framer.ts). */
-function readFrom(part: ChunkPart): number {
-  return part.format === 'json' || part.compression ? 0 : lineReadStart(part.start);
 }
 
 /**
@@ -77,12 +62,12 @@ async function* decompressed(stream: AsyncIterable<Buffer>, close: () => void, c
   }
 }
 
-export async function openPartRecords(part: ChunkPart, objects: ObjectStore, options: { maxRecordBytes: number; csvHeader: boolean }): Promise<PartRecords> {
+export async function openPartRecords(part: ChunkPart, objects: ObjectStore, options: { maxRecordBytes: number; spec: DatasetSpec }): Promise<PartRecords> {
   const object = `${part.bucket}/${part.key}`;
-  const stream = await objects.read(part.bucket, part.key, part.etag, readFrom(part), part.compression ? part.end : undefined);
-  const framer = framerFor(part, options.maxRecordBytes);
-  // A CSV header is a header only at the start of its object.
-  let skipHeader = part.format === 'csv' && options.csvHeader && part.start === 0;
+  const format = bytesOf(part);
+  const stream = await objects.read(part.bucket, part.key, part.etag, format.readFrom(part), part.compression ? part.end : undefined);
+  const framer = format.framer(part, options.maxRecordBytes);
+  let skipHeader = format.skipsFirstRecord?.(part, options.spec) ?? false;
   let bytesRead = 0;
   const counted: AsyncIterable<Buffer> = {
     async *[Symbol.asyncIterator]() {
@@ -115,13 +100,16 @@ export async function openPartRecords(part: ChunkPart, objects: ObjectStore, opt
   };
 }
 
-/** The shape records of this part take: the dataset's JSON shape, or its CSV shape for the part's columns. */
+/** The shape records of this part take, as its format says (the dataset's JSON shape, or its CSV shape for the part's columns). */
 export function shapeForPart(part: ChunkPart, spec: DatasetSpec, jsonShape: RecordShape, maxRecordBytes: number): RecordShape {
-  if (part.format !== 'csv') return jsonShape;
-  const layout = spec.csv ?? DEFAULT_CSV_LAYOUT;
-  const columns = part.columns ?? layout.columns;
-  if (!columns) throw new BadDataError(`s3://${part.bucket}/${part.key}: no CSV column names (no header was read and the dataset declares no csv.columns)`);
-  return csvShape(spec, layout, columns, maxRecordBytes);
+  return bytesOf(part).shape(part, { spec, jsonShape, maxRecordBytes });
+}
+
+/** The byte format of a part that is read as bytes. */
+function bytesOf(part: ChunkPart): ByteFormat {
+  const format = byteFormat(part.format);
+  if (!format) throw new BadDataError(`s3://${part.bucket}/${part.key}: a ${part.format} part is read in row groups, not as bytes`);
+  return format;
 }
 
 
@@ -146,12 +134,13 @@ export async function openShapedRecords(
   part: ChunkPart,
   deps: { objects: ObjectStore; spec: DatasetSpec; shape: RecordShape; maxRecordBytes: number },
 ): Promise<ShapedRecords> {
-  if (part.format === 'parquet') {
-    if (!part.rows || !part.columns || part.objectSize === undefined) throw new BadDataError(`s3://${part.bucket}/${part.key}: a Parquet part needs its rows, columns and object size from the plan`);
+  const rowsFormat = rowFormat(part.format);
+  if (rowsFormat) {
+    if (!part.rows || !part.columns || part.objectSize === undefined) throw new BadDataError(`s3://${part.bucket}/${part.key}: a ${rowsFormat.title} part needs its rows, columns and object size from the plan`);
     const counter = { bytes: 0 };
     const [rowStart, rowEnd] = part.rows;
     const at = { bucket: part.bucket, key: part.key, etag: part.etag, size: part.objectSize };
-    const shape = parquetRowShape(deps.spec);
+    const shape = rowsFormat.rowShape(deps.spec);
     const columns = part.columns;
     return {
       batches: {
@@ -174,7 +163,7 @@ export async function openShapedRecords(
     };
   }
   const shape = shapeForPart(part, deps.spec, deps.shape, deps.maxRecordBytes);
-  const source = await openPartRecords(part, deps.objects, { maxRecordBytes: deps.maxRecordBytes, csvHeader: (deps.spec.csv ?? DEFAULT_CSV_LAYOUT).header });
+  const source = await openPartRecords(part, deps.objects, { maxRecordBytes: deps.maxRecordBytes, spec: deps.spec });
   return {
     batches: {
       async *[Symbol.asyncIterator]() {

@@ -22,7 +22,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'sluice-consistency-'));
   await writeFile(join(dir, 'recs.out'), jsonLinesParts({ users: 500, scored: true }, 1)[0]!);
   await putObject(BUCKET, 'first/recs.out', jsonLinesParts({ users: 500, scored: true }, 1)[0]!);
-  await putObject(BUCKET, 'nothing/README.txt', 'no .out objects here');
+  await putObject(BUCKET, 'nothing/_SUCCESS', ''); // a marker, no data object
 });
 afterAll(async () => {
   await closeTestClients();

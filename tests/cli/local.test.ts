@@ -21,7 +21,7 @@ let dir: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'sluice-cli-'));
   await mkdir(join(dir, 'day1'));
-  await writeFile(join(dir, 'day1', 'README.txt'), 'not an .out object: uploaded, then ignored by Plan');
+  await writeFile(join(dir, 'day1', '_SUCCESS'), 'a job-success marker, not data: uploaded, then skipped by Plan');
   for (const o of transformOutput({ users: USERS, scored: true, joined: true }, 3)) await writeFile(join(dir, 'day1', o.key), o.body);
   for (const o of transformOutput({ users: USERS, scored: true, itemBase: 500_000, seed: 9 }, 2)) await putObject(BUCKET, `day2/${o.key}`, o.body);
   const lines = Array.from({ length: 300 }, (_, i) => (i % 3 === 0 ? `not json ${i}` : JSON.stringify({ userId: `b${i}`, recommendations: [1, 2] })));

@@ -78,9 +78,14 @@ test('ages of the live versions per dataset, the oldest over them, and nothing f
   expect(directive).toMatchObject({ Namespace: 'Sluice', Dimensions: [['service']] });
 });
 
-test('when no dataset has a live version, nothing is emitted (the alarm treats that as breaching)', async () => {
+test('before any first load the oldest age is 0, so a fresh deploy does not raise the stale-data alarm', async () => {
   await useSluiceEnv({ DATASETS: '', DATASET: 'fresh-nothing-live' });
   const { answer, metrics } = await freshness();
   expect(answer).toEqual({ datasets: [{ dataset: 'fresh-nothing-live', liveVersion: null }] });
-  expect(metrics.filter((m) => 'LiveVersionAgeHours' in m || 'OldestLiveVersionAgeHours' in m)).toEqual([]);
+  expect(metrics.filter((m) => 'LiveVersionAgeHours' in m)).toEqual([]);
+  // A value below any MaxVersionAgeHours (at least 1): OK, not missing data (which breaches).
+  const oldest = metrics.filter((m) => 'OldestLiveVersionAgeHours' in m);
+  expect(oldest).toHaveLength(1);
+  expect(oldest[0]).toMatchObject({ OldestLiveVersionAgeHours: 0, service: 'sluice' });
+  expect(oldest[0]).not.toHaveProperty('dataset');
 });

@@ -181,7 +181,7 @@ test('an empty output prefix, and one holding only empty objects, fail with a cl
   const keysBefore = await countKeys(h.admin, `sluice:${DATASET}:*`);
   const none = await ingest('nothing-here/', 'none');
   expect(none).toMatchObject({ status: 'FAILED', error: 'InvalidInputError' });
-  expect(none.cause).toBe(`no input objects under s3://${BUCKET}/nothing-here/ (looking for keys ending in .out; set OBJECT_SUFFIX to change)`);
+  expect(none.cause).toBe(`no input objects under s3://${BUCKET}/nothing-here/: nothing is stored under it`);
   await putObject(BUCKET, 'empty/part-0.out', '');
   await putObject(BUCKET, 'empty/part-1.out', '');
   await putObject(BUCKET, 'empty/_SUCCESS', '');

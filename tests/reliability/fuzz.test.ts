@@ -5,8 +5,8 @@
 // records that exist: no input reaches outside the dataset's namespace.
 import fc from 'fast-check';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { JsonDocumentFramer } from '../../functions/domain/json-document-framer.js';
-import { LineFramer, lineReadStart } from '../../functions/domain/line-framer.js';
+import { JsonDocumentFramer } from '../../functions/domain/formats/json/json-document-framer.js';
+import { LineFramer, lineReadStart } from '../../functions/domain/formats/line-framer.js';
 import type { RawRecord, RecordFramer } from '../../functions/domain/raw-record.js';
 import { isBad, shapeFor } from '../../functions/domain/record-shape.js';
 import type { DatasetSpec } from '../../functions/domain/dataset-spec.js';

@@ -13,7 +13,7 @@ const expected = [...recommendations({ users: USERS, scored: true })];
 beforeAll(async () => {
   const parts = jsonLinesParts({ users: USERS, scored: true }, 3);
   for (const [i, body] of parts.entries()) await putObject(BUCKET, `job-a/part-0000${i}.jsonl.out`, body);
-  await putObject(BUCKET, 'job-a/_SUCCESS', ''); // not a .out object: ignored
+  await putObject(BUCKET, 'job-a/_SUCCESS', ''); // a marker, not data: skipped
 });
 afterAll(closeTestClients);
 

@@ -105,7 +105,7 @@ describe('Parquet', () => {
     expect(run).toMatchObject({ status: 'SUCCEEDED', output: { objects: 1, result: { commit: { outcome: 'swapped', records: USERS - 1, badRecords: 1 } } } });
     expect((run.output as { chunkCount: number }).chunkCount).toBeGreaterThan(3);
     expect((run.output as { result: { commit: { samples: unknown[] } } }).result.commit.samples).toEqual([
-      { object: `${BUCKET}/pq/part-0.parquet.out`, offset: 7, reason: expect.stringMatching(/key field "userId" is null/) },
+      { object: `${BUCKET}/pq/part-0.parquet.out`, offset: 7, unit: 'row', reason: expect.stringMatching(/key field "userId" is null/) },
     ]);
     for (const r of expected.filter((_, i) => i % 29 === 0 && i !== 7)) {
       expect((await api(`/users/${r.userId}/recommendations`)).body).toEqual({ userId: r.userId, items: r.items, version: 'p1' });
@@ -145,4 +145,16 @@ describe('Parquet', () => {
     expect(wrong).toMatchObject({ status: 'FAILED', error: 'BadDataError', cause: expect.stringMatching(/the Parquet columns do not fit dataset pqbig: no key column \(customer_id\)/) });
     expect(await adminRedis().exists('{sluice:pqbig}:version:b1', '{sluice:pqbig}:version:b2')).toBe(0);
   });
+});
+
+test('a Spark or pandas prefix of Parquet, CSV and gzip objects loads with no settings; its markers are skipped', async () => {
+  await useSluiceEnv({ DATASETS: '', DATASET: 'sparkout', KEY_FIELD: '', CSV_LAYOUT: '', OBJECT_SUFFIX: '', MAX_ROW_GROUP_BYTES: '', CHUNK_SIZE_BYTES: '1048576' });
+  const [pq, csv, gz] = [expected.slice(0, 500), expected.slice(500, 1000), expected.slice(1000, 1500)];
+  await putObject(BUCKET, 'spark/part-00000-7c1f.c000.snappy.parquet', rankedItemsParquet(pq, 1000));
+  await putObject(BUCKET, 'spark/part-00001-7c1f.c000.csv', `userId,r1,r2,r3,r4,r5\n${csv.map((r) => [r.userId, ...r.items].join(',')).join('\n')}\n`);
+  await putObject(BUCKET, 'spark/part-00002-7c1f.c000.json.gz', gzipSync(gz.map((r) => JSON.stringify({ userId: r.userId, recommendations: r.items })).join('\n')));
+  for (const marker of ['_SUCCESS', '.part-00000-7c1f.c000.snappy.parquet.crc', '_committed_4711', '_started_4711']) await putObject(BUCKET, `spark/${marker}`, marker === '_SUCCESS' ? '' : 'crc');
+  const run = await runIngestLocally({ s3Uri: `s3://${BUCKET}/spark/`, version: 's1', orderKey: 1 });
+  expect(run).toMatchObject({ status: 'SUCCEEDED', output: { objects: 3, result: { commit: { outcome: 'swapped', records: 1500, badRecords: 0 } } } });
+  for (const r of [pq[3]!, csv[4]!, gz[5]!]) expect((await api(`/users/${r.userId}/recommendations`)).body).toEqual({ userId: r.userId, items: r.items, version: 's1' });
 });

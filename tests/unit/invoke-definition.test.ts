@@ -21,7 +21,7 @@ test('every function of the template has a handler file and export here', async 
 
 test('the environment: literals and parameter defaults resolved, deployed-only values left out, overrides applied', () => {
   const def = functionDefinition(template, 'CommitFunction', root, { DatasetsJson: '[{"name":"d"}]', GraceSeconds: '30' });
-  expect(def.environment).toMatchObject({ REDIS_TLS: 'true', DATASET: 'recommendations', DATASETS: '[{"name":"d"}]', GRACE_SECONDS: '30', MAX_CHUNKS: '1000', KEY_FIELD: '' });
+  expect(def.environment).toMatchObject({ REDIS_TLS: 'true', DATASET: 'recommendations', DATASETS: '[{"name":"d"}]', GRACE_SECONDS: '30', MAX_CHUNKS: '950', KEY_FIELD: '' });
   expect(def.unresolved.sort()).toEqual(['REDIS_AUTH_MODE', 'REDIS_HOST', 'REDIS_IAM_USER', 'REDIS_PASSWORD_SECRET_ARN', 'REDIS_PORT', 'REDIS_REPLICATION_GROUP_ID']);
   expect(() => functionDefinition(template, 'NoSuchFunction', root)).toThrow(/no function NoSuchFunction \(its functions: .*PlanFunction/);
   expect(() => functionDefinition(template, 'PlanFunction', root, { NoSuchParameter: '1' })).toThrow('the template has no parameter NoSuchParameter');

@@ -1,6 +1,6 @@
 // The read API as deployed: every route reaches the read function (integration and invoke
 // permission), and every route's authorisation follows ApiAuthorization, for each choice.
-import { asArray, evaluateCondition, intrinsic, isObject, loadTemplate, parameterValues, referencedIds, resolve, resourcesOfType, type Obj, type Resource } from './template/cfn.js';
+import { asArray, evaluateCondition, intrinsic, isObject, loadTemplate, parameterValues, referencedIds, resolve, resourcesOfType, ruleViolations, type Obj, type Resource } from './template/cfn.js';
 
 const root = new URL('../../', import.meta.url);
 const template = loadTemplate(new URL('template.yaml', root));
@@ -131,10 +131,18 @@ describe('authorisation, for each ApiAuthorization choice', () => {
     }
   });
 
-  test('a JWT API without an issuer is refused at deploy time by a template rule', () => {
-    const rules = (template as unknown as { Rules?: Record<string, Obj> }).Rules ?? {};
-    const rule = Object.values(rules).find((r) => JSON.stringify(r.Assertions).includes('ApiJwtIssuer'));
-    expect(rule?.RuleCondition).toEqual({ 'Fn::Equals': [{ Ref: 'ApiAuthorization' }, 'JWT'] });
+  // HTTP API JWT authorizer: a token is accepted only if its aud (or client_id) matches an entry
+  // of the audience list (API Gateway Developer Guide, "Controlling access to HTTP APIs with JWT
+  // authorizers", https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-jwt-authorizer.html).
+  // An empty CommaDelimitedList parameter is [""]: an authorizer no token can pass.
+  test('a JWT API without an issuer or an audience is refused at deploy time by a template rule', () => {
+    const jwt = (overrides: Obj) => ruleViolations(template, parameterValues(template, { ApiAuthorization: 'JWT', ...overrides })).filter((v) => /ApiJwt/.test(v));
+    expect(jwt({ ApiJwtIssuer: 'https://issuer.example', ApiJwtAudience: 'sluice,other' })).toEqual([]);
+    expect(jwt({ ApiJwtIssuer: '', ApiJwtAudience: 'sluice' })).toEqual([expect.stringMatching(/needs ApiJwtIssuer/)]);
+    expect(jwt({ ApiJwtIssuer: 'https://issuer.example' })).toEqual([expect.stringMatching(/needs ApiJwtAudience/)]);
+    expect(jwt({ ApiJwtIssuer: 'https://issuer.example', ApiJwtAudience: 'sluice,' })).toEqual([expect.stringMatching(/none empty/)]);
+    // Other choices need neither.
+    for (const choice of ['AWS_IAM', 'NONE']) expect(ruleViolations(template, parameterValues(template, { ApiAuthorization: choice })).filter((v) => /ApiJwt/.test(v))).toEqual([]);
   });
 
   test('only NONE adds an output that says plainly the API is public', () => {

@@ -1,8 +1,11 @@
 // Cache authentication in the template: IAM authentication as an RBAC user limited by
-// functions/domain/acl-rules.ts (the default), or the Secrets Manager AUTH token.
+// functions/domain/acl-rules.ts (the default), or the Secrets Manager AUTH token (no RBAC users).
+// The users and user groups are held to the rules ElastiCache states for Valkey (cited in
+// ./template/elasticache-rbac.ts): no linter checks them, and CreateUser refuses what breaks them.
 import { SLUICE_ACL_RULES, elastiCacheAccessString } from '../../functions/domain/acl-rules.js';
 import { KEY_NAMESPACES, controlKeys, dataKey } from '../../functions/domain/key-layout.js';
 import { asArray, evaluateCondition, loadTemplate, parameterValues, referencedIds, resolve, resourcesOfType, type Obj, type Resource } from './template/cfn.js';
+import { type RbacGroup, type RbacUser, groupEnginesFor, groupViolations, rbacUser, userViolations } from './template/elasticache-rbac.js';
 import { deployedStatements, principalPolicies } from './template/iam.js';
 
 const template = loadTemplate(new URL('../../template.yaml', import.meta.url));
@@ -28,25 +31,65 @@ describe('CacheAuthMode', () => {
     expect(asArray(template.Parameters.CacheAuthMode?.AllowedValues).sort()).toEqual(['auth-token', 'iam']);
   });
 
-  test('iam: one IAM-authenticated valkey user whose access string is exactly the ACL rules, in the group the cache uses', () => {
+  // The rules come from AWS's pages, cited in ./template/elasticache-rbac.ts.
+  const usersAndGroups = (params: Obj) => {
+    const users = new Map(deployed(params).filter(([, r]) => r.Type === 'AWS::ElastiCache::User').map(([id, r]) => [id, rbacUser(id, (resolve(template, r.Properties, params) ?? {}) as Obj)]));
+    const groupIds = asArray(resolve(template, group.Properties?.UserGroupIds, params)).flatMap((g) => [...referencedIds(g)]);
+    const groups = groupIds.map((id): RbacGroup => {
+      const props = template.Resources[id]?.Properties ?? {};
+      const members = asArray(props.UserIds).flatMap((u) => [...referencedIds(u)]).map((u) => users.get(u) ?? rbacUser(u, {}));
+      return { id, engine: String(props.Engine).toLowerCase(), members };
+    });
+    return { users: [...users.values()], groups };
+  };
+
+  test.each(['iam', 'auth-token'])('%s: every ElastiCache user and user group is one ElastiCache accepts for a valkey cache', (mode) => {
+    const params = withMode(mode);
+    const { users, groups } = usersAndGroups(params);
+    expect(users.flatMap(userViolations)).toEqual([]);
+    expect(groups.flatMap(groupViolations)).toEqual([]);
+    expect(group.Properties?.Engine).toBe('valkey');
+    for (const g of groups) expect(groupEnginesFor(String(group.Properties?.Engine))).toContain(g.engine);
+    // The AUTH token (auth-token mode, no RBAC users) needs in-transit encryption (ElastiCache User
+    // Guide, "Authenticating with the Valkey and Redis OSS AUTH command",
+    // https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/auth.html); so does IAM authentication [IAM].
+    expect(group.Properties).toEqual(expect.objectContaining({ TransitEncryptionEnabled: true }));
+    expect(resolve(template, group.Properties?.AuthToken, params) === undefined).toBe(groups.length > 0); // one or the other
+    // IAM authentication needs Valkey 7.2 or later [IAM].
+    if (groups.length) {
+      expect(group.Properties).toEqual(expect.objectContaining({ TransitEncryptionEnabled: true }));
+      const [major = 0, minor = 0] = String(group.Properties?.EngineVersion).split('.').map(Number);
+      expect(major * 100 + minor).toBeGreaterThanOrEqual(702);
+    }
+  });
+
+  test('the rules refuse what ElastiCache refuses (the shapes this template once had, and their kin)', () => {
+    const iamUser = rbacUser('Iam', { Engine: 'valkey', UserId: 'sluice', UserName: 'sluice', AuthenticationMode: { Type: 'iam' } });
+    const noPassDefault = rbacUser('Default', { Engine: 'valkey', UserId: 'sluice-default', UserName: 'default', AuthenticationMode: { Type: 'no-password-required' } });
+    expect(userViolations(noPassDefault)).toEqual([expect.stringContaining('iam or password only')]);
+    expect(userViolations(rbacUser('Named', { Engine: 'valkey', UserId: 'sluice', UserName: 'other', AuthenticationMode: { Type: 'iam' } }))).toEqual([expect.stringContaining('must equal its UserId')]);
+    expect(groupViolations({ id: 'G', engine: 'valkey', members: [iamUser, noPassDefault] })).toEqual([expect.stringContaining('only password or IAM users')]);
+    // The default-user rule is a redis user group's, and such a group holds redis users only.
+    expect(groupViolations({ id: 'G', engine: 'valkey', members: [iamUser] })).toEqual([]);
+    expect(groupViolations({ id: 'G', engine: 'redis', members: [iamUser] })).toEqual([expect.stringContaining('only redis users'), expect.stringContaining('named "default"')]);
+    const redisDefault = rbacUser('D', { Engine: 'redis', UserId: 'd', UserName: 'default', NoPasswordRequired: true });
+    expect(userViolations(redisDefault)).toEqual([]);
+    expect(groupViolations({ id: 'G', engine: 'redis', members: [redisDefault] })).toEqual([]);
+    expect(groupEnginesFor('redis')).toEqual(['redis']);
+  });
+
+  test('iam: one IAM user (valkey, name = id) whose access string is exactly the ACL rules, alone in the group the cache uses', () => {
     const params = withMode('iam');
-    const users = deployed(params).filter(([, r]) => r.Type === 'AWS::ElastiCache::User');
-    const iamUsers = users.filter(([, r]) => (r.Properties?.AuthenticationMode as Obj | undefined)?.Type === 'iam');
-    expect(iamUsers).toHaveLength(1);
-    const [userId, user] = iamUsers[0]!;
-    expect(user.Properties).toEqual(expect.objectContaining({ Engine: 'valkey', AccessString: elastiCacheAccessString() }));
-    expect(user.Properties?.UserName).toEqual(user.Properties?.UserId); // IAM auth requires name = id
-    // Any other user in the group (the required "default") is switched off.
-    for (const [, other] of users.filter(([id]) => id !== userId)) expect(String(other.Properties?.AccessString)).toMatch(/^off\b.*-@all/);
-    const groups = asArray(resolve(template, group.Properties?.UserGroupIds, params)).flatMap((g) => [...referencedIds(g)]);
-    expect(groups).toHaveLength(1);
-    const userGroup = template.Resources[groups[0]!];
-    expect(userGroup?.Properties?.Engine).toBe('valkey');
-    expect(new Set(asArray(userGroup?.Properties?.UserIds).flatMap((u) => [...referencedIds(u)]))).toEqual(new Set(users.map(([id]) => id)));
+    const { users, groups } = usersAndGroups(params);
+    expect(users).toHaveLength(1);
+    const [user] = users as [RbacUser];
+    expect(user).toEqual(expect.objectContaining({ engine: 'valkey', authType: 'iam' }));
+    expect(template.Resources[user.id]?.Properties?.AccessString).toBe(elastiCacheAccessString());
+    expect(groups).toEqual([expect.objectContaining({ engine: 'valkey', members: [user] })]);
     expect(resolve(template, group.Properties?.AuthToken, params)).toBeUndefined();
     expect(deployed(params).some(([, r]) => r.Type === 'AWS::SecretsManager::Secret')).toBe(false);
     expect(env(params)).toEqual(expect.objectContaining({ REDIS_AUTH_MODE: 'iam', REDIS_PASSWORD_SECRET_ARN: '', REDIS_TLS: 'true' }));
-    expect([...referencedIds(env(params).REDIS_IAM_USER)]).toEqual([userId]);
+    expect([...referencedIds(env(params).REDIS_IAM_USER)]).toEqual([user.id]);
   });
 
   test('iam: every function may connect, as that user, to this replication group only', () => {

@@ -602,6 +602,8 @@ describe('freshness: schedule, admin action, alarm', () => {
       }),
     );
     expect(template.Parameters.MaxVersionAgeHours).toEqual(expect.objectContaining({ Type: 'Number', Default: 36 }));
+    // Before the first load the action reports an age of 0 (tests/integration/freshness.test.ts): never above the threshold.
+    expect(Number(template.Parameters.MaxVersionAgeHours?.MinValue)).toBeGreaterThanOrEqual(0);
     for (const actions of [alarm.AlarmActions, alarm.OKActions]) {
       const topics = asArray(actions).flatMap((x) => [...referencedIds(x)]);
       expect(topics).toEqual(['AlarmTopic']);

@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { planChunks } from '../../../functions/domain/chunk-plan.js';
-import { splitCsvLine } from '../../../functions/domain/csv-line.js';
+import { splitCsvLine } from '../../../functions/domain/formats/csv/csv-line.js';
 import { parseCsvLayout } from '../../../functions/domain/csv-layout.js';
-import { csvColumnsProblem, csvShape } from '../../../functions/domain/csv-shape.js';
+import { csvColumnsProblem, csvShape } from '../../../functions/domain/formats/csv/csv-shape.js';
 import { parseDatasetSpecs } from '../../../functions/domain/dataset-spec.js';
-import { LineFramer, lineReadStart } from '../../../functions/domain/line-framer.js';
+import { LineFramer, lineReadStart } from '../../../functions/domain/formats/line-framer.js';
 import type { RawRecord } from '../../../functions/domain/raw-record.js';
 import { isBad } from '../../../functions/domain/record-shape.js';
 

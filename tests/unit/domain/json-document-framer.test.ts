@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { JsonDocumentFramer } from '../../../functions/domain/json-document-framer.js';
+import { JsonDocumentFramer } from '../../../functions/domain/formats/json/json-document-framer.js';
 import type { RawRecord } from '../../../functions/domain/raw-record.js';
 import { BadDataError } from '../../../functions/errors.js';
 

@@ -3,7 +3,7 @@ import { decideRetention, type VersionInfo } from '../../../functions/domain/ver
 import { heldNotice } from '../../../functions/domain/held-notice.js';
 import { normaliseOrderKey, versionIdForJob, versionIdForObjects } from '../../../functions/domain/version-identity.js';
 import { gzipSync } from 'node:zlib';
-import { compressionOf, detectFormat } from '../../../functions/domain/input-format.js';
+import { compressionOf, detectFormat } from '../../../functions/domain/formats/registry.js';
 import { BadDataError, InvalidInputError, TooManyBadRecordsError, VersionStateError } from '../../../functions/errors.js';
 
 const result = (index: number, records: number, badRecords = 0): ChunkResult => ({

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { LineFramer, lineReadStart } from '../../../functions/domain/line-framer.js';
+import { LineFramer, lineReadStart } from '../../../functions/domain/formats/line-framer.js';
 import type { RawRecord } from '../../../functions/domain/raw-record.js';
 
 /** Feeds `file[from..]` to a framer for [start, end) in pieces of the given sizes, stopping when it is done. */

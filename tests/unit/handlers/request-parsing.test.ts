@@ -89,7 +89,7 @@ describe('configuration', () => {
     expect(c.redis.tls).toBe(true);
     expect(c.defaultDataset).toBe('recommendations');
     expect(c.datasets).toEqual([expect.objectContaining({ name: 'recommendations', kind: 'ranked-items', key: { fields: ['userId', 'user_id'], mode: 'first-present' } })]);
-    expect(c.load.objectSuffixes).toEqual(['.out']);
+    expect(c.load.objectSuffixes).toEqual([]);
   });
   test('bad values are named', () => {
     expect(() => loadConfig({ REDIS_PORT: 'abc' })).toThrow('REDIS_PORT="abc" must be an integer between 1 and 65535');

@@ -16,6 +16,7 @@ export interface Resource {
 export interface Template {
   Parameters: Record<string, Obj>;
   Conditions: Record<string, unknown>;
+  Rules?: Record<string, { RuleCondition?: unknown; Assertions: { Assert: unknown; AssertDescription?: string }[] }>;
   Globals?: { Function?: Obj; StateMachine?: Obj };
   Resources: Record<string, Resource>;
   Outputs?: Record<string, Obj>;
@@ -140,4 +141,87 @@ export function referencedIds(v: unknown): Set<string> {
   };
   walk(v);
   return ids;
+}
+
+/**
+ * The AssertDescription of every template rule that would refuse `params` (CloudFormation's
+ * rule functions, as far as the template uses them). A list parameter's value is given as
+ * CloudFormation takes it on the command line: one comma-separated string.
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/intrinsic-function-reference-rules.html
+ */
+export function ruleViolations(t: Template, params: Obj): string[] {
+  const value = (v: unknown): unknown => {
+    const fn = intrinsic(v);
+    if (!fn) return v;
+    const [key, arg] = fn;
+    const args = asArray(arg);
+    switch (key) {
+      case 'Ref': {
+        const p = t.Parameters[String(arg)];
+        if (!p) throw new Error(`cannot evaluate Ref ${String(arg)} in a rule`);
+        const raw = String(params[String(arg)] ?? '');
+        return /^(CommaDelimitedList|List<)/.test(String(p.Type)) ? raw.split(',').map((x) => x.trim()) : raw;
+      }
+      case 'Fn::Not':
+        return !value(args[0]);
+      case 'Fn::And':
+        return args.every((a) => value(a));
+      case 'Fn::Or':
+        return args.some((a) => value(a));
+      case 'Fn::Equals':
+        return String(value(args[0])) === String(value(args[1]));
+      case 'Fn::Contains':
+        return asArray(value(args[0])).map(String).includes(String(value(args[1])));
+      case 'Fn::EachMemberEquals':
+        return asArray(value(args[0])).every((x) => String(x) === String(value(args[1])));
+      default:
+        throw new Error(`cannot evaluate ${key} in a rule`);
+    }
+  };
+  const out: string[] = [];
+  for (const [name, rule] of Object.entries(t.Rules ?? {})) {
+    if (rule.RuleCondition !== undefined && !value(rule.RuleCondition)) continue;
+    for (const a of rule.Assertions) if (!value(a.Assert)) out.push(`${name}: ${a.AssertDescription ?? ''}`);
+  }
+  return out;
+}
+
+/**
+ * A string-valued intrinsic (Fn::Sub, Fn::Select, Fn::Split, Fn::Join, Ref to a pseudo parameter
+ * or a parameter) rendered to its text for the given pseudo parameters and parameter values.
+ */
+export function renderString(v: unknown, pseudo: Record<string, string>, params: Obj = {}): string {
+  const render = (x: unknown): unknown => {
+    if (typeof x === 'string') return x;
+    const fn = intrinsic(x);
+    if (!fn) throw new Error(`cannot render ${JSON.stringify(x)}`);
+    const [key, arg] = fn;
+    const args = asArray(arg);
+    switch (key) {
+      case 'Ref': {
+        const name = String(arg);
+        if (name in pseudo) return pseudo[name];
+        if (name in params) return String(params[name]);
+        throw new Error(`cannot render Ref ${name}`);
+      }
+      case 'Fn::Select':
+        return asArray(render(args[1]))[Number(args[0])];
+      case 'Fn::Split':
+        return String(render(args[1])).split(String(args[0]));
+      case 'Fn::Join':
+        return asArray(args[1]).map((p) => String(render(p))).join(String(args[0]));
+      case 'Fn::Sub': {
+        const [text, vars] = Array.isArray(arg) ? arg : [arg, {}];
+        return String(text).replace(/\$\{([^}]+)\}/g, (_, name: string) => {
+          if (isObject(vars) && name in vars) return String(render(vars[name]));
+          if (name in pseudo) return pseudo[name]!;
+          if (name in params) return String(params[name]);
+          throw new Error(`cannot render \${${name}}`);
+        });
+      }
+      default:
+        throw new Error(`cannot render ${key}`);
+    }
+  };
+  return String(render(v));
 }

@@ -2,7 +2,7 @@
 // byte lies. The reader starts one byte early (at start-1) to learn whether `start` begins a
 // line, skips the partial line it lands in, and reads past `end` to finish its last line.
 // Newlines are found in bytes: 0x0A never occurs inside a multi-byte UTF-8 sequence.
-import type { RawRecord, RecordFramer } from './raw-record.js';
+import type { RawRecord, RecordFramer } from '../raw-record.js';
 
 const LF = 0x0a;
 const CR = 0x0d;

@@ -3,8 +3,8 @@
 // `orient="table"`, as in the AWS ElastiCache sample). A structural scan finds each element's
 // byte span; the element alone is then parsed. Structure errors (a truncated document, text
 // after the end) are fatal and name the byte offset; a bad element is just a bad record.
-import { BadDataError } from '../errors.js';
-import type { RawRecord, RecordFramer } from './raw-record.js';
+import { BadDataError } from '../../../errors.js';
+import type { RawRecord, RecordFramer } from '../../raw-record.js';
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
