@@ -238,4 +238,30 @@ describe.each(IMPLEMENTATIONS)('VersionRepository: %s', (_, make) => {
     expect(await repo.recordFields('nope', { checks: 'ok' })).toBe(false);
     expect(await repo.get('nope')).toBeNull();
   });
+
+  test('edges: repeated discards and deletions, equal order keys, a refused name not reused, retired stays retired', async () => {
+    await register('v1', 100);
+    await repo.hold({ version: 'v1', owner: 'exec-v1', now: 5, reason: 'manual', fields: {} });
+    expect(await repo.discard('v1', 6)).toBe('discarded');
+    // A second discard while the first one's deletion holds the lock.
+    expect(await repo.discard('v1', 7)).toBe('busy');
+    await repo.deleteData('v1', 2, s.writer(), 8);
+    expect(await repo.get('v1')).toMatchObject({ status: 'discarded', fields: expect.objectContaining({ dataDeletedAt: '8' }) });
+    expect(await repo.beginDelete('v1', 9)).toBe('claimed');
+    // Equal order keys: the later one is refused at commit.
+    await register('v2', 200);
+    await register('v3', 200);
+    expect(await commit('v2')).toEqual({ outcome: 'swapped', previous: '' });
+    expect(await commit('v3')).toEqual({ outcome: 'refused', previous: 'v2' });
+    // A refused name is not registered again, whatever its order key (a new load takes a new name).
+    expect(await register('v3', 200)).toEqual({ outcome: 'duplicate', status: 'refused' });
+    expect(await register('v3', 300, 'exec-again')).toEqual({ outcome: 'duplicate', status: 'refused' });
+    // Retired versions stay retired.
+    await register('v4', 400);
+    await commit('v4');
+    expect(await repo.beginDelete('v2', 10, 'x', 'r')).toBe('claimed');
+    await repo.deleteData('v2', 2, s.writer(), 11);
+    expect(await repo.beginDelete('v2', 12, 'x', 'r2')).toBe('retired');
+    expect(await repo.discard('v2', 12)).toBe('retired');
+  });
 });
