@@ -1,6 +1,7 @@
 // The CLI's core, what every command shares: its declaration (options, help text) and the
 // context it runs in, argument parsing with node:util parseArgs, the exit codes, and the
 // mapping from errors to exit codes.
+import type { Clock } from './clock.js';
 import { parseArgs } from 'node:util';
 import type { Writable } from 'node:stream';
 import type { LambdaInvoker, StepFunctions } from './aws-clients.js';
@@ -42,6 +43,8 @@ export const EXIT_CODE_HELP = ['Exit codes:', ...(Object.keys(EXIT) as (keyof ty
 
 /** An error that knows its exit code; its message is shown as is. A SluiceError like the rest. */
 export class CliError extends SluiceError {
+  override readonly name: string = 'CliError';
+
   constructor(
     message: string,
     readonly exitCode: number,
@@ -52,6 +55,8 @@ export class CliError extends SluiceError {
 }
 
 export class UsageError extends CliError {
+  override readonly name: string = 'UsageError';
+
   constructor(message: string) {
     super(message, EXIT.USAGE);
   }
@@ -80,6 +85,8 @@ export interface CliContext {
   tty: boolean;
   /** Aborted on Ctrl-C (or SIGTERM/SIGHUP). */
   signal: AbortSignal;
+  /** What a local load's retry pauses wait on (default: the real clock; tests pass a movable one). */
+  clock?: Clock;
   /** `ingest --aws`: the Step Functions client for a region (default: the SDK's SFNClient; tests pass a stub). */
   stepFunctions?: (region: string) => StepFunctions;
   /** `promote|discard --aws`: the Lambda client for a region (default: the SDK's LambdaClient; tests pass a stub). */

@@ -223,7 +223,7 @@ async function run(args: Parsed, ctx: CliContext): Promise<number> {
       }
     }
     const input = buildInput(location, event, args);
-    const report = await runLocalIngest(input, new Progress(ctx.err, ctx.tty), ctx.signal, { graceWaitMs: rt.config.load.graceSeconds * 1000 });
+    const report = await runLocalIngest(input, new Progress(ctx.err, ctx.tty), ctx.signal, { graceWaitMs: rt.config.load.graceSeconds * 1000, clock: ctx.clock });
     printReport(report, ctx, flag(args, 'json'));
     return exitCodeOf(report);
   });

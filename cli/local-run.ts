@@ -13,7 +13,7 @@ import { realTaskHandlers, retryPolicies, runIngestLocally, type TaskName } from
 import type { Progress } from './progress.js';
 import { awaitingGrace } from '../functions/pipeline/retire-versions.js';
 import { runtime } from '../functions/lambda/runtime.js';
-import { sleep } from './sleep.js';
+import { systemClock, type Clock } from './clock.js';
 import { reportFromFailure, reportFromOutput, type IngestReport } from './report.js';
 
 /** The state machine hands each chunk its number in the stored plan. */
@@ -30,12 +30,15 @@ export interface LocalIngestOptions {
    * the older ones are retired by the next load. Default: none (Retire then defers them).
    */
   graceWaitMs?: number;
+  /** What the retry pauses wait on (default: the real clock). */
+  clock?: Clock;
 }
 
 export async function runLocalIngest(input: unknown, progress: Progress, signal?: AbortSignal, options: LocalIngestOptions = {}): Promise<IngestReport> {
   const real = await realTaskHandlers(signal);
   const stop = new AbortController();
   const graceWaitMs = options.graceWaitMs ?? 0;
+  const clock = options.clock ?? systemClock;
   const samples: BadSample[] = [];
   const inFlight = new Set<Promise<unknown>>();
   let plan: PlanResult | undefined;
@@ -54,7 +57,7 @@ export async function runLocalIngest(input: unknown, progress: Progress, signal?
     const policy = policies[task];
     const failed = failures.get(step) ?? 0;
     if (failed > 0) {
-      await sleep(policy.pauseMs(failed), signal);
+      await clock.sleep(policy.pauseMs(failed), signal);
       if (signal?.aborted) throw interrupted(`while ${step} waited to be retried`);
     }
     try {

@@ -175,8 +175,13 @@ export async function runIngestLocally(input: unknown, options: LocalRunOptions 
   // their writes). The run returns only once they have stopped, so that whoever closes the
   // connections or the servers next does not strand them mid-write.
   const running = new Set<Promise<unknown>>();
+  // Once the execution has ended, nothing new starts: the interpreter still starts the Map
+  // iterations it had queued when an iteration failed, which Step Functions does not, and one
+  // started after the run returned would open a runtime that nobody closes.
+  let ended = false;
   const asLambda = (task: TaskName) => async (params: unknown) => {
     const { Payload } = params as { Payload: unknown };
+    if (ended) throw new Error(`${task} not started: the execution has ended`);
     const invocation = handlers[task](Payload);
     running.add(invocation);
     try {
@@ -220,6 +225,7 @@ export async function runIngestLocally(input: unknown, options: LocalRunOptions 
     }
     throw err;
   } finally {
+    ended = true;
     options.stop?.removeEventListener('abort', stop);
     while (running.size > 0) await Promise.allSettled([...running]);
   }

@@ -195,8 +195,7 @@ export class LiveReader {
    * commandTimeout does not cover commands queued while the cluster reconnects).
    */
   private hedged<T>(primary: () => Promise<T>, secondary: (replica: Redis) => Promise<T>, key: string, trusted: (value: T) => boolean): Promise<T> {
-    // Inline callbacks only: a named closure per call costs a __name() under esbuild's KeepNames;
-    // the call's state lives in a HedgedRead (prototype methods, no closures).
+    // Few closures per call: the call's state lives in a HedgedRead (prototype methods).
     const call = new HedgedRead<T>(this.redis, key, secondary, trusted, this.fallbackMs < this.timeoutMs);
     return new Promise<T>((resolve, reject) => {
       call.resolve = resolve;

@@ -43,7 +43,7 @@ export interface DatasetSpec {
 
 export const DEFAULT_REWIND_WINDOW_HOURS = 24;
 
-export type PromoteMode = 'auto' | 'manual';
+type PromoteMode = 'auto' | 'manual';
 
 export const COMPOSITE_KEY_SEPARATOR = ':';
 export const DEFAULT_KEY_FIELDS = ['userId', 'user_id'];

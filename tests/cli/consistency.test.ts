@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { localS3Client } from '../../local/s3-server.js';
 import { jsonLinesParts } from '../../local/sample-data.js';
+import { retryPolicies } from '../../local/state-machine.js';
 import { testInfra } from '../support/infra.js';
+import { SteppingClock } from '../support/stepping-clock.js';
 import { closeTestClients, putObject } from '../support/sluice.js';
 import { RunningCli, sluice, testStackEnv } from './run-cli.js';
 import { datasetVars } from '../../local/datasets-file.js';
@@ -38,7 +40,9 @@ async function keysUnder(prefix: string): Promise<string[]> {
 }
 
 test('S3 unreachable while listing exits 3, as documented, after the retries the definition gives Plan, each said', async () => {
-  const run = await sluice(['ingest', `s3://${BUCKET}/first/`, '--version', 'x1'], { ...env, AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:1' });
+  // The pauses on a movable clock: asked for as the definition says, not sat out.
+  const clock = new SteppingClock();
+  const run = await sluice(['ingest', `s3://${BUCKET}/first/`, '--version', 'x1'], { ...env, AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:1' }, 60_000, { clock });
   expect(run.code).toBe(3);
   expect(run.stdout).toMatch(/^load failed: TransientError: /);
   // Plan's Retry: MaxAttempts 4, so five attempts, each failure said (the pauses are the definition's:
@@ -46,6 +50,11 @@ test('S3 unreachable while listing exits 3, as documented, after the retries the
   const notes = run.stderr.match(/^Plan failed \(attempt \d of 5\): .*; the state machine retries it after a pause, as in AWS$/gm) ?? [];
   expect(notes.map((n) => /attempt (\d)/.exec(n)![1])).toEqual(['1', '2', '3', '4']);
   expect(notes[0]).toContain('listing s3://');
+  // Before retries 1-4: full jitter up to 2, 4, 8 and 16 s (Plan's Retry: 2 s, doubling).
+  const plan = retryPolicies().Plan;
+  expect(clock.sleeps).toHaveLength(4);
+  clock.sleeps.forEach((ms) => expect(ms).toBeGreaterThanOrEqual(0));
+  clock.sleeps.forEach((ms, i) => expect(ms).toBeLessThanOrEqual(plan.pauseMs(i + 1, () => 1)));
 }, 120_000);
 
 test('ingest --dataset with an undeclared dataset exits 2 before uploading anything', async () => {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { jsonLinesParts } from '../../local/sample-data.js';
 import { realTaskHandlers } from '../../local/state-machine.js';
 import { closeTestClients, putObject, useSluiceEnv } from '../support/sluice.js';
-import { sluiceInProcess, testStackEnv } from './run-cli.js';
+import { sluice, testStackEnv } from './run-cli.js';
 import { datasetVars } from '../../local/datasets-file.js';
 
 const DATASET = 'cli-ops';
@@ -17,7 +17,7 @@ const BUCKET = 'cli-ops-bucket';
 // GRACE_SECONDS=600: a load that waited the grace period would not end within the test's time.
 const env = testStackEnv({ ...datasetVars({ name: DATASET, checks: { inputCompleteness: false } }), SLUICE_BUCKET: BUCKET, GRACE_SECONDS: '600', RETAIN_VERSIONS: '2' });
 const ingest = (prefix: string, version: string, day: number, extra: Record<string, string> = {}, flags: string[] = []) =>
-  sluiceInProcess(['ingest', `s3://${BUCKET}/${prefix}/`, '--version', version, '--order-key', `2026-12-${String(day).padStart(2, '0')}T02:00:00Z`, ...flags], { ...env, ...extra });
+  sluice(['ingest', `s3://${BUCKET}/${prefix}/`, '--version', version, '--order-key', `2026-12-${String(day).padStart(2, '0')}T02:00:00Z`, ...flags], { ...env, ...extra });
 const json = <T>(text: string) => JSON.parse(text) as T;
 interface Check { name: string; value: unknown; threshold: string; outcome: string }
 let dir: string;
@@ -62,25 +62,25 @@ test('held: exit 7 with hints that name the dataset; a re-run exits 8; status sa
   expect(held.stdout).toContain('the live version o2 is untouched; sluice promote o3 --dataset cli-ops makes it live, sluice discard o3 --dataset cli-ops deletes it');
   const again = await ingest('part', 'o3', 3);
   expect(again).toEqual({ code: 8, stderr: '', stdout: 'not loaded again: version o3 is already held (loaded, not live): sluice promote o3 --dataset cli-ops makes it live, sluice discard o3 --dataset cli-ops deletes it\n' });
-  const status = await sluiceInProcess(['status'], env);
+  const status = await sluice(['status'], env);
   expect(status.stdout).toContain('  o3: held, not live: 2 release checks failed; sluice promote o3 --dataset cli-ops makes it live, sluice discard o3 --dataset cli-ops deletes it\n');
-  const versions = json<{ datasets: { versions: { version: string; checks?: Check[] }[] }[] }>((await sluiceInProcess(['status', '--json'], env)).stdout).datasets[0]!.versions;
+  const versions = json<{ datasets: { versions: { version: string; checks?: Check[] }[] }[] }>((await sluice(['status', '--json'], env)).stdout).datasets[0]!.versions;
   const o3 = versions.find((v) => v.version === 'o3')!;
   expect(o3.checks?.filter((c) => c.outcome === 'fail').map((c) => c.name).sort()).toEqual(['live-key-coverage', 'record-count-change']);
   expect(o3.checks?.some((c) => c.outcome === 'pass')).toBe(true);
   expect(versions.find((v) => v.version === 'o2')!.checks?.every((c) => c.outcome !== 'fail')).toBe(true);
   // get --version reads the held version, as ?version= does; --dataset the dataset's item route.
-  const pinned = await sluiceInProcess(['get', 'u7', '--version', 'o3'], env);
+  const pinned = await sluice(['get', 'u7', '--version', 'o3'], env);
   expect(json(pinned.stdout)).toMatchObject({ userId: 'u7', version: 'o3' });
-  const item = await sluiceInProcess(['get', 'u7', '--dataset', DATASET, '--version', 'o3'], env);
+  const item = await sluice(['get', 'u7', '--dataset', DATASET, '--version', 'o3'], env);
   expect(json(item.stdout)).toMatchObject({ dataset: DATASET, key: 'u7', version: 'o3' });
-  expect(await sluiceInProcess(['get', 'u7', '--version', 'nope'], env)).toMatchObject({ code: 5, stderr: expect.stringContaining('dataset cli-ops has no version nope') });
+  expect(await sluice(['get', 'u7', '--version', 'nope'], env)).toMatchObject({ code: 5, stderr: expect.stringContaining('dataset cli-ops has no version nope') });
 });
 
 test('a second discard says nothing was left to delete', async () => {
-  const first = await sluiceInProcess(['discard', 'o3'], env);
+  const first = await sluice(['discard', 'o3'], env);
   expect(first.stdout).toMatch(/^cli-ops: held version o3 discarded: its data \(\d+ bucket keys\) deleted/);
-  const second = await sluiceInProcess(['discard', 'o3'], env);
+  const second = await sluice(['discard', 'o3'], env);
   expect(second).toMatchObject({ code: 0, stdout: expect.stringMatching(/^nothing to do: version o3 of cli-ops was discarded already \(2\d{3}-.*Z\) and its data deleted then\n$/) });
 });
 
@@ -90,7 +90,7 @@ test('a load held for duplicate keys says 0 bad and lists the duplicates as such
   expect(run.stdout).toMatch(/^version o4 of cli-ops is held, not live: a release check failed; 1,000 records \(0 bad\)/);
   expect(run.stdout).not.toContain('bad records');
   expect(run.stdout).toMatch(/\nduplicate keys, first 1:\n {2}s3:\/\/cli-ops-bucket\/dup\/part-1\.out at byte \d+: duplicate key "u7"/);
-  await sluiceInProcess(['discard', 'o4'], env);
+  await sluice(['discard', 'o4'], env);
 });
 
 test('an older order key is refused with both order keys (exit 6)', async () => {
@@ -113,7 +113,7 @@ test('a version another run is loading exits 9', async () => {
 test('Ctrl-C during the upload says what happened and exits 130', async () => {
   const stop = new AbortController();
   stop.abort();
-  const run = await sluiceInProcess(['ingest', dir, '--version', 'o10'], env, { signal: stop.signal });
+  const run = await sluice(['ingest', dir, '--version', 'o10'], env, 60_000, { signal: stop.signal });
   expect(run.code).toBe(130);
   expect(run.stderr).toMatch(/^sluice: interrupted \(Ctrl-C\) while uploading .*a\.out to s3:\/\/cli-ops-bucket\/local\/sluice-ops-\w+\/: 0 of 1 file uploaded; nothing was loaded and the live version is untouched/);
 });
@@ -126,7 +126,7 @@ test('status offers promote only for a held version newer than the live one', as
   const plan = (await h.Plan({ event: { s3Uri: `s3://${BUCKET}/full/`, version: 'o12', orderKey: '2026-12-12T02:00:00Z' }, executionId: 'exec-o12' })) as { chunks: number[]; chunkCount: number };
   for (const chunk of plan.chunks) await h.LoadChunk({ dataset: DATASET, version: 'o12', owner: 'exec-o12', chunk });
   expect(await h.Commit({ dataset: DATASET, version: 'o12', owner: 'exec-o12', chunkCount: plan.chunkCount })).toMatchObject({ outcome: 'swapped' });
-  const status = await sluiceInProcess(['status'], env);
+  const status = await sluice(['status'], env);
   expect(status.stdout).toContain('  o11: held, not live: 2 release checks failed; it is not newer than the live version o12, so it cannot be made live; sluice discard o11 --dataset cli-ops deletes it (or the next Retire does)\n');
   expect(status.stdout).not.toContain('sluice promote o11');
 });

@@ -1,11 +1,13 @@
-// Runs the sluice command as a user does: bin/sluice.js in a child process (which re-executes
-// itself with tsx on the project's Node 22), with the environment pointing at the test
-// cluster and s3rver. Only processes started here are ever signalled, by their PID.
-// sluiceInProcess runs the same command in the test's own process (no child, no tsx start-up).
+// Runs the sluice command with the environment pointing at the test cluster and s3rver:
+// `sluice()` in this process through cli/run.ts (what bin/sluice.js runs, without the process
+// start, 2-3 s each), `sluiceSpawned()` and `RunningCli` as a user does, bin/sluice.js in a
+// child process (which re-executes itself with tsx on the project's Node 22). Only processes
+// started here are ever signalled, by their PID.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { runCli, type CliIo } from '../../cli/main.js';
+import type { Clock } from '../../cli/clock.js';
+import { runCli } from '../../cli/run.js';
 import { testStackVars } from '../support/sluice.js';
 
 export const BIN = fileURLToPath(new URL('../../bin/sluice.js', import.meta.url));
@@ -33,7 +35,62 @@ function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   return { ...base, ...env };
 }
 
-export function sluice(args: string[], env: Record<string, string> = {}, timeoutMs = 60_000): Promise<CliRun> {
+/** Collects what is written to it. */
+class Capture extends Writable {
+  text = '';
+  override _write(chunk: Buffer | string, _encoding: BufferEncoding, done: () => void): void {
+    this.text += chunk.toString();
+    done();
+  }
+}
+
+// The handlers' runtime (and `sluice invoke`'s process.env) is one per process: commands run in
+// process take turns, as the same commands would one after another in a shell.
+let turn: Promise<unknown> = Promise.resolve();
+
+/**
+ * `sluice <args>` in this process, with `env` over the worker's own as its environment and
+ * process.env (what a child process would get); process.env is put back afterwards.
+ */
+export function sluice(args: string[], env: Record<string, string> = {}, timeoutMs = 60_000, opts: { clock?: Clock; signal?: AbortSignal } = {}): Promise<CliRun> {
+  // The handlers' logger takes its level and console when first imported, once per process:
+  // a run that shows their logs (--verbose) gets a process of its own.
+  if (args.includes('--verbose') || args.includes('-v')) return sluiceSpawned(args, env, timeoutMs);
+  const run = turn.then(() => sluiceInProcess(args, env, timeoutMs, opts.clock, opts.signal));
+  turn = run.catch(() => undefined);
+  return run;
+}
+
+async function sluiceInProcess(args: string[], env: Record<string, string>, timeoutMs: number, clock: Clock | undefined, signal?: AbortSignal): Promise<CliRun> {
+  const stdout = new Capture();
+  const stderr = new Capture();
+  const saved = { ...process.env };
+  const stop = new AbortController();
+  // A caller's signal stops the command as Ctrl-C does.
+  signal?.addEventListener('abort', () => stop.abort(), { once: true });
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      stop.abort();
+      reject(new Error(`sluice ${args.join(' ')} ran past ${timeoutMs} ms\nstdout: ${stdout.text}\nstderr: ${stderr.text}`));
+    }, timeoutMs);
+  });
+  // As in a child process, the command's environment is the process's for the run.
+  const commandEnv = childEnv(env);
+  for (const k of Object.keys(process.env)) if (!(k in commandEnv)) delete process.env[k];
+  Object.assign(process.env, commandEnv);
+  try {
+    const code = await Promise.race([runCli({ argv: args, env: process.env, stdout, stderr, tty: false, signal: stop.signal, clock }), timedOut]);
+    return { code, stdout: stdout.text, stderr: stderr.text };
+  } finally {
+    clearTimeout(timer);
+    for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+    Object.assign(process.env, saved);
+  }
+}
+
+/** `sluice <args>` as a user runs it: bin/sluice.js in a child process. */
+export function sluiceSpawned(args: string[], env: Record<string, string> = {}, timeoutMs = 60_000): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -106,32 +163,4 @@ export class RunningCli {
     if (this.child.exitCode === null) this.child.kill(signal);
     return this.exited;
   }
-}
-
-/** Collects what a command writes. */
-class Capture extends Writable {
-  text = '';
-  override _write(chunk: Buffer | string, _encoding: BufferEncoding, done: () => void): void {
-    this.text += chunk.toString();
-    done();
-  }
-}
-
-let previous: Promise<unknown> = Promise.resolve();
-
-/**
- * `sluice <args>` in this process (cli/main.ts's runCli), with `env` as its whole environment.
- * Runs one at a time: the handlers' runtime is one per process, as in a Lambda container.
- */
-export function sluiceInProcess(args: string[], env: Record<string, string> = {}, opts: { signal?: AbortSignal } = {}): Promise<CliRun> {
-  const run = previous.then(async () => {
-    const out = new Capture();
-    const err = new Capture();
-    const io: CliIo = { env: { ...env }, out, err };
-    if (opts.signal) io.signal = opts.signal;
-    const code = await runCli(args, io);
-    return { code, stdout: out.text, stderr: err.text };
-  });
-  previous = run.catch(() => undefined);
-  return run;
 }

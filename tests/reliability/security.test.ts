@@ -164,7 +164,11 @@ describe('the ACL user Sluice connects as', () => {
     // The operators' status and rollback (a dry run, then a real one back to v2), as the ACL user.
     const admin = (event: unknown) => adminHandler(event, lambdaContext('admin'));
     expect(await admin({ action: 'status', dataset: DATASET })).toMatchObject({ datasets: [expect.objectContaining({ dataset: DATASET })] });
-    expect(await admin({ action: 'rollback', dataset: DATASET, dryRun: true })).toBeDefined();
+    // The dry run plans the rollback from v3 to the newest retained version before it, and changes nothing.
+    expect(await admin({ action: 'rollback', dataset: DATASET, dryRun: true })).toMatchObject({
+      dataset: DATASET, outcome: 'planned', version: 'v2', orderKey: 2000, previous: 'v3', previousOrderKey: 3000, backInOrder: true,
+    });
+    expect((await livePointer(h.admin, DATASET))?.version).toBe('v3');
     await admin({ action: 'rollback', dataset: DATASET, version: 'v2', dryRun: false });
     expect((await livePointer(h.admin, DATASET))?.version).toBe('v2');
     // Cleanup after a failure, too.

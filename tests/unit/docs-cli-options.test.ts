@@ -1,15 +1,15 @@
 // docs/cli.md documents every option of every command: its table row for the command names each
 // option the command declares (cli/<command>.ts), so an option added to the code and not to the
-// page fails here. The command list is the registry in cli/main.ts.
+// page fails here. The command list is the registry in cli/run.ts.
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Command } from '../../cli/command.js';
 
 const root = new URL('../../', import.meta.url);
 const read = (path: string): string => readFileSync(new URL(path, root), 'utf8');
 
-const commandNames = [...read('cli/main.ts').matchAll(/^\s+(\w+): \{ summary:/gm)].map((m) => m[1] ?? '');
+const commandNames = [...read('cli/run.ts').matchAll(/^\s+(\w+): \{ summary:/gm)].map((m) => m[1] ?? '');
 
-test('the registry in cli/main.ts is where the command names come from', () => {
+test('the registry in cli/run.ts is where the command names come from', () => {
   expect(commandNames).toEqual(expect.arrayContaining(['demo', 'ingest', 'invoke']));
 });
 

@@ -3,8 +3,9 @@
 // point, tests/unit/template/aws-calls.ts); for the state machine, its service integrations.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../../functions/config.js';
 import { AwsCallIndex, type AwsCall } from './template/aws-calls.js';
-import { asArray, evaluateCondition, isObject, loadTemplate, parameterValues, referencedIds, resolve, resourcesOfType, type Obj, type Resource } from './template/cfn.js';
+import { asArray, isObject, loadTemplate, parameterValues, referencedIds, resolve, resourcesOfType, type Obj, type Resource } from './template/cfn.js';
 import { snsPublishTopics } from './template/definition.js';
 import { allowedActions, deployedStatements, principalPolicies } from './template/iam.js';
 
@@ -147,8 +148,28 @@ describe('the state machine', () => {
   });
 });
 
+/** The names `read` looks up on the environment object it is given. */
+function variablesRead(read: (env: Obj) => unknown): string[] {
+  const names = new Set<string>();
+  const env = new Proxy({} as Obj, {
+    get: (_, key) => (typeof key === 'string' && names.add(key), undefined),
+    has: (_, key) => (typeof key === 'string' && names.add(key), false),
+  });
+  read(env);
+  return [...names].sort();
+}
+
 test('every switch in CONFIGURED_BY is an environment variable functions/config.ts reads', () => {
-  const config = readFileSync(new URL('functions/config.ts', root), 'utf8');
-  for (const name of ['REDIS_PASSWORD_SECRET_ARN', 'REDIS_AUTH_MODE']) expect(config).toContain(`'${name}'`);
-  expect(evaluateCondition).toBeDefined();
+  // What loadConfig reads, in the default (password) mode and in IAM mode.
+  const iamEnv = { REDIS_AUTH_MODE: 'iam', REDIS_IAM_USER: 'sluice', REDIS_REPLICATION_GROUP_ID: 'sluice-rg', AWS_REGION: 'eu-west-1', REDIS_TLS: 'true' };
+  const configReads = new Set([
+    ...variablesRead((env) => loadConfig(env as Record<string, string | undefined>)),
+    ...variablesRead((env) => loadConfig(new Proxy(iamEnv, { get: (t, k) => (Reflect.get(env, k), Reflect.get(t, k)) }))),
+  ]);
+  const switches = Object.entries(CONFIGURED_BY).map(([action, on]) => ({ action, reads: variablesRead(on) }));
+  expect(switches.length).toBeGreaterThan(0);
+  for (const { action, reads } of switches) {
+    expect({ action, reads: reads.length > 0 }).toEqual({ action, reads: true });
+    expect({ action, notReadByConfig: reads.filter((name) => !configReads.has(name)) }).toEqual({ action, notReadByConfig: [] });
+  }
 });

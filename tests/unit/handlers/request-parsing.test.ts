@@ -103,7 +103,7 @@ describe('Admin input', () => {
   test('an event without an action says one is required and lists them; an unknown one is named', async () => {
     const { parseAdminEvent } = await import('../../../functions/handlers/admin.js');
     expect(() => parseAdminEvent({})).toThrow(InvalidInputError);
-    expect(() => parseAdminEvent({})).toThrow('the event has no action: an action is required, one of "status", "rollback", "promote", "discard" or "freshness" (e.g. {"action": "status"})');
-    expect(() => parseAdminEvent({ action: 'restart' })).toThrow('unknown action "restart"; expected "status", "rollback", "promote", "discard" or "freshness"');
+    expect(() => parseAdminEvent({})).toThrow('the event has no action: an action is required, one of "status", "rollback", "promote", "discard", "freshness", "erase", "unerase", "suppress", "unsuppress" or "put" (e.g. {"action": "status"})');
+    expect(() => parseAdminEvent({ action: 'restart' })).toThrow('unknown action "restart"; expected "status", "rollback", "promote", "discard", "freshness", "erase", "unerase", "suppress", "unsuppress" or "put"');
   });
 });

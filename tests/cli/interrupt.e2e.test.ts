@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jsonLinesParts } from '../../local/sample-data.js';
 import { adminRedis, closeTestClients, eventually, versionKeyCount } from '../support/sluice.js';
-import { RunningCli, sluice, testStackEnv } from './run-cli.js';
+import { RunningCli, sluiceSpawned as sluice, testStackEnv } from './run-cli.js';
 import { datasetVars } from '../../local/datasets-file.js';
 
 const DATASET = 'cli-interrupt';

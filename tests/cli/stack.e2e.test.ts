@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RunningCli, sluice } from './run-cli.js';
+import { RunningCli, sluiceSpawned as sluice } from './run-cli.js';
 
 function refused(port: number): Promise<boolean> {
   return new Promise((resolve) => {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pLimit from 'p-limit';
 import { datasetVars } from '../../local/datasets-file.js';
-import { RunningCli, sluice } from './run-cli.js';
+import { RunningCli, sluiceSpawned as sluice } from './run-cli.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const fixtures = readdirSync(join(root, 'events')).filter((f) => f.endsWith('.json')).sort();
