@@ -67,7 +67,8 @@ async function sluiceInProcess(args: string[], env: Record<string, string>, time
   const saved = { ...process.env };
   const stop = new AbortController();
   // A caller's signal stops the command as Ctrl-C does.
-  signal?.addEventListener('abort', () => stop.abort(), { once: true });
+  if (signal?.aborted) stop.abort();
+  else signal?.addEventListener('abort', () => stop.abort(), { once: true });
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {

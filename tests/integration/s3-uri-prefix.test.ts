@@ -65,6 +65,6 @@ test('neither an object nor a prefix with objects: an error that says both were 
   s3.destroy();
   expect(failure).toBeInstanceOf(InvalidInputError);
   expect((failure as Error).message).toBe(
-    `s3://${BUCKET}/job-8 is no object Plan can read, and there are no input objects under s3://${BUCKET}/job-8/ (looking for keys ending in .out; set OBJECT_SUFFIX to change); give a prefix ending in "/" or the key of one object`,
+    `s3://${BUCKET}/job-8 is no object Plan can read, and there are no input objects under s3://${BUCKET}/job-8/ (nothing is stored under it); give a prefix ending in "/" or the key of one object`,
   );
 });
