@@ -137,6 +137,8 @@ export class ErasedKeysError extends InvalidInputError {
   ) {
     super(message);
   }
+
+  override readonly name: string = 'ErasedKeysError';
 }
 
 /**
