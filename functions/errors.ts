@@ -127,6 +127,21 @@ export class BadRecordsError extends InvalidInputError {
 }
 
 /**
+ * A put named keys that are erased (tombstoned, invariant 11): the whole put is refused and
+ * nothing of it is logged or written. `keys` names them.
+ */
+export class ErasedKeysError extends InvalidInputError {
+  constructor(
+    message: string,
+    readonly keys: string[],
+  ) {
+    super(message);
+  }
+
+  override readonly name: string = 'ErasedKeysError';
+}
+
+/**
  * A correction was logged while a version was being made ready to go live: the swap was refused
  * so that the new correction is applied first. Retried by the caller (and, past its bound, by the
  * state machine: it is transient).

@@ -4,13 +4,19 @@
 // after it (the swap's generation check then sees it: version-scripts.ts SWAP).
 
 /**
- * KEYS: log, at, gen, current, versions, fence. ARGV: version key prefix, at (ms), then pairs of
- * record key and the entry's text after its opening `{"gen":N,` (the rest of a small JSON
- * header, a newline, the stored value).
+ * KEYS: log, at, gen, current, versions, fence, tombstones (erasure-scripts.ts). ARGV: version key
+ * prefix, at (ms), then pairs of record key and the entry's text after its opening `{"gen":N,`
+ * (the rest of a small JSON header, a newline, the stored value).
  * Returns {gen, {id, buckets, id, buckets, ...}}: the live version first (if any), then held ones;
- * {0, {}} while a swap holds the fence (the put waits and tries again; nothing was logged).
+ * {0, {}} while a swap holds the fence (the put waits and tries again; nothing was logged);
+ * {-1, {key, ...}} when keys of the put are erased (tombstoned): nothing was logged.
  */
 export const LOG_PUT = `
+local erased = {}
+for i = 3, #ARGV, 2 do
+  if redis.call('HEXISTS', KEYS[7], ARGV[i]) == 1 then table.insert(erased, ARGV[i]) end
+end
+if #erased > 0 then return {-1, erased} end
 if redis.call('EXISTS', KEYS[6]) == 1 then return {0, {}} end
 local gen = redis.call('INCR', KEYS[3])
 local head = '{"gen":' .. gen .. ','

@@ -4,6 +4,7 @@
 import type { Cluster } from 'ioredis';
 import type { CorrectionEntry, CorrectionLog, CorrectionLogSummary, CorrectionTarget, LoggedPut } from '../domain/corrections.js';
 import { controlKeys, correctionKeys, type CorrectionKeys } from '../domain/key-layout.js';
+import { ErasedKeysError } from '../errors.js';
 import { guardRedis } from './redis-errors.js';
 import * as lua from './correction-scripts.js';
 
@@ -15,6 +16,7 @@ export class CorrectionStore implements CorrectionLog {
   private readonly versions: string;
   private readonly current: string;
   private readonly versionPrefix: string;
+  private readonly tombstones: string;
 
   constructor(
     private readonly redis: Cluster,
@@ -25,6 +27,7 @@ export class CorrectionStore implements CorrectionLog {
     this.versions = control.versions;
     this.current = control.current;
     this.versionPrefix = control.version('');
+    this.tombstones = control.tombstones;
   }
 
   async log(entries: readonly { key: string; value: string }[], at: number, requestId: string): Promise<LoggedPut | null> {
@@ -34,8 +37,12 @@ export class CorrectionStore implements CorrectionLog {
     const tail = JSON.stringify({ at, requestId }).slice(1);
     const pairs = entries.flatMap((e) => [e.key, `${tail}\n${e.value}`]);
     const [gen, flat] = (await guardRedis(
-      this.redis.eval(lua.LOG_PUT, 6, this.keys.log, this.keys.at, this.keys.gen, this.current, this.versions, this.keys.fence, this.versionPrefix, String(at), ...pairs),
+      this.redis.eval(lua.LOG_PUT, 7, this.keys.log, this.keys.at, this.keys.gen, this.current, this.versions, this.keys.fence, this.tombstones, this.versionPrefix, String(at), ...pairs),
     )) as [number, string[]];
+    if (Number(gen) === -1) {
+      const named = flat.slice(0, 10).join(', ') + (flat.length > 10 ? `, ... (${flat.length} in all)` : '');
+      throw new ErasedKeysError(`put to dataset ${this.dataset} refused, nothing was written: ${flat.length} of its keys are erased (${named}); erasure wins over corrections until the key is unerased`, flat);
+    }
     if (Number(gen) === 0) return null;
     const targets: CorrectionTarget[] = [];
     for (let i = 0; i < flat.length; i += 2) targets.push({ version: flat[i]!, buckets: Number(flat[i + 1]) });

@@ -5,7 +5,7 @@
 import type { Cluster } from 'ioredis';
 import type { Tombstone } from '../domain/erasure.js';
 import type { ErasureRepository } from '../domain/erasure-repository.js';
-import { controlKeys, type ControlKeys } from '../domain/key-layout.js';
+import { controlKeys, correctionKeys, type ControlKeys, type CorrectionKeys } from '../domain/key-layout.js';
 import { guardRedis } from './redis-errors.js';
 import { awaitReplicas, type ReplicaAckOptions } from './replica-ack.js';
 import { ownerOf } from './slot-owner.js';
@@ -16,6 +16,7 @@ const RESTORE_BATCH = 1000;
 
 export class ErasureStore implements ErasureRepository {
   private readonly keys: ControlKeys;
+  private readonly corrections: CorrectionKeys;
   private cached: { generation: string; keys: ReadonlySet<string> } | null = null;
 
   constructor(
@@ -25,6 +26,7 @@ export class ErasureStore implements ErasureRepository {
     private readonly replicaAck?: ReplicaAckOptions,
   ) {
     this.keys = controlKeys(dataset);
+    this.corrections = correctionKeys(dataset);
   }
 
   private run(script: string, keys: string[], args: (string | number)[]): Promise<unknown> {
@@ -40,7 +42,8 @@ export class ErasureStore implements ErasureRepository {
 
   async addTombstones(keys: readonly string[], tombstone: Tombstone, token: string): Promise<{ version: string; buckets: number }[]> {
     const k = this.keys;
-    const ids = (await this.run(lua.ERASE, [k.tombstones, k.tombstonesAt, k.tombstonesGeneration, k.versions], [tombstone.at, JSON.stringify(tombstone), token, ...keys])) as string[];
+    const c = this.corrections;
+    const ids = (await this.run(lua.ERASE, [k.tombstones, k.tombstonesAt, k.tombstonesGeneration, k.versions, c.log, c.at, c.gen], [tombstone.at, JSON.stringify(tombstone), token, ...keys])) as string[];
     await this.replicated(token, `erasure of ${keys.length} keys of ${this.dataset}`);
     if (ids.length === 0) return [];
     const pipeline = this.redis.pipeline();
@@ -72,6 +75,12 @@ export class ErasureStore implements ErasureRepository {
     const keys = generation === '' ? new Set<string>() : new Set(await guardRedis(this.redis.hkeys(this.keys.tombstones)));
     this.cached = { generation, keys };
     return keys;
+  }
+
+  async erasedAmong(keys: readonly string[]): Promise<string[]> {
+    if (keys.length === 0) return [];
+    const found = await guardRedis(this.redis.hmget(this.keys.tombstones, ...keys));
+    return keys.filter((_, i) => found[i] !== null);
   }
 
   erasedSince(at: number): Promise<string[]> {

@@ -39,7 +39,8 @@ export interface CorrectionLog {
   /**
    * Logs the corrections (a key logged before is replaced), moves the generation on and returns
    * the versions to write them to, all in one atomic step on the control slot. Null: a swap
-   * holds the fence (see fence()); nothing was logged, try again shortly.
+   * holds the fence (see fence()); nothing was logged, try again shortly. Throws
+   * ErasedKeysError, nothing logged, if any of the keys is erased (tombstoned): erasure wins.
    */
   log(entries: readonly { key: string; value: string }[], at: number, requestId: string): Promise<LoggedPut | null>;
   /**

@@ -12,6 +12,8 @@ export interface ErasureRepository {
   tombstoneCount(): Promise<number>;
   /** Every tombstoned key. Cached per container while the tombstones' generation is unchanged: one GET when nothing changed. */
   tombstonedKeys(): Promise<ReadonlySet<string>>;
+  /** Those of `keys` that are tombstoned now (read uncached: one round trip). */
+  erasedAmong(keys: readonly string[]): Promise<string[]>;
   /** Keys tombstoned at or after `at` (epoch ms, the erase calls' clock). */
   erasedSince(at: number): Promise<string[]>;
   /** False when the cache has lost its tombstones (or never had them): the durable log must be replayed first. */

@@ -2,13 +2,16 @@
 // log them and learn the versions to write to in one atomic step (the live one and the held
 // ones), then write each record into its bucket in each of them, as a chunk does, and wait for
 // the replicas. One HSET of one field per record and version: a reader sees the old record or the
-// new one. Versions that go live later get the log applied first (before-go-live.ts).
+// new one. Versions that go live later get the log applied first (before-go-live.ts). Erasure
+// wins (invariant 11): the log step refuses an erased key, and a key erased while the put writes
+// is deleted again afterwards.
 import type { CorrectionLog } from '../domain/corrections.js';
 import type { HsetCommand } from '../domain/bulk-writer.js';
 import { bucketOf, dataKey } from '../domain/key-layout.js';
 import { shapePut, type PutRecords } from '../domain/put-request.js';
 import { ConfigError, TransientError } from '../errors.js';
 import { FENCE_MS } from './before-go-live.js';
+import { deleteKeys } from './delete-keys.js';
 
 /** How long a put waits for a swap's fence: past its ttl, the fence's holder has died. */
 const FENCE_WAIT_MS = FENCE_MS * 2;
@@ -24,10 +27,12 @@ export interface PutResult {
   generation: number;
   /** The versions written to: the live one first, then held ones. */
   versions: string[];
+  /** Keys erased while the put ran: deleted again from those versions (not counted in `records`). */
+  erasedMeanwhile?: string[];
   requestId: string;
 }
 
-type PutDeps = Pick<PipelineDeps, 'dataset' | 'spec' | 'shape' | 'load' | 'newWriter' | 'now' | 'corrections'>;
+type PutDeps = Pick<PipelineDeps, 'dataset' | 'spec' | 'shape' | 'load' | 'newWriter' | 'now' | 'corrections' | 'erasures'>;
 
 export async function putRecords(request: PutRecords, deps: PutDeps, requestId: string): Promise<PutResult> {
   const log: CorrectionLog | undefined = deps.corrections;
@@ -49,5 +54,17 @@ export async function putRecords(request: PutRecords, deps: PutDeps, requestId: 
   }
   await writer.flush();
   await writer.awaitReplicas();
-  return { dataset: deps.dataset, records: shaped.length, at: new Date(at).toISOString(), generation: logged.gen, versions: logged.targets.map((t) => t.version), requestId };
+  // An erase that ran after the log step above but deleted before these writes landed would leave
+  // its key in a version (its script also dropped the key from the log): erasure wins, delete it.
+  const erased = await deps.erasures.erasedAmong(shaped.map((s) => s.key));
+  await deleteKeys(deps, logged.targets, erased);
+  return {
+    dataset: deps.dataset,
+    records: shaped.length - erased.length,
+    at: new Date(at).toISOString(),
+    generation: logged.gen,
+    versions: logged.targets.map((t) => t.version),
+    ...(erased.length > 0 ? { erasedMeanwhile: erased } : {}),
+    requestId,
+  };
 }

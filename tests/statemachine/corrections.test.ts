@@ -1,7 +1,9 @@
 // Corrections (puts) through the real admin handler, the real state machine and the real cluster
 // (invariant 12): a put is readable at once and kept through later loads by the rewind window
 // rule, a put racing a Commit is never lost, held versions get puts and a promote applies the
-// log, and a put with a bad record is refused whole.
+// log, and a put with a bad record is refused whole. Erasure wins over corrections (invariant 11):
+// an erase drops the key's logged correction, a put of an erased key is refused, and a put whose
+// writes land after an erase deletes the key again.
 import { jsonLinesParts, recommendations } from '../../local/sample-data.js';
 import { lambdaContext, realTaskHandlers, runIngestLocally, type TaskHandler } from '../../local/state-machine.js';
 import type { Context } from 'aws-lambda';
@@ -10,6 +12,8 @@ import { runtime } from '../../functions/lambda/runtime.js';
 import { promoteVersion } from '../../functions/pipeline/promote-version.js';
 import { retireVersions } from '../../functions/pipeline/retire-versions.js';
 import { rollbackVersion } from '../../functions/pipeline/rollback-version.js';
+import { putRecords } from '../../functions/pipeline/put-records.js';
+import type { BulkWriter } from '../../functions/domain/bulk-writer.js';
 import { adminRedis, api, closeTestClients, putObject, useSluiceEnv } from '../support/sluice.js';
 import { datasetVars } from '../../local/datasets-file.js';
 
@@ -32,6 +36,9 @@ const load = (version: string, orderKey: number, options: Parameters<typeof runI
   runIngestLocally({ s3Uri: `s3://${BUCKET}/night/`, version, orderKey }, options);
 const read = async (user: string) => (await api(`/users/${user}/recommendations`)).body as { items?: unknown[]; version?: string };
 const logLength = () => adminRedis().hlen(key('corrections'));
+const ERASURES = { ERASURE_LOG_URI: `s3://${BUCKET}/sluice-erasures/` };
+const erase = (keys: string[]) => admin({ action: 'erase', dataset, keys, reason: 'test erasure' });
+const statusOf = async (path: string) => (await api(path)).status;
 
 async function freshDataset(name: string, extra: Record<string, string> = {}): Promise<void> {
   dataset = name;
@@ -156,4 +163,77 @@ test('a put with a bad record is refused whole, naming the record; nothing is wr
   expect(await read('u1')).toEqual({ userId: 'u1', items: batch[1]!.items, version: 'v1' });
   expect(await logLength()).toBe(0);
   expect(await adminRedis().get(key('corrections:gen'))).toBeNull();
+});
+
+test('erasure wins: an erase drops the key\'s logged correction, so no later load, rollback or promote replays it', async () => {
+  await freshDataset('corr-erased', { RETAIN_VERSIONS: '3', ...ERASURES });
+  // u9999 is in no night's files: only the log could bring it back.
+  await put([{ userId: 'u9999', recommendations: [9] }, { userId: 'u13', recommendations: [13] }]);
+  expect(await read('u9999')).toMatchObject({ items: [9], version: 'v1' });
+  const genBefore = Number(await adminRedis().get(key('corrections:gen')));
+  await erase(['u9999']);
+  expect(await adminRedis().hexists(key('corrections'), 'u9999')).toBe(0);
+  expect(await adminRedis().zscore(key('corrections:at'), 'u9999')).toBeNull();
+  expect(await adminRedis().hexists(key('corrections'), 'u13')).toBe(1);
+  // The generation moved: a swap that replayed the entry before the erase is refused and sweeps again.
+  expect(Number(await adminRedis().get(key('corrections:gen')))).toBe(genBefore + 1);
+  // A night whose job is older than the put: the correction would apply, had it stayed in the log.
+  const run = await load('v2', Date.now() - HOUR);
+  expect(run).toMatchObject({ status: 'SUCCEEDED', output: { result: { commit: { outcome: 'swapped' } } } });
+  const gone = async () => [
+    await statusOf('/users/u9999/recommendations'),
+    await statusOf('/users/u9999/recommendations?version=v1'),
+    await statusOf('/users/u9999/recommendations?version=v2'),
+    await statusOf('/recommendations?userId=u9999&rank=1'),
+    await statusOf(`/datasets/${dataset}/items/u9999`),
+  ];
+  expect(await gone()).toEqual([404, 404, 404, 404, 404]);
+  expect(await read('u13')).toMatchObject({ items: [13], version: 'v2' });
+  const { pipeline } = (await runtime()).dataset(dataset);
+  expect(await rollbackVersion({ version: 'v1' }, pipeline)).toMatchObject({ outcome: 'swapped' });
+  expect(await gone()).toEqual([404, 404, 404, 404, 404]);
+  expect(await rollbackVersion({ version: 'v2' }, pipeline)).toMatchObject({ outcome: 'swapped' });
+  expect(await gone()).toEqual([404, 404, 404, 404, 404]);
+  expect(await read('u13')).toMatchObject({ items: [13], version: 'v2' });
+});
+
+test('a put naming an erased key is refused whole, naming it; nothing is logged or written', async () => {
+  await freshDataset('corr-put-erased', ERASURES);
+  await erase(['u14']);
+  const refused = put([{ userId: 'u15', recommendations: [15] }, { userId: 'u14', recommendations: [14] }]);
+  await expect(refused).rejects.toMatchObject({ name: 'ErasedKeysError', keys: ['u14'] });
+  await expect(refused).rejects.toThrow(/^put to dataset corr-put-erased refused, nothing was written: 1 of its keys are erased \(u14\)/);
+  expect(await read('u15')).toEqual({ userId: 'u15', items: batch[15]!.items, version: 'v1' });
+  expect(await statusOf('/users/u14/recommendations')).toBe(404);
+  expect(await logLength()).toBe(0);
+  expect(await adminRedis().get(key('corrections:gen'))).toBeNull();
+});
+
+test('an erase landing between a put\'s log step and its writes: the put deletes the key again', async () => {
+  await freshDataset('corr-put-race', ERASURES);
+  const { pipeline } = (await runtime()).dataset(dataset);
+  // The put has logged u16 and learnt its targets; the erase runs whole before its HSETs are sent.
+  let erased = false;
+  const newWriter = (): BulkWriter => {
+    const inner = pipeline.newWriter();
+    return {
+      write: async (commands) => {
+        if (!erased) {
+          erased = true;
+          await erase(['u16']);
+        }
+        return inner.write(commands);
+      },
+      flush: () => inner.flush(),
+      onExistingField: (fn) => inner.onExistingField(fn),
+      awaitReplicas: () => inner.awaitReplicas(),
+    };
+  };
+  const result = await putRecords({ records: [{ userId: 'u16', recommendations: [16] }, { userId: 'u17', recommendations: [17] }] }, { ...pipeline, newWriter }, 'req-race');
+  expect(erased).toBe(true);
+  expect(await statusOf('/users/u16/recommendations')).toBe(404);
+  expect(await statusOf('/users/u16/recommendations?version=v1')).toBe(404);
+  expect(await read('u17')).toMatchObject({ items: [17], version: 'v1' });
+  expect(await adminRedis().hexists(key('corrections'), 'u16')).toBe(0);
+  expect(result).toMatchObject({ records: 1, versions: ['v1'], erasedMeanwhile: ['u16'] });
 });

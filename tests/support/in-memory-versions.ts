@@ -310,6 +310,10 @@ export class InMemoryErasures implements ErasureRepository {
     return new Set(this.tombstones.keys());
   }
 
+  async erasedAmong(keys: readonly string[]): Promise<string[]> {
+    return keys.filter((k) => this.tombstones.has(k));
+  }
+
   async erasedSince(at: number): Promise<string[]> {
     return [...this.tombstones].filter(([, t]) => t.at >= at).map(([k]) => k);
   }
