@@ -1,10 +1,11 @@
 // The command line as a script meets it: bin/sluice.js in a child process, whose exit code and
 // output are cli/run.ts's. The fast tier runs the commands in process (tests/cli/*.test.ts);
 // this checks that the process passes the code and the streams on unchanged.
+import { datasetVars } from '../../local/datasets-file.js';
 import { sluiceSpawned, testStackEnv } from './run-cli.js';
 
 test('a child process exits with the code and writes the output the command gives', async () => {
-  const env = testStackEnv({ DATASET: 'cli-exit-codes' });
+  const env = testStackEnv(datasetVars('cli-exit-codes'));
   const [help, usage, down, empty] = await Promise.all([
     sluiceSpawned(['--version']),
     sluiceSpawned(['frobnicate'], env),

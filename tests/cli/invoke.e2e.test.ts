@@ -122,7 +122,7 @@ test('a put logs its request id and emits RecordsPut; the corrected record is li
   expect(result).toMatchObject({ records: 2, versions: ['recs-nightly-2026-11-24'] });
   expect(put.stderr).toContain('"RecordsPut":2');
   expect(put.stderr).toMatch(new RegExp(`"message": "put",[^}]*"requestId": "${result.requestId}"`));
-  const get = await sluice(['get', 'new-user-9001'], { ...env, DATASETS_FILE: join(root, 'examples/loan/datasets.json') });
+  const get = await sluice(['get', 'new-user-9001'], { ...env, SLUICE_DATASETS_FILE: join(root, 'examples/loan/datasets.json') });
   expect(JSON.parse(get.stdout)).toMatchObject({ items: [{ item: 'i3003', score: 0.5 }] });
 });
 
