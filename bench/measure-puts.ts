@@ -122,10 +122,21 @@ export async function measureCombinedLoad(infra: BenchInfra, workers: LoadWorker
   const none = summarise(ms.none);
   const both = summarise(ms.both);
   const ratio = ratioOf(both, none);
+  // Whole loads move by more than the replay costs on a shared machine; the commits are short and
+  // measured back to back: per repetition, the load with neither plus what the commit grew by.
+  const paired = summarise(ms.none.map((m, i) => (m + commitMs.both[i]! - commitMs.none[i]!) / m));
   return [
     { section, name: 'load (plan, chunks, commit), no tombstones, empty correction log', unit: 'ms', summary: none },
     { section, name: `the same load, ${n} tombstones and ${n} corrections to replay`, unit: 'ms', summary: both, ratio: { value: ratio, vs: 'none' }, target: { text: '<= 1.05x', met: ratio <= 1.05 } },
     { section, name: 'commit alone (checks, replay, swap), none', unit: 'ms', summary: summarise(commitMs.none) },
     { section, name: `commit alone, ${n} tombstones and ${n} corrections`, unit: 'ms', summary: summarise(commitMs.both) },
+    {
+      section,
+      name: 'the load ratio from the commits, per repetition: (load with neither + commit with both - commit with neither) / load with neither',
+      unit: '×',
+      summary: paired,
+      digits: 3,
+      target: { text: '<= 1.05x', met: paired.median <= 1.05 },
+    },
   ];
 }
