@@ -80,7 +80,7 @@ export async function measureSuppressedReads(o: { dataset: string; users: number
 }
 
 /**
- * @public For the combined figure (tombstones and corrections around one load): measureTombstoneLoad uses it here.
+ * For the combined figure (tombstones and corrections around one load, measure-puts.ts) and measureTombstoneLoad below.
  * Runs `fn` with `count` tombstones on `dataset` (keys no input holds, so every record still loads
  * and each lookup misses: the cost without the benefit), recorded an hour ago as months-old
  * erasures would be (the sweep before the swap looks at the last 10 minutes only); then takes them away.

@@ -3,7 +3,8 @@
 // the table and writes it, with the machine, versions and command, into BENCHMARKS.md between
 // the generated-section markers (the notes around them are kept).
 //
-// BENCH_ONLY=ingestion,checks,engines,reads,batch,swap,formats,rss,corrections runs a subset; BENCH_QUICK=1 shrinks every size
+// BENCH_ONLY=ingestion,checks,engines,reads,batch,swap,formats,rss,corrections,corrections-load runs a subset
+// (corrections-load: only the load with tombstones and corrections against none; corrections includes it); BENCH_QUICK=1 shrinks every size
 // for a smoke run (its figures are not comparable); BENCH_CPU_PROF=<dir> profiles every child.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -23,14 +24,14 @@ import { measureIngestion, type IngestionFigures } from './measure-ingestion.js'
 import { measureReads } from './measure-reads.js';
 import { measureRss } from './measure-rss.js';
 import { measureSwap } from './measure-swap.js';
-import { measureCorrections } from './measure-puts.js';
+import { measureCombinedLoad, measureCorrections } from './measure-puts.js';
 import { markdownTable, textTable, type Row } from './report.js';
 import { scalingSection } from './scaling.js';
 import { startLoadWorker, type LoadWorker } from './workers.js';
 
 const DATASET = 'bench';
 const quick = process.env.BENCH_QUICK === '1';
-const ALL_SECTIONS = 'ingestion,checks,engines,reads,batch,swap,formats,rss,corrections';
+const ALL_SECTIONS = 'ingestion,checks,engines,reads,batch,swap,formats,rss,corrections,corrections-load';
 const only = new Set((process.env.BENCH_ONLY ?? ALL_SECTIONS).split(',').map((s) => s.trim()));
 const RECORDS = quick ? 50_000 : 1_000_000;
 const SMALL = quick ? 2_000 : 10_000;
@@ -133,6 +134,10 @@ async function main(): Promise<void> {
       rows.push(...(await measureTombstoneLoad(infra, sluice, DATASET, inputs.scored.prefix, 100_000, REPS, log)));
     }
     if (only.has('corrections')) rows.push(...(await measureCorrections(infra, sluice, DATASET, inputs.scored.prefix, RECORDS, REPS, quick ? 10_000 : 100_000, log)));
+    if (only.has('corrections') || only.has('corrections-load')) {
+      log(`a load with ${quick ? '10k' : '100k'} tombstones and as many corrections against none, interleaved`);
+      rows.push(...(await measureCombinedLoad(infra, sluice, DATASET, inputs.scored.prefix, RECORDS, quick ? 10_000 : 100_000, REPS, log)));
+    }
     await Promise.all(workers.splice(0).map((w) => w.stop()));
     if (only.has('formats')) rows.push(...(await measureFormats(infra, DATASET, quick ? 50_000 : RECORDS, REPS, log)));
     if (only.has('rss')) {

@@ -62,19 +62,22 @@ export class CorrectionStore implements CorrectionLog {
   }
 
   async *entries(): AsyncIterable<CorrectionEntry[]> {
-    let cursor = '0';
-    do {
-      const [next, flat] = await guardRedis(this.redis.hscan(this.keys.log, cursor, 'COUNT', PAGE));
-      cursor = next;
-      const page: CorrectionEntry[] = [];
-      for (let i = 0; i < flat.length; i += 2) {
-        const text = flat[i + 1]!;
-        const cut = text.indexOf('\n');
-        const e = JSON.parse(text.slice(0, cut)) as Pick<CorrectionEntry, 'at' | 'requestId' | 'gen'>;
-        page.push({ key: flat[i]!, value: text.slice(cut + 1), at: Number(e.at), requestId: e.requestId, gen: Number(e.gen) });
+    // The next page is asked for before this one is parsed and handed over: the caller's writes
+    // and the next HSCAN's round trip overlap.
+    const scan = (cursor: string) => guardRedis(this.redis.hscan(this.keys.log, cursor, 'COUNT', PAGE));
+    let pending: Promise<[string, string[]]> | null = scan('0');
+    try {
+      while (pending) {
+        const [next, flat]: [string, string[]] = await pending;
+        pending = next === '0' ? null : scan(next);
+        const page: CorrectionEntry[] = [];
+        for (let i = 0; i < flat.length; i += 2) page.push(parseEntry(flat[i]!, flat[i + 1]!));
+        if (page.length > 0) yield page;
       }
-      if (page.length > 0) yield page;
-    } while (cursor !== '0');
+    } finally {
+      // A caller that stopped early (or failed) leaves a page in flight: its outcome is not wanted.
+      pending?.catch(() => undefined);
+    }
   }
 
   async trim(windowMs: number): Promise<number> {
@@ -85,4 +88,14 @@ export class CorrectionStore implements CorrectionLog {
     const [length, oldest] = await guardRedis(Promise.all([this.redis.hlen(this.keys.log), this.redis.zrange(this.keys.at, '0', '0', 'WITHSCORES')]));
     return { length, oldestAt: oldest.length === 2 ? Number(oldest[1]) : null };
   }
+}
+
+/**
+ * An entry's text: `{"gen":N,"at":..,"requestId":".."}`, a newline, the stored value. The header
+ * is parsed on its own (the value, ~100x longer, is only sliced off).
+ */
+function parseEntry(key: string, text: string): CorrectionEntry {
+  const cut = text.indexOf('\n');
+  const e = JSON.parse(text.slice(0, cut)) as Pick<CorrectionEntry, 'at' | 'requestId' | 'gen'>;
+  return { key, value: text.slice(cut + 1), at: Number(e.at), requestId: e.requestId, gen: Number(e.gen) };
 }
