@@ -138,5 +138,6 @@ test('when Retire must wait for readers, the summary gives the time to live and 
   expect(run.stderr).toContain("version o13 is live; waiting 2 s (GRACE_SECONDS) for readers' cached pointers before retiring o12");
   const m = /live in ([\d.]+) s \([\d,]+ records\/s\); ([\d.]+) s in all, with the wait before retiring older versions\n/.exec(run.stdout);
   expect(m).not.toBeNull();
-  expect(Number(m![2]) - Number(m![1])).toBeGreaterThanOrEqual(2);
+  // Both figures are printed to a tenth of a second: their difference may show 1.9 for a 2 s wait.
+  expect(Number(m![2]) - Number(m![1])).toBeGreaterThanOrEqual(1.9 - 1e-9);
 });
