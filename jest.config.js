@@ -67,4 +67,10 @@ export default {
   // Integration tests load real data into a real cluster; unit tests finish long before this.
   testTimeout: 120_000,
   projects: SUITES[suite],
+  // `npm test`: three workers. Integration files spend much of their time waiting on the cluster,
+  // s3rver and timers (grace, lock TTLs), so on 2 cores three workers finish soonest (measured in
+  // docs/testing.md: 1, 2, 3 and 4 workers). Each file isolates itself by dataset and bucket, and
+  // the in-process CLI (tests/cli/run-cli.ts) serialises runs within each worker. The other
+  // suites keep Jest's default (their scripts may set their own).
+  ...(suite === 'fast' ? { maxWorkers: 3 } : {}),
 };
