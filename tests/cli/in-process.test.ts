@@ -1,4 +1,4 @@
-// The in-process entry (cli/main.ts runCli): the same commands, output and exit codes as
+// The in-process entry (cli/run.ts runCli): the same commands, output and exit codes as
 // bin/sluice.js, without a child process, so a CLI test costs what its command costs.
 import { closeTestClients } from '../support/sluice.js';
 import { sluice, testStackEnv } from './run-cli.js';
