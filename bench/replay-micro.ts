@@ -26,7 +26,7 @@ try {
     await store.log(Array.from({ length: Math.min(700, N - from) }, (_, i) => ({ key: `u${from + i}`, value })), Date.now(), 'bench');
   }
   // As runtime.ts builds the writer (WRITE_BATCH_SIZE, WRITE_BATCHES_IN_FLIGHT defaults).
-  const newWriter = () => new ClusterBulkWriter(redis, { batchSize: 1000, batchesInFlight: 4 });
+  const newWriter = (o?: { packed?: boolean }) => new ClusterBulkWriter(redis, { batchSize: 1000, batchesInFlight: 4, packed: o?.packed });
   for (let rep = 1; rep <= 3; rep++) {
     let t = performance.now();
     let cpu = process.cpuUsage();

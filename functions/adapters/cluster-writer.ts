@@ -4,12 +4,25 @@
 // redirect or a dropped connection (failover, resharding), the slot map is refreshed and the
 // batch re-grouped and re-sent: every command here (HSET of a fixed field, UNLINK) is
 // idempotent, so re-sending is safe.
-import type { Cluster, Redis } from 'ioredis';
+import type { ChainableCommander, Cluster, Redis } from 'ioredis';
 import type { BulkWriter, HsetCommand, WriteCommand } from '../domain/bulk-writer.js';
 import { TransientError } from '../errors.js';
 import { awaitReplicas, type ReplicaAckOptions } from './replica-ack.js';
 import { groupByOwner, masterConnection, ownerOf } from './slot-owner.js';
 
+/**
+ * ARGV: key, field, value, ... HSETs of keys in many slots of the one master it is sent to: a
+ * packed writer's batch in one call, not one command each (ioredis spends ~5x the CPU on a
+ * command than on an argument; bench/replay-micro.ts). Redis 7's allow-cross-slot-keys lets a
+ * script touch keys of several slots of its node; they are not declared as KEYS, which the
+ * cluster would refuse as CROSSSLOT before the script ran. A key whose slot moved away stops the
+ * call with an error there; the writer re-sends the batch regrouped, like any failed batch (each
+ * HSET of a fixed field is idempotent). Each HSET is atomic on its own, as a single command is.
+ */
+const PUT_FIELDS = "#!lua flags=allow-cross-slot-keys\nfor i = 1, #ARGV, 3 do redis.call('HSET', ARGV[i], ARGV[i + 1], ARGV[i + 2]) end\nreturn #ARGV / 3";
+
+/** HSETs per script call of a packed writer: each call stays well under a millisecond of Redis time. */
+const FIELDS_PER_CALL = 250;
 
 export interface BulkWriterOptions {
   batchSize: number;
@@ -18,6 +31,8 @@ export interface BulkWriterOptions {
   attempts?: number;
   /** Set: awaitReplicas() waits for every written master's replicas (see replica-ack.ts). */
   replicaAck?: ReplicaAckOptions;
+  /** HSETs sent as script calls of FIELDS_PER_CALL fields (PUT_FIELDS); no existing-field reports. */
+  packed?: boolean;
 }
 
 export class ClusterBulkWriter implements BulkWriter {
@@ -57,6 +72,7 @@ export class ClusterBulkWriter implements BulkWriter {
    * time, and its 0 would then be our own earlier write.
    */
   onExistingField(fn: (command: HsetCommand) => void): void {
+    if (this.options.packed) throw new Error('a packed writer cannot report existing fields');
     this.existing = fn;
   }
 
@@ -152,22 +168,53 @@ export class ClusterBulkWriter implements BulkWriter {
     return groups;
   }
 
+  /** One pipeline on the master's own connection (see exec). */
+  private execBatch(node: string, cmds: WriteCommand[]): Promise<[Error | null, unknown][] | null> {
+    const connection: Redis = masterConnection(this.cluster, node);
+    const pipeline = connection.pipeline();
+    if (this.options.packed) return this.execPacked(connection, pipeline, cmds);
+    for (const c of cmds) {
+      if (c.op === 'hset') pipeline.hset(c.key, c.field, c.value);
+      else if (c.op === 'hdel') pipeline.hdel(c.key, c.field);
+      else pipeline.unlink(c.key);
+    }
+    return this.exec(connection, pipeline);
+  }
+
+  /** Runs of HSETs as PUT_FIELDS calls, other commands as they are; one reply per command, as execBatch gives. */
+  private async execPacked(connection: Redis, pipeline: ChainableCommander, cmds: WriteCommand[]): Promise<[Error | null, unknown][] | null> {
+    const spans: number[] = []; // commands per pipeline entry
+    for (let i = 0; i < cmds.length; ) {
+      const c = cmds[i]!;
+      if (c.op !== 'hset') {
+        if (c.op === 'hdel') pipeline.hdel(c.key, c.field);
+        else pipeline.unlink(c.key);
+        spans.push(1);
+        i++;
+        continue;
+      }
+      const args: string[] = [];
+      let n = 0;
+      for (let h: WriteCommand | undefined = c; h?.op === 'hset' && n < FIELDS_PER_CALL; h = cmds[i + ++n]) args.push(h.key, h.field, h.value);
+      pipeline.eval(PUT_FIELDS, 0, ...args);
+      spans.push(n);
+      i += n;
+    }
+    const replies = await this.exec(connection, pipeline);
+    if (!replies) return null;
+    // A call that failed may have run part of its HSETs: all of them count as failed and are re-sent.
+    return replies.flatMap(([err], k) => Array.from({ length: spans[k]! }, (): [Error | null, unknown] => [err, err ? null : 1]));
+  }
+
   /**
-   * One pipeline on the master's own connection, under one deadline for the whole batch.
+   * A pipeline, under one deadline for the whole batch.
    * With `commandTimeout` set, ioredis arms and clears a timer for every command it sends:
    * a third of the bulk write rate (BENCHMARKS.md). The commands of a pipeline are all written
    * at once, so one timer of the same length gives them the same deadline. ioredis reads the
    * option as it sends each command, and exec() sends synchronously, so it is lifted only for
    * that synchronous call: nothing else can send on the connection meanwhile.
    */
-  private execBatch(node: string, cmds: WriteCommand[]): Promise<[Error | null, unknown][] | null> {
-    const connection: Redis = masterConnection(this.cluster, node);
-    const pipeline = connection.pipeline();
-    for (const c of cmds) {
-      if (c.op === 'hset') pipeline.hset(c.key, c.field, c.value);
-      else if (c.op === 'hdel') pipeline.hdel(c.key, c.field);
-      else pipeline.unlink(c.key);
-    }
+  private exec(connection: Redis, pipeline: ChainableCommander): Promise<[Error | null, unknown][] | null> {
     const timeoutMs = connection.options.commandTimeout;
     if (typeof timeoutMs !== 'number') return pipeline.exec();
     let sent: Promise<[Error | null, unknown][] | null>;

@@ -20,6 +20,7 @@ import { VersionStore } from '../adapters/version-store.js';
 import { ErasureStore } from '../adapters/erasure-store.js';
 import { CorrectionStore } from '../adapters/correction-store.js';
 import type { DatasetSpec } from '../domain/dataset-spec.js';
+import type { WriterOptions } from '../domain/bulk-writer.js';
 import { shapeFor } from '../domain/record-shape.js';
 import { ConfigError, InvalidInputError } from '../errors.js';
 import type { PipelineDeps } from '../pipeline/deps.js';
@@ -137,7 +138,7 @@ async function build(): Promise<Runtime> {
   const erasureLog = config.erasureLog ? { store: objects, ...config.erasureLog } : undefined;
   const memory = new ClusterMemoryProbe(redis);
   const replicaAck = config.redis.replicaAckTimeoutMs === null ? undefined : { timeoutMs: config.redis.replicaAckTimeoutMs };
-  const newWriter = () => new ClusterBulkWriter(redis, { batchSize: config.load.writeBatchSize, batchesInFlight: config.load.writeBatchesInFlight, replicaAck });
+  const newWriter = (options?: WriterOptions) => new ClusterBulkWriter(redis, { batchSize: config.load.writeBatchSize, batchesInFlight: config.load.writeBatchesInFlight, replicaAck, packed: options?.packed });
   const datasets = config.datasets.map(
     (spec): DatasetRuntime => ({
       spec,

@@ -3,7 +3,7 @@ import type { LoadConfig } from '../config.js';
 import type { MemoryProbe } from '../adapters/cluster-memory.js';
 import type { ErasureLogLocation } from '../adapters/erasure-log-writer.js';
 import type { ObjectStore } from '../adapters/object-store.js';
-import type { BulkWriter } from '../domain/bulk-writer.js';
+import type { BulkWriter, WriterOptions } from '../domain/bulk-writer.js';
 import type { CorrectionLog } from '../domain/corrections.js';
 import type { DatasetSpec } from '../domain/dataset-spec.js';
 import type { ErasureRepository } from '../domain/erasure-repository.js';
@@ -18,7 +18,7 @@ export interface PipelineDeps {
   objects: ObjectStore;
   versions: VersionRepository;
   /** A fresh writer per call: each tracks its own batches and failures. */
-  newWriter(): BulkWriter;
+  newWriter(options?: WriterOptions): BulkWriter;
   shape: RecordShape;
   now(): number;
   /** Free memory on the Redis masters, for the pre-flight check (pipeline/preflight.ts); without it the check is skipped. */

@@ -1,10 +1,10 @@
 // A put (corrections and additions between loads): check and shape the records as a load would,
 // log them and learn the versions to write to in one atomic step (the live one and the held
 // ones), then write each record into its bucket in each of them, as a chunk does, and wait for
-// the replicas. One HSET of one field per record and version: a reader sees the old record or the
-// new one. Versions that go live later get the log applied first (before-go-live.ts). Erasure
-// wins (invariant 11): the log step refuses an erased key, and a key erased while the put writes
-// is deleted again afterwards.
+// the replicas. One HSET of one field per record and version (packed into script calls, each HSET
+// still atomic on its own): a reader sees the old record or the new one. Versions that go live
+// later get the log applied first (before-go-live.ts). Erasure wins (invariant 11): the log step
+// refuses an erased key, and a key erased while the put writes is deleted again afterwards.
 import type { CorrectionLog } from '../domain/corrections.js';
 import type { HsetCommand } from '../domain/bulk-writer.js';
 import { bucketOf, dataKey } from '../domain/key-layout.js';
@@ -47,7 +47,7 @@ export async function putRecords(request: PutRecords, deps: PutDeps, requestId: 
     if (Date.now() - started > FENCE_WAIT_MS) throw new TransientError(`dataset ${deps.dataset}: a version swap held corrections back for more than ${FENCE_WAIT_MS} ms; try the put again`);
     await new Promise((r) => setTimeout(r, 10));
   }
-  const writer = deps.newWriter();
+  const writer = deps.newWriter({ packed: true });
   for (const target of logged.targets) {
     const commands: HsetCommand[] = shaped.map((s) => ({ op: 'hset', key: dataKey(deps.dataset, target.version, bucketOf(s.key, target.buckets)), field: s.key, value: s.value }));
     await writer.write(commands);

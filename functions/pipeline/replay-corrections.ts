@@ -1,8 +1,9 @@
 // Brings a version about to go live up to date with the correction log (invariant 12): every
 // logged correction is written into it, unless the version's job was created more than the
-// dataset's rewind window after the correction (then the batch supersedes it). Written the way a
-// chunk writes (bucketed HSETs pipelined per master, then the replicas' acknowledgement), so what
-// goes live with the swap survives a failover as the load's own records do.
+// dataset's rewind window after the correction (then the batch supersedes it). Written as a chunk
+// writes (bucketed HSETs per master, then the replicas' acknowledgement), so what goes live with
+// the swap survives a failover as the load's own records do, but packed: many HSETs per script
+// call, since the replay runs in one process on the swap's critical path.
 import { correctionApplies, rewindWindowMs, type CorrectionLog } from '../domain/corrections.js';
 import { DEFAULT_REWIND_WINDOW_HOURS } from '../domain/dataset-spec.js';
 import { bucketOf, dataKey } from '../domain/key-layout.js';
@@ -36,7 +37,7 @@ export async function replayCorrections(deps: ReplayDeps, target: ReplayTarget):
   const gen = await deps.corrections.generation();
   const windowMs = windowOf(deps);
   const after = target.appliedUpTo ?? 0;
-  const writer = deps.newWriter();
+  const writer = deps.newWriter({ packed: true });
   let applied = 0;
   let superseded = 0;
   for await (const page of deps.corrections.entries()) {
