@@ -2,7 +2,8 @@
 // (default 100,000, ~370-byte values) logged, then read back only (HSCAN pages and parsing), then
 // replayed into a version of 45,000 buckets (a 1M-record load's count), three times; wall clock
 // and this process's CPU. The replay is CPU-bound in the client (ioredis commands), so the CPU
-// figure is the steadier one on a shared machine.
+// figure is the steadier one on a shared machine. Then the same log after a load's chunks wrote every
+// key's correction themselves: what is left of the replay for its Commit (filtering on the server).
 // Usage: node --import tsx bench/replay-micro.ts   (N=20000 for fewer)
 import { Cluster } from 'ioredis';
 import { startRedisCluster } from '../local/redis-cluster.js';
@@ -37,6 +38,17 @@ try {
     cpu = process.cpuUsage();
     const r = await replayCorrections({ dataset: 'bench', spec: {} as never, newWriter, corrections: store }, { version: `v${rep}`, orderKey: Date.now(), buckets: 45_000 });
     console.log(`rep ${rep}: ${readLine}; replay of ${r.applied} in ${(performance.now() - t).toFixed(0)} ms (CPU ${cpuMs(cpu).toFixed(0)} ms)`);
+  }
+  // What a load's Commit replays once its chunks wrote every logged key themselves (load-chunk.ts):
+  // the log is filtered on the control master (UNSUBSTITUTED) and nothing is left to write.
+  const gen = await store.generation();
+  const keys = Array.from({ length: N }, (_, i) => `u${i}`);
+  for (let i = 0; i < N; i += 1000) await store.markSubstituted('marked', keys.slice(i, i + 1000));
+  for (let rep = 1; rep <= 3; rep++) {
+    const t = performance.now();
+    const cpu = process.cpuUsage();
+    const r = await replayCorrections({ dataset: 'bench', spec: {} as never, newWriter, corrections: store }, { version: 'marked', orderKey: Date.now(), buckets: 45_000, substitutedUpTo: gen });
+    console.log(`rep ${rep}: every key written by the chunks: the Commit's replay wrote ${r.applied} in ${(performance.now() - t).toFixed(0)} ms (CPU ${cpuMs(cpu).toFixed(0)} ms)`);
   }
 } finally {
   redis.disconnect();

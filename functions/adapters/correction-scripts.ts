@@ -4,7 +4,7 @@
 // after it (the swap's generation check then sees it: version-scripts.ts SWAP).
 
 /**
- * KEYS: log, at, gen, current, versions, fence, tombstones (erasure-scripts.ts). ARGV: version key
+ * KEYS: log, at, gen, current, versions, fence, tombstones (erasure-scripts.ts), bygen. ARGV: version key
  * prefix, at (ms), then pairs of record key and the entry's text after its opening `{"gen":N,`
  * (the rest of a small JSON header, a newline, the stored value).
  * Returns {gen, {id, buckets, id, buckets, ...}}: the live version first (if any), then held ones;
@@ -23,6 +23,7 @@ local head = '{"gen":' .. gen .. ','
 for i = 3, #ARGV, 2 do
   redis.call('HSET', KEYS[1], ARGV[i], head .. ARGV[i + 1])
   redis.call('ZADD', KEYS[2], ARGV[2], ARGV[i])
+  redis.call('ZADD', KEYS[8], gen, ARGV[i])
 end
 local targets = {}
 local live = ''
@@ -46,7 +47,7 @@ return {gen, targets}
 `;
 
 /**
- * KEYS: log, at, versions. ARGV: rewind window (ms). Drops the entries logged more than the window
+ * KEYS: log, at, versions, bygen. ARGV: rewind window (ms). Drops the entries logged more than the window
  * before the lowest order key of the versions holding data: every version that can still go live
  * (a retained one by rollback, a held one by promote, a new load ordered after the live one)
  * supersedes them. Returns how many.
@@ -61,6 +62,7 @@ while true do
   if #keys == 0 then break end
   redis.call('HDEL', KEYS[1], unpack(keys))
   redis.call('ZREM', KEYS[2], unpack(keys))
+  redis.call('ZREM', KEYS[4], unpack(keys))
   n = n + #keys
 end
 return n

@@ -2,7 +2,7 @@
 // correction-scripts.ts): a hash of entries by record key, a sorted set of their times, and a
 // generation counter that every put moves on.
 import type { Cluster } from 'ioredis';
-import type { CorrectionEntry, CorrectionLog, CorrectionLogSummary, CorrectionTarget, LoggedPut } from '../domain/corrections.js';
+import type { CorrectedKeys, CorrectionEntry, CorrectionLog, CorrectionLogSummary, CorrectionTarget, LoggedPut } from '../domain/corrections.js';
 import { controlKeys, correctionKeys, type CorrectionKeys } from '../domain/key-layout.js';
 import { ErasedKeysError } from '../errors.js';
 import { guardRedis } from './redis-errors.js';
@@ -11,12 +11,17 @@ import * as lua from './correction-scripts.js';
 /** Entries per HSCAN page while replaying. */
 const PAGE = 5000;
 
+/** Marks of a version whose load never finished (its Commit drops them otherwise). */
+const SUBSTITUTED_TTL_SECONDS = 2 * 24 * 3600;
+
 export class CorrectionStore implements CorrectionLog {
   private readonly keys: CorrectionKeys;
   private readonly versions: string;
   private readonly current: string;
   private readonly versionPrefix: string;
   private readonly tombstones: string;
+  /** The last correctedKeys() answer: reused while the generation and minAt are the same (one GET per chunk). */
+  private corrected: (CorrectedKeys & { minAt: number }) | null = null;
 
   constructor(
     private readonly redis: Cluster,
@@ -37,7 +42,7 @@ export class CorrectionStore implements CorrectionLog {
     const tail = JSON.stringify({ at, requestId }).slice(1);
     const pairs = entries.flatMap((e) => [e.key, `${tail}\n${e.value}`]);
     const [gen, flat] = (await guardRedis(
-      this.redis.eval(lua.LOG_PUT, 7, this.keys.log, this.keys.at, this.keys.gen, this.current, this.versions, this.keys.fence, this.tombstones, this.versionPrefix, String(at), ...pairs),
+      this.redis.eval(lua.LOG_PUT, 8, this.keys.log, this.keys.at, this.keys.gen, this.current, this.versions, this.keys.fence, this.tombstones, this.keys.bygen, this.versionPrefix, String(at), ...pairs),
     )) as [number, string[]];
     if (Number(gen) === -1) {
       const named = flat.slice(0, 10).join(', ') + (flat.length > 10 ? `, ... (${flat.length} in all)` : '');
@@ -81,7 +86,60 @@ export class CorrectionStore implements CorrectionLog {
   }
 
   async trim(windowMs: number): Promise<number> {
-    return Number(await guardRedis(this.redis.eval(lua.TRIM, 3, this.keys.log, this.keys.at, this.versions, String(windowMs))));
+    return Number(await guardRedis(this.redis.eval(lua.TRIM, 4, this.keys.log, this.keys.at, this.versions, this.keys.bygen, String(windowMs))));
+  }
+
+  async correctedKeys(minAt: number): Promise<CorrectedKeys> {
+    const gen = await this.generation();
+    if (this.corrected?.gen === gen && this.corrected.minAt === minAt) return this.corrected;
+    const keys = gen === 0 ? [] : await guardRedis(this.redis.zrangebyscore(this.keys.at, String(minAt), '+inf'));
+    this.corrected = { gen, minAt, keys: new Set(keys) };
+    return this.corrected;
+  }
+
+  async entriesOf(keys: readonly string[]): Promise<(CorrectionEntry | null)[]> {
+    if (keys.length === 0) return [];
+    const texts = await guardRedis(this.redis.hmget(this.keys.log, ...keys));
+    return texts.map((text, i) => (text === null ? null : parseEntry(keys[i]!, text)));
+  }
+
+  async markSubstituted(version: string, keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return;
+    const marks = this.keys.substituted(version);
+    const pairs = keys.flatMap((k) => [k, '1']);
+    const replies = await guardRedis(this.redis.pipeline().hset(marks, ...pairs).expire(marks, SUBSTITUTED_TTL_SECONDS).exec());
+    const failed = replies?.find(([err]) => err)?.[0];
+    if (failed) throw failed;
+  }
+
+  async *unsubstituted(version: string, minAt: number, afterGen: number): AsyncIterable<{ entries: CorrectionEntry[]; superseded: number }> {
+    // Key lists only (no values): the applying keys less the marked ones are the additions; the
+    // generation index names the late puts. Only their entries are read. Puts or erases during
+    // these reads move the generation, which the caller read first: its swap is then refused.
+    const [applying, marked, late, length] = await guardRedis(
+      Promise.all([
+        this.redis.zrangebyscore(this.keys.at, String(minAt), '+inf'),
+        this.redis.hkeys(this.keys.substituted(version)),
+        this.redis.zrangebyscore(this.keys.bygen, `(${afterGen}`, '+inf'),
+        this.redis.hlen(this.keys.log),
+      ]),
+    );
+    const done = new Set(marked);
+    const wanted = new Set<string>();
+    for (const k of applying) if (!done.has(k)) wanted.add(k);
+    const applies = new Set(applying);
+    for (const k of late) if (applies.has(k)) wanted.add(k);
+    let superseded = Math.max(0, length - applying.length);
+    const keys = [...wanted];
+    for (let i = 0; i < keys.length || i === 0; i += PAGE) {
+      const entries = (await this.entriesOf(keys.slice(i, i + PAGE))).filter((e): e is CorrectionEntry => e !== null);
+      yield { entries, superseded };
+      superseded = 0;
+    }
+  }
+
+  async dropSubstituted(version: string): Promise<void> {
+    await guardRedis(this.redis.unlink(this.keys.substituted(version)));
   }
 
   async summary(): Promise<CorrectionLogSummary> {

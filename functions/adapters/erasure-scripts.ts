@@ -3,8 +3,8 @@
 // cached the tombstones or the suppressed items knows with one GET whether its copy is current.
 
 /**
- * KEYS: tombstones, tombstonesAt, generation, versions, then the correction log's log, at and gen
- * (correction-scripts.ts). ARGV: at, tombstone JSON, token, keys...
+ * KEYS: tombstones, tombstonesAt, generation, versions, then the correction log's log, at, gen
+ * and bygen (correction-scripts.ts). ARGV: at, tombstone JSON, token, keys...
  * Records the tombstones, drops the keys' logged corrections (erasure wins: no replay writes them
  * back) and, if it dropped any, moves the log's generation, so a swap that replayed them before
  * this is refused and sweeps again (before-go-live.ts). Returns every version holding data at
@@ -18,6 +18,7 @@ for i = 4, #ARGV do
   redis.call('ZADD', KEYS[2], ARGV[1], ARGV[i])
   dropped = dropped + redis.call('HDEL', KEYS[5], ARGV[i])
   redis.call('ZREM', KEYS[6], ARGV[i])
+  redis.call('ZREM', KEYS[8], ARGV[i])
 end
 if dropped > 0 then redis.call('INCR', KEYS[7]) end
 redis.call('SET', KEYS[3], ARGV[3])

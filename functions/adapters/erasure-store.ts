@@ -43,7 +43,7 @@ export class ErasureStore implements ErasureRepository {
   async addTombstones(keys: readonly string[], tombstone: Tombstone, token: string): Promise<{ version: string; buckets: number }[]> {
     const k = this.keys;
     const c = this.corrections;
-    const ids = (await this.run(lua.ERASE, [k.tombstones, k.tombstonesAt, k.tombstonesGeneration, k.versions, c.log, c.at, c.gen], [tombstone.at, JSON.stringify(tombstone), token, ...keys])) as string[];
+    const ids = (await this.run(lua.ERASE, [k.tombstones, k.tombstonesAt, k.tombstonesGeneration, k.versions, c.log, c.at, c.gen, c.bygen], [tombstone.at, JSON.stringify(tombstone), token, ...keys])) as string[];
     await this.replicated(token, `erasure of ${keys.length} keys of ${this.dataset}`);
     if (ids.length === 0) return [];
     const pipeline = this.redis.pipeline();

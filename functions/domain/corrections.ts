@@ -60,6 +60,27 @@ export interface CorrectionLog {
    */
   trim(windowMs: number): Promise<number>;
   summary(): Promise<CorrectionLogSummary>;
+  // A load's chunks write a logged correction in place of the batch's record of the same key
+  // (load-chunk.ts), so its Commit replays only what they did not (replay-corrections.ts).
+  /** The keys whose corrections apply from `minAt` on (at >= minAt), and the generation read before them. */
+  correctedKeys(minAt: number): Promise<CorrectedKeys>;
+  /** The entries of these keys, in order; null where the log has none (erased or trimmed since). */
+  entriesOf(keys: readonly string[]): Promise<(CorrectionEntry | null)[]>;
+  /** Records that a chunk of `version` wrote these keys with their logged correction. */
+  markSubstituted(version: string, keys: readonly string[]): Promise<void>;
+  /**
+   * Entries applying from `minAt` on that the chunks of `version` did not write: keys not marked,
+   * and any logged after `afterGen`; with each page, how many entries it passed over as logged before `minAt`.
+   */
+  unsubstituted(version: string, minAt: number, afterGen: number): AsyncIterable<{ entries: CorrectionEntry[]; superseded: number }>;
+  /** Forgets the marks of `version` (once it is live or held, or deleted). */
+  dropSubstituted(version: string): Promise<void>;
+}
+
+export interface CorrectedKeys {
+  /** The log's generation, read before the keys: an entry logged after it may be missing. */
+  gen: number;
+  keys: ReadonlySet<string>;
 }
 
 const HOUR_MS = 3_600_000;

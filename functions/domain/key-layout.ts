@@ -78,13 +78,24 @@ export interface CorrectionKeys {
   log: string;
   /** Sorted set: record key by the time of its correction. */
   at: string;
+  /** Sorted set: record key by the log generation of its correction (the puts a load's chunks may have missed). */
+  bygen: string;
   /** Counter moved on by every put; the pointer swap compares it. */
   gen: string;
   /** Set while a swap that was refused for new corrections applies them: puts wait. */
   fence: string;
+  /** Hash: the keys a load's chunks wrote with their logged correction instead of the batch's record (see load-chunk.ts). */
+  substituted(version: string): string;
 }
 
 export function correctionKeys(dataset: string): CorrectionKeys {
   const tag = `{sluice:${dataset}}`;
-  return { log: `${tag}:corrections`, at: `${tag}:corrections:at`, gen: `${tag}:corrections:gen`, fence: `${tag}:corrections:fence` };
+  return {
+    log: `${tag}:corrections`,
+    at: `${tag}:corrections:at`,
+    bygen: `${tag}:corrections:bygen`,
+    gen: `${tag}:corrections:gen`,
+    fence: `${tag}:corrections:fence`,
+    substituted: (version) => `${tag}:corrections:substituted:${version}`,
+  };
 }

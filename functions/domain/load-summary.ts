@@ -34,6 +34,8 @@ export interface ChunkResult {
   duplicates?: DuplicateSample[];
   /** Records skipped because their key is erased (tombstoned). */
   erased?: number;
+  /** The correction log as this chunk read it: its generation, and the keys it wrote with their correction's value. */
+  corrections?: { gen: number; substituted: number };
 }
 
 export interface LoadSummary {

@@ -75,14 +75,29 @@ interface GoLiveReady {
 type CorrectionDeps = Pick<PipelineDeps, 'dataset' | 'spec' | 'versions' | 'newWriter' | 'corrections'>;
 type GoLiveDeps = CorrectionDeps & SweepDeps;
 
+/**
+ * What a load's chunks wrote of the log themselves (load-chunk.ts): entries they marked, up to
+ * the oldest generation one of them read, are in the version; `count` of them.
+ */
+export interface Substituted {
+  upTo: number;
+  count: number;
+}
+
+/** The chunks' part of the log, from their results; none when a chunk did not say (then everything is replayed). */
+export function substitutedByChunks(results: readonly { corrections?: { gen: number; substituted: number } }[]): Substituted | undefined {
+  if (results.length === 0 || results.some((r) => !r.corrections)) return undefined;
+  return { upTo: Math.min(...results.map((r) => r.corrections!.gen)), count: results.reduce((n, r) => n + r.corrections!.substituted, 0) };
+}
+
 /** Brings `target` up to date before its swap; `appliedUpTo`: corrections up to this generation are in it already. */
-async function applyCorrections(deps: CorrectionDeps, target: GoLiveInput, appliedUpTo?: number): Promise<GoLiveReady> {
+async function applyCorrections(deps: CorrectionDeps, target: GoLiveInput, appliedUpTo?: number, substituted?: Substituted): Promise<GoLiveReady> {
   const none = { correctionsApplied: 0, correctionsSuperseded: 0 };
   if (!deps.corrections) return none;
   const meta = await deps.versions.get(target.version);
   const buckets = meta?.buckets ?? 0;
   if (buckets <= 0) return none;
-  const replay = await replayCorrections({ ...deps, corrections: deps.corrections }, { version: target.version, orderKey: target.orderKey, buckets, appliedUpTo });
+  const replay = await replayCorrections({ ...deps, corrections: deps.corrections }, { version: target.version, orderKey: target.orderKey, buckets, appliedUpTo, substitutedUpTo: substituted?.upTo });
   return { correctionsGen: replay.gen, correctionsApplied: replay.applied, correctionsSuperseded: replay.superseded };
 }
 
@@ -91,12 +106,21 @@ async function applyCorrections(deps: CorrectionDeps, target: GoLiveInput, appli
  * too, so pinned reads of the held version show what a promote would make live. Puts from here
  * on write to it themselves; one that races this reaches it at the promote.
  */
-export async function correctHeld(deps: CorrectionDeps, version: string): Promise<void> {
+export async function correctHeld(deps: CorrectionDeps, version: string, substituted?: Substituted): Promise<void> {
   const meta = await deps.versions.get(version);
-  if (meta) await applyCorrections(deps, { dataset: deps.dataset, version, orderKey: meta.orderKey, plannedAt: Number(meta.fields.createdAt ?? 0) });
+  if (meta) await applyCorrections(deps, { dataset: deps.dataset, version, orderKey: meta.orderKey, plannedAt: Number(meta.fields.createdAt ?? 0) }, undefined, substituted);
 }
 
-type SwapInput = { version: string; owner: string; requiredStatus: VersionStatus; force: boolean; now: number; fields: Record<string, string | number> };
+type SwapInput = {
+  version: string;
+  owner: string;
+  requiredStatus: VersionStatus;
+  force: boolean;
+  now: number;
+  fields: Record<string, string | number>;
+  /** A load's Commit: what its chunks wrote of the log. */
+  substituted?: Substituted;
+};
 
 /** How often a swap is refused for new corrections before the step fails (transient: retried). */
 const SWAP_ATTEMPTS = 5;
@@ -115,21 +139,23 @@ export async function swapAfterCorrections(deps: GoLiveDeps, input: SwapInput): 
   const target: GoLiveInput = { dataset: deps.dataset, version: input.version, orderKey: meta.orderKey, plannedAt: Number(meta.fields.createdAt ?? 0) };
   const log = deps.corrections;
   let appliedUpTo: number | undefined;
-  let applied = 0;
+  let applied = input.substituted?.count ?? 0;
   let superseded = 0;
   let fenced = false;
   try {
     for (let attempt = 1; ; attempt++) {
-      const ready = await applyCorrections(deps, target, appliedUpTo);
+      const ready = await applyCorrections(deps, target, appliedUpTo, input.substituted);
       // A replay that raced an erase may have written an erased key back: sweep again (the
       // erase moved the log's generation, so the swap below is refused until this has run).
       if (attempt > 1) await sweepErasures(deps, target);
       applied += ready.correctionsApplied;
       superseded += ready.correctionsSuperseded;
-      // Kept on the version's metadata: corrections written (one re-applied after a race counts again) and superseded.
-      const fields = { ...input.fields, correctionsApplied: applied, correctionsSuperseded: superseded };
+      // Kept on the version's metadata: corrections written (one re-applied after a race counts
+      // again), of them those the chunks wrote in place of the batch's records, and superseded.
+      const fields = { ...input.fields, correctionsApplied: applied, correctionsSubstituted: input.substituted?.count ?? 0, correctionsSuperseded: superseded };
       try {
-        const swap = await deps.versions.swap({ ...input, fields, correctionsGen: ready.correctionsGen });
+        const { substituted: _, ...swapInput } = input;
+        const swap = await deps.versions.swap({ ...swapInput, fields, correctionsGen: ready.correctionsGen });
         if (swap.outcome === 'swapped') await log.trim(windowOf(deps));
         return swap;
       } catch (err) {

@@ -6,7 +6,7 @@ import { assertCommittable, summarise, type BadSample } from '../domain/load-sum
 import type { CheckReport } from '../domain/release-checks.js';
 import { VersionStateError } from '../errors.js';
 import type { VersionRecord } from '../domain/version-repository.js';
-import { beforeGoLive, correctHeld, plannedVersion, swapAfterCorrections } from './before-go-live.js';
+import { beforeGoLive, correctHeld, plannedVersion, substitutedByChunks, swapAfterCorrections } from './before-go-live.js';
 import { deleteVersion } from './delete-version.js';
 import type { PipelineDeps } from './deps.js';
 import { startHeartbeat } from './heartbeat.js';
@@ -49,7 +49,9 @@ export interface CommitResult {
 export async function commitVersion(input: CommitInput, deps: PipelineDeps, observe?: (run: ReleaseCheckRun) => void): Promise<CommitResult> {
   const decided = await decidedEarlier(input, deps);
   if (decided) return decided;
-  const summary = summarise(await deps.versions.chunkResults(input.version), input.chunkCount);
+  const chunkResults = await deps.versions.chunkResults(input.version);
+  const summary = summarise(chunkResults, input.chunkCount);
+  const substituted = substitutedByChunks(chunkResults);
   assertCommittable(summary, deps.load.maxBadRecordRatio);
   // The checks may take a while (they compare with the live version): the load stays alive meanwhile.
   const heartbeat = startHeartbeat(input, deps);
@@ -65,7 +67,7 @@ export async function commitVersion(input: CommitInput, deps: PipelineDeps, obse
   let held: CommitResult['held'];
   await beforeGoLive(deps, await plannedVersion(deps, input.version));
   if (holdReason) {
-    await correctHeld(deps, input.version);
+    await correctHeld(deps, input.version, substituted);
     const hold = await deps.versions.hold({ version: input.version, owner: input.owner, now, reason: holdReason, fields });
     outcome = hold.outcome;
     previous = hold.live;
@@ -73,10 +75,12 @@ export async function commitVersion(input: CommitInput, deps: PipelineDeps, obse
       held = { reason: holdReason, notification: heldNotice({ dataset: input.dataset, version: input.version, reason: holdReason, checks: checks.checks, records: summary.records, live: hold.live }) };
     }
   } else {
-    const swap = await swapAfterCorrections(deps, { version: input.version, owner: input.owner, requiredStatus: 'loading', force: false, now, fields });
+    const swap = await swapAfterCorrections(deps, { version: input.version, owner: input.owner, requiredStatus: 'loading', force: false, now, fields, substituted });
     outcome = swap.outcome;
     previous = swap.previous;
   }
+  // The chunks' marks served this replay; a later promote or rollback replays the whole log.
+  await deps.corrections?.dropSubstituted(input.version);
   if (outcome === 'refused') await deleteRefused(input, deps, now);
   const registered = Number((await deps.versions.get(input.version))?.fields.createdAt ?? now);
   const result: CommitResult = {

@@ -11,8 +11,10 @@ function abandonedError(v: VersionRecord): string {
 }
 
 /** True when this call deleted it; false when it may not be deleted (running, live, being deleted by another). */
-export async function deleteVersion(v: VersionRecord, deps: Pick<PipelineDeps, 'versions' | 'newWriter'>, now: number, claimant?: string): Promise<boolean> {
+export async function deleteVersion(v: VersionRecord, deps: Pick<PipelineDeps, 'versions' | 'newWriter'> & Partial<Pick<PipelineDeps, 'corrections'>>, now: number, claimant?: string): Promise<boolean> {
   if ((await deps.versions.beginDelete(v.id, now, abandonedError(v), claimant)) !== 'claimed') return false;
   await deps.versions.deleteData(v.id, v.buckets, deps.newWriter(), now);
+  // A load that failed leaves its chunks' marks of substituted corrections (load-chunk.ts).
+  await deps.corrections?.dropSubstituted(v.id);
   return true;
 }

@@ -3,8 +3,9 @@
 // dataset's rewind window after the correction (then the batch supersedes it). Written as a chunk
 // writes (bucketed HSETs per master, then the replicas' acknowledgement), so what goes live with
 // the swap survives a failover as the load's own records do, but packed: many HSETs per script
-// call, since the replay runs in one process on the swap's critical path.
-import { correctionApplies, rewindWindowMs, type CorrectionLog } from '../domain/corrections.js';
+// call, since the replay runs in one process on the swap's critical path. After a load whose
+// chunks wrote the corrections of their keys themselves, only what they left is replayed.
+import { correctionApplies, rewindWindowMs, type CorrectionEntry, type CorrectionLog } from '../domain/corrections.js';
 import { DEFAULT_REWIND_WINDOW_HOURS } from '../domain/dataset-spec.js';
 import { bucketOf, dataKey } from '../domain/key-layout.js';
 import type { HsetCommand } from '../domain/bulk-writer.js';
@@ -17,6 +18,12 @@ export interface ReplayTarget {
   buckets: number;
   /** Entries of this generation or older were applied by an earlier pass: skip them. */
   appliedUpTo?: number;
+  /**
+   * A load whose chunks wrote corrections in place of the batch's records (load-chunk.ts): the
+   * oldest log generation a chunk read. Entries its chunks marked, of this generation or older,
+   * are in the version; only the rest is replayed.
+   */
+  substitutedUpTo?: number;
 }
 
 export interface ReplayResult {
@@ -40,9 +47,10 @@ export async function replayCorrections(deps: ReplayDeps, target: ReplayTarget):
   const writer = deps.newWriter({ packed: true });
   let applied = 0;
   let superseded = 0;
-  for await (const page of deps.corrections.entries()) {
+  for await (const page of pagesToReplay(deps, target, windowMs)) {
+    superseded += page.superseded;
     const commands: HsetCommand[] = [];
-    for (const e of page) {
+    for (const e of page.entries) {
       if (e.gen <= after) continue;
       if (!correctionApplies(target.orderKey, e.at, windowMs)) {
         superseded++;
@@ -56,4 +64,13 @@ export async function replayCorrections(deps: ReplayDeps, target: ReplayTarget):
   await writer.flush();
   await writer.awaitReplicas();
   return { gen, applied, superseded };
+}
+
+/** The whole log; or, after chunks that substituted, what they left (filtered on the control master). */
+async function* pagesToReplay(deps: ReplayDeps, target: ReplayTarget, windowMs: number): AsyncIterable<{ entries: CorrectionEntry[]; superseded: number }> {
+  if (target.substitutedUpTo !== undefined && target.appliedUpTo === undefined) {
+    yield* deps.corrections.unsubstituted(target.version, target.orderKey - windowMs, target.substitutedUpTo);
+    return;
+  }
+  for await (const entries of deps.corrections.entries()) yield { entries, superseded: 0 };
 }

@@ -136,6 +136,34 @@ test('puts concurrent with a Commit: none is lost', async () => {
   expect(wrong).toEqual([]);
 });
 
+test("a load's chunks write the logged corrections of their keys; the Commit replays only additions and puts logged after the chunks read the log", async () => {
+  await freshDataset('corr-subst');
+  const corrected = Array.from({ length: 40 }, (_, i) => `u${i * 7}`);
+  await put(corrected.map((user, i) => ({ userId: user, recommendations: [9000 + i] })));
+  await put([{ userId: 'new1', recommendations: [1] }, { userId: 'new2', recommendations: [2] }]);
+  const real = await realTaskHandlers();
+  // Once every chunk has read the log: a put of a key the chunks wrote with its older correction, and of one they wrote from the batch.
+  const commit: TaskHandler = async (payload) => {
+    await put([{ userId: 'u0', recommendations: [77] }, { userId: 'u1', recommendations: [78] }]);
+    return real.Commit(payload);
+  };
+  const run = await load('v2', Date.now() - HOUR, { handlers: { Commit: commit } });
+  expect(run).toMatchObject({ status: 'SUCCEEDED', output: { result: { commit: { outcome: 'swapped' } } } });
+  const meta = await adminRedis().hgetall(key('version:v2'));
+  // Every corrected key of the batch was written by its chunk; the Commit wrote the additions and the two late puts only.
+  expect(Number(meta.correctionsSubstituted)).toBe(corrected.length);
+  expect(Number(meta.correctionsApplied) - Number(meta.correctionsSubstituted)).toBe(4);
+  expect(await read('u0')).toMatchObject({ items: [77], version: 'v2' });
+  expect(await read('u1')).toMatchObject({ items: [78], version: 'v2' });
+  for (const [i, user] of corrected.entries()) if (user !== 'u0') expect(await read(user)).toMatchObject({ items: [9000 + i], version: 'v2' });
+  expect(await read('new1')).toMatchObject({ items: [1], version: 'v2' });
+  expect(await read('new2')).toMatchObject({ items: [2], version: 'v2' });
+  // A user without a correction has the night's record.
+  expect((await read('u2')).items).toEqual(batch[2]!.items);
+  // The marks served the Commit and are gone.
+  expect(await adminRedis().exists(key('corrections:substituted:v2'))).toBe(0);
+});
+
 test('a load is held with the log applied, a put reaches a held version at once, and a promote applies the log', async () => {
   await freshDataset('corr-held');
   await useSluiceEnv({ ...datasetVars({ name: dataset, promote: 'manual', checks: { minRecords: 1 } }), CHUNK_SIZE_BYTES: '8192', MAP_CONCURRENCY: '4' });

@@ -2,7 +2,7 @@
 // (the Lua scripts themselves run on the real cluster in tests/statemachine/corrections.test.ts):
 // apply vs supersede per the rewind window, a put that races the replay refuses the swap and is
 // applied on the next pass under the fence, and a swap that can never win fails as a TransientError.
-import type { CorrectionEntry, CorrectionLog, LoggedPut } from '../../../functions/domain/corrections.js';
+import type { CorrectedKeys, CorrectionEntry, CorrectionLog, LoggedPut } from '../../../functions/domain/corrections.js';
 import type { SwapOutcome } from '../../../functions/domain/version-repository.js';
 import type { VersionStatus } from '../../../functions/domain/version-lifecycle.js';
 import { dataKey, bucketOf } from '../../../functions/domain/key-layout.js';
@@ -53,6 +53,26 @@ class InMemoryLog implements CorrectionLog {
   }
   async summary() {
     return { length: this.byKey.size, oldestAt: null };
+  }
+  readonly marks = new Map<string, Set<string>>();
+  async correctedKeys(minAt: number): Promise<CorrectedKeys> {
+    return { gen: this.gen, keys: new Set([...this.byKey.values()].filter((e) => e.at >= minAt).map((e) => e.key)) };
+  }
+  async entriesOf(keys: readonly string[]): Promise<(CorrectionEntry | null)[]> {
+    return keys.map((k) => this.byKey.get(k) ?? null);
+  }
+  async markSubstituted(version: string, keys: readonly string[]): Promise<void> {
+    const marks = this.marks.get(version) ?? new Set<string>();
+    for (const k of keys) marks.add(k);
+    this.marks.set(version, marks);
+  }
+  async *unsubstituted(version: string, minAt: number, afterGen: number): AsyncIterable<{ entries: CorrectionEntry[]; superseded: number }> {
+    const marks = this.marks.get(version) ?? new Set<string>();
+    const all = [...this.byKey.values()];
+    yield { entries: all.filter((e) => e.at >= minAt && (e.gen > afterGen || !marks.has(e.key))), superseded: all.filter((e) => e.at < minAt).length };
+  }
+  async dropSubstituted(version: string): Promise<void> {
+    this.marks.delete(version);
   }
 }
 
