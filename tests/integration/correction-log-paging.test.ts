@@ -62,9 +62,9 @@ test("what a load's chunks left: the applying keys they did not mark, the applyi
   const k = (s: string) => `{sluice:${dataset}}:corrections${s}`;
   await cluster.zadd(`{sluice:${dataset}}:versions`, 4_000, 'v9');
   expect(await store.trim(2_000)).toBe(2); // old1, old2: logged more than the window before v9's order key
-  expect((await cluster.zrange(k(':bygen'), 0, -1)).sort()).toEqual((await cluster.hkeys(k(''))).sort());
+  expect((await cluster.zrange(k(':bygen'), '0', '-1')).sort()).toEqual((await cluster.hkeys(k(''))).sort());
   await new ErasureStore(cluster, dataset).addTombstones(['a'], { at: 7_000, reason: 'test', requestId: 'r' }, 'token');
-  expect((await cluster.zrange(k(':bygen'), 0, -1)).sort()).toEqual(['add', 'b', 'c']);
+  expect((await cluster.zrange(k(':bygen'), '0', '-1')).sort()).toEqual(['add', 'b', 'c']);
   await store.dropSubstituted('v9');
   expect(await cluster.exists(k(':substituted:v9'))).toBe(0);
 });
