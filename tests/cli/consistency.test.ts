@@ -41,7 +41,7 @@ async function keysUnder(prefix: string): Promise<string[]> {
 
 test('S3 unreachable while listing exits 3, as documented, after the retries the definition gives Plan, each said', async () => {
   // The pauses on a movable clock: asked for as the definition says, not sat out.
-  const clock = new SteppingClock();
+  const clock = new SteppingClock(); // also the runtime's time for the run: the real time, moved on by the pauses
   const run = await sluice(['ingest', `s3://${BUCKET}/first/`, '--version', 'x1'], { ...env, AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:1' }, 60_000, { clock });
   expect(run.code).toBe(3);
   expect(run.stdout).toMatch(/^load failed: TransientError: /);
