@@ -25,9 +25,15 @@ function pinned(path: string, version: string, via: 'header' | 'query' = 'query'
   return api(path, { ...init, headers: { 'x-sluice-version': version } });
 }
 
-afterAll(closeTestClients);
+/** The runtime's time for the whole file (the real time, moved on where a test passes a grace period). */
+const clock = new SteppingClock();
+afterAll(async () => {
+  useClock();
+  await closeTestClients();
+});
 
 beforeAll(async () => {
+  useClock(clock);
   await useSluiceEnv(ENV);
   for (const [name, base] of [['p1', 0], ['p2', 1_000_000], ['p3', 2_000_000], ['p4', 3_000_000]] as const) {
     const parts = jsonLinesParts({ users: USERS, itemsPerUser: 5, itemBase: base }, 2);
@@ -156,15 +162,9 @@ test('failed and retired versions are a 404 that says so and when', async () => 
   expect((await runIngestLocally({ s3Uri: `s3://${BUCKET}/p4/`, version: 'p4', orderKey: 4000 })).status).toBe('SUCCEEDED');
   const h = await realTaskHandlers();
   // The execution's own Retire step may already have done it; otherwise a Retire once the grace
-  // period (GRACE_SECONDS=2) has passed does, on a movable clock (the runtime's): not sat out.
-  const clock = new SteppingClock();
-  const back = useClock(clock);
-  try {
-    clock.advance(2_000);
-    await h.Retire({ dataset: DATASET });
-  } finally {
-    back();
-  }
+  // period (GRACE_SECONDS=2) has passed does, on the movable clock (the runtime's): not sat out.
+  clock.advance(2_000);
+  await h.Retire({ dataset: DATASET });
   expect(await adminRedis().hget(`{sluice:${DATASET}}:version:p1`, 'status')).toBe('retired');
   const retiredAt = Number(await adminRedis().hget(`{sluice:${DATASET}}:version:p1`, 'retiredAt'));
   expect(await pinned('/users/u1/recommendations', 'p1')).toEqual({
