@@ -85,7 +85,7 @@ export interface CliContext {
   tty: boolean;
   /** Aborted on Ctrl-C (or SIGTERM/SIGHUP). */
   signal: AbortSignal;
-  /** What a local load's retry pauses wait on (default: the real clock; tests pass a movable one). */
+  /** What a local load's retry pauses and grace wait wait on, and the handlers' runtime reads the time from (default: the real clock; tests pass a movable one). */
   clock?: Clock;
   /** `ingest --aws`: the Step Functions client for a region (default: the SDK's SFNClient; tests pass a stub). */
   stepFunctions?: (region: string) => StepFunctions;

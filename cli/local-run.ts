@@ -30,7 +30,7 @@ export interface LocalIngestOptions {
    * the older ones are retired by the next load. Default: none (Retire then defers them).
    */
   graceWaitMs?: number;
-  /** What the retry pauses wait on (default: the real clock). */
+  /** What the retry pauses and the grace wait wait on (default: the real clock). */
   clock?: Clock;
 }
 
@@ -74,6 +74,7 @@ export async function runLocalIngest(input: unknown, progress: Progress, signal?
     signal,
     stop: stop.signal,
     graceWaitMs: () => wait,
+    clock,
     retryPauseMs: 0, // `attempt` pauses
     handlers: {
       Plan: async (payload) => {

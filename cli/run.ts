@@ -19,7 +19,10 @@ export interface CliRunIo {
   tty: boolean;
   /** Aborted to stop the command, as Ctrl-C does. */
   signal: AbortSignal;
-  /** What waits take their time from (default: the real clock). */
+  /**
+   * What waits take their time from (default: the real clock): the local load's retry pauses and
+   * grace wait, and, for the run, the handlers' runtime (its pipeline, version store and readers).
+   */
   clock?: Clock;
 }
 
@@ -108,6 +111,11 @@ async function dispatch(io: CliRunIo, restore: Array<() => void>): Promise<numbe
   const major = Number(process.versions.node.split('.')[0]);
   if (major < 22) throw new CliError(`sluice needs Node.js 22 or newer, as Lambda runs (this is ${process.version}); run it as npx sluice, which uses the project's Node 22`, EXIT.USAGE);
   restore.push(prepareEnvironment(rest.includes('--verbose') || rest.includes('-v'), io.stderr));
+  if (io.clock) {
+    // Imported here, like the commands: the handlers' modules read the environment when loaded.
+    const { useClock } = await import('../functions/lambda/runtime.js');
+    restore.push(useClock(io.clock));
+  }
   const { command } = await entry.load();
   const args = parseCommandArgs(command, rest);
   if (args.values.help) {

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { Context } from 'aws-lambda';
 import { ExecutionAbortedError, ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import type { LocalContext } from '../functions/lambda/local-context.js';
+import { systemClock, type Clock } from '../cli/clock.js';
 
 const DEFINITION_PATH = fileURLToPath(new URL('../statemachine/ingest.asl.json', import.meta.url));
 
@@ -132,10 +133,14 @@ export interface LocalRunOptions {
   executionName?: string;
   /**
    * The WaitForReaders pause in milliseconds (default: none; `sluice ingest` passes GRACE_SECONDS),
-   * or a function asked when the state is reached (`sluice ingest` skips the wait when nothing
-   * waits for the grace period).
+   * or a function asked when Retire is reached (`sluice ingest` skips the wait when nothing
+   * waits for the grace period). It is taken on `clock` just before Retire runs (the
+   * interpreter's own Wait is set to 0), so that `stop` cuts it short and a movable clock moves on
+   * by it at once.
    */
   graceWaitMs?: number | (() => number);
+  /** What the WaitForReaders pause waits on (default: the real clock). */
+  clock?: Clock;
   /**
    * Pause before a retry in milliseconds (default 10, so tests that inject failures stay fast).
    * `sluice ingest` passes 0 and pauses in its handlers as retryPolicies says, so Ctrl-C cuts a pause short.
@@ -159,11 +164,8 @@ export interface LocalRunResult {
   notifications: PublishedNotification[];
 }
 
-/** The interpreter reads a wait override when the Wait state starts: a getter answers then. */
-function graceWait(wait: LocalRunOptions['graceWaitMs']): Record<string, number> {
-  const overrides: Record<string, number> = {};
-  Object.defineProperty(overrides, 'WaitForReaders', { enumerable: true, get: () => (typeof wait === 'function' ? wait() : (wait ?? 0)) });
-  return overrides;
+function graceWaitMs(wait: LocalRunOptions['graceWaitMs']): number {
+  return typeof wait === 'function' ? wait() : (wait ?? 0);
 }
 
 export async function runIngestLocally(input: unknown, options: LocalRunOptions = {}): Promise<LocalRunResult> {
@@ -179,10 +181,22 @@ export async function runIngestLocally(input: unknown, options: LocalRunOptions 
   // iterations it had queued when an iteration failed, which Step Functions does not, and one
   // started after the run returned would open a runtime that nobody closes.
   let ended = false;
+  // WaitForReaders (the only way to Retire) pauses here, on the clock, once per execution: a
+  // retried Retire does not wait again.
+  const clock = options.clock ?? systemClock;
+  let waitedForReaders = false;
+  const beforeRetire = async (): Promise<void> => {
+    if (waitedForReaders) return;
+    waitedForReaders = true;
+    const ms = graceWaitMs(options.graceWaitMs);
+    if (ms <= 0) return;
+    await clock.sleep(ms, options.stop);
+    if (options.stop?.aborted || ended) throw new Error('Retire not started: the execution was stopped during WaitForReaders');
+  };
   const asLambda = (task: TaskName) => async (params: unknown) => {
     const { Payload } = params as { Payload: unknown };
     if (ended) throw new Error(`${task} not started: the execution has ended`);
-    const invocation = handlers[task](Payload);
+    const invocation = task === 'Retire' ? beforeRetire().then(() => handlers[task](Payload)) : handlers[task](Payload);
     running.add(invocation);
     try {
       // Lambda's output crosses a JSON boundary: do the same so nothing non-JSON leaks through.
@@ -209,7 +223,7 @@ export async function runIngestLocally(input: unknown, options: LocalRunOptions 
         ...Object.fromEntries((Object.keys(TASK_FUNCTIONS) as TaskName[]).map((t) => [t, asLambda(t)])),
         ...Object.fromEntries(NOTIFY_TASKS.map((t) => [t, asPublish(t)])),
       },
-      waitTimeOverrides: graceWait(options.graceWaitMs),
+      waitTimeOverrides: { WaitForReaders: 0 }, // taken before Retire, on the clock (beforeRetire)
       retryIntervalOverrides: Object.fromEntries([...(Object.keys(TASK_FUNCTIONS) as string[]), ...NOTIFY_TASKS].map((t) => [t, pause])),
     },
   });

@@ -6,15 +6,35 @@
 // memory comes back.
 
 /**
- * KEYS: version, versions, current, lock. ARGV: id, orderKey, owner, lockTtlMs, field/value pairs...
- * The lock is held by a running load (refreshed by its heartbeats) or by a deletion in progress:
- * either way the version is busy, except to the owner that registered it (a retried Plan, which
- * has written nothing yet). A loading version without it is an abandoned load: the caller must
- * clean it up (its data keys) before loading the version again.
+ * A loading version's lock is alive while its key exists (SET ... PX lockTtlMs, Redis's clock)
+ * and its `lockUntil` field (now + lockTtlMs, stamped with the caller's clock by REGISTER and
+ * HEARTBEAT) is still ahead of the caller's `now`. With the real clock the two agree (the key
+ * is the backstop); a movable clock (the local runner's, tests') can make a load stale without
+ * waiting for the key to expire. A version without lockUntil (registered before it existed)
+ * goes by the key alone. Used by REGISTER, BEGIN_DELETE and DISCARD for a loading version;
+ * a deletion's claim (any other status) is alive while its key exists.
  */
-export const REGISTER = `
+const LOAD_LOCK_ALIVE = `
+local function loadLockAlive(versionKey, lockKey, now)
+  if redis.call('EXISTS', lockKey) == 0 then return false end
+  local untilMs = tonumber(redis.call('HGET', versionKey, 'lockUntil'))
+  return untilMs == nil or untilMs > tonumber(now)
+end
+`;
+
+/**
+ * KEYS: version, versions, current, lock. ARGV: id, orderKey, owner, lockTtlMs, now, field/value pairs...
+ * The lock is held by a running load (refreshed by its heartbeats; alive as LOAD_LOCK_ALIVE says)
+ * or by a deletion in progress: either way the version is busy, except to the owner that
+ * registered it (a retried Plan, which has written nothing yet). A loading version without a
+ * live lock is an abandoned load: the caller must clean it up (its data keys) before loading the
+ * version again.
+ */
+export const REGISTER = `${LOAD_LOCK_ALIVE}
 local status = redis.call('HGET', KEYS[1], 'status')
 local lock = redis.call('GET', KEYS[4])
+-- A loading version's lock counts only while it is alive; a lock on any other status is a deletion's claim.
+if status == 'loading' and not loadLockAlive(KEYS[1], KEYS[4], ARGV[5]) then lock = false end
 -- This execution's own registration, retried because its first answer was lost: register again.
 local retried = lock == ARGV[3] and status == 'loading' and redis.call('HGET', KEYS[1], 'owner') == ARGV[3]
 if not retried then
@@ -31,18 +51,21 @@ if cur then
   if tonumber(p.orderKey) >= tonumber(ARGV[2]) then return {'stale', p.version} end
 end
 redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], 'status', 'loading', 'orderKey', ARGV[2], 'owner', ARGV[3], unpack(ARGV, 5))
+redis.call('HSET', KEYS[1], 'status', 'loading', 'orderKey', ARGV[2], 'owner', ARGV[3], 'lockUntil', string.format('%.0f', tonumber(ARGV[5]) + tonumber(ARGV[4])), unpack(ARGV, 6))
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
 redis.call('SET', KEYS[4], ARGV[3], 'PX', ARGV[4])
 return {'registered', status or ''}
 `;
 
-/** KEYS: version, lock. ARGV: owner, now, lockTtlMs. A running load says it is alive: its lock lives on. */
+/**
+ * KEYS: version, lock. ARGV: owner, now, lockTtlMs. A running load says it is alive: its lock
+ * lives on (the key and lockUntil, see LOAD_LOCK_ALIVE).
+ */
 export const HEARTBEAT = `
 local v = redis.call('HMGET', KEYS[1], 'status', 'owner')
 if v[1] ~= 'loading' or v[2] ~= ARGV[1] then return v[1] or 'missing' end
 redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[3])
-redis.call('HSET', KEYS[1], 'heartbeatAt', ARGV[2])
+redis.call('HSET', KEYS[1], 'heartbeatAt', ARGV[2], 'lockUntil', string.format('%.0f', tonumber(ARGV[2]) + tonumber(ARGV[3])))
 return 'ok'
 `;
 
@@ -160,11 +183,13 @@ return {'ours', 'failed'}
  * Claims a version for deleting its data: the lock (with a token of the deleter) keeps a second
  * deleter and a re-registration away until FINISH_DELETE. Superseded and held versions become
  * 'retiring' (a rollback or promote cannot revive them meanwhile); a loading version only when
- * its lock has expired (a stale load: it becomes 'failed' with the given error). Returns
+ * its lock is no longer alive (LOAD_LOCK_ALIVE at `now`: a stale load; it becomes 'failed' with
+ * the given error, and the claim replaces whatever is left of its lock). Returns
  * 'claimed', or why not: 'loading' (a running load), 'busy' (being deleted by another), or the
  * status. A token names its claimant: the one that holds the claim gets it again.
  */
 export const BEGIN_DELETE = `#!lua flags=allow-oom
+${LOAD_LOCK_ALIVE}
 local s = redis.call('HGET', KEYS[1], 'status')
 if not s then return 'missing' end
 -- The same claimant again (a retried step whose deletion stopped halfway): its claim, renewed.
@@ -174,7 +199,7 @@ if redis.call('GET', KEYS[2]) == ARGV[1] then
 end
 local locked = redis.call('EXISTS', KEYS[2]) == 1
 if s == 'loading' then
-  if locked then return 'loading' end
+  if loadLockAlive(KEYS[1], KEYS[2], ARGV[3]) then return 'loading' end
   redis.call('HSET', KEYS[1], 'status', 'failed', 'failedAt', ARGV[3], 'error', ARGV[4])
 elseif locked then
   return 'busy'
@@ -189,14 +214,17 @@ return 'claimed'
 
 /**
  * KEYS: version, lock. ARGV: token, ttlMs, now. An operator's discard: a held version, or a
- * stale load (loading without its lock), becomes 'discarded' and is claimed for deletion.
+ * stale load (loading without a live lock, LOAD_LOCK_ALIVE at `now`), becomes 'discarded' and is
+ * claimed for deletion (the claim replaces whatever is left of a stale load's lock).
  * A discarded version whose deletion stopped halfway can be discarded again.
  */
 export const DISCARD = `#!lua flags=allow-oom
+${LOAD_LOCK_ALIVE}
 local s = redis.call('HGET', KEYS[1], 'status')
 if not s then return 'missing' end
-local locked = redis.call('EXISTS', KEYS[2]) == 1
-if s == 'loading' and locked then return 'loading' end
+if s == 'loading' and loadLockAlive(KEYS[1], KEYS[2], ARGV[3]) then return 'loading' end
+-- A loading version past here is stale: what is left of its lock is no deleter's claim.
+local locked = s ~= 'loading' and redis.call('EXISTS', KEYS[2]) == 1
 if s ~= 'held' and s ~= 'loading' and s ~= 'discarded' then return s end
 if locked then return 'busy' end
 if s ~= 'discarded' then redis.call('HSET', KEYS[1], 'status', 'discarded', 'discardedAt', ARGV[3], 'discardedFrom', s) end

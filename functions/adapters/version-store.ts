@@ -34,6 +34,8 @@ export class VersionStore implements VersionRepository {
     readonly dataset: string,
     /** Set: a swap reports success only once the control master's replicas have it. */
     private readonly replicaAck?: ReplicaAckOptions,
+    /** What `get` calls a stale load by (a loading version's lockUntil against it), and beginDelete's default now. */
+    private readonly now: () => number = Date.now,
   ) {
     this.keys = controlKeys(dataset);
   }
@@ -43,13 +45,13 @@ export class VersionStore implements VersionRepository {
     return guardRedis(this.redis.eval(script, keys.length, ...keys, ...args.map(String)));
   }
 
-  async register(input: { version: string; orderKey: number; owner: string; buckets: number; lockTtlMs: number; metadata: Record<string, string | number> }): Promise<RegisterOutcome> {
-    const { version, orderKey, owner, buckets, lockTtlMs, metadata } = input;
+  async register(input: { version: string; orderKey: number; owner: string; buckets: number; lockTtlMs: number; now: number; metadata: Record<string, string | number> }): Promise<RegisterOutcome> {
+    const { version, orderKey, owner, buckets, lockTtlMs, now, metadata } = input;
     const pairs = Object.entries({ ...metadata, buckets }).flat();
     const [outcome, detail] = (await this.run(
       lua.REGISTER,
       [this.keys.version(version), this.keys.versions, this.keys.current, this.keys.lock(version)],
-      [version, orderKey, owner, lockTtlMs, ...pairs],
+      [version, orderKey, owner, lockTtlMs, now, ...pairs],
     )) as [string, string];
     if (outcome === 'registered' || outcome === 'abandoned') return { outcome };
     if (outcome === 'stale') return { outcome, live: detail };
@@ -242,7 +244,7 @@ export class VersionStore implements VersionRepository {
    * Claims a version for deleting its data (see BEGIN_DELETE): superseded, held, failed, refused,
    * discarded, half-retired, or a stale load (marked failed with `abandonedError`).
    */
-  async beginDelete(version: string, now = Date.now(), abandonedError = 'abandoned load: no heartbeat', claimant?: string): Promise<DeleteClaim> {
+  async beginDelete(version: string, now = this.now(), abandonedError = 'abandoned load: no heartbeat', claimant?: string): Promise<DeleteClaim> {
     const token = `delete:${claimant ?? randomUUID()}`;
     return (await this.run(lua.BEGIN_DELETE, [this.keys.version(version), this.keys.lock(version)], [token, DELETE_LOCK_MS, now, abandonedError])) as string;
   }
@@ -273,8 +275,13 @@ export class VersionStore implements VersionRepository {
     const fields = await guardRedis(this.redis.hgetall(this.keys.version(version)));
     if (!fields.status) return null;
     const record = toRecord(version, fields);
-    // A load's lock lives as long as its workers heartbeat: without it, nothing is loading.
-    if (record.status === 'loading') record.stale = (await guardRedis(this.redis.exists(this.keys.lock(version)))) === 0;
+    // A load's lock lives as long as its workers heartbeat: without it, nothing is loading. Alive
+    // as the scripts judge it (LOAD_LOCK_ALIVE): the key exists and lockUntil is ahead of now.
+    if (record.status === 'loading') {
+      const lockUntil = Number(fields.lockUntil);
+      const expired = fields.lockUntil !== undefined && Number.isFinite(lockUntil) && lockUntil <= this.now();
+      record.stale = expired || (await guardRedis(this.redis.exists(this.keys.lock(version)))) === 0;
+    }
     return record;
   }
 

@@ -29,7 +29,11 @@ export type HoldOutcome = { outcome: 'held' | 'refused'; live: string };
 export type DeleteClaim = 'claimed' | 'loading' | 'busy' | string;
 
 export interface VersionRepository {
-  register(input: { version: string; orderKey: number; owner: string; buckets: number; lockTtlMs: number; metadata: Record<string, string | number> }): Promise<RegisterOutcome>;
+  /**
+   * Registers a load under a lock that lives `lockTtlMs` from `now` unless heartbeats renew it; a
+   * loading version whose lock is no longer alive at `now` is 'abandoned' (a stale load).
+   */
+  register(input: { version: string; orderKey: number; owner: string; buckets: number; lockTtlMs: number; now: number; metadata: Record<string, string | number> }): Promise<RegisterOutcome>;
   /** Throws unless the version is loading under this owner; returns its bucket count. */
   assertLoading(version: string, owner: string): Promise<number>;
   /** Refreshes a running load's lock; false when the version is no longer loading under this owner. */

@@ -2,7 +2,9 @@
 // dataset the pipeline's dependencies and a reader over them. Built lazily on the first
 // invocation (so importing a handler never connects anywhere) and reused by later ones.
 // In Lambda the configuration is the environment's; a process that calls the handlers itself
-// (the CLI, its local state machine runner) gives its own with useRuntimeSource.
+// (the CLI, its local state machine runner) gives its own with useRuntimeSource, and may give
+// the clock the runtime's decisions read (useClock): grace, stale loads, cache ages. In Lambda
+// nothing calls it and the time is Date.now().
 import { readFileSync } from 'node:fs';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Cluster } from 'ioredis';
@@ -54,6 +56,28 @@ export interface RuntimeSource {
 
 let current: Promise<Runtime> | null = null;
 let given: RuntimeSource | null = null;
+
+/** What the runtime's notion of now is read from; only `now` is needed here. */
+export interface RuntimeClock {
+  now(): number;
+}
+let clockNow: () => number = Date.now;
+/** Read at each call, so a clock given after the runtime was built takes effect at once. */
+const now = (): number => clockNow();
+
+/**
+ * The time the runtime's pipeline, version store and readers read from now on (`undefined`:
+ * Date.now again). The local runner and tests give a movable one, so that deciding to wait out a
+ * grace period or to call a load stale does not take sitting out real seconds. Returns what to
+ * call to put the previous clock back.
+ */
+export function useClock(clock?: RuntimeClock): () => void {
+  const previous = clockNow;
+  clockNow = clock ? () => clock.now() : Date.now;
+  return () => {
+    clockNow = previous;
+  };
+}
 
 /**
  * Builds the next runtime from `source` instead of process.env; the handlers called in this
@@ -147,16 +171,16 @@ async function build(): Promise<Runtime> {
         spec,
         load: config.load,
         objects,
-        versions: new VersionStore(redis, spec.name, replicaAck),
+        versions: new VersionStore(redis, spec.name, replicaAck, now),
         newWriter,
         shape: shapeFor(spec, config.load.maxRecordBytes),
-        now: Date.now,
+        now,
         memory,
         erasures: new ErasureStore(redis, spec.name, replicaAck),
         erasureLog,
         corrections: new CorrectionStore(redis, spec.name),
       },
-      reader: new LiveReader(redis, spec.name, config.read.pointerCacheMs, config.redis.commandTimeoutMs, Date.now, config.read.replicaFallbackMs),
+      reader: new LiveReader(redis, spec.name, config.read.pointerCacheMs, config.redis.commandTimeoutMs, now, config.read.replicaFallbackMs),
     }),
   );
   const byName = new Map(datasets.map((d) => [d.spec.name, d]));

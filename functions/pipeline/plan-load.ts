@@ -95,6 +95,7 @@ export async function planLoad(request: IngestRequest, owner: string, deps: Pipe
       buckets,
       // The load's lock lives as long as its workers heartbeat (load-chunk.ts).
       lockTtlMs: deps.load.loadStaleSeconds * 1000,
+      now: deps.now(),
       metadata: { source: uri, origin: request.origin, objects: objects.length, bytes: plan.totalBytes, chunks: plan.chunks.length, createdAt: deps.now(), heartbeatAt: deps.now(), ...completeness },
     });
   let registered = await register();

@@ -41,7 +41,7 @@ async function keysUnder(prefix: string): Promise<string[]> {
 
 test('S3 unreachable while listing exits 3, as documented, after the retries the definition gives Plan, each said', async () => {
   // The pauses on a movable clock: asked for as the definition says, not sat out.
-  const clock = new SteppingClock();
+  const clock = new SteppingClock(); // also the runtime's time for the run: the real time, moved on by the pauses
   const run = await sluice(['ingest', `s3://${BUCKET}/first/`, '--version', 'x1'], { ...env, AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:1' }, 60_000, { clock });
   expect(run.code).toBe(3);
   expect(run.stdout).toMatch(/^load failed: TransientError: /);
@@ -118,21 +118,24 @@ test('each local upload loads exactly the files given: not those of another dire
   expect(await keysUnder('local/same/')).toEqual(['local/same/x.out']);
 });
 
-describe('local retention (RETAIN_VERSIONS=2, GRACE_SECONDS=2)', () => {
-  const retention = testStackEnv({ ...datasetVars('cli-retention'), SLUICE_BUCKET: BUCKET, RETAIN_VERSIONS: '2' });
+describe('local retention (RETAIN_VERSIONS=2, GRACE_SECONDS=60 on a movable clock)', () => {
+  const retention = testStackEnv({ ...datasetVars('cli-retention'), SLUICE_BUCKET: BUCKET, RETAIN_VERSIONS: '2', GRACE_SECONDS: '60' });
   const versions = async () => {
     const status = JSON.parse((await sluice(['status', '--json'], retention)).stdout) as { datasets: { versions: { version: string; status: string }[] }[] };
     return status.datasets[0]!.versions.map((v) => `${v.version} ${v.status}`);
   };
 
   test('ingest retires as the state machine does, waiting the grace period only for what Retire keeps for readers', async () => {
+    // The grace wait on a movable clock: asked for and taken (the time moves on by it), not sat out.
+    const clock = new SteppingClock();
     for (const [i, version] of ['r1', 'r2', 'r3'].entries()) {
-      const run = await sluice(['ingest', `s3://${BUCKET}/first/`, '--version', version, '--order-key', `2026-12-0${i + 1}T00:00:00Z`], retention);
+      const run = await sluice(['ingest', `s3://${BUCKET}/first/`, '--version', version, '--order-key', `2026-12-0${i + 1}T00:00:00Z`], retention, 60_000, { clock });
       expect(run).toEqual(expect.objectContaining({ code: 0 }));
-      // r1 and r2: nothing past retention, no wait. r3: r1 is past it, and waited for if it was superseded less than 2 s ago.
+      // r1 and r2: nothing past retention, no wait. r3: r1 is past it, superseded moments ago: waited for, then retired.
       if (i < 2) expect(run.stderr).not.toContain('waiting');
-      else if (run.stderr.includes('waiting')) expect(run.stderr).toContain("version r3 is live; waiting 2 s (GRACE_SECONDS) for readers' cached pointers before retiring r1");
+      else expect(run.stderr).toContain("version r3 is live; waiting 60 s (GRACE_SECONDS) for readers' cached pointers before retiring r1");
     }
+    expect(clock.sleeps).toEqual([60_000]);
     expect(await versions()).toEqual(['r3 live', 'r2 superseded']);
   });
 
@@ -143,7 +146,9 @@ describe('local retention (RETAIN_VERSIONS=2, GRACE_SECONDS=2)', () => {
     expect(run.stdout).toMatch(/^version r4 of cli-retention is live: 500 records/);
     expect(run.stdout).toContain('but then: Interrupted: Ctrl-C during the grace wait: older versions were not retired; the next load retires them');
     expect(await versions()).toEqual(['r4 live', 'r3 superseded', 'r2 superseded']);
-    expect(await sluice(['ingest', `s3://${BUCKET}/first/`, '--version', 'r5', '--order-key', '2026-12-05T00:00:00Z'], retention)).toEqual(expect.objectContaining({ code: 0 }));
+    const clock = new SteppingClock(); // r3, superseded moments ago, is waited for on it
+    expect(await sluice(['ingest', `s3://${BUCKET}/first/`, '--version', 'r5', '--order-key', '2026-12-05T00:00:00Z'], retention, 60_000, { clock })).toEqual(expect.objectContaining({ code: 0 }));
+    expect(clock.sleeps).toEqual([60_000]);
     expect(await versions()).toEqual(['r5 live', 'r4 superseded']);
   });
 });

@@ -133,6 +133,8 @@ test('status offers promote only for a held version newer than the live one', as
 
 test('when Retire must wait for readers, the summary gives the time to live and the total apart', async () => {
   // RETAIN_VERSIONS=1: the version just replaced is past retention and inside its grace: the load waits for it.
+  // The one wall-clock test of the grace wait: GRACE_SECONDS=2 sat out on the real clock (cli/sleep.ts).
+  // Every other test of what waits for the grace period moves a SteppingClock instead.
   const run = await ingest('full2', 'o13', 13, { RETAIN_VERSIONS: '1', GRACE_SECONDS: '2' });
   expect(run.code).toBe(0);
   expect(run.stderr).toContain("version o13 is live; waiting 2 s (GRACE_SECONDS) for readers' cached pointers before retiring o12");

@@ -1,19 +1,29 @@
 // Release control as an operator meets it, through the sluice command in a child process on the
 // test cluster and s3rver: a held load (exit 7) and how status shows it, promote and discard
-// with their exit codes, manual approval, a load whose process is killed mid-way (stale, then
+// with their exit codes, manual approval, a load whose process stopped mid-way (stale, then
 // taken over or discarded), and the admin function's promote and discard on the same data.
+// The commands run in process on a movable clock (SteppingClock, also the handlers' runtime's):
+// grace waits and lock TTLs are a minute, moved past, never sat out. What a killed process
+// leaves behind (a plan, some chunks, a lock nobody renews) is made with the real handlers.
 import { readFileSync } from 'node:fs';
 import { jsonLinesParts, recommendations } from '../../local/sample-data.js';
-import { lambdaContext } from '../../local/state-machine.js';
-import { adminRedis, closeTestClients, eventually, putObject, useSluiceEnv, versionKeyCount } from '../support/sluice.js';
-import { RunningCli, sluice, testStackEnv } from './run-cli.js';
+import { lambdaContext, realTaskHandlers } from '../../local/state-machine.js';
+import { useClock } from '../../functions/lambda/runtime.js';
+import { adminRedis, closeTestClients, putObject, useSluiceEnv, versionKeyCount } from '../support/sluice.js';
+import { SteppingClock } from '../support/stepping-clock.js';
+import { sluice as sluiceAt, testStackEnv } from './run-cli.js';
 import { datasetVars } from '../../local/datasets-file.js';
 
 const DATASET = 'cli-rel';
 const BUCKET = 'cli-rel-bucket';
 const USERS = 3000;
 const BIG_USERS = 30_000;
-const env = testStackEnv({ ...datasetVars(DATASET), SLUICE_BUCKET: BUCKET, CHUNK_SIZE_BYTES: '65536', LOAD_STALE_SECONDS: '4', GRACE_SECONDS: '2' });
+const STALE_MS = 60_000;
+const settings = { CHUNK_SIZE_BYTES: '65536', LOAD_STALE_SECONDS: String(STALE_MS / 1000), GRACE_SECONDS: '60' };
+const env = testStackEnv({ ...datasetVars(DATASET), SLUICE_BUCKET: BUCKET, ...settings });
+/** The time of every command here and of the handlers called directly. */
+const clock = new SteppingClock();
+const sluice = (args: string[], e: Record<string, string> = {}) => sluiceAt(args, e, 60_000, { clock });
 const day2 = [...recommendations({ users: USERS, itemBase: 500_000, seed: 9 })];
 const key = (suffix: string) => `{sluice:${DATASET}}:${suffix}`;
 const pointer = async () => (JSON.parse((await adminRedis().get(key('current'))) ?? 'null') as { version: string } | null)?.version;
@@ -21,12 +31,16 @@ const ingest = (prefix: string, version: string, day: number, extra: Record<stri
   sluice(['ingest', `s3://${BUCKET}/${prefix}/`, '--version', version, '--order-key', `2026-11-${String(day).padStart(2, '0')}T02:00:00Z`, ...flags], { ...env, ...extra });
 
 beforeAll(async () => {
+  useClock(clock);
   for (const [i, body] of jsonLinesParts({ users: USERS }, 2).entries()) await putObject(BUCKET, `d1/part-${i}.out`, body);
   for (const [i, body] of jsonLinesParts({ users: USERS, itemBase: 500_000, seed: 9 }, 2).entries()) await putObject(BUCKET, `d2/part-${i}.out`, body);
   for (const [i, body] of jsonLinesParts({ users: BIG_USERS, scored: true }, 3).entries()) await putObject(BUCKET, `big/part-${i}.out`, body);
   expect(await ingest('d1', 'r1', 1)).toEqual(expect.objectContaining({ code: 0 }));
 });
-afterAll(closeTestClients);
+afterAll(async () => {
+  useClock();
+  await closeTestClients();
+});
 
 test('a load that fails a release check is held: exit 7, which check failed by how much, the live version untouched', async () => {
   const run = await ingest('d2', 'r2', 2, datasetVars({ name: DATASET, checks: { minRecords: 5000 } }));
@@ -87,22 +101,27 @@ test('manual approval: a load that passes every check is held (exit 7); discard 
   expect(await pointer()).toBe('r2');
 });
 
-describe('a load whose process is killed mid-way', () => {
-  /** Starts an ingest of the big input one chunk at a time and kills it (SIGKILL) once some chunks are in. */
-  async function killedIngest(version: string, day: number): Promise<void> {
-    const cli = RunningCli.start(['ingest', `s3://${BUCKET}/big/`, '--version', version, '--order-key', `2026-11-${day}T02:00:00Z`], { ...env, MAP_CONCURRENCY: '1' });
-    try {
-      await eventually(() => adminRedis().hlen(key(`chunks:${version}`)), (n) => n >= 2, 60_000);
-    } finally {
-      await cli.stop('SIGKILL');
-    }
+describe('a load whose process stopped mid-way', () => {
+  /**
+   * What a killed `sluice ingest` of the big input leaves: its plan, the first chunk written, and a
+   * lock that nothing renews (no process heartbeats for it). The real Plan and LoadChunk make it.
+   */
+  async function deadLoad(version: string, day: number): Promise<void> {
+    await useSluiceEnv({ ...datasetVars(DATASET), ...settings });
+    const h = await realTaskHandlers();
+    const plan = (await h.Plan({ event: { s3Uri: `s3://${BUCKET}/big/`, version, orderKey: `2026-11-${day}T02:00:00Z` }, executionId: `exec-${version}` })) as { action: string; chunkCount: number };
+    expect(plan).toMatchObject({ action: 'load' });
+    expect(plan.chunkCount).toBeGreaterThan(2);
+    await h.LoadChunk({ dataset: DATASET, version, owner: `exec-${version}`, chunk: 0 });
   }
 
-  test('status shows it stale (not loading) once nothing heartbeats; a re-ingest takes it over, cleaning its keys first', async () => {
-    await killedIngest('r4', 10);
+  test('status shows it loading while its lock is fresh, stale once LOAD_STALE_SECONDS pass without a heartbeat; a re-ingest takes it over, cleaning its keys first', async () => {
+    await deadLoad('r4', 10);
     const keysLeft = await versionKeyCount(DATASET, 'r4');
     expect(keysLeft).toBeGreaterThan(0);
-    const stale = await eventually(() => sluice(['status'], env), (r) => /r4 +stale \d+\/\d+/.test(r.stdout), 30_000);
+    expect((await sluice(['status'], env)).stdout).toMatch(/r4 +loading \d+\/\d+/);
+    clock.advance(STALE_MS);
+    const stale = await sluice(['status'], env);
     const [, done, total] = /r4 +stale (\d+)\/(\d+)/.exec(stale.stdout)!;
     expect(Number(done)).toBeLessThan(Number(total));
     expect(stale.stdout).toMatch(/ {2}r4: stale: nothing has loaded it since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(its process stopped\); sluice discard r4 --dataset cli-rel deletes it, a re-ingest takes it over/);
@@ -118,17 +137,13 @@ describe('a load whose process is killed mid-way', () => {
     expect(fields).toBe(BIG_USERS);
   });
 
-  test('sluice discard removes a stale load (and refuses while it still heartbeats)', async () => {
-    const cli = RunningCli.start(['ingest', `s3://${BUCKET}/big/`, '--version', 'r5', '--order-key', '2026-11-11T02:00:00Z'], { ...env, MAP_CONCURRENCY: '1' });
-    try {
-      await eventually(() => adminRedis().hlen(key('chunks:r5')), (n) => n >= 1, 60_000);
-      const busy = await sluice(['discard', 'r5'], env);
-      expect(busy.code).toBe(6);
-      expect(busy.stderr).toMatch(/version r5 of cli-rel is loading under a running execution, last heartbeat [\d.]+ s ago/);
-    } finally {
-      await cli.stop('SIGKILL');
-    }
-    await eventually(() => sluice(['status', '--json'], env), (r) => r.stdout.includes('"status": "stale"'), 30_000);
+  test('sluice discard removes a stale load (and refuses while its lock is fresh)', async () => {
+    await deadLoad('r5', 11);
+    const busy = await sluice(['discard', 'r5'], env);
+    expect(busy.code).toBe(6);
+    expect(busy.stderr).toMatch(/version r5 of cli-rel is loading under a running execution, last heartbeat [\d.]+ s ago/);
+    clock.advance(STALE_MS);
+    expect(JSON.parse((await sluice(['status', '--json'], env)).stdout)).toMatchObject({ datasets: [{ versions: expect.arrayContaining([expect.objectContaining({ version: 'r5', status: 'stale' })]) }] });
     const run = await sluice(['discard', 'r5'], env);
     expect(run).toEqual(expect.objectContaining({ code: 0 }));
     expect(run.stdout).toMatch(/^cli-rel: stale load r5 discarded: its data \(\d+ bucket keys\) deleted/);

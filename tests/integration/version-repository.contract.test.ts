@@ -23,11 +23,15 @@ interface Subject {
   dataKeys(version: string, buckets: number): Promise<number>;
 }
 
+/** The time both implementations judge a load's lock by (its lockUntil), moved by the tests. */
+let time = 0;
+const clock = () => time;
+
 const IMPLEMENTATIONS: [string, (dataset: string) => Subject][] = [
   [
     'in memory',
     (dataset) => {
-      const repo = new InMemoryVersions(dataset);
+      const repo = new InMemoryVersions(dataset, clock);
       return {
         repo,
         writer: () => repo.newWriter(),
@@ -41,7 +45,7 @@ const IMPLEMENTATIONS: [string, (dataset: string) => Subject][] = [
     (dataset) => {
       const redis = adminRedis();
       return {
-        repo: new VersionStore(redis, dataset),
+        repo: new VersionStore(redis, dataset, undefined, clock),
         writer: () => new ClusterBulkWriter(redis, { batchSize: 100, batchesInFlight: 2 }),
         expireLock: async (version) => void (await redis.del(controlKeys(dataset).lock(version))),
         dataKeys: async (version, buckets) => {
@@ -62,12 +66,13 @@ describe.each(IMPLEMENTATIONS)('VersionRepository: %s', (_, make) => {
   let dataset: string;
   beforeEach(() => {
     dataset = `contract-${randomUUID().slice(0, 8)}`;
+    time = 0;
     s = make(dataset);
     repo = s.repo;
   });
 
   const register = (version: string, orderKey: number, owner = `exec-${version}`) =>
-    repo.register({ version, orderKey, owner, buckets: 2, lockTtlMs: 60_000, metadata: { source: `s3://b/${version}/`, createdAt: 1 } });
+    repo.register({ version, orderKey, owner, buckets: 2, lockTtlMs: 60_000, now: time, metadata: { source: `s3://b/${version}/`, createdAt: 1 } });
   const commit = (version: string, owner = `exec-${version}`, now = 10) =>
     repo.swap({ version, owner, requiredStatus: 'loading', force: false, now, fields: { records: 2 } });
   const status = async (version: string) => (await repo.get(version))?.status ?? 'missing';
@@ -210,6 +215,26 @@ describe.each(IMPLEMENTATIONS)('VersionRepository: %s', (_, make) => {
     await s.expireLock('v1');
     expect(await repo.beginDelete('v1', 54, 'abandoned load: no heartbeat since 53')).toBe('claimed');
     expect(await repo.get('v1')).toMatchObject({ status: 'failed', fields: expect.objectContaining({ error: 'abandoned load: no heartbeat since 53' }) });
+  });
+
+  test('locks by the clock: a load is stale once the time passes its lock (heartbeats move it on), though the lock key is still there', async () => {
+    await register('v1', 100); // locked until 60_000
+    await register('v2', 200);
+    await register('v3', 300);
+    time = 59_999;
+    expect(await repo.get('v1')).toMatchObject({ status: 'loading', stale: false });
+    expect(await repo.heartbeat('v2', 'exec-v2', time, 60_000)).toBe(true); // until 119_999
+    time = 60_000;
+    expect(await repo.get('v1')).toMatchObject({ status: 'loading', stale: true });
+    expect(await repo.get('v2')).toMatchObject({ status: 'loading', stale: false });
+    expect(await register('v1', 100, 'someone-else')).toEqual({ outcome: 'abandoned' });
+    expect(await register('v2', 200, 'someone-else')).toEqual({ outcome: 'duplicate', status: 'loading' });
+    expect(await repo.discard('v2', time)).toBe('loading');
+    expect(await repo.beginDelete('v2', time)).toBe('loading');
+    expect(await repo.discard('v1', time)).toBe('discarded');
+    expect(await repo.get('v1')).toMatchObject({ status: 'discarded', fields: expect.objectContaining({ discardedFrom: 'loading' }) });
+    expect(await repo.beginDelete('v3', time, 'abandoned load')).toBe('claimed');
+    expect(await repo.get('v3')).toMatchObject({ status: 'failed', fields: expect.objectContaining({ error: 'abandoned load' }) });
   });
 
   test('markFailed: only the owner fails its load, and again on a retry', async () => {

@@ -2,23 +2,31 @@
 // a load that fails a check (the real record-count-min check) or waits for manual approval is
 // held, announced on SNS (recorded by the local runner), then promoted or discarded; retention
 // with held versions; and loads whose process stopped (stale) found, taken over and cleaned up.
+// The grace and stale decisions run on a movable clock (the runtime's, useClock): GRACE_SECONDS
+// and LOAD_STALE_SECONDS are a minute, never sat out; the test moves the clock past them. One
+// test waits for a lock to expire in real time, by Redis's key expiry (PX): the real timer.
 import { jsonLinesParts, recommendations } from '../../local/sample-data.js';
 import { realTaskHandlers, runIngestLocally } from '../../local/state-machine.js';
-import { runtime } from '../../functions/lambda/runtime.js';
+import { runtime, useClock } from '../../functions/lambda/runtime.js';
 import { discardVersion } from '../../functions/pipeline/discard-version.js';
 import { promoteVersion } from '../../functions/pipeline/promote-version.js';
 import { retireVersions } from '../../functions/pipeline/retire-versions.js';
 import { datasetStatus } from '../../functions/pipeline/version-status.js';
 import { adminRedis, api, closeTestClients, eventually, putObject, useSluiceEnv, versionKeyCount } from '../support/sluice.js';
 import { datasetVars } from '../../local/datasets-file.js';
+import { SteppingClock } from '../support/stepping-clock.js';
 
 const DATASET = 'rel';
 const BUCKET = 'rel-bucket';
 const USERS = 2000;
+const GRACE_MS = 60_000;
+const STALE_MS = 60_000;
+/** The runtime's time, moved on by the tests past a grace period or a lock's TTL. */
+const clock = new SteppingClock();
 const data = (itemBase: number) => [...recommendations({ users: USERS, itemsPerUser: 4, itemBase })];
 /** The dataset as declared for this test (its checks, its promote mode) and the settings it changes. */
 const env = (declared: { checks?: Record<string, unknown>; promote?: 'auto' | 'manual' } = {}, extra: Record<string, string> = {}) =>
-  useSluiceEnv({ ...datasetVars({ name: DATASET, ...declared }), CHUNK_SIZE_BYTES: '16384', MAP_CONCURRENCY: '4', GRACE_SECONDS: '2', RETAIN_VERSIONS: '2', LOAD_STALE_SECONDS: '2', ...extra });
+  useSluiceEnv({ ...datasetVars({ name: DATASET, ...declared }), CHUNK_SIZE_BYTES: '16384', MAP_CONCURRENCY: '4', GRACE_SECONDS: String(GRACE_MS / 1000), RETAIN_VERSIONS: '2', LOAD_STALE_SECONDS: String(STALE_MS / 1000), ...extra });
 
 const key = (suffix: string) => `{sluice:${DATASET}}:${suffix}`;
 const pointer = async () => (JSON.parse((await adminRedis().get(key('current'))) ?? 'null') as { version: string } | null)?.version ?? null;
@@ -27,13 +35,17 @@ const pipeline = async () => (await runtime()).dataset(DATASET).pipeline;
 const load = (version: string, orderKey: number, prefix = 'd1') => runIngestLocally({ s3Uri: `s3://${BUCKET}/${prefix}/`, version, orderKey });
 
 beforeAll(async () => {
+  useClock(clock);
   await env();
   for (const [prefix, base] of [['d1', 0], ['d2', 1_000_000]] as const) {
     for (const [i, body] of jsonLinesParts({ users: USERS, itemsPerUser: 4, itemBase: base }, 2).entries()) await putObject(BUCKET, `${prefix}/part-${i}.out`, body);
   }
   expect((await load('v1', 1000)).status).toBe('SUCCEEDED');
 });
-afterAll(closeTestClients);
+afterAll(async () => {
+  useClock();
+  await closeTestClients();
+});
 
 describe('a load that fails a release check', () => {
   test('a failed notification fails the execution (HeldNotificationFailed) but the version stays held and the live one untouched', async () => {
@@ -184,9 +196,12 @@ describe('retention with held versions', () => {
     const deps = await pipeline();
     const before = (await deps.versions.list()).map((v) => [v.id, v.status]);
     expect(before).toEqual(expect.arrayContaining([['m2', 'live'], ['m3', 'held']]));
-    // RETAIN_VERSIONS=2: live m2 and the newest other, the held m3: m1 goes once past its grace
-    // (at m3's hold already, or at a Retire after it).
-    await eventually(async () => (await retireVersions(deps), statusOf('m1')), (status) => status === 'retired');
+    // RETAIN_VERSIONS=2: live m2 and the newest other, the held m3: m1 goes once past its grace.
+    expect(await statusOf('m1')).toBe('superseded');
+    expect((await retireVersions(deps)).deferred).toContain('m1'); // superseded within the grace
+    clock.advance(GRACE_MS);
+    expect((await retireVersions(deps)).retired).toContain('m1');
+    expect(await statusOf('m1')).toBe('retired');
     expect(await versionKeyCount(DATASET, 'm1')).toBe(0);
     expect(await versionKeyCount(DATASET, 'm3')).toBeGreaterThan(0);
     // Promote m3: m2 becomes superseded just now, inside its grace: kept (it is the one rollback target anyway).
@@ -196,13 +211,18 @@ describe('retention with held versions', () => {
   });
 
   test('with RETAIN_VERSIONS=1 a promote defers the replaced version until its grace has passed', async () => {
-    await env({ promote: 'manual' }, { RETAIN_VERSIONS: '1', GRACE_SECONDS: '5' });
+    await env({ promote: 'manual' }, { RETAIN_VERSIONS: '1' });
     expect((await load('m4', 8000, 'd2')).output).toMatchObject({ result: { commit: { outcome: 'held' } } });
     const deps = await pipeline();
     const promoted = await promoteVersion({ version: 'm4' }, deps);
     expect(promoted.deferred).toContain('m3'); // superseded a moment ago: readers may still hold it
     expect(await versionKeyCount(DATASET, 'm3')).toBeGreaterThan(0);
-    await eventually(() => retireVersions(deps), (r) => r.retired.includes('m3'), 20_000);
+    clock.advance(GRACE_MS - 1_000);
+    const early = await retireVersions(deps); // a second short of m3's grace
+    expect(early.retired).toEqual([]);
+    expect(early.deferred).toContain('m3');
+    clock.advance(1_000);
+    expect((await retireVersions(deps)).retired).toContain('m3');
     expect(await versionKeyCount(DATASET, 'm3')).toBe(0);
     expect((await deps.versions.list()).map((v) => [v.id, v.status])).toEqual([['m4', 'live']]);
   });
@@ -219,20 +239,24 @@ describe('stale loads (the process stopped mid-way)', () => {
   }
 
   test('a running load is loading; once nothing heartbeats for LOAD_STALE_SECONDS it is stale, and a re-ingest takes it over, cleaning it first', async () => {
-    await env({}, { LOAD_STALE_SECONDS: '4' });
+    await env();
     const plan = await deadLoad('s1', 9000);
     expect(plan.chunkCount).toBeGreaterThan(2);
     const keys = await versionKeyCount(DATASET, 's1');
     expect(keys).toBeGreaterThan(0);
     const deps = await pipeline();
-    // One last beat, as its last worker would give: the checks below then have the whole 4 s.
-    expect(await deps.versions.heartbeat('s1', 'exec-s1', Date.now(), 4000)).toBe(true);
+    // One last beat, as its last worker would give.
+    expect(await deps.versions.heartbeat('s1', 'exec-s1', clock.now(), STALE_MS)).toBe(true);
     const report = async () => (await datasetStatus(deps)).versions.find((v) => v.version === 's1');
     expect((await report())?.status).toBe('loading'); // its lock is fresh
     // While it is not stale, a re-ingest is a duplicate and discard refuses.
     expect((await load('s1', 9000)).output).toMatchObject({ action: 'skip', existing: 'loading', reason: 'version s1 is already loading in another run; nothing was loaded (sluice status --dataset rel shows it)' });
     await expect(discardVersion({ version: 's1' }, deps)).rejects.toThrow(/s1 of rel is loading under a running execution/);
-    await eventually(report, (r) => r?.status === 'stale');
+    clock.advance(STALE_MS - 1_000);
+    expect((await report())?.status).toBe('loading'); // a second short of LOAD_STALE_SECONDS since the beat
+    clock.advance(1_000);
+    // Stale by the clock, though Redis still has its lock key (its PX is a minute of real time).
+    expect(await adminRedis().exists(key('lock:s1'))).toBe(1);
     expect(await report()).toMatchObject({ status: 'stale', chunksDone: 1, chunks: plan.chunkCount, heartbeatAt: expect.any(String) });
 
     const again = await load('s1', 9000);
@@ -251,7 +275,9 @@ describe('stale loads (the process stopped mid-way)', () => {
     const h = await realTaskHandlers();
     await deadLoad('s2', 10_000);
     const deps = await pipeline();
-    await eventually(async () => (await deps.versions.get('s2'))?.stale, (s) => s === true);
+    expect((await deps.versions.get('s2'))?.stale).toBe(false);
+    clock.advance(STALE_MS);
+    expect((await deps.versions.get('s2'))?.stale).toBe(true);
     expect((await load('s2', 10_000, 'd2')).output).toMatchObject({ result: { commit: { outcome: 'swapped' } } });
     // A late worker of the old execution: refused before it writes anything.
     await expect(h.LoadChunk({ dataset: DATASET, version: 's2', owner: 'exec-s2', chunk: 1 })).rejects.toThrow(/s2 of rel is live, not loading under this execution/);
@@ -263,7 +289,9 @@ describe('stale loads (the process stopped mid-way)', () => {
     const deps = await pipeline();
     await deadLoad('s3', 11_000);
     await deadLoad('s4', 12_000);
-    await eventually(async () => Promise.all(['s3', 's4'].map(async (v) => (await deps.versions.get(v))?.stale)), (s) => s.every(Boolean));
+    expect((await retireVersions(deps)).retired).not.toContain('s4'); // still loading, by the clock
+    clock.advance(STALE_MS);
+    expect(await Promise.all(['s3', 's4'].map(async (v) => (await deps.versions.get(v))?.stale))).toEqual([true, true]);
     expect(await discardVersion({ version: 's3' }, deps)).toMatchObject({ outcome: 'discarded', was: 'stale' });
     expect(await versionKeyCount(DATASET, 's3')).toBe(0);
     expect(await statusOf('s3')).toBe('discarded');
@@ -277,10 +305,30 @@ describe('stale loads (the process stopped mid-way)', () => {
 
     // The next load of another version cleans one up too, before its pre-flight.
     await deadLoad('s5', 13_000);
-    await eventually(async () => (await deps.versions.get('s5'))?.stale, (s) => s === true);
+    clock.advance(STALE_MS);
+    expect((await deps.versions.get('s5'))?.stale).toBe(true);
     expect((await load('s6', 14_000)).status).toBe('SUCCEEDED');
     expect(await versionKeyCount(DATASET, 's5')).toBe(0);
     expect(await statusOf('s5')).toBe('failed');
+  });
+});
+
+describe('the real timer behind stale loads', () => {
+  test('on the real clock, a load left alone goes stale once Redis expires its lock key (PX LOAD_STALE_SECONDS), and can be discarded', async () => {
+    // The one wall-clock stale test: LOAD_STALE_SECONDS=2 sat out, nothing moved by hand.
+    const back = useClock();
+    try {
+      await env({}, { LOAD_STALE_SECONDS: '2' });
+      const h = await realTaskHandlers();
+      expect(await h.Plan({ event: { s3Uri: `s3://${BUCKET}/d1/`, version: 's7', orderKey: 15_000 }, executionId: 'exec-s7' })).toMatchObject({ action: 'load' });
+      const deps = await pipeline();
+      expect((await deps.versions.get('s7'))?.stale).toBe(false);
+      await eventually(() => adminRedis().exists(key('lock:s7')), (n) => n === 0, 10_000);
+      expect((await deps.versions.get('s7'))?.stale).toBe(true);
+      expect(await discardVersion({ version: 's7' }, deps)).toMatchObject({ outcome: 'discarded', was: 'stale' });
+    } finally {
+      back();
+    }
   });
 });
 
@@ -293,7 +341,7 @@ describe('the Lua steps, directly', () => {
     const fields = { records: 1 };
     await expect(deps.versions.hold({ version: 'x1', owner: 'someone-else', now: 1, reason: 'checks-failed', fields })).rejects.toThrow('version x1 of rel is loading, not loading under this execution');
     expect(await deps.versions.heartbeat('x1', 'someone-else', 1, 60_000)).toBe(false);
-    expect(await deps.versions.heartbeat('x1', 'exec-x1', 1, 60_000)).toBe(true);
+    expect(await deps.versions.heartbeat('x1', 'exec-x1', clock.now(), 60_000)).toBe(true);
     expect(await adminRedis().pttl(key('lock:x1'))).toBeGreaterThan(50_000);
     expect(await deps.versions.beginDelete('x1')).toBe('loading'); // a running load is never deleted
     expect(await deps.versions.hold({ version: 'x1', owner: 'exec-x1', now: 2, reason: 'manual-approval', fields })).toEqual({ outcome: 'held', live: 's6' });

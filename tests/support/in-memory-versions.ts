@@ -34,7 +34,17 @@ export class InMemoryVersions implements VersionRepository {
   private readonly attempts = new Map<string, number>();
   private pointer: LivePointer | null = null;
 
-  constructor(readonly dataset: string) {}
+  /** `now`: what get() judges a load's lock by (its lockUntil), as the Redis store's clock does. */
+  constructor(
+    readonly dataset: string,
+    private readonly now: () => number = () => 0,
+  ) {}
+
+  /** A loading version's lock is alive while it is held and its lockUntil is ahead of `now` (LOAD_LOCK_ALIVE in the Lua). */
+  private loadLockAlive(version: string, now: number): boolean {
+    const until = this.meta.get(version)?.lockUntil;
+    return this.locks.has(version) && (until === undefined || Number(until) > now);
+  }
 
   newWriter = (): InMemoryWriter => new InMemoryWriter(this.data);
 
@@ -59,17 +69,18 @@ export class InMemoryVersions implements VersionRepository {
     return [...this.data.keys()].filter((k) => k.startsWith(prefix));
   }
 
-  async register(input: { version: string; orderKey: number; owner: string; buckets: number; lockTtlMs: number; metadata: Record<string, string | number> }): Promise<RegisterOutcome> {
+  async register(input: { version: string; orderKey: number; owner: string; buckets: number; lockTtlMs: number; now: number; metadata: Record<string, string | number> }): Promise<RegisterOutcome> {
     const status = this.meta.get(input.version)?.status;
-    // A loading version's lock is its load's (a deletion's lock comes with another status).
-    const retried = this.locks.get(input.version) === input.owner && status === 'loading' && this.meta.get(input.version)?.owner === input.owner;
+    // A loading version's lock is its load's, and counts only while alive (a deletion's lock comes with another status).
+    const locked = status === 'loading' ? this.loadLockAlive(input.version, input.now) : this.locks.has(input.version);
+    const retried = locked && this.locks.get(input.version) === input.owner && status === 'loading' && this.meta.get(input.version)?.owner === input.owner;
     if (!retried) {
-      if (this.locks.has(input.version)) return { outcome: 'duplicate', status: status === 'loading' ? status : 'being deleted' };
+      if (locked) return { outcome: 'duplicate', status: status === 'loading' ? status : 'being deleted' };
       if (status === 'loading') return { outcome: 'abandoned' };
       if (status && status !== 'failed' && status !== 'discarded') return { outcome: 'duplicate', status };
     }
     if (this.pointer && this.pointer.orderKey >= input.orderKey) return { outcome: 'stale', live: this.pointer.version };
-    this.meta.set(input.version, { ...strings(input.metadata), buckets: String(input.buckets), status: 'loading', orderKey: String(input.orderKey), owner: input.owner });
+    this.meta.set(input.version, { ...strings(input.metadata), buckets: String(input.buckets), status: 'loading', orderKey: String(input.orderKey), owner: input.owner, lockUntil: String(input.now + input.lockTtlMs) });
     this.holding.add(input.version);
     this.locks.set(input.version, input.owner);
     return { outcome: 'registered' };
@@ -86,10 +97,11 @@ export class InMemoryVersions implements VersionRepository {
     return Number(m.buckets);
   }
 
-  async heartbeat(version: string, owner: string, now: number): Promise<boolean> {
+  async heartbeat(version: string, owner: string, now: number, lockTtlMs: number): Promise<boolean> {
     const m = this.loadingBy(version, owner);
     if (!m) return false;
     m.heartbeatAt = String(now);
+    m.lockUntil = String(now + lockTtlMs);
     this.locks.set(version, owner);
     return true;
   }
@@ -197,14 +209,14 @@ export class InMemoryVersions implements VersionRepository {
     return { failed: true, status: 'failed' };
   }
 
-  async beginDelete(version: string, now = 0, abandonedError = 'abandoned load: no heartbeat', claimant?: string): Promise<DeleteClaim> {
+  async beginDelete(version: string, now = this.now(), abandonedError = 'abandoned load: no heartbeat', claimant?: string): Promise<DeleteClaim> {
     const m = this.meta.get(version);
     if (!m) return 'missing';
     const token = `delete:${claimant ?? randomUUID()}`;
     if (this.locks.get(version) === token) return 'claimed';
     const locked = this.locks.has(version);
     if (m.status === 'loading') {
-      if (locked) return 'loading';
+      if (this.loadLockAlive(version, now)) return 'loading';
       Object.assign(m, { status: 'failed', failedAt: String(now), error: abandonedError });
     } else if (locked) return 'busy';
     else if (m.status === 'superseded' || m.status === 'held') m.status = 'retiring';
@@ -216,8 +228,8 @@ export class InMemoryVersions implements VersionRepository {
   async discard(version: string, now: number): Promise<string> {
     const m = this.meta.get(version);
     if (!m) return 'missing';
-    const locked = this.locks.has(version);
-    if (m.status === 'loading' && locked) return 'loading';
+    if (m.status === 'loading' && this.loadLockAlive(version, now)) return 'loading';
+    const locked = m.status !== 'loading' && this.locks.has(version);
     if (m.status !== 'held' && m.status !== 'loading' && m.status !== 'discarded') return m.status!;
     if (locked) return 'busy';
     if (m.status !== 'discarded') Object.assign(m, { status: 'discarded', discardedAt: String(now), discardedFrom: m.status });
@@ -242,7 +254,7 @@ export class InMemoryVersions implements VersionRepository {
     if (!m?.status) return null;
     const record: VersionRecord = { id: version, status: m.status as VersionStatus, orderKey: Number(m.orderKey), buckets: Number(m.buckets), fields: { ...m } };
     if (m.supersededAt) record.supersededAt = Number(m.supersededAt);
-    if (record.status === 'loading') record.stale = !this.locks.has(version);
+    if (record.status === 'loading') record.stale = !this.loadLockAlive(version, this.now());
     return record;
   }
 

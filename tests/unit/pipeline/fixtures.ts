@@ -42,9 +42,9 @@ export interface TestPipeline {
 export function testPipeline(spec: Partial<DatasetSpec> = {}): TestPipeline {
   const config = loadConfig({});
   const full: DatasetSpec = { ...config.datasets[0]!, ...spec };
-  const versions = new InMemoryVersions(full.name);
-  const objects = new InMemoryObjects();
   const clock = { now: 1_000_000 };
+  const versions = new InMemoryVersions(full.name, () => clock.now);
+  const objects = new InMemoryObjects();
   const deps: PipelineDeps = {
     dataset: full.name,
     spec: full,

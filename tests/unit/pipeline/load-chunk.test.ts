@@ -10,7 +10,7 @@ const chunk: Chunk = { index: 0, parts: [{ bucket: 'in', key: 'part.jsonl', etag
 async function registered() {
   const p = testPipeline();
   p.objects.objects.set('in/part.jsonl', body);
-  expect(await p.versions.register({ version: 'v2', orderKey: 2, owner: 'exec-v2', buckets: 4, lockTtlMs: 60_000, metadata: { createdAt: 1 } })).toEqual({ outcome: 'registered' });
+  expect(await p.versions.register({ version: 'v2', orderKey: 2, owner: 'exec-v2', buckets: 4, lockTtlMs: 60_000, now: p.deps.now(), metadata: { createdAt: 1 } })).toEqual({ outcome: 'registered' });
   return { p, input: { dataset: p.deps.dataset, version: 'v2', owner: 'exec-v2', chunk } };
 }
 
@@ -55,7 +55,7 @@ describe('loadChunk', () => {
     const { p, input } = await registered();
     whileWriting(p, async () => {
       await p.versions.markFailed('v2', 'exec-v2', 'cleaned up', 1);
-      await p.versions.register({ version: 'v2', orderKey: 2, owner: 'exec-rerun', buckets: 4, lockTtlMs: 60_000, metadata: {} });
+      await p.versions.register({ version: 'v2', orderKey: 2, owner: 'exec-rerun', buckets: 4, lockTtlMs: 60_000, now: p.deps.now(), metadata: {} });
     });
     await expect(loadChunk(input, p.deps)).rejects.toThrow('stopped loading');
     expect(await p.versions.countRecords('v2', 4)).toBe(3);
