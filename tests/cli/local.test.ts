@@ -10,6 +10,7 @@ import { lambdaContext } from '../../local/state-machine.js';
 import { adminRedis, closeTestClients, putObject, useSluiceEnv, versionKeyCount } from '../support/sluice.js';
 import { RunningCli, sluice, testStackEnv } from './run-cli.js';
 import { datasetVars } from '../../local/datasets-file.js';
+import { SteppingClock } from '../support/stepping-clock.js';
 
 const DATASET = 'cli-recs';
 const BUCKET = 'cli-bucket';
@@ -200,9 +201,11 @@ test('ingest of a file into buckets that do not exist yet: each is made first, e
   try {
     const file = join(dir, 'recs.out');
     await writeFile(file, jsonLinesParts({ users: 6000, scored: true }, 1)[0]!);
+    // The grace waits before retiring the older loads are taken on a movable clock: the uploads are what is tested.
+    const clock = new SteppingClock();
     for (let i = 0; i < 6; i++) {
       const bucket = `cli-new-bucket-${process.pid}-${i}`;
-      const run = await sluice(['ingest', file, '--version', `nb${i}`, '--order-key', `2026-10-0${i + 1}T00:00:00Z`, '--bucket', bucket], { ...env, ...datasetVars('cli-new-bucket') });
+      const run = await sluice(['ingest', file, '--version', `nb${i}`, '--order-key', `2026-10-0${i + 1}T00:00:00Z`, '--bucket', bucket], { ...env, ...datasetVars('cli-new-bucket') }, 60_000, { clock });
       expect(run).toEqual(expect.objectContaining({ code: 0 }));
       expect(run.stderr).toMatch(new RegExp(`uploaded 1 file \\(\\d+ bytes\\) to s3://${bucket}/local/recs.out/`));
     }

@@ -7,6 +7,7 @@ import { parseDatasetSpecs } from '../../../functions/domain/dataset-spec.js';
 import { LineFramer, lineReadStart } from '../../../functions/domain/formats/line-framer.js';
 import type { RawRecord } from '../../../functions/domain/raw-record.js';
 import { isBad } from '../../../functions/domain/record-shape.js';
+import { propertyRuns } from '../../support/property-runs.js';
 
 const COMMA = 0x2c;
 const split = (s: string) => splitCsvLine(Buffer.from(s), COMMA);
@@ -70,7 +71,7 @@ describe('CSV chunk edges', () => {
         expect(got.slice(1).map((r) => splitCsvLine(r.bytes!, COMMA))).toEqual(lines.map((l) => splitCsvLine(Buffer.from(l), COMMA)));
         for (const r of got) expect(file.subarray(r.offset, r.offset + r.length).equals(r.bytes!)).toBe(true);
       }),
-      { numRuns: 300 },
+      { numRuns: propertyRuns(300) },
     );
   });
 
@@ -168,7 +169,7 @@ describe('csvShape fast path', () => {
         const r = { offset: 4, bytes, length: bytes.length };
         expect(fast.shape(r)).toEqual(reference.shape(r));
       }),
-      { numRuns: 3000 },
+      { numRuns: propertyRuns(3000) },
     );
   });
   test('it does take the number text as it is', () => {

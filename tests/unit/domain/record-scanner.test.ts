@@ -5,6 +5,7 @@ import { DEFAULT_ITEMS_FIELDS, type DatasetSpec } from '../../../functions/domai
 import { RecordScanner } from '../../../functions/domain/record-scanner.js';
 import { isBad, shapeFor, type BadRecord, type ShapedRecord } from '../../../functions/domain/record-shape.js';
 import { DEFAULT_RELEASE_CHECKS } from '../../../functions/domain/release-checks.js';
+import { propertyRuns } from '../../support/property-runs.js';
 
 const spec = (key: DatasetSpec['key'], itemsFields: string[]): DatasetSpec => ({ name: 't', kind: 'ranked-items', key, itemsFields, jobs: { names: [], prefixes: [] }, checks: DEFAULT_RELEASE_CHECKS, promote: 'auto', rewindWindowHours: 24 });
 const specs = [
@@ -112,7 +113,7 @@ describe('record scanner fast path', () => {
   });
 
   test('property: generated records in compact, Python and pretty layouts', () => {
-    fc.assert(fc.property(record, (text) => expectSameAnswer(text)), { numRuns: 3000 });
+    fc.assert(fc.property(record, (text) => expectSameAnswer(text)), { numRuns: propertyRuns(3000) });
   });
 
   test('property: records with a byte changed, inserted or removed (mostly not JSON any more)', () => {
@@ -126,7 +127,7 @@ describe('record scanner fast path', () => {
         }
         expectSameAnswer(t);
       }),
-      { numRuns: 5000 },
+      { numRuns: propertyRuns(5000) },
     );
   });
 
@@ -146,7 +147,7 @@ describe('record scanner fast path', () => {
         if (!isObject) expect(n).toBe(-1);
         else if (!text.includes('\\')) expect(n).toBeGreaterThanOrEqual(Object.keys(parsed as object).length);
       }),
-      { numRuns: 20_000 },
+      { numRuns: propertyRuns(20_000) },
     );
     const n = scanner.scanObject(Buffer.from('{"a":[1, 2],"b":"x\\"y","a":{}}'));
     expect(n).toBe(3);
@@ -202,7 +203,7 @@ describe('feature rows fast path', () => {
         const body = members.map(([k, v]) => `"${k}":${JSON.stringify(v) ?? 'null'}`).join(spaced ? ', ' : ',');
         same(`{${body}}`);
       }),
-      { numRuns: 3000 },
+      { numRuns: propertyRuns(3000) },
     );
   });
 
@@ -220,7 +221,7 @@ describe('feature rows fast path', () => {
         const members = [...before, ...keyMembers, ...declared.map((f, i) => [f, values[i]!])];
         same(`{${members.map(([k, v]) => `"${k}"${col}${v}`).join(sep)}}`);
       }),
-      { numRuns: 5000 },
+      { numRuns: propertyRuns(5000) },
     );
   });
 });
