@@ -2,9 +2,7 @@
 // them into the new version. Memory is bounded by the writer's batches in flight and the
 // longest record, not by the chunk: reading pauses while Redis is behind. A record whose key has
 // a logged correction that applies to this version is written with the correction's value
-// instead, and marked, so the Commit's replay is left with what no chunk wrote (additions, and
-// puts logged after the chunks read the log): the replay is spread over the chunks and costs no
-// write of its own.
+// instead (substitute-corrections.ts): the Commit replays only what no chunk wrote.
 import type { BulkWriter, HsetCommand, WriteCommand } from '../domain/bulk-writer.js';
 import type { ChunkPart, Chunk } from '../domain/chunk-plan.js';
 import { rowFormat } from '../domain/formats/registry.js';
@@ -15,7 +13,7 @@ import { isBad } from '../domain/record-shape.js';
 import { BadDataError, InsufficientMemoryError, InterruptedError, VersionStateError } from '../errors.js';
 import type { PipelineDeps } from './deps.js';
 import { startHeartbeat, type Heartbeat } from './heartbeat.js';
-import { windowOf } from './replay-corrections.js';
+import { Substitution } from './substitute-corrections.js';
 import { openShapedRecords, type ShapedBatch } from './record-source.js';
 
 export interface LoadChunkInput {
@@ -27,25 +25,6 @@ export interface LoadChunkInput {
 }
 
 const SAMPLES_PER_CHUNK = 3;
-
-/** Substituted keys recorded per call (one HSET of that many fields on the control slot). */
-const MARKS_PER_CALL = 1000;
-
-interface CorrectedForVersion {
-  gen: number;
-  keys: ReadonlySet<string>;
-  /** Corrections logged at or after this time apply to the version (its order key minus the rewind window). */
-  minAt: number;
-}
-
-async function correctedKeys(deps: PipelineDeps, version: string): Promise<CorrectedForVersion | null> {
-  if (!deps.corrections) return null;
-  const meta = await deps.versions.get(version);
-  if (!meta) return null;
-  const minAt = meta.orderKey - windowOf(deps);
-  const { gen, keys } = await deps.corrections.correctedKeys(minAt);
-  return { gen, keys, minAt };
-}
 
 export interface LoadProgress {
   records: number;
@@ -65,11 +44,10 @@ export async function loadChunk(input: LoadChunkInput, deps: PipelineDeps, onPro
   const result: ChunkResult = { index: chunk.index, records: 0, badRecords: 0, bytes: 0, samples: [], erased: 0 };
   // Read once per container and reused while no erase or unerase happened (one GET per chunk).
   const tombstones = await deps.erasures.tombstonedKeys();
-  // Likewise the keys with corrections for this version (reused while no put happened).
-  const corrected = await correctedKeys(deps, version);
-  const substituted = new Set<string>();
   const touched = new Set<number>();
   const writer = deps.newWriter();
+  // Likewise the keys with corrections for this version (reused while no put happened).
+  const corrections = await Substitution.start(deps, version, writer);
   const nullCounts = startStats(result, deps);
   // HSET replies 0 for a key already stored. On a retry of this chunk every key it wrote the
   // first time replies 0, so only a first attempt names duplicates (the count comes from HLEN).
@@ -90,20 +68,17 @@ export async function loadChunk(input: LoadChunkInput, deps: PipelineDeps, onPro
   const heartbeat = startHeartbeat(input, deps);
   try {
     for (const part of chunk.parts) {
-      await loadPart(part, { dataset: deps.dataset, version, buckets, nullCounts, heartbeat, tombstones, corrected, substituted }, deps, writer, result, touched, onProgress, signal);
+      await loadPart(part, { dataset: deps.dataset, version, buckets, nullCounts, heartbeat, tombstones, corrections }, deps, writer, result, touched, onProgress, signal);
     }
+    if (corrections) result.corrections = await corrections.finish();
     await writer.flush();
     stopIfAborted(signal, version, chunk.index);
     // Before the chunk counts as written, its writes must be on the replicas too: otherwise a
     // failover after the commit could serve the live version with records missing.
     await writer.awaitReplicas();
-    if (corrected) {
-      const keys = [...substituted];
-      for (let i = 0; i < keys.length; i += MARKS_PER_CALL) await deps.corrections!.markSubstituted(version, keys.slice(i, i + MARKS_PER_CALL));
-      result.corrections = { gen: corrected.gen, substituted: keys.length };
-    }
     if (result.nulls && nullCounts) Object.keys(deps.spec.fields!).forEach((f, i) => (result.nulls!.nulls[f] = nullCounts[i]!));
   } catch (err) {
+    await corrections?.settle();
     await writer.flush().catch(() => undefined); // let batches in flight land so nothing is written after we report
     // The load was failed (cleaned up) while we wrote: remove what we added after the cleanup.
     if (heartbeat.lost) await undoWrites(deps, version, touched);
@@ -153,9 +128,7 @@ async function loadPart(
     nullCounts: number[] | undefined;
     heartbeat: Heartbeat;
     tombstones: ReadonlySet<string>;
-    corrected: CorrectedForVersion | null;
-    /** Keys this chunk wrote with their correction's value. */
-    substituted: Set<string>;
+    corrections: Substitution | null;
   },
   deps: PipelineDeps,
   writer: BulkWriter,
@@ -174,9 +147,8 @@ async function loadPart(
     const { lists, nulls } = result;
     const nullCounts = target.nullCounts;
     const tombstones = target.tombstones.size > 0 ? target.tombstones : null;
-    const corrected = target.corrected && target.corrected.keys.size > 0 ? target.corrected.keys : null;
-    /** Commands whose key has a correction: their value is swapped for it before they are written. */
-    const toCorrect: number[] = [];
+    /** Records of keys with a correction: written with its value, once it is read. */
+    const held: HsetCommand[] = [];
     for (let i = 0; i < batch.shaped.length; i++) {
       const shaped = batch.shaped[i]!;
       if (isBad(shaped)) {
@@ -191,17 +163,17 @@ async function loadPart(
       }
       const bucket = bucketOf(shaped.key, target.buckets);
       touched.add(bucket);
-      if (corrected?.has(shaped.key)) toCorrect.push(commands.length);
-      commands.push({ op: 'hset', key: dataKey(target.dataset, target.version, bucket), field: shaped.key, value: shaped.value, object, offset: batch.offsets[i]! });
+      const command: HsetCommand = { op: 'hset', key: dataKey(target.dataset, target.version, bucket), field: shaped.key, value: shaped.value, object, offset: batch.offsets[i]! };
+      (target.corrections?.corrects(shaped.key) ? held : commands).push(command);
       if (lists) countList(lists, shaped.items ?? 0);
       else if (nulls && nullCounts) {
         nulls.rows++;
         if (shaped.nulls) for (const f of shaped.nulls) nullCounts[f]!++;
       }
     }
-    result.records += commands.length;
-    if (toCorrect.length > 0) await substitute(commands, toCorrect, target, deps);
+    result.records += commands.length + held.length;
     if (commands.length > 0) await writer.write(commands);
+    for (const command of held) await target.corrections!.hold(command);
   };
   try {
     for await (const batch of source.batches) {
@@ -218,20 +190,6 @@ async function loadPart(
   } finally {
     source.close();
   }
-}
-
-/**
- * The batch's records of corrected keys take the correction's value. An entry gone since the
- * keys were read (erased, or trimmed) leaves the batch's record; the stats stay the batch's.
- */
-async function substitute(commands: WriteCommand[], indexes: readonly number[], target: { corrected: CorrectedForVersion | null; substituted: Set<string> }, deps: PipelineDeps): Promise<void> {
-  const hsets = indexes.map((i) => commands[i] as HsetCommand);
-  const entries = await deps.corrections!.entriesOf(hsets.map((c) => c.field));
-  entries.forEach((entry, i) => {
-    if (!entry || entry.at < target.corrected!.minAt) return;
-    hsets[i]!.value = entry.value;
-    target.substituted.add(entry.key);
-  });
 }
 
 function stopIfAborted(signal: AbortSignal | undefined, version: string, index: number): void {

@@ -1,0 +1,87 @@
+// A load's chunk writes the logged correction of a key it holds instead of the batch's record, so
+// the Commit has only what no chunk wrote left to replay (replay-corrections.ts). The records of
+// corrected keys are held back and their log entries read in groups, one group in flight while
+// the chunk reads on, then written: a correction costs no HSET of its own and no round trip per
+// batch. The chunk's statistics and counts stay the batch's; only the value written differs.
+import type { BulkWriter, HsetCommand } from '../domain/bulk-writer.js';
+import type { CorrectionLog } from '../domain/corrections.js';
+import type { PipelineDeps } from './deps.js';
+import { windowOf } from './replay-corrections.js';
+
+/** Log entries read per HMGET. */
+const GROUP = 500;
+
+/** Substituted keys recorded per call (one HSET of that many fields on the control slot). */
+const MARKS_PER_CALL = 1000;
+
+export class Substitution {
+  private readonly written = new Set<string>();
+  private held: HsetCommand[] = [];
+  private inFlight: Promise<void> = Promise.resolve();
+
+  private constructor(
+    private readonly log: CorrectionLog,
+    private readonly version: string,
+    /** The log's generation read before `corrected`: puts after it are the Commit's. */
+    private readonly gen: number,
+    private readonly corrected: ReadonlySet<string>,
+    /** Corrections logged at or after this time apply (the version's order key minus the rewind window). */
+    private readonly minAt: number,
+    private readonly writer: BulkWriter,
+  ) {}
+
+  /** Null without a correction log (unit tests) or a version record. The keys are cached per container while the log's generation stands. */
+  static async start(deps: Pick<PipelineDeps, 'corrections' | 'versions' | 'spec'>, version: string, writer: BulkWriter): Promise<Substitution | null> {
+    if (!deps.corrections) return null;
+    const meta = await deps.versions.get(version);
+    if (!meta) return null;
+    const minAt = meta.orderKey - windowOf(deps);
+    const { gen, keys } = await deps.corrections.correctedKeys(minAt);
+    return new Substitution(deps.corrections, version, gen, keys, minAt, writer);
+  }
+
+  corrects(key: string): boolean {
+    // Hashing a key the parser just sliced out costs more than the lookup: skip it when nothing is corrected.
+    return this.corrected.size > 0 && this.corrected.has(key);
+  }
+
+  /** Holds back a record of a corrected key; waits only while a full group's entries are still being read. */
+  async hold(command: HsetCommand): Promise<void> {
+    this.held.push(command);
+    if (this.held.length >= GROUP) await this.send();
+  }
+
+  /** Writes what is held and records the keys written with their correction; returns the chunk's report. */
+  async finish(): Promise<{ gen: number; substituted: number }> {
+    await this.send();
+    await this.inFlight;
+    const keys = [...this.written];
+    for (let i = 0; i < keys.length; i += MARKS_PER_CALL) await this.log.markSubstituted(this.version, keys.slice(i, i + MARKS_PER_CALL));
+    return { gen: this.gen, substituted: keys.length };
+  }
+
+  /** A chunk that failed: lets the group in flight land (or fail), so nothing is written after it reports. */
+  async settle(): Promise<void> {
+    await this.inFlight.catch(() => undefined);
+  }
+
+  private async send(): Promise<void> {
+    const group = this.held;
+    this.held = [];
+    await this.inFlight; // one group at a time: memory stays bounded
+    if (group.length === 0) return;
+    this.inFlight = this.substitute(group);
+    this.inFlight.catch(() => undefined); // surfaced by the next send() or finish()
+  }
+
+  /** An entry gone since the keys were read (erased, or trimmed) leaves the batch's record. */
+  private async substitute(group: HsetCommand[]): Promise<void> {
+    const entries = await this.log.entriesOf(group.map((c) => c.field));
+    entries.forEach((entry, i) => {
+      if (!entry || entry.at < this.minAt) return;
+      group[i]!.value = entry.value;
+      this.written.add(entry.key);
+    });
+    await this.writer.write(group);
+  }
+}
