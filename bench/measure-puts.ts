@@ -11,6 +11,7 @@ import type { BenchInfra } from './infra.js';
 import { withTombstones } from './measure-corrections.js';
 import { ratioOf, type Row } from './report.js';
 import { summarise } from './stats.js';
+import { processCpuUs } from './workers.js';
 import type { LoadWorker } from './workers.js';
 
 type AdminHandler = (event: unknown, context: Context) => Promise<unknown>;
@@ -99,17 +100,26 @@ export async function measureCombinedLoad(infra: BenchInfra, workers: LoadWorker
   const section = `Corrections and erasure together: a load of ${records.toLocaleString('en-US')} records with ${n} tombstones and ${n} corrections to replay, against none (issue 21)`;
   const ms = { none: [] as number[], both: [] as number[] };
   const commitMs = { none: [] as number[], both: [] as number[] };
+  const cpuMs = { none: [] as number[], both: [] as number[] };
   for (let rep = 0; rep < reps; rep++) {
     for (const variant of ['none', 'both'] as const) {
       await infra.flush();
       const version = `both-${variant}-${rep}`;
       const load = async () => {
+        // CPU of everything the load runs on: this driver (Plan, Commit, s3rver), the workers, the Redis masters.
+        const workersCpu = () => workers.reduce((n, w) => n + processCpuUs(w.pid), 0) / 1000;
+        const redis0 = await infra.redisCpuSeconds();
+        const driver0 = process.cpuUsage();
+        const workers0 = workersCpu();
         const t0 = performance.now();
         const loaded = await planAndLoad(workers, dataset, prefix, version);
         const committed = await commit(loaded);
-        return { ms: performance.now() - t0, commitMs: committed.ms, planMs: loaded.planMs, chunksMs: loaded.loadMs };
+        const ms = performance.now() - t0;
+        const driver = process.cpuUsage(driver0);
+        const cpuMs = (driver.user + driver.system) / 1000 + (workersCpu() - workers0) + ((await infra.redisCpuSeconds()) - redis0) * 1000;
+        return { ms, commitMs: committed.ms, planMs: loaded.planMs, chunksMs: loaded.loadMs, cpuMs };
       };
-      let r: { ms: number; commitMs: number; planMs: number; chunksMs: number };
+      let r: { ms: number; commitMs: number; planMs: number; chunksMs: number; cpuMs: number };
       if (variant === 'none') r = await load();
       else {
         await putThroughAdmin(dataset, count, 4, 500_000);
@@ -119,7 +129,8 @@ export async function measureCombinedLoad(infra: BenchInfra, workers: LoadWorker
       }
       ms[variant].push(r.ms);
       commitMs[variant].push(r.commitMs);
-      log(`  rep ${rep + 1}, ${variant === 'none' ? 'no tombstones, empty log' : `${n} tombstones + ${n} corrections`}: load ${(r.ms / 1000).toFixed(2)} s (plan ${r.planMs.toFixed(0)} ms, chunks ${(r.chunksMs / 1000).toFixed(2)} s, commit ${r.commitMs.toFixed(0)} ms)`);
+      cpuMs[variant].push(r.cpuMs);
+      log(`  rep ${rep + 1}, ${variant === 'none' ? 'no tombstones, empty log' : `${n} tombstones + ${n} corrections`}: load ${(r.ms / 1000).toFixed(2)} s (plan ${r.planMs.toFixed(0)} ms, chunks ${(r.chunksMs / 1000).toFixed(2)} s, commit ${r.commitMs.toFixed(0)} ms; CPU ${(r.cpuMs / 1000).toFixed(2)} s)`);
     }
   }
   const none = summarise(ms.none);
@@ -134,6 +145,15 @@ export async function measureCombinedLoad(infra: BenchInfra, workers: LoadWorker
     { section, name: `the same load, ${n} tombstones and ${n} corrections to replay`, unit: 'ms', summary: both, ratio: { value: ratio, vs: 'none' }, target: { text: '<= 1.05x', met: ratio <= 1.05 } },
     { section, name: 'commit alone (checks, replay, swap), none', unit: 'ms', summary: summarise(commitMs.none) },
     { section, name: `commit alone, ${n} tombstones and ${n} corrections`, unit: 'ms', summary: summarise(commitMs.both) },
+    { section, name: 'CPU per load (driver with Plan, Commit and s3rver + workers + Redis masters), none', unit: 'ms', summary: summarise(cpuMs.none), digits: 0 },
+    { section, name: 'CPU per load, 100,000 tombstones and 100,000 corrections', unit: 'ms', summary: summarise(cpuMs.both), digits: 0, ratio: { value: ratioOf(summarise(cpuMs.both), summarise(cpuMs.none)), vs: 'none, medians' } },
+    {
+      section,
+      name: 'per repetition, CPU per load with both / with neither',
+      unit: '×',
+      summary: summarise(cpuMs.both.map((c, i) => c / cpuMs.none[i]!)),
+      digits: 3,
+    },
     {
       section,
       name: 'per repetition, the load with both / the load with neither, measured back to back',

@@ -1,7 +1,7 @@
 // A load's chunk writes the logged correction of a key it holds instead of the batch's record, so
 // the Commit has only what no chunk wrote left to replay (replay-corrections.ts). The records of
-// corrected keys are held back and their log entries read in groups, one group in flight while
-// the chunk reads on, then written: a correction costs no HSET of its own and no round trip per
+// corrected keys are held back and their log entries read in groups, a few in flight while the
+// chunk reads on, then written: a correction costs no HSET of its own and no round trip per
 // batch. The chunk's statistics and counts stay the batch's; only the value written differs.
 import type { BulkWriter, HsetCommand } from '../domain/bulk-writer.js';
 import type { CorrectionLog } from '../domain/corrections.js';
@@ -11,13 +11,16 @@ import { windowOf } from './replay-corrections.js';
 /** Log entries read per HMGET. */
 const GROUP = 500;
 
+/** Groups read and written at once: the chunk reads on meanwhile, and memory stays bounded. */
+const GROUPS_IN_FLIGHT = 4;
+
 /** Substituted keys recorded per call (one HSET of that many fields on the control slot). */
 const MARKS_PER_CALL = 1000;
 
 export class Substitution {
   private readonly written = new Set<string>();
   private held: HsetCommand[] = [];
-  private inFlight: Promise<void> = Promise.resolve();
+  private readonly inFlight = new Set<Promise<void>>();
 
   private constructor(
     private readonly log: CorrectionLog,
@@ -54,7 +57,7 @@ export class Substitution {
   /** Writes what is held and records the keys written with their correction; returns the chunk's report. */
   async finish(): Promise<{ gen: number; substituted: number }> {
     await this.send();
-    await this.inFlight;
+    await Promise.all(this.inFlight);
     const keys = [...this.written];
     for (let i = 0; i < keys.length; i += MARKS_PER_CALL) await this.log.markSubstituted(this.version, keys.slice(i, i + MARKS_PER_CALL));
     return { gen: this.gen, substituted: keys.length };
@@ -62,16 +65,18 @@ export class Substitution {
 
   /** A chunk that failed: lets the group in flight land (or fail), so nothing is written after it reports. */
   async settle(): Promise<void> {
-    await this.inFlight.catch(() => undefined);
+    await Promise.allSettled(this.inFlight);
   }
 
   private async send(): Promise<void> {
     const group = this.held;
     this.held = [];
-    await this.inFlight; // one group at a time: memory stays bounded
-    if (group.length === 0) return;
-    this.inFlight = this.substitute(group);
-    this.inFlight.catch(() => undefined); // surfaced by the next send() or finish()
+    if (group.length > 0) {
+      const sent = this.substitute(group).finally(() => this.inFlight.delete(sent));
+      this.inFlight.add(sent);
+      sent.catch(() => undefined); // surfaced by finish() (or the wait below)
+    }
+    while (this.inFlight.size >= GROUPS_IN_FLIGHT) await Promise.race(this.inFlight);
   }
 
   /** An entry gone since the keys were read (erased, or trimmed) leaves the batch's record. */
