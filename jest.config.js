@@ -5,7 +5,8 @@
 // test lands in its tier without an edit here:
 //   tests/unit/**                    unit: no network                         npm test
 //   tests/<any other folder>/**      integration: the one shared cluster      npm test
-//   **/*.e2e.test.ts                 end to end: the CLI as a child process   npm run test:e2e
+//   **/*.e2e.test.ts                 end to end: the CLI as a child process,  npm run test:e2e
+//                                    and scale runs too slow for npm test
 //   tests/reliability/**             reliability: clusters of their own       npm run test:reliability
 // SLUICE_SUITE picks the tier for the scripts that are not `npm test`.
 const shared = {
