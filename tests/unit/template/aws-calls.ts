@@ -4,7 +4,10 @@
 // function or method it sits in. A function "can make" a call when a module reachable from its
 // entry point (by value imports) refers to that function or method, or to the interface member
 // it implements; module reachability over-approximates, which only ever asks for more.
-import { dirname, resolve as resolvePath } from 'node:path';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve as resolvePath } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
 /** IAM prefix of each @aws-sdk/client-* package the code may use; a new package must be added here. */
@@ -86,7 +89,7 @@ function stringProperty(obj: ts.Node, key: string): string | undefined {
   return found;
 }
 
-export class AwsCallIndex {
+class AwsCallIndex {
   private readonly program: ts.Program;
   private readonly checker: ts.TypeChecker;
   private readonly sites: Site[] = [];
@@ -213,4 +216,32 @@ export class AwsCallIndex {
     }
     return [...used].map(({ action, where }) => ({ action, where }));
   }
+}
+
+/**
+ * The calls each entry point can make, cached between runs: building the type-checked program
+ * over the code and the AWS SDK's types is most of this test file's time. The cache is keyed by
+ * the content of every file under functions/ and of datasets.json (all an entry point reaches;
+ * checked), this file, tsconfig.json and package-lock.json: any change to them computes it again.
+ */
+export function callsByEntry(root: string, entries: readonly string[]): Record<string, AwsCall[]> {
+  const hash = createHash('sha256');
+  const own = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? own(join(dir, d.name)) : [join(dir, d.name)])).sort();
+  const keyed = [...own(join(root, 'functions')), join(root, 'datasets.json'), fileURLToPath(import.meta.url), join(root, 'tsconfig.json'), join(root, 'package-lock.json')];
+  for (const file of keyed) {
+    hash.update(file.slice(root.length)).update('\0').update(readFileSync(file)).update('\0');
+  }
+  hash.update(JSON.stringify(entries.map((e) => e.slice(root.length))));
+  const cacheFile = join(root, 'node_modules', '.cache', 'sluice', `aws-calls-${hash.digest('hex').slice(0, 32)}.json`);
+  if (existsSync(cacheFile)) return JSON.parse(readFileSync(cacheFile, 'utf8')) as Record<string, AwsCall[]>;
+  const index = new AwsCallIndex(root, [...entries]);
+  const calls = Object.fromEntries(entries.map((e) => [e, index.callsFrom(e)]));
+  // Only what is in the key may decide the answer: cache nothing if an entry point reaches beyond it.
+  const outside = entries.flatMap((e) => index.reachableFiles(e)).map((f) => f.fileName).filter((f) => !keyed.includes(f));
+  if (outside.length === 0) {
+    mkdirSync(dirname(cacheFile), { recursive: true });
+    writeFileSync(cacheFile, JSON.stringify(calls));
+  }
+  return calls;
 }
