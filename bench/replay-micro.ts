@@ -3,13 +3,14 @@
 // replayed into a version of 45,000 buckets (a 1M-record load's count), three times; wall clock
 // and this process's CPU. The replay is CPU-bound in the client (ioredis commands), so the CPU
 // figure is the steadier one on a shared machine. Then the same log after a load's chunks wrote every
-// key's correction themselves: what is left of the replay for its Commit (filtering on the server).
+// key's correction themselves: what is left of the replay for its Commit (two key lists compared).
 // Usage: node --import tsx bench/replay-micro.ts   (N=20000 for fewer)
 import { Cluster } from 'ioredis';
 import { startRedisCluster } from '../local/redis-cluster.js';
 import { REDIS_SERVER_SETTINGS } from '../functions/domain/server-settings.js';
 import { CorrectionStore } from '../functions/adapters/correction-store.js';
 import { ClusterBulkWriter } from '../functions/adapters/cluster-writer.js';
+import type { WriterOptions } from '../functions/domain/bulk-writer.js';
 import { replayCorrections } from '../functions/pipeline/replay-corrections.js';
 
 const N = Number(process.env.N ?? 100_000);
@@ -27,7 +28,7 @@ try {
     await store.log(Array.from({ length: Math.min(700, N - from) }, (_, i) => ({ key: `u${from + i}`, value })), Date.now(), 'bench');
   }
   // As runtime.ts builds the writer (WRITE_BATCH_SIZE, WRITE_BATCHES_IN_FLIGHT defaults).
-  const newWriter = (o?: { packed?: boolean }) => new ClusterBulkWriter(redis, { batchSize: 1000, batchesInFlight: 4, packed: o?.packed });
+  const newWriter = (o?: WriterOptions) => new ClusterBulkWriter(redis, { batchSize: 1000, batchesInFlight: 4, packed: o?.packed });
   for (let rep = 1; rep <= 3; rep++) {
     let t = performance.now();
     let cpu = process.cpuUsage();
@@ -40,7 +41,7 @@ try {
     console.log(`rep ${rep}: ${readLine}; replay of ${r.applied} in ${(performance.now() - t).toFixed(0)} ms (CPU ${cpuMs(cpu).toFixed(0)} ms)`);
   }
   // What a load's Commit replays once its chunks wrote every logged key themselves (load-chunk.ts):
-  // the log is filtered on the control master (UNSUBSTITUTED) and nothing is left to write.
+  // the applying keys and the marked ones are read and compared, and nothing is left to write.
   const gen = await store.generation();
   const keys = Array.from({ length: N }, (_, i) => `u${i}`);
   for (let i = 0; i < N; i += 1000) await store.markSubstituted('marked', keys.slice(i, i + 1000));

@@ -66,7 +66,7 @@ export async function replayCorrections(deps: ReplayDeps, target: ReplayTarget):
   return { gen, applied, superseded };
 }
 
-/** The whole log; or, after chunks that substituted, what they left (filtered on the control master). */
+/** The whole log; or, after chunks that substituted, only the entries they left (found from key lists, CorrectionLog.unsubstituted). */
 async function* pagesToReplay(deps: ReplayDeps, target: ReplayTarget, windowMs: number): AsyncIterable<{ entries: CorrectionEntry[]; superseded: number }> {
   if (target.substitutedUpTo !== undefined && target.appliedUpTo === undefined) {
     yield* deps.corrections.unsubstituted(target.version, target.orderKey - windowMs, target.substitutedUpTo);
