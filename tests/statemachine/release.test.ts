@@ -218,8 +218,10 @@ describe('retention with held versions', () => {
     expect(promoted.deferred).toContain('m3'); // superseded a moment ago: readers may still hold it
     expect(await versionKeyCount(DATASET, 'm3')).toBeGreaterThan(0);
     clock.advance(GRACE_MS - 1_000);
-    const early = await retireVersions(deps); // a second short of m3's grace
-    expect(early.retired).toEqual([]);
+    // A second short of m3's grace. m2 (superseded by the test before, on a clock that also runs
+    // in real time) may already be past its own and go now: only m3 is held to its grace here.
+    const early = await retireVersions(deps);
+    expect(early.retired).not.toContain('m3');
     expect(early.deferred).toContain('m3');
     clock.advance(1_000);
     expect((await retireVersions(deps)).retired).toContain('m3');
