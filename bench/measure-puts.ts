@@ -4,6 +4,7 @@
 // the warm workers (bench/ingest.ts) and committed in the driver, where the replay runs.
 import type { Context } from 'aws-lambda';
 import { recommendations } from '../local/sample-data.js';
+import { SCORED } from './protocol.js';
 import { lambdaContext } from '../local/state-machine.js';
 import { batches } from '../cli/put.js';
 import { commit, planAndLoad } from './ingest.js';
@@ -16,11 +17,15 @@ import type { LoadWorker } from './workers.js';
 
 type AdminHandler = (event: unknown, context: Context) => Promise<unknown>;
 
-/** Puts `count` records of the bench's users through the admin handler, `lanes` callers at once; records/s. */
-async function putThroughAdmin(dataset: string, count: number, lanes: number, itemBase: number): Promise<number> {
+/**
+ * Puts `count` records of the bench's users through the admin handler, `lanes` callers at once;
+ * records/s and records per call. The records have the input's own shape (SCORED) and size, with
+ * other items (`seed`), so a correction writes as many bytes as the record it replaces.
+ */
+async function putThroughAdmin(dataset: string, count: number, lanes: number, seed: number): Promise<{ rate: number; perCall: number }> {
   const admin = (await import('../functions/handlers/admin.js')).handler as unknown as AdminHandler;
-  const records = [...recommendations({ users: count, scored: true, itemBase })].map((r) => ({ userId: r.userId, recommendations: r.items }));
-  // Calls as `sluice put` makes them: at most 1,000 records or 256 KiB (these ~370-byte records: ~700 a call).
+  const records = [...recommendations({ users: count, scored: SCORED, seed })].map((r) => ({ userId: r.userId, recommendations: r.items }));
+  // Calls as `sluice put` makes them: at most 1,000 records or 256 KiB.
   const calls = batches({ records, lines: records.map((_, i) => i + 1) }).map((b) => b.records);
   let next = 0;
   const t0 = performance.now();
@@ -29,7 +34,7 @@ async function putThroughAdmin(dataset: string, count: number, lanes: number, it
       while (next < calls.length) await admin({ action: 'put', dataset, records: calls[next++] }, lambdaContext('AdminFunction'));
     }),
   );
-  return count / ((performance.now() - t0) / 1000);
+  return { rate: count / ((performance.now() - t0) / 1000), perCall: count / calls.length };
 }
 
 export async function measureCorrections(
@@ -49,13 +54,14 @@ export async function measureCorrections(
   const commitWith: number[] = [];
   const putRates: number[] = [];
   const putRates4: number[] = [];
+  let perCall = 0;
   for (let rep = 0; rep < reps; rep++) {
     // Interleaved: a load with an empty log, then the same load with `corrections` in it.
     for (const variant of ['none', 'log'] as const) {
       await infra.flush();
       if (variant === 'log') {
         // No live version yet: the puts only log (what a put's own HSETs cost is the throughput below).
-        await putThroughAdmin(dataset, corrections, 4, 500_000);
+        await putThroughAdmin(dataset, corrections, 4, 5);
       }
       const t0 = performance.now();
       const loaded = await planAndLoad(workers, dataset, prefix, `corr-${variant}-${rep}`);
@@ -68,9 +74,12 @@ export async function measureCorrections(
       log(`  rep ${rep + 1}, ${variant === 'none' ? 'empty log' : `${corrections} corrections`}: load ${(ms / 1000).toFixed(2)} s (commit ${committed.ms.toFixed(0)} ms)`);
     }
     // Puts with a live version of `records` records: each call logs and writes into it.
-    putRates.push(await putThroughAdmin(dataset, 20_000, 1, 700_000));
-    putRates4.push(await putThroughAdmin(dataset, 20_000, 4, 800_000));
-    log(`  rep ${rep + 1}: put ${putRates.at(-1)!.toFixed(0)} records/s (1 caller), ${putRates4.at(-1)!.toFixed(0)} (4 callers)`);
+    const one = await putThroughAdmin(dataset, 20_000, 1, 7);
+    const four = await putThroughAdmin(dataset, 20_000, 4, 8);
+    putRates.push(one.rate);
+    putRates4.push(four.rate);
+    perCall = one.perCall;
+    log(`  rep ${rep + 1}: put ${one.rate.toFixed(0)} records/s (1 caller), ${four.rate.toFixed(0)} (4 callers), ${one.perCall.toFixed(0)} records a call`);
   }
   const a = summarise(without);
   const b = summarise(withLog);
@@ -80,8 +89,8 @@ export async function measureCorrections(
     { section, name: `load + commit, ${corrections.toLocaleString('en-US')} corrections to replay`, unit: 'ms', summary: b, ratio: { value: ratio, vs: 'empty log' }, target: { text: '≤ 1.05×', met: ratio <= 1.05 } },
     { section, name: 'commit alone, empty log', unit: 'ms', summary: summarise(commitWithout) },
     { section, name: `commit alone, ${corrections.toLocaleString('en-US')} corrections`, unit: 'ms', summary: summarise(commitWith) },
-    { section, name: 'put through the admin handler, 1 caller, calls of ≤ 256 KiB (~700 records)', unit: 'records/s', summary: summarise(putRates) },
-    { section, name: 'put through the admin handler, 4 callers, calls of ≤ 256 KiB (~700 records)', unit: 'records/s', summary: summarise(putRates4) },
+    { section, name: `put through the admin handler, 1 caller, calls as \`sluice put\` makes them (${perCall.toFixed(0)} records)`, unit: 'records/s', summary: summarise(putRates) },
+    { section, name: `put through the admin handler, 4 callers, calls as \`sluice put\` makes them (${perCall.toFixed(0)} records)`, unit: 'records/s', summary: summarise(putRates4) },
   ];
 }
 
@@ -101,6 +110,12 @@ export async function measureCombinedLoad(infra: BenchInfra, workers: LoadWorker
   const ms = { none: [] as number[], both: [] as number[] };
   const commitMs = { none: [] as number[], both: [] as number[] };
   const cpuMs = { none: [] as number[], both: [] as number[] };
+  // BENCH_COMBINED_ONLY=tombstones or =corrections: the second load has only that half (which
+  // half costs what); =none: the second load has neither, an A/A run that shows the noise.
+  const only = process.env.BENCH_COMBINED_ONLY;
+  // The first load of a run is slower (JIT, connections, Redis allocations): one unmeasured load first.
+  await infra.flush();
+  await commit(await planAndLoad(workers, dataset, prefix, 'both-warmup'));
   for (let rep = 0; rep < reps; rep++) {
     for (const variant of ['none', 'both'] as const) {
       await infra.flush();
@@ -108,6 +123,7 @@ export async function measureCombinedLoad(infra: BenchInfra, workers: LoadWorker
       const load = async () => {
         // CPU of everything the load runs on: this driver (Plan, Commit, s3rver), the workers, the Redis masters.
         const workersCpu = () => workers.reduce((n, w) => n + processCpuUs(w.pid), 0) / 1000;
+        const stats0 = process.env.BENCH_CMDSTATS ? await commandStats(infra) : undefined;
         const redis0 = await infra.redisCpuSeconds();
         const driver0 = process.cpuUsage();
         const workers0 = workersCpu();
@@ -116,21 +132,22 @@ export async function measureCombinedLoad(infra: BenchInfra, workers: LoadWorker
         const committed = await commit(loaded);
         const ms = performance.now() - t0;
         const driver = process.cpuUsage(driver0);
-        const cpuMs = (driver.user + driver.system) / 1000 + (workersCpu() - workers0) + ((await infra.redisCpuSeconds()) - redis0) * 1000;
-        return { ms, commitMs: committed.ms, planMs: loaded.planMs, chunksMs: loaded.loadMs, cpuMs };
+        if (stats0) logCommandStats(stats0, await commandStats(infra), log);
+        const parts = { driver: (driver.user + driver.system) / 1000, workers: workersCpu() - workers0, redis: ((await infra.redisCpuSeconds()) - redis0) * 1000 };
+        return { ms, commitMs: committed.ms, planMs: loaded.planMs, chunksMs: loaded.loadMs, cpuMs: parts.driver + parts.workers + parts.redis, parts };
       };
-      let r: { ms: number; commitMs: number; planMs: number; chunksMs: number; cpuMs: number };
-      if (variant === 'none') r = await load();
+      let r: { ms: number; commitMs: number; planMs: number; chunksMs: number; cpuMs: number; parts: { driver: number; workers: number; redis: number } };
+      if (variant === 'none' || only === 'none') r = await load();
       else {
-        await putThroughAdmin(dataset, count, 4, 500_000);
-        r = await withTombstones(dataset, count, load);
+        if (only !== 'tombstones') await putThroughAdmin(dataset, count, 4, 5);
+        r = only === 'corrections' ? await load() : await withTombstones(dataset, count, load);
         const applied = Number((await infra.admin.hget(`{sluice:${dataset}}:version:${version}`, 'correctionsApplied')) ?? 0);
-        if (applied !== count) throw new Error(`the load applied ${applied} corrections, not ${count}`);
+        if (applied !== count && only !== 'tombstones') throw new Error(`the load applied ${applied} corrections, not ${count}`);
       }
       ms[variant].push(r.ms);
       commitMs[variant].push(r.commitMs);
       cpuMs[variant].push(r.cpuMs);
-      log(`  rep ${rep + 1}, ${variant === 'none' ? 'no tombstones, empty log' : `${n} tombstones + ${n} corrections`}: load ${(r.ms / 1000).toFixed(2)} s (plan ${r.planMs.toFixed(0)} ms, chunks ${(r.chunksMs / 1000).toFixed(2)} s, commit ${r.commitMs.toFixed(0)} ms; CPU ${(r.cpuMs / 1000).toFixed(2)} s)`);
+      log(`  rep ${rep + 1}, ${variant === 'none' ? 'no tombstones, empty log' : `${n} tombstones + ${n} corrections`}: load ${(r.ms / 1000).toFixed(2)} s (plan ${r.planMs.toFixed(0)} ms, chunks ${(r.chunksMs / 1000).toFixed(2)} s, commit ${r.commitMs.toFixed(0)} ms; CPU ${(r.cpuMs / 1000).toFixed(2)} s: driver ${(r.parts.driver / 1000).toFixed(2)}, workers ${(r.parts.workers / 1000).toFixed(2)}, Redis ${(r.parts.redis / 1000).toFixed(2)})`);
     }
   }
   const none = summarise(ms.none);
@@ -146,7 +163,7 @@ export async function measureCombinedLoad(infra: BenchInfra, workers: LoadWorker
     { section, name: 'commit alone (checks, replay, swap), none', unit: 'ms', summary: summarise(commitMs.none) },
     { section, name: `commit alone, ${n} tombstones and ${n} corrections`, unit: 'ms', summary: summarise(commitMs.both) },
     { section, name: 'CPU per load (driver with Plan, Commit and s3rver + workers + Redis masters), none', unit: 'ms', summary: summarise(cpuMs.none), digits: 0 },
-    { section, name: 'CPU per load, 100,000 tombstones and 100,000 corrections', unit: 'ms', summary: summarise(cpuMs.both), digits: 0, ratio: { value: ratioOf(summarise(cpuMs.both), summarise(cpuMs.none)), vs: 'none, medians' } },
+    { section, name: `CPU per load, ${n} tombstones and ${n} corrections`, unit: 'ms', summary: summarise(cpuMs.both), digits: 0, ratio: { value: ratioOf(summarise(cpuMs.both), summarise(cpuMs.none)), vs: 'none, medians' } },
     {
       section,
       name: 'per repetition, CPU per load with both / with neither',
@@ -163,4 +180,27 @@ export async function measureCombinedLoad(infra: BenchInfra, workers: LoadWorker
       target: { text: '<= 1.05x', met: paired.median <= 1.05 },
     },
   ];
+}
+
+/** usec and calls per command over the masters (BENCH_CMDSTATS=1: where a load's Redis CPU goes). */
+async function commandStats(infra: BenchInfra): Promise<Map<string, { calls: number; usec: number }>> {
+  const total = new Map<string, { calls: number; usec: number }>();
+  for (const m of infra.masters()) {
+    for (const line of (await m.info('commandstats')).split('\n')) {
+      const match = /^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/.exec(line);
+      if (!match) continue;
+      const name = match[1] === 'hset' ? `hset@${m.options.port}` : match[1]!;
+      const t = total.get(name) ?? { calls: 0, usec: 0 };
+      t.calls += Number(match[2]);
+      t.usec += Number(match[3]);
+      total.set(name, t);
+    }
+  }
+  return total;
+}
+
+function logCommandStats(before: Map<string, { calls: number; usec: number }>, after: Map<string, { calls: number; usec: number }>, log: (s: string) => void): void {
+  const rows = [...after].map(([cmd, a]) => ({ cmd, calls: a.calls - (before.get(cmd)?.calls ?? 0), usec: a.usec - (before.get(cmd)?.usec ?? 0) })).filter((r) => r.calls > 0);
+  rows.sort((x, y) => y.usec - x.usec);
+  log(`    Redis commands: ${rows.map((r) => `${r.cmd} ${r.calls} calls ${(r.usec / 1000).toFixed(0)} ms`).join(', ')}`);
 }

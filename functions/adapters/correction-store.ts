@@ -113,6 +113,24 @@ export class CorrectionStore implements CorrectionLog {
   }
 
   async *unsubstituted(version: string, minAt: number, afterGen: number): AsyncIterable<{ entries: CorrectionEntry[]; superseded: number }> {
+    // The common case by counts: while the generation is still the one every chunk read, the log
+    // is the one they saw (puts and erases move it; a trim drops only entries older than minAt),
+    // so the marked keys are among the applying ones, and as many of them means all. Read in this
+    // order on one connection: a put or erase after the GET moves the generation past the one the
+    // caller read first, and its swap is then refused.
+    const [gen, applyingCount, markedCount, logLength] = await guardRedis(
+      (async () => {
+        const replies = (await this.redis.pipeline().get(this.keys.gen).zcount(this.keys.at, String(minAt), '+inf').hlen(this.keys.substituted(version)).hlen(this.keys.log).exec()) ?? [];
+        return replies.map(([err, value]) => {
+          if (err) throw err;
+          return Number(value ?? 0);
+        });
+      })(),
+    );
+    if (gen === afterGen && applyingCount === markedCount) {
+      yield { entries: [], superseded: Math.max(0, logLength! - applyingCount!) };
+      return;
+    }
     // Key lists only (no values): the applying keys less the marked ones are the additions; the
     // generation index names the late puts. Only their entries are read. Puts or erases during
     // these reads move the generation, which the caller read first: its swap is then refused.

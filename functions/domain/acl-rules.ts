@@ -17,7 +17,7 @@ const SLUICE_ACL_COMMANDS: readonly string[] = [
   '+zadd', '+zrange', '+zrem',
   '+eval',
   // erasure and suppression: the tombstones (read whole by loads, by time before a swap) and the suppressed set
-  '+hkeys', '+zrangebyscore', '+sadd', '+srem', '+scard', '+smembers',
+  '+hkeys', '+zrangebyscore', '+zcount', '+sadd', '+srem', '+scard', '+smembers',
   // the correction log (puts): its generation counter, its replay read in pages
   '+incr', '+hscan',
   // chunks and commits wait for replicas to acknowledge; reads fall back to replicas in a failover

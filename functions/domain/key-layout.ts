@@ -20,14 +20,19 @@ export function bucketCountFor(totalInputBytes: number): number {
   return Math.max(1, Math.ceil(totalInputBytes / BUCKET_INPUT_BYTES));
 }
 
-/** FNV-1a over UTF-16 code units: cheap, stable, and identical for writer and reader. */
-export function bucketOf(recordKey: string, buckets: number): number {
+/** FNV-1a over UTF-16 code units: cheap, stable, and identical for writer and reader. Unsigned 32 bits. */
+export function keyHash(recordKey: string): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < recordKey.length; i++) {
     hash ^= recordKey.charCodeAt(i);
     hash = Math.imul(hash, 0x01000193);
   }
-  return (hash >>> 0) % buckets;
+  return hash >>> 0;
+}
+
+/** The bucket of a record key; `hash` is keyHash(recordKey), passed where the caller has it already. */
+export function bucketOf(recordKey: string, buckets: number, hash = keyHash(recordKey)): number {
+  return hash % buckets;
 }
 
 /** Every key Sluice writes starts with one of these: data keys, and control keys (hash-tagged). */

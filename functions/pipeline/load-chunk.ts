@@ -6,7 +6,8 @@
 import type { BulkWriter, HsetCommand, WriteCommand } from '../domain/bulk-writer.js';
 import type { ChunkPart, Chunk } from '../domain/chunk-plan.js';
 import { rowFormat } from '../domain/formats/registry.js';
-import { bucketOf, dataKey } from '../domain/key-layout.js';
+import { KeyFilter, MAYBE_CORRECTED, MAYBE_ERASED } from '../domain/key-filter.js';
+import { bucketOf, dataKey, keyHash } from '../domain/key-layout.js';
 import type { BadSample, ChunkResult } from '../domain/load-summary.js';
 import { countList, newListStats } from '../domain/load-stats.js';
 import { isBad } from '../domain/record-shape.js';
@@ -25,6 +26,9 @@ export interface LoadChunkInput {
 }
 
 const SAMPLES_PER_CHUNK = 3;
+
+/** Stands in for the corrected keys where no Substitution runs (no correction log). */
+const NOTHING: ReadonlySet<string> = new Set();
 
 export interface LoadProgress {
   records: number;
@@ -146,7 +150,9 @@ async function loadPart(
     const commands: WriteCommand[] = [];
     const { lists, nulls } = result;
     const nullCounts = target.nullCounts;
-    const tombstones = target.tombstones.size > 0 ? target.tombstones : null;
+    const { tombstones, corrections } = target;
+    // Null when nothing is erased or corrected: then no record's key is looked up at all.
+    const flagged = KeyFilter.of(tombstones, corrections?.corrected ?? NOTHING);
     /** Records of keys with a correction: written with its value, once it is read. */
     const held: HsetCommand[] = [];
     for (let i = 0; i < batch.shaped.length; i++) {
@@ -156,15 +162,18 @@ async function loadPart(
         if (result.samples.length < SAMPLES_PER_CHUNK) result.samples.push({ object, offset: shaped.offset, reason: shaped.reason, ...unit } satisfies BadSample);
         continue;
       }
+      // The key's hash serves its bucket and the filter: hashed once.
+      const hash = keyHash(shaped.key);
+      const maybe = flagged ? flagged.probe(hash) : 0;
       // An erased key is skipped and counted: not a bad record, and never written.
-      if (tombstones?.has(shaped.key)) {
+      if (maybe & MAYBE_ERASED && tombstones.has(shaped.key)) {
         result.erased!++;
         continue;
       }
-      const bucket = bucketOf(shaped.key, target.buckets);
+      const bucket = bucketOf(shaped.key, target.buckets, hash);
       touched.add(bucket);
       const command: HsetCommand = { op: 'hset', key: dataKey(target.dataset, target.version, bucket), field: shaped.key, value: shaped.value, object, offset: batch.offsets[i]! };
-      (target.corrections?.corrects(shaped.key) ? held : commands).push(command);
+      (maybe & MAYBE_CORRECTED ? held : commands).push(command);
       if (lists) countList(lists, shaped.items ?? 0);
       else if (nulls && nullCounts) {
         nulls.rows++;
@@ -173,7 +182,7 @@ async function loadPart(
     }
     result.records += commands.length + held.length;
     if (commands.length > 0) await writer.write(commands);
-    for (const command of held) await target.corrections!.hold(command);
+    if (held.length > 0) await corrections!.hold(held);
   };
   try {
     for await (const batch of source.batches) {

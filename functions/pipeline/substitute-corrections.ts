@@ -18,7 +18,8 @@ const GROUPS_IN_FLIGHT = 4;
 const MARKS_PER_CALL = 1000;
 
 export class Substitution {
-  private readonly written = new Set<string>();
+  /** Keys written with their correction (a key twice in the chunk is here twice). */
+  private readonly written: string[] = [];
   private held: HsetCommand[] = [];
   private readonly inFlight = new Set<Promise<void>>();
 
@@ -27,7 +28,8 @@ export class Substitution {
     private readonly version: string,
     /** The log's generation read before `corrected`: puts after it are the Commit's. */
     private readonly gen: number,
-    private readonly corrected: ReadonlySet<string>,
+    /** The keys whose logged corrections apply to this version. */
+    readonly corrected: ReadonlySet<string>,
     /** Corrections logged at or after this time apply (the version's order key minus the rewind window). */
     private readonly minAt: number,
     private readonly writer: BulkWriter,
@@ -43,22 +45,23 @@ export class Substitution {
     return new Substitution(deps.corrections, version, gen, keys, minAt, writer);
   }
 
-  corrects(key: string): boolean {
-    // Hashing a key the parser just sliced out costs more than the lookup: skip it when nothing is corrected.
-    return this.corrected.size > 0 && this.corrected.has(key);
-  }
-
-  /** Holds back a record of a corrected key; waits only while a full group's entries are still being read. */
-  async hold(command: HsetCommand): Promise<void> {
-    this.held.push(command);
-    if (this.held.length >= GROUP) await this.send();
+  /**
+   * Holds back a batch's records of keys that may have a correction (the load's key filter said so:
+   * a few are false positives, and their HMGET finds no entry); waits only while full groups'
+   * entries are still being read.
+   */
+  async hold(commands: readonly HsetCommand[]): Promise<void> {
+    for (const command of commands) {
+      this.held.push(command);
+      if (this.held.length >= GROUP) await this.send();
+    }
   }
 
   /** Writes what is held and records the keys written with their correction; returns the chunk's report. */
   async finish(): Promise<{ gen: number; substituted: number }> {
     await this.send();
     await Promise.all(this.inFlight);
-    const keys = [...this.written];
+    const keys = this.written;
     for (let i = 0; i < keys.length; i += MARKS_PER_CALL) await this.log.markSubstituted(this.version, keys.slice(i, i + MARKS_PER_CALL));
     return { gen: this.gen, substituted: keys.length };
   }
@@ -85,7 +88,7 @@ export class Substitution {
     entries.forEach((entry, i) => {
       if (!entry || entry.at < this.minAt) return;
       group[i]!.value = entry.value;
-      this.written.add(entry.key);
+      this.written.push(entry.key);
     });
     await this.writer.write(group);
   }
