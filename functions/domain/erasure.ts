@@ -122,18 +122,32 @@ export function withoutSuppressed(items: readonly unknown[], suppressed: Readonl
 }
 
 /**
- * The suppressed names that are numbers, as numbers: a list of numeric ids (or [id, score] pairs)
- * is checked without turning each id into a string. Built once per suppressed set.
+ * What a suppressed set needs to be checked against a list's text: its names that are numbers, as
+ * numbers (a list of numeric ids, or [id, score] pairs, is checked without turning each id into a
+ * string); whether every name is a string or number an item can carry (then a list's tokens alone
+ * can clear it); whether all numeric names are integers (then a score like 0.9876 cannot name one).
+ * Built once per suppressed set.
  */
-const numericNames = new WeakMap<ReadonlySet<string>, ReadonlySet<number>>();
-function numbersOf(suppressed: ReadonlySet<string>): ReadonlySet<number> {
-  let numbers = numericNames.get(suppressed);
-  if (!numbers) {
-    const found = new Set<number>();
-    for (const name of suppressed) if (name.trim() !== '' && String(Number(name)) === name) found.add(Number(name));
-    numericNames.set(suppressed, (numbers = found));
+interface SuppressedNames {
+  numbers: ReadonlySet<number>;
+  byTokens: boolean;
+  integersOnly: boolean;
+}
+const namesOf = new WeakMap<ReadonlySet<string>, SuppressedNames>();
+function suppressedNames(suppressed: ReadonlySet<string>): SuppressedNames {
+  let names = namesOf.get(suppressed);
+  if (!names) {
+    const numbers = new Set<number>();
+    let byTokens = true;
+    for (const name of suppressed) {
+      if (name.trim() !== '' && String(Number(name)) === name) numbers.add(Number(name));
+      // The JSON text of an item with no string or number id (true, null, an object, a list).
+      if (name === 'true' || name === 'false' || name === 'null' || name.startsWith('{') || name.startsWith('[')) byTokens = false;
+    }
+    names = { numbers, byTokens, integersOnly: [...numbers].every((n) => Number.isInteger(n)) };
+    namesOf.set(suppressed, names);
   }
-  return numbers;
+  return names;
 }
 
 function isSuppressed(item: unknown, suppressed: ReadonlySet<string>, numbers: ReadonlySet<number>): boolean {
@@ -143,14 +157,60 @@ function isSuppressed(item: unknown, suppressed: ReadonlySet<string>, numbers: R
 }
 
 /**
+ * Whether any string or number in a list's JSON text (no escapes in it) could name a suppressed
+ * item. An item's name is one of its strings or numbers, so false means the list loses nothing
+ * and need not be parsed; field names and scores are checked too, which can only say true in vain.
+ */
+function mayNameSuppressed(text: string, suppressed: ReadonlySet<string>, names: SuppressedNames): boolean {
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34) {
+      const end = text.indexOf('"', i + 1);
+      if (end < 0 || suppressed.has(text.slice(i + 1, end))) return true;
+      i = end;
+    } else if (c === 45 || (c >= 48 && c <= 57)) {
+      let j = c === 45 ? i + 1 : i;
+      let value = 0;
+      let digits = 0;
+      for (; j < n; j++) {
+        const d = text.charCodeAt(j) - 48;
+        if (d < 0 || d > 9) break;
+        value = value * 10 + d;
+        digits++;
+      }
+      let fractional = false;
+      let exponent = false;
+      for (; j < n; j++) {
+        const d = text.charCodeAt(j);
+        if (d >= 49 && d <= 57) fractional ||= !exponent;
+        else if (d === 101 || d === 69) exponent = true;
+        else if (d !== 46 && d !== 43 && d !== 45 && d !== 48) break;
+      }
+      const plainInteger = j === (c === 45 ? i + 1 : i) + digits && digits <= 15;
+      if (plainInteger) {
+        if (names.numbers.has(c === 45 ? -value : value)) return true;
+      } else if (!(names.integersOnly && fractional && !exponent) && names.numbers.has(Number(text.slice(i, j)))) {
+        return true;
+      }
+      i = j - 1;
+    }
+  }
+  return false;
+}
+
+/**
  * A stored list's JSON text without its suppressed items: the same text when none of its items is
  * suppressed (most lists: no re-serialising), else the filtered list written out again.
  */
 export function withoutSuppressedText(text: string, suppressed: ReadonlySet<string>): string {
   if (suppressed.size === 0) return text;
+  const names = suppressedNames(suppressed);
+  // Most lists hold no suppressed item: cleared by their tokens, without a parse (~2 us of a read).
+  if (names.byTokens && !text.includes('\\') && !mayNameSuppressed(text, suppressed, names)) return text;
   const items: unknown = JSON.parse(text);
   if (!Array.isArray(items)) return text;
-  const numbers = numbersOf(suppressed);
+  const { numbers } = names;
   for (let i = 0; i < items.length; i++) {
     if (isSuppressed(items[i], suppressed, numbers)) return JSON.stringify(items.filter((item) => !isSuppressed(item, suppressed, numbers)));
   }

@@ -1,7 +1,9 @@
+import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { erasureLogKey, itemName, parseLogEntry, replayLog, withoutSuppressed, withoutSuppressedText, type ErasureLogEntry } from '../../../functions/domain/erasure.js';
 import { evaluateChecks, DEFAULT_RELEASE_CHECKS } from '../../../functions/domain/release-checks.js';
 import { InvalidInputError } from '../../../functions/errors.js';
+import { propertyRuns } from '../../support/property-runs.js';
 import { parseAdminEvent } from '../../../functions/handlers/admin.js';
 
 const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../../../events/${name}`, import.meta.url), 'utf8')) as unknown;
@@ -106,5 +108,54 @@ describe('erased records and the count checks', () => {
 
   test('a real drop still fails', () => {
     expect(outcome(evaluateChecks(checks, measured(70, 0, 100)), 'record-count-change')).toBe('fail');
+  });
+});
+
+describe('a list cleared by its tokens, without a parse', () => {
+  // The reference: parse the list, drop what withoutSuppressed drops, write it out only if it changed.
+  const reference = (text: string, suppressed: ReadonlySet<string>): string => {
+    const items = JSON.parse(text) as unknown[];
+    const kept = withoutSuppressed(items, suppressed);
+    return kept.length === items.length ? text : JSON.stringify(kept);
+  };
+  const id = fc.oneof(
+    fc.integer({ min: -5, max: 60 }),
+    fc.double({ noNaN: true, min: -100, max: 100 }),
+    fc.constantFrom(1e21, -0, 2 ** 53 + 2, 12.5, 1.0),
+    fc.string({ maxLength: 4 }),
+    fc.constantFrom('7', '12', 'a"b', 'back\\slash', 'é', '1.0', 'true'),
+  );
+  const item = fc.oneof(
+    id,
+    fc.tuple(id, fc.double({ noNaN: true, noDefaultInfinity: true })),
+    fc.record({ item: id, score: fc.double({ noNaN: true, noDefaultInfinity: true }) }),
+    fc.record({ id, extra: fc.string({ maxLength: 3 }) }),
+    fc.constantFrom(true, null, { other: 1 }, [[1, 2], 0.5]),
+  );
+  // Names as an operator gives them (suppress-items: strings); numbers as JSON writes them.
+  const name = fc.oneof(
+    id.map((v) => itemName(v)),
+    fc.constantFrom('true', 'null', '{"other":1}', '[[1,2],0.5]', '1e+21', '9007199254740994', '0'),
+  );
+
+  test('answers exactly as parsing every list would', () => {
+    fc.assert(
+      fc.property(fc.array(item, { maxLength: 12 }), fc.uniqueArray(name, { maxLength: 8 }), fc.boolean(), (items, names, spaced) => {
+        const text = JSON.stringify(items, null, spaced ? 1 : undefined);
+        const suppressed = new Set(names);
+        expect(withoutSuppressedText(text, suppressed)).toBe(reference(text, suppressed));
+      }),
+      { numRuns: propertyRuns(2000) },
+    );
+  });
+
+  test('numbers written other ways than JSON.stringify writes them are still found', () => {
+    const suppressed = new Set(['100', '-3', '1e+21', '0']);
+    expect(withoutSuppressedText('[1.00e2, 5]', suppressed)).toBe('[5]');
+    expect(withoutSuppressedText('[[100.0, 0.5], [7, 0.4]]', suppressed)).toBe('[[7,0.4]]');
+    expect(withoutSuppressedText('[-3.000, 4]', suppressed)).toBe('[4]');
+    expect(withoutSuppressedText('[1000000000000000000000, 4]', suppressed)).toBe('[4]');
+    expect(withoutSuppressedText('[-0, 4]', suppressed)).toBe('[4]');
+    expect(withoutSuppressedText('[[55, 0.1000], [56, 100.5]]', suppressed)).toBe('[[55, 0.1000], [56, 100.5]]');
   });
 });
