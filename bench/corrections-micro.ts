@@ -6,6 +6,8 @@
 // `npm run bench`; docs/corrections.md quotes it.
 //   node --import tsx bench/corrections-micro.ts [records=1000000]
 import { withoutSuppressedText } from '../functions/domain/erasure.js';
+import { KeyFilter, MAYBE_ERASED } from '../functions/domain/key-filter.js';
+import { bucketOf, keyHash } from '../functions/domain/key-layout.js';
 import { recommendations } from '../local/sample-data.js';
 import { summarise } from './stats.js';
 
@@ -28,6 +30,20 @@ function lookups(set: ReadonlySet<string> | null): number {
   return ((performance.now() - t) * 1e6) / records;
 }
 
+// As a load does it (load-chunk.ts): the key's hash (which its bucket needs) probes the filter, and
+// only a key whose "maybe erased" bit is set is looked up in the set.
+const filter = KeyFilter.of(tombstones, new Set())!;
+function filtered(withFilter: boolean): number {
+  const t = performance.now();
+  for (let i = 0; i < records; i++) {
+    const key = keyOf(lines[i]!);
+    const hash = keyHash(key);
+    if (withFilter && filter.probe(hash) & MAYBE_ERASED && tombstones.has(key)) continue;
+    sink += bucketOf(key, 4096, hash);
+  }
+  return ((performance.now() - t) * 1e6) / records;
+}
+
 const lists = [...recommendations({ users: 10_000, itemsPerUser: 10, scored: 'pairs' })].map((r) => JSON.stringify(r.items));
 const suppressed = new Set(Array.from({ length: 1000 }, (_, i) => String(i * 100)));
 const none = new Set<string>();
@@ -37,10 +53,12 @@ function answers(set: ReadonlySet<string>, n = 500_000): number {
   return ((performance.now() - t) * 1e6) / n;
 }
 
-const results = { noCheck: [] as number[], check: [] as number[], noSuppression: [] as number[], suppression: [] as number[] };
+const results = { noCheck: [] as number[], check: [] as number[], hashOnly: [] as number[], filter: [] as number[], noSuppression: [] as number[], suppression: [] as number[] };
 for (let round = 0; round < ROUNDS; round++) {
   results.noCheck.push(lookups(null));
   results.check.push(lookups(tombstones));
+  results.hashOnly.push(filtered(false));
+  results.filter.push(filtered(true));
   results.noSuppression.push(answers(none));
   results.suppression.push(answers(suppressed));
 }
@@ -52,6 +70,8 @@ const show = (name: string, values: number[]) => {
 console.log(`median of ${ROUNDS} rounds, ${records.toLocaleString('en-US')} records; ${(hit * 100).toFixed(1)} % of lists hold a suppressed item`);
 show('per record: key from the line, no tombstone check', results.noCheck);
 show('per record: the same with a lookup in 100k tombstones', results.check);
+show('per record: key, hash and bucket, no tombstone check', results.hashOnly);
+show('per record: the same with the key filter over 100k tombstones', results.filter);
 show('per answer: list text, nothing suppressed', results.noSuppression);
 show('per answer: list text, 1,000 items suppressed (parse, check, rewrite)', results.suppression);
 if (sink === 0) console.log('');

@@ -130,9 +130,20 @@ export function withoutSuppressed(items: readonly unknown[], suppressed: Readonl
  */
 interface SuppressedNames {
   numbers: ReadonlySet<number>;
+  /**
+   * A bit per slot, set for each integer name: a list's integer is looked up in `numbers` only if
+   * its bit is set. 2 KB for 1,000 names stays in cache between requests where the set does not.
+   */
+  integerBits: Uint32Array;
   byTokens: boolean;
   integersOnly: boolean;
 }
+
+/** The slot of an integer in integerBits (of 2^(32 - shift) bits). */
+function integerSlot(value: number, shift: number): number {
+  return Math.imul(value >>> 0, 0x9e3779b1) >>> shift;
+}
+const INTEGER_BITS_SHIFT = 32 - 14;
 const namesOf = new WeakMap<ReadonlySet<string>, SuppressedNames>();
 function suppressedNames(suppressed: ReadonlySet<string>): SuppressedNames {
   let names = namesOf.get(suppressed);
@@ -144,7 +155,13 @@ function suppressedNames(suppressed: ReadonlySet<string>): SuppressedNames {
       // The JSON text of an item with no string or number id (true, null, an object, a list).
       if (name === 'true' || name === 'false' || name === 'null' || name.startsWith('{') || name.startsWith('[')) byTokens = false;
     }
-    names = { numbers, byTokens, integersOnly: [...numbers].every((n) => Number.isInteger(n)) };
+    const integerBits = new Uint32Array(2 ** (32 - INTEGER_BITS_SHIFT) / 32);
+    for (const n of numbers) {
+      if (!Number.isInteger(n)) continue;
+      const slot = integerSlot(n, INTEGER_BITS_SHIFT);
+      integerBits[slot >>> 5]! |= 1 << (slot & 31);
+    }
+    names = { numbers, integerBits, byTokens, integersOnly: [...numbers].every((n) => Number.isInteger(n)) };
     namesOf.set(suppressed, names);
   }
   return names;
@@ -170,26 +187,38 @@ function mayNameSuppressed(text: string, suppressed: ReadonlySet<string>, names:
       if (end < 0 || suppressed.has(text.slice(i + 1, end))) return true;
       i = end;
     } else if (c === 45 || (c >= 48 && c <= 57)) {
-      let j = c === 45 ? i + 1 : i;
+      const from = c === 45 ? i + 1 : i;
+      let j = from;
       let value = 0;
-      let digits = 0;
       for (; j < n; j++) {
         const d = text.charCodeAt(j) - 48;
         if (d < 0 || d > 9) break;
         value = value * 10 + d;
-        digits++;
       }
+      const digits = j - from;
+      let next = j < n ? text.charCodeAt(j) : 0;
+      // A fraction: a non-zero digit in it makes the number no integer (scores, mostly).
       let fractional = false;
-      let exponent = false;
-      for (; j < n; j++) {
-        const d = text.charCodeAt(j);
-        if (d >= 49 && d <= 57) fractional ||= !exponent;
-        else if (d === 101 || d === 69) exponent = true;
-        else if (d !== 46 && d !== 43 && d !== 45 && d !== 48) break;
+      if (next === 46) {
+        for (j++; j < n; j++) {
+          const d = text.charCodeAt(j);
+          if (d < 48 || d > 57) break;
+          if (d !== 48) fractional = true;
+        }
+        next = j < n ? text.charCodeAt(j) : 0;
       }
-      const plainInteger = j === (c === 45 ? i + 1 : i) + digits && digits <= 15;
-      if (plainInteger) {
-        if (names.numbers.has(c === 45 ? -value : value)) return true;
+      let exponent = false;
+      if (next === 101 || next === 69) {
+        exponent = true;
+        for (j++; j < n; j++) {
+          const d = text.charCodeAt(j);
+          if ((d < 48 || d > 57) && d !== 43 && d !== 45) break;
+        }
+      }
+      if (j === from + digits && digits <= 15) {
+        const v = c === 45 ? -value : value;
+        const slot = integerSlot(v, INTEGER_BITS_SHIFT);
+        if ((names.integerBits[slot >>> 5]! & (1 << (slot & 31))) !== 0 && names.numbers.has(v)) return true;
       } else if (!(names.integersOnly && fractional && !exponent) && names.numbers.has(Number(text.slice(i, j)))) {
         return true;
       }
