@@ -5,7 +5,8 @@ import { InvokeCommand, LambdaClient, type InvokeCommandOutput } from '@aws-sdk/
 import { optionalSetting } from '../functions/config.js';
 import type { LambdaInvoker } from './aws-clients.js';
 import type { PipelineDeps } from '../functions/pipeline/deps.js';
-import { CliError, EXIT, UsageError, flag, stringOption, writeLine, type CliContext, type Parsed } from './command.js';
+import * as errors from '../functions/errors.js';
+import { CliError, EXIT, UsageError, exitCodeFor, flag, stringOption, writeLine, type CliContext, type Parsed } from './command.js';
 import { withRuntime } from './env.js';
 
 const FUNCTION = /^(?:arn:aws[a-z-]*:lambda:([a-z0-9-]+):\d{12}:function:)?[A-Za-z0-9_-]{1,140}(?::[A-Za-z0-9$_-]{1,128})?$/;
@@ -21,15 +22,20 @@ export function adminTarget(args: Parsed, env: NodeJS.ProcessEnv): { functionNam
   return { functionName, region };
 }
 
-/** Error names the admin function throws (functions/errors.ts) and the exit codes they mean here. */
-const EXIT_FOR_ERROR: Record<string, number> = {
-  VersionStateError: EXIT.REFUSED,
-  NotFoundError: EXIT.NOT_FOUND,
-  NoLiveVersionError: EXIT.NO_LIVE_VERSION,
-  InvalidInputError: EXIT.USAGE,
-  ConfigError: EXIT.FAILED,
-  TransientError: EXIT.UNREACHABLE,
-};
+/**
+ * The exit code of an error the admin function reported by name: the one the same error gives in
+ * a local run (exitCodeFor), subclasses included (a VersionNotFoundError is a NotFoundError), so a
+ * command exits alike with --aws and without. Built from the classes of functions/errors.ts, whose
+ * names are literal (tests/unit/error-names.test.ts).
+ */
+const EXIT_FOR_ERROR: ReadonlyMap<string, number> = new Map(
+  (Object.values(errors) as unknown[])
+    .filter((v): v is new (...args: unknown[]) => Error => typeof v === 'function' && v.prototype instanceof Error)
+    .map((ErrorClass) => {
+      const e = Reflect.construct(ErrorClass, ['', []]) as Error;
+      return [e.name, exitCodeFor(e)] as const;
+    }),
+);
 
 export async function invokeAdmin(ctx: CliContext, target: { functionName: string; region: string }, request: Record<string, unknown>): Promise<unknown> {
   const client = ctx.lambda?.(target.region) ?? new LambdaClient({ region: target.region });
@@ -48,7 +54,7 @@ export async function invokeAdmin(ctx: CliContext, target: { functionName: strin
   }
   if (out.FunctionError) {
     const e = (body ?? {}) as { errorType?: string; errorMessage?: string };
-    throw new CliError(`the admin function ${target.functionName} failed: ${e.errorType ?? out.FunctionError}: ${e.errorMessage ?? 'no message'}`, EXIT_FOR_ERROR[e.errorType ?? ''] ?? EXIT.FAILED);
+    throw new CliError(`the admin function ${target.functionName} failed: ${e.errorType ?? out.FunctionError}: ${e.errorMessage ?? 'no message'}`, EXIT_FOR_ERROR.get(e.errorType ?? '') ?? EXIT.FAILED);
   }
   return body;
 }

@@ -85,6 +85,11 @@ test("the function's errors keep their meaning as exit codes; mistakes are usage
   });
   const missing = new StubLambda({ functionError: 'Unhandled', payload: { errorType: 'NotFoundError', errorMessage: 'dataset recs has no version v0' } });
   await expect(run(discard, ['v0', '--aws', '--function', ARN], context(missing).ctx)).rejects.toMatchObject({ exitCode: 5 });
+  // Subclasses exit as their class does in a local run.
+  for (const [errorType, exitCode] of [['VersionNotFoundError', 5], ['CorrectionsMovedError', 3], ['S3UnreachableError', 3], ['BadRecordsError', 2], ['ErasedKeysError', 2], ['SomethingElse', 1]] as const) {
+    const failing = new StubLambda({ functionError: 'Unhandled', payload: { errorType, errorMessage: 'as the function said it' } });
+    await expect(run(discard, ['v0', '--aws', '--function', ARN], context(failing).ctx)).rejects.toMatchObject({ exitCode });
+  }
 
   const stub = new StubLambda({ payload: {} });
   const { ctx } = context(stub);
