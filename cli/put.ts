@@ -7,7 +7,7 @@ import { PUT_MAX_BYTES, PUT_MAX_RECORDS } from '../functions/domain/corrections.
 import { shapePut, type PutRecords } from '../functions/domain/put-request.js';
 import { BadRecordsError } from '../functions/errors.js';
 import { putRecords, type PutResult } from '../functions/pipeline/put-records.js';
-import { CliError, EXIT, UsageError, flag, stringOption, writeLine, type CliContext, type Command, type Parsed } from './command.js';
+import { CliError, EXIT, UsageError, exitCodeFor, flag, stringOption, writeLine, type CliContext, type Command, type Parsed } from './command.js';
 import { AWS_OPTIONS, adminTarget, invokeAdmin, rejectAwsOnly } from './aws-admin.js';
 import { withRuntime } from './env.js';
 
@@ -58,12 +58,19 @@ export function batches(file: { records: unknown[]; lines: number[]; header?: st
   return out;
 }
 
-/** A refusal, with the file's line numbers instead of the batch's record indexes. */
+/**
+ * A refusal, with the file's line numbers instead of the batch's record indexes; and, once earlier
+ * batches were written, saying so (a batch's own refusal says "nothing was written" of itself).
+ */
 function refusal(err: unknown, batch: Batch, written: number): unknown {
-  if (!(err instanceof BadRecordsError)) return err;
-  const listed = err.records.slice(0, 20).map((r) => `line ${batch.lines[r.index]}: ${r.reason}`).join('\n  ');
-  const before = written > 0 ? ` (${written} records of earlier batches were written)` : ' (nothing was written)';
-  return new CliError(`put refused${before}: ${err.records.length} bad records\n  ${listed}`, EXIT.USAGE, { cause: err });
+  if (err instanceof BadRecordsError) {
+    const listed = err.records.slice(0, 20).map((r) => `line ${batch.lines[r.index]}: ${r.reason}`).join('\n  ');
+    const before = written > 0 ? ` (${written} records of earlier batches were written)` : ' (nothing was written)';
+    return new CliError(`put refused${before}: ${err.records.length} bad records\n  ${listed}`, EXIT.USAGE, { cause: err });
+  }
+  if (written === 0) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new CliError(`put stopped at lines ${batch.lines[0]}-${batch.lines.at(-1)}: ${written} records of earlier batches were written, none from there on: ${message}`, exitCodeFor(err), { cause: err });
 }
 
 async function run(args: Parsed, ctx: CliContext): Promise<number> {
@@ -99,7 +106,7 @@ async function run(args: Parsed, ctx: CliContext): Promise<number> {
         }
       }
       for (const batch of all) {
-        results.push(await putRecords(batch, pipeline, `cli-${randomUUID()}`));
+        results.push(await putRecords(batch, pipeline, `cli-${randomUUID()}`).catch((err: unknown) => Promise.reject(refusal(err, batch, written))));
         written += batch.records.length;
       }
     });

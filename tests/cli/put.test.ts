@@ -12,7 +12,7 @@ import { datasetVars } from '../../local/datasets-file.js';
 
 const DATASET = 'cli-put';
 const BUCKET = 'cli-put-bucket';
-const env = testStackEnv({ ...datasetVars(DATASET), SLUICE_BUCKET: BUCKET, GRACE_SECONDS: '2' });
+const env = testStackEnv({ ...datasetVars(DATASET), SLUICE_BUCKET: BUCKET, GRACE_SECONDS: '2', ERASURE_LOG_URI: `s3://${BUCKET}/sluice-erasures/` });
 let dir = '';
 
 beforeAll(async () => {
@@ -60,4 +60,15 @@ test('a file with a bad line is refused whole, naming the line; nothing is writt
   expect(run.stderr).toMatch(/put refused \(nothing was written\): 1 bad records\n {2}line 3: /);
   expect(await adminRedis().hlen(`{sluice:${DATASET}}:corrections`)).toBe(before);
   expect(JSON.parse((await sluice(['get', 'u1'], env)).stdout)).toMatchObject({ items: [1, 1] });
+});
+
+test('a batch refused after earlier batches were written says what was written and where it stopped', async () => {
+  expect((await sluice(['erase', 'u1150', '--reason', 'cli put test'], env)).code).toBe(0);
+  const lines = Array.from({ length: 1200 }, (_, i) => JSON.stringify({ userId: `u${i}`, recommendations: [i, 2] }));
+  await writeFile(join(dir, 'erased.jsonl'), `${lines.join('\n')}\n`);
+  const run = await sluice(['put', '--file', join(dir, 'erased.jsonl')], env);
+  expect(run.code).toBe(2);
+  expect(run.stderr).toMatch(/put stopped at lines 1001-1200: 1000 records of earlier batches were written, none from there on: .*u1150/);
+  expect(JSON.parse((await sluice(['get', 'u5'], env)).stdout)).toMatchObject({ items: [5, 2] });
+  expect(JSON.parse((await sluice(['get', 'u1100'], env)).stdout)).toMatchObject({ items: [1100, 1] });
 });
