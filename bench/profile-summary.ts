@@ -1,28 +1,15 @@
 // Summarises a V8 .cpuprofile (from `node --cpu-prof`, or BENCH_CPU_PROF=<dir> for the bench's
 // child processes): self time per function and per file, the figures quoted in BENCHMARKS.md.
 // Usage: node --import tsx bench/profile-summary.ts <file.cpuprofile> [top=25]
-import { readFileSync } from 'node:fs';
-
-interface ProfileNode {
-  id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
-  children?: number[];
-}
-interface Profile {
-  nodes: ProfileNode[];
-  samples: number[];
-  timeDeltas: number[];
-}
+import { readProfile, shortUrl } from './cpu-profile.js';
 
 const [file, topArg] = process.argv.slice(2);
 if (!file) throw new Error('usage: profile-summary.ts <file.cpuprofile> [top]');
-const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
-const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+const { profile, byId } = readProfile(file);
 const selfUs = new Map<number, number>();
 profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
 const total = [...selfUs.values()].reduce((a, b) => a + b, 0);
 
-const shortUrl = (url: string): string => url.replace(/^file:\/\/.*?\/(node_modules|functions|bench|local)\//, '$1/').replace(/^node:/, 'node:');
 const fnTotals = new Map<string, number>();
 const fileTotals = new Map<string, number>();
 for (const [id, us] of selfUs) {

@@ -5,18 +5,8 @@
 //   windows: label:from-to,... (seconds); without them, each busy stretch (no gap >= 0.6 s) is one, named b1, b2, ...
 //   --incl:  functions whose inclusive time (with their callees) is printed per window
 //   --diff:  two groups of window labels, e.g. --diff=b1,b3,b5/b2,b4,b6: self time of B less A, per function
-import { readFileSync } from 'node:fs';
+import { readProfile, shortUrl, type ProfileNode } from './cpu-profile.js';
 
-interface ProfileNode {
-  id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
-  children?: number[];
-}
-interface Profile {
-  nodes: ProfileNode[];
-  samples: number[];
-  timeDeltas: number[];
-}
 interface Window {
   label: string;
   from: number;
@@ -30,8 +20,7 @@ const args = process.argv.slice(2);
 const option = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const [file, windowArg] = args.filter((a) => !a.startsWith('--'));
 if (!file) throw new Error('usage: profile-windows.ts <file.cpuprofile> [label:from-to,...] [--incl=f,g] [--diff=A/B] [--top=12]');
-const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
-const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+const { profile, byId } = readProfile(file);
 const parentOf = new Map<number, number>();
 for (const n of profile.nodes) for (const c of n.children ?? []) parentOf.set(c, n.id);
 
@@ -65,7 +54,6 @@ const ranges = windowArg
     })
   : busyStretches();
 const windows: Window[] = ranges.map((r) => ({ ...r, busyMs: 0, self: new Map(), incl: new Map() }));
-const shortUrl = (url: string): string => url.replace(/^file:\/\/.*?\/(node_modules|functions|bench|local)\//, '$1/');
 const nameOf = (n: ProfileNode): string => `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.url ? `${shortUrl(n.callFrame.url)}:${n.callFrame.lineNumber + 1}` : '(native)'}`;
 
 for (const s of samples) {

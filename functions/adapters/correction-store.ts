@@ -118,15 +118,11 @@ export class CorrectionStore implements CorrectionLog {
     // so the marked keys are among the applying ones, and as many of them means all. Read in this
     // order on one connection: a put or erase after the GET moves the generation past the one the
     // caller read first, and its swap is then refused.
-    const [gen, applyingCount, markedCount, logLength] = await guardRedis(
-      (async () => {
-        const replies = (await this.redis.pipeline().get(this.keys.gen).zcount(this.keys.at, String(minAt), '+inf').hlen(this.keys.substituted(version)).hlen(this.keys.log).exec()) ?? [];
-        return replies.map(([err, value]) => {
-          if (err) throw err;
-          return Number(value ?? 0);
-        });
-      })(),
-    );
+    const counts = (await guardRedis(this.redis.pipeline().get(this.keys.gen).zcount(this.keys.at, String(minAt), '+inf').hlen(this.keys.substituted(version)).hlen(this.keys.log).exec())) ?? [];
+    const [gen, applyingCount, markedCount, logLength] = counts.map(([err, value]) => {
+      if (err) throw err;
+      return Number(value ?? 0);
+    });
     if (gen === afterGen && applyingCount === markedCount) {
       yield { entries: [], superseded: Math.max(0, logLength! - applyingCount!) };
       return;

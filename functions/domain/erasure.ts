@@ -1,6 +1,7 @@
 // Erasure and suppression, the pure part: what an erase/unerase or suppress/unsuppress request
 // may hold, the durable log's entries and object names, replaying that log into the set of
 // tombstones, and which list items a suppression removes. No I/O here.
+import { slotOf } from './key-filter.js';
 import { InvalidInputError } from '../errors.js';
 
 /** Keys (or items) one call may name: small enough for one Lambda payload and one Lua call. */
@@ -139,10 +140,7 @@ interface SuppressedNames {
   integersOnly: boolean;
 }
 
-/** The slot of an integer in integerBits (of 2^(32 - shift) bits). */
-function integerSlot(value: number, shift: number): number {
-  return Math.imul(value >>> 0, 0x9e3779b1) >>> shift;
-}
+/** integerBits holds 2^(32 - shift) bits; an integer's slot is slotOf(value >>> 0, shift). */
 const INTEGER_BITS_SHIFT = 32 - 14;
 const namesOf = new WeakMap<ReadonlySet<string>, SuppressedNames>();
 function suppressedNames(suppressed: ReadonlySet<string>): SuppressedNames {
@@ -156,12 +154,16 @@ function suppressedNames(suppressed: ReadonlySet<string>): SuppressedNames {
       if (name === 'true' || name === 'false' || name === 'null' || name.startsWith('{') || name.startsWith('[')) byTokens = false;
     }
     const integerBits = new Uint32Array(2 ** (32 - INTEGER_BITS_SHIFT) / 32);
+    let integersOnly = true;
     for (const n of numbers) {
-      if (!Number.isInteger(n)) continue;
-      const slot = integerSlot(n, INTEGER_BITS_SHIFT);
+      if (!Number.isInteger(n)) {
+        integersOnly = false;
+        continue;
+      }
+      const slot = slotOf(n >>> 0, INTEGER_BITS_SHIFT);
       integerBits[slot >>> 5]! |= 1 << (slot & 31);
     }
-    names = { numbers, integerBits, byTokens, integersOnly: [...numbers].every((n) => Number.isInteger(n)) };
+    names = { numbers, integerBits, byTokens, integersOnly };
     namesOf.set(suppressed, names);
   }
   return names;
@@ -217,7 +219,7 @@ function mayNameSuppressed(text: string, suppressed: ReadonlySet<string>, names:
       }
       if (j === from + digits && digits <= 15) {
         const v = c === 45 ? -value : value;
-        const slot = integerSlot(v, INTEGER_BITS_SHIFT);
+        const slot = slotOf(v >>> 0, INTEGER_BITS_SHIFT);
         if ((names.integerBits[slot >>> 5]! & (1 << (slot & 31))) !== 0 && names.numbers.has(v)) return true;
       } else if (!(names.integersOnly && fractional && !exponent) && names.numbers.has(Number(text.slice(i, j)))) {
         return true;

@@ -47,17 +47,24 @@ export class KeyFilter {
 
   /** MAYBE_ERASED and/or MAYBE_CORRECTED; 0: in neither set. `hash` must be keyHash(key). */
   probe(hash: number): number {
-    const i = Math.imul(hash, 0x9e3779b1) >>> this.shift;
+    const i = slotOf(hash, this.shift);
     return (this.words[i >>> 4]! >>> ((i & 15) << 1)) & 3;
   }
 
   private add(keys: ReadonlySet<string>, bit: number): void {
-    // Mixed first: FNV's low bits pick the bucket, so the slot comes from its high bits, mixed.
     for (const key of keys) {
-      const i = Math.imul(keyHash(key), 0x9e3779b1) >>> this.shift;
+      const i = slotOf(keyHash(key), this.shift);
       this.words[i >>> 4]! |= bit << ((i & 15) << 1);
     }
   }
+}
+
+/**
+ * A filter's slot for a 32-bit hash: its top 32 - shift bits after a multiplicative mix (FNV's
+ * low bits pick a record's bucket, so a slot takes other bits, spread).
+ */
+export function slotOf(hash: number, shift: number): number {
+  return Math.imul(hash, 0x9e3779b1) >>> shift;
 }
 
 const built = new WeakMap<ReadonlySet<string>, WeakMap<ReadonlySet<string>, KeyFilter>>();
