@@ -3,8 +3,9 @@
 // the table and writes it, with the machine, versions and command, into BENCHMARKS.md between
 // the generated-section markers (the notes around them are kept).
 //
-// BENCH_ONLY=ingestion,checks,engines,reads,batch,swap,formats,rss,corrections,corrections-load runs a subset
-// (corrections-load: only the load with tombstones and corrections against none; corrections includes it); BENCH_QUICK=1 shrinks every size
+// BENCH_ONLY=ingestion,checks,engines,reads,batch,swap,formats,rss,corrections,corrections-load,corrections-reads runs a subset
+// (corrections-load: only the load with tombstones and corrections against none; corrections-reads:
+// only the reads with suppressed items against none; corrections includes both); BENCH_QUICK=1 shrinks every size
 // for a smoke run (its figures are not comparable); BENCH_CPU_PROF=<dir> profiles every child.
 // The combined corrections load also takes BENCH_COMBINED_ONLY=tombstones|corrections|none (one
 // half alone, or an A/A run) and BENCH_CMDSTATS=1 (Redis time per command for each load).
@@ -33,7 +34,7 @@ import { startLoadWorker, type LoadWorker } from './workers.js';
 
 const DATASET = 'bench';
 const quick = process.env.BENCH_QUICK === '1';
-const ALL_SECTIONS = 'ingestion,checks,engines,reads,batch,swap,formats,rss,corrections,corrections-load';
+const ALL_SECTIONS = 'ingestion,checks,engines,reads,batch,swap,formats,rss,corrections,corrections-load,corrections-reads';
 const only = new Set((process.env.BENCH_ONLY ?? ALL_SECTIONS).split(',').map((s) => s.trim()));
 const RECORDS = quick ? 50_000 : 1_000_000;
 const SMALL = quick ? 2_000 : 10_000;
@@ -132,11 +133,13 @@ async function main(): Promise<void> {
       await infra.flush();
       // On the checks-off twin dataset: its erasure log (which outlives a flush) must not erase users of the loads below.
       rows.push(...(await measureErase(sluice, withoutChecks(DATASET), inputs.small.prefix, SMALL, REPS, log)));
+    }
+    if (only.has('corrections') || only.has('corrections-reads')) {
       await infra.flush();
       await commit(await planAndLoad(sluice, DATASET, inputs.scored.prefix, 'suppress-reads'));
       rows.push(...(await measureSuppressedReads({ dataset: DATASET, users: RECORDS, items: 1000, rounds: READ_REPS, connections: 50, warmupMs: 2000, durationMs: quick ? 2000 : 8000 }, log)));
-      rows.push(...(await measureTombstoneLoad(infra, sluice, DATASET, inputs.scored.prefix, 100_000, REPS, log)));
     }
+    if (only.has('corrections')) rows.push(...(await measureTombstoneLoad(infra, sluice, DATASET, inputs.scored.prefix, 100_000, REPS, log)));
     if (only.has('corrections')) rows.push(...(await measureCorrections(infra, sluice, DATASET, inputs.scored.prefix, RECORDS, REPS, quick ? 10_000 : 100_000, log)));
     if (only.has('corrections') || only.has('corrections-load')) {
       log(`a load with ${quick ? '10k' : '100k'} tombstones and as many corrections against none, interleaved`);
