@@ -91,7 +91,7 @@ export const SETTINGS = [
     parameter: 'PredictionsKmsKeyArn',
     type: 'string',
     default: '',
-    description: 'KMS key ARN if the transform output is encrypted with a customer managed key (TransformOutput.KmsKeyId); empty otherwise.',
+    description: "KMS key ARN if the transform output and the bucket's default encryption use a customer managed key (TransformOutput.KmsKeyId); the functions may decrypt with it, and the admin function encrypt the erasure log it writes there. Empty otherwise.",
     group: 'Input',
     readBy: 'template',
   },

@@ -33,8 +33,9 @@ const CONFIGURED_BY: Record<string, (env: Obj) => boolean> = {
 };
 
 // kms:Decrypt comes with reading objects (S3 decrypts SSE-KMS objects with the reader's
-// permission) and with reading a secret encrypted with a customer managed key.
-const IMPLIED: Record<string, string[]> = { 's3:GetObject': ['kms:Decrypt'], 'secretsmanager:GetSecretValue': ['kms:Decrypt'] };
+// permission) and with reading a secret encrypted with a customer managed key; kms:GenerateDataKey
+// with writing an object to an SSE-KMS bucket (S3 asks KMS for the object's data key as the writer).
+const IMPLIED: Record<string, string[]> = { 's3:GetObject': ['kms:Decrypt'], 's3:PutObject': ['kms:GenerateDataKey'], 'secretsmanager:GetSecretValue': ['kms:Decrypt'] };
 
 // Each deployable combination of the parameters that change permissions.
 const SCENARIOS: Obj[] = [
@@ -88,6 +89,32 @@ describe.each(SCENARIOS)('with %j', (overrides) => {
     const tolerated = new Set([...PLATFORM, ...[...needed].flatMap((a) => IMPLIED[a] ?? [])]);
     const unused = [...granted].filter((a) => !needed.has(a) && !tolerated.has(a));
     expect({ id, missing, unused }).toEqual({ id, missing: [], unused: [] });
+  });
+});
+
+// With PredictionsKmsKeyArn the predictions bucket is SSE-KMS under that key: S3 reads and writes
+// there fail with AccessDenied unless the caller may use the key (the S3 user guide's SSE-KMS
+// permissions: kms:Decrypt to read, kms:GenerateDataKey to write). Granting this is no choice.
+describe('with a customer managed key on the predictions bucket', () => {
+  const scenario = SCENARIOS.find((s) => s.PredictionsKmsKeyArn)!;
+  const key = String(scenario.PredictionsKmsKeyArn);
+  const params = parameterValues(template, scenario);
+
+  test.each(functions)('%s: may use the key for each S3 read and write its code makes', (id, fn) => {
+    const made = new Set(callsOf(fn).map((c) => c.action));
+    const needed = [...(made.has('s3:GetObject') ? ['kms:Decrypt'] : []), ...(made.has('s3:PutObject') ? ['kms:GenerateDataKey'] : [])];
+    const onKey = deployedStatements(template, principalPolicies(template, fn), params).filter((s) => s.Effect === 'Allow' && asArray(s.Resource).includes(key));
+    const granted = new Set(onKey.flatMap((s) => asArray(s.Action).map(String)));
+    expect({ id, missing: needed.filter((a) => !granted.has(a)) }).toEqual({ id, missing: [] });
+  });
+
+  test('the admin function may use it only through S3, for the erasure log', () => {
+    const statements = deployedStatements(template, principalPolicies(template, template.Resources.AdminFunction!), params).filter((s) => asArray(s.Resource).includes(key));
+    expect(statements).toHaveLength(1);
+    const condition = statements[0]!.Condition as Obj;
+    expect(JSON.stringify((condition.StringEquals as Obj)['kms:ViaService'])).toContain('"s3.${AWS::Region}.amazonaws.com"');
+    const arns = asArray((condition.StringLike as Obj)['kms:EncryptionContext:aws:s3:arn']).map((a) => JSON.stringify(a));
+    expect(arns.some((a) => a.includes('sluice-erasures/*'))).toBe(true);
   });
 });
 
