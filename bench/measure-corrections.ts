@@ -67,16 +67,23 @@ export async function measureSuppressedReads(o: { dataset: string; users: number
   const rps = { none: summarise(results.none.map((r) => r.rps)), suppressed: summarise(results.suppressed.map((r) => r.rps)) };
   const p99 = { none: summarise(results.none.map((r) => r.p99Ms)), suppressed: summarise(results.suppressed.map((r) => r.p99Ms)) };
   const cpuUs = { none: summarise(cpu.none), suppressed: summarise(cpu.suppressed) };
-  const cpuRatio = ratioOf(cpuUs.none, cpuUs.suppressed);
-  const throughput = ratioOf(rps.suppressed, rps.none);
-  const latency = ratioOf(p99.none, p99.suppressed);
+  // The machine's pace drifts by more than the filter costs within a run: each round measures both
+  // variants back to back, so the ratio per round is the steadier figure (as for the loads).
+  const perRound = (f: (i: number) => number) => summarise(results.none.map((_, i) => f(i)));
+  const throughput = perRound((i) => results.suppressed[i]!.rps / results.none[i]!.rps);
+  const latency = perRound((i) => results.none[i]!.p99Ms / results.suppressed[i]!.p99Ms);
+  const cpuRatio = perRound((i) => cpu.none[i]! / cpu.suppressed[i]!);
+  const target = (s: { median: number }) => ({ text: '>= 0.95x', met: s.median >= 0.95 });
   return [
     { section: SECTION, name: 'reads, nothing suppressed (user lists, 50 connections)', unit: 'req/s', summary: rps.none },
-    { section: SECTION, name: `reads, ${o.items} items suppressed`, unit: 'req/s', summary: rps.suppressed, ratio: { value: throughput, vs: 'none' }, target: { text: '>= 0.95x', met: throughput >= 0.95 } },
+    { section: SECTION, name: `reads, ${o.items} items suppressed`, unit: 'req/s', summary: rps.suppressed, ratio: { value: ratioOf(rps.suppressed, rps.none), vs: 'none, medians' } },
     { section: SECTION, name: 'read p99, nothing suppressed', unit: 'ms', summary: p99.none, digits: 2 },
-    { section: SECTION, name: `read p99, ${o.items} items suppressed (ratio: p99 none / p99 suppressed)`, unit: 'ms', summary: p99.suppressed, digits: 2, ratio: { value: latency, vs: 'none' }, target: { text: '>= 0.95x', met: latency >= 0.95 } },
+    { section: SECTION, name: `read p99, ${o.items} items suppressed`, unit: 'ms', summary: p99.suppressed, digits: 2, ratio: { value: ratioOf(p99.none, p99.suppressed), vs: 'none (p99 none / p99 suppressed), medians' } },
     { section: SECTION, name: 'read server CPU per request, nothing suppressed', unit: 'µs', summary: cpuUs.none },
-    { section: SECTION, name: `read server CPU per request, ${o.items} items suppressed (ratio: none / suppressed, as throughput)`, unit: 'µs', summary: cpuUs.suppressed, ratio: { value: cpuRatio, vs: 'none' }, target: { text: '>= 0.95x', met: cpuRatio >= 0.95 } },
+    { section: SECTION, name: `read server CPU per request, ${o.items} items suppressed`, unit: 'µs', summary: cpuUs.suppressed, ratio: { value: ratioOf(cpuUs.none, cpuUs.suppressed), vs: 'none (none / suppressed), medians' } },
+    { section: SECTION, name: 'per round, throughput with items suppressed / with none, measured back to back', unit: '×', summary: throughput, digits: 3, target: target(throughput) },
+    { section: SECTION, name: 'per round, p99 with none / p99 with items suppressed', unit: '×', summary: latency, digits: 3, target: target(latency) },
+    { section: SECTION, name: 'per round, read server CPU per request with none / with items suppressed', unit: '×', summary: cpuRatio, digits: 3, target: target(cpuRatio) },
   ];
 }
 
