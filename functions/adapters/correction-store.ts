@@ -97,6 +97,11 @@ export class CorrectionStore implements CorrectionLog {
     return this.corrected;
   }
 
+  adoptCorrectedKeys(read: { gen: number; minAt: number; keys: readonly string[] }): CorrectedKeys {
+    this.corrected = { gen: read.gen, minAt: read.minAt, keys: new Set(read.keys) };
+    return this.corrected;
+  }
+
   async entriesOf(keys: readonly string[]): Promise<(CorrectionEntry | null)[]> {
     if (keys.length === 0) return [];
     const texts = await guardRedis(this.redis.hmget(this.keys.log, ...keys));

@@ -69,12 +69,22 @@ export class ErasureStore implements ErasureRepository {
   }
 
   async tombstonedKeys(): Promise<ReadonlySet<string>> {
+    return (await this.tombstonesWithGeneration()).keys;
+  }
+
+  async tombstonesWithGeneration(): Promise<{ generation: string; keys: ReadonlySet<string> }> {
     const generation = (await guardRedis(this.redis.get(this.keys.tombstonesGeneration))) ?? '';
-    if (this.cached?.generation === generation) return this.cached.keys;
+    if (this.cached?.generation === generation) return this.cached;
     // Read after the token: these keys hold at least that generation's changes.
     const keys = generation === '' ? new Set<string>() : new Set(await guardRedis(this.redis.hkeys(this.keys.tombstones)));
     this.cached = { generation, keys };
-    return keys;
+    return this.cached;
+  }
+
+  adoptTombstones(generation: string, keys: readonly string[]): ReadonlySet<string> {
+    // Always the snapshot's own keys, so that the filter built over them (KeyFilter.adopt) is theirs.
+    this.cached = { generation, keys: new Set(keys) };
+    return this.cached.keys;
   }
 
   async erasedAmong(keys: readonly string[]): Promise<string[]> {

@@ -22,13 +22,34 @@ export class KeyFilter {
   /** A slot's index is the top 32 - shift bits of the mixed hash. */
   private readonly shift: number;
 
-  private constructor(erased: ReadonlySet<string>, corrected: ReadonlySet<string>) {
-    let n = MIN_SLOTS;
-    while (n < (erased.size + corrected.size) * SLOTS_PER_KEY && n < MAX_SLOTS) n *= 2;
-    this.words = new Uint32Array(n / 16);
+  private constructor(erased: ReadonlySet<string>, corrected: ReadonlySet<string>, words?: Uint32Array) {
+    const n = slotsFor(erased.size + corrected.size);
     this.shift = 32 - Math.log2(n);
-    this.add(erased, MAYBE_ERASED);
-    this.add(corrected, MAYBE_CORRECTED);
+    if (words) {
+      this.words = words;
+    } else {
+      this.words = new Uint32Array(n / 16);
+      this.add(erased, MAYBE_ERASED);
+      this.add(corrected, MAYBE_CORRECTED);
+    }
+  }
+
+  /** The filter's bits, as stored in a load's key snapshot (adapters/load-key-snapshots.ts). */
+  get bits(): Uint32Array {
+    return this.words;
+  }
+
+  /**
+   * Takes bits built elsewhere (by Plan, over these same keys) as the filter of this pair of sets,
+   * so that of() finds it instead of building one. Bits of another size are not taken (false).
+   */
+  static adopt(erased: ReadonlySet<string>, corrected: ReadonlySet<string>, bits: Uint32Array): boolean {
+    if (erased.size === 0 && corrected.size === 0) return false;
+    if (bits.length !== slotsFor(erased.size + corrected.size) / 16) return false;
+    let byCorrected = built.get(erased);
+    if (!byCorrected) built.set(erased, (byCorrected = new WeakMap()));
+    byCorrected.set(corrected, new KeyFilter(erased, corrected, bits));
+    return true;
   }
 
   /**
@@ -57,6 +78,12 @@ export class KeyFilter {
       this.words[i >>> 4]! |= bit << ((i & 15) << 1);
     }
   }
+}
+
+function slotsFor(keys: number): number {
+  let n = MIN_SLOTS;
+  while (n < keys * SLOTS_PER_KEY && n < MAX_SLOTS) n *= 2;
+  return n;
 }
 
 /**

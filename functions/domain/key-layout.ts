@@ -57,6 +57,8 @@ export interface ControlKeys {
   /** Suppressed items of a ranked-items dataset, and a token that changes with them. */
   suppressed: string;
   suppressedGeneration: string;
+  /** A load's key snapshot (pipeline/load-keys.ts): the keys its chunks check records against, read once by Plan. */
+  loadKeys(id: string): string;
 }
 
 export function controlKeys(dataset: string): ControlKeys {
@@ -74,6 +76,7 @@ export function controlKeys(dataset: string): ControlKeys {
     tombstonesRestored: `${tag}:tombstones:restored`,
     suppressed: `${tag}:suppressed`,
     suppressedGeneration: `${tag}:suppressed:generation`,
+    loadKeys: (id) => `${tag}:load-keys:${id}`,
   };
 }
 

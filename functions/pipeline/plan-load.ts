@@ -11,6 +11,7 @@ import { explicitVersionId, versionIdForJob, versionIdForObjects } from '../doma
 import { InsufficientMemoryError, InvalidInputError, TooManyChunksError, VersionStateError } from '../errors.js';
 import { deleteVersion } from './delete-version.js';
 import type { PipelineDeps } from './deps.js';
+import { saveLoadKeys } from './load-keys.js';
 import { restoreTombstones } from './restore-tombstones.js';
 import { inspectObject } from './inspect-object.js';
 import { orderKeyText } from './order-key-text.js';
@@ -117,6 +118,8 @@ export async function planLoad(request: IngestRequest, owner: string, deps: Pipe
       await deps.versions.markFailed(version, owner, `${what}: ${(err as Error).message}`, deps.now()).catch(() => undefined);
       throw err;
     }
+    // Read once here instead of once per chunk container; a chunk without it lists the keys itself.
+    await saveLoadKeys(deps, version, orderKey).catch(() => undefined);
     return result;
   }
   const reason = await skippedVersionReason(registered, version, orderKey, deps);
