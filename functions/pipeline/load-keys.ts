@@ -4,25 +4,29 @@
 // generation on every chunk, so an erase, unerase or put after the Plan is seen as before (the
 // store then lists the keys itself).
 import { KeyFilter } from '../domain/key-filter.js';
+import type { LoadKeys } from '../domain/load-keys.js';
 import type { PipelineDeps } from './deps.js';
 import { windowOf } from './replay-corrections.js';
 
 type Deps = Pick<PipelineDeps, 'dataset' | 'erasures' | 'corrections' | 'loadKeys' | 'spec'>;
 
-/** Plan: the version's snapshot, when anything is erased or corrected (else chunks read nothing either). */
-export async function saveLoadKeys(deps: Deps, version: string, orderKey: number): Promise<void> {
-  if (!deps.loadKeys || !deps.erasures.tombstonesWithGeneration || !deps.corrections) return;
+/**
+ * Plan: the keys and filter for a version ordered at `orderKey`; null when nothing is erased or
+ * corrected (the chunks then read nothing either).
+ */
+export async function readLoadKeys(deps: Deps, orderKey: number): Promise<LoadKeys | null> {
+  if (!deps.loadKeys || !deps.erasures.tombstonesWithGeneration || !deps.corrections) return null;
   const tombstones = await deps.erasures.tombstonesWithGeneration();
   // The window as the chunks' Substitution.start computes it from the version's order key.
   const minAt = orderKey - windowOf(deps);
   const corrected = await deps.corrections.correctedKeys(minAt);
   const filter = KeyFilter.of(tombstones.keys, corrected.keys);
-  if (!filter) return;
-  await deps.loadKeys.save(version, {
+  if (!filter) return null;
+  return {
     tombstones: { generation: tombstones.generation, keys: [...tombstones.keys] },
     corrections: { gen: corrected.gen, minAt, keys: [...corrected.keys] },
     filter: filter.bits,
-  });
+  };
 }
 
 /** The last version this container took a snapshot of: its later chunks need not read it again. */

@@ -11,7 +11,7 @@ import { explicitVersionId, versionIdForJob, versionIdForObjects } from '../doma
 import { InsufficientMemoryError, InvalidInputError, TooManyChunksError, VersionStateError } from '../errors.js';
 import { deleteVersion } from './delete-version.js';
 import type { PipelineDeps } from './deps.js';
-import { saveLoadKeys } from './load-keys.js';
+import { readLoadKeys } from './load-keys.js';
 import { restoreTombstones } from './restore-tombstones.js';
 import { inspectObject } from './inspect-object.js';
 import { orderKeyText } from './order-key-text.js';
@@ -87,6 +87,9 @@ export async function planLoad(request: IngestRequest, owner: string, deps: Pipe
   await retireBeforeLoad(deps);
   // A cache that lost its tombstones gets them back from S3 before this load reads them (invariant 11).
   await restoreTombstones(deps);
+  // The keys the chunks will check records against, read once here (load-keys.ts) while Plan goes
+  // on; stored only if the version registers. A chunk without them lists the keys itself.
+  const loadKeys = readLoadKeys(deps, orderKey).catch(() => null);
   const completeness = await inputCheck(request, listed, deps);
   const register = () =>
     deps.versions.register({
@@ -118,8 +121,8 @@ export async function planLoad(request: IngestRequest, owner: string, deps: Pipe
       await deps.versions.markFailed(version, owner, `${what}: ${(err as Error).message}`, deps.now()).catch(() => undefined);
       throw err;
     }
-    // Read once here instead of once per chunk container; a chunk without it lists the keys itself.
-    await saveLoadKeys(deps, version, orderKey).catch(() => undefined);
+    const keys = await loadKeys;
+    if (keys) await deps.loadKeys?.save(version, keys).catch(() => undefined);
     return result;
   }
   const reason = await skippedVersionReason(registered, version, orderKey, deps);

@@ -8,7 +8,7 @@ import { ErasureStore } from '../../functions/adapters/erasure-store.js';
 import { RedisLoadKeySnapshots } from '../../functions/adapters/load-key-snapshots.js';
 import type { DatasetSpec } from '../../functions/domain/dataset-spec.js';
 import { KeyFilter } from '../../functions/domain/key-filter.js';
-import { primeLoadKeys, saveLoadKeys } from '../../functions/pipeline/load-keys.js';
+import { primeLoadKeys, readLoadKeys } from '../../functions/pipeline/load-keys.js';
 import { testInfra } from '../support/infra.js';
 
 let cluster: Cluster;
@@ -52,7 +52,7 @@ async function seed(dataset: string): Promise<void> {
   await plan.erasures.addTombstones(ERASED, { at: ORDER_KEY - HOUR, reason: 'test', requestId: 'r1' }, 'token-1');
   expect(await plan.corrections.log([{ key: 'c1', value: '[1]' }, { key: 'c2', value: '[2]' }], ORDER_KEY - HOUR, 'r2')).not.toBeNull();
   expect(await plan.corrections.log([{ key: 'old', value: '[3]' }], MIN_AT - HOUR, 'r3')).not.toBeNull();
-  await saveLoadKeys(plan, 'v1', ORDER_KEY);
+  await plan.loadKeys.save('v1', (await readLoadKeys(plan, ORDER_KEY))!);
 }
 
 test("a chunk container takes the Plan's keys and filter and lists neither set; without a snapshot it lists them", async () => {
@@ -91,9 +91,7 @@ test('an unerase and a put after the Plan are seen: the stores still compare the
   expect([...(await chunk.corrections.correctedKeys(MIN_AT)).keys].sort()).toEqual(['c1', 'c2', 'c3']);
 });
 
-test('nothing erased or corrected: Plan stores no snapshot', async () => {
-  const dataset = `snapshot-none-${process.pid}`;
-  const plan = container(dataset);
-  await saveLoadKeys(plan, 'v1', ORDER_KEY);
-  expect(await plan.loadKeys.load('v1')).toBeNull();
+test('nothing erased or corrected: there is no snapshot to store', async () => {
+  const plan = container(`snapshot-none-${process.pid}`);
+  expect(await readLoadKeys(plan, ORDER_KEY)).toBeNull();
 });
