@@ -36,7 +36,8 @@ let primed = '';
 export async function primeLoadKeys(deps: Deps, version: string): Promise<void> {
   const id = `${deps.dataset}/${version}`;
   if (!deps.loadKeys || primed === id) return;
-  const snapshot = await deps.loadKeys.load(version);
+  // Only a saving: a snapshot that cannot be read leaves the stores to list the keys themselves.
+  const snapshot = await deps.loadKeys.load(version).catch(() => null);
   primed = id;
   if (!snapshot || !deps.erasures.adoptTombstones || !deps.corrections?.adoptCorrectedKeys) return;
   const erased = deps.erasures.adoptTombstones(snapshot.tombstones.generation, snapshot.tombstones.keys);

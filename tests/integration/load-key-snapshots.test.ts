@@ -91,6 +91,17 @@ test('an unerase and a put after the Plan are seen: the stores still compare the
   expect([...(await chunk.corrections.correctedKeys(MIN_AT)).keys].sort()).toEqual(['c1', 'c2', 'c3']);
 });
 
+test('a snapshot that cannot be read is passed over: the container lists the keys itself', async () => {
+  const dataset = `snapshot-bad-${process.pid}`;
+  await seed(dataset);
+  await cluster.set(`{sluice:${dataset}}:load-keys:v1`, '{"tombstones": [not json\n');
+  const chunk = container(dataset);
+  const before = await listings();
+  await primeLoadKeys(chunk, 'v1');
+  expect([...(await chunk.erasures.tombstonedKeys())].sort()).toEqual([...ERASED].sort());
+  expect((await listings()).hkeys).toBe(before.hkeys + 1);
+});
+
 test('nothing erased or corrected: there is no snapshot to store', async () => {
   const plan = container(`snapshot-none-${process.pid}`);
   expect(await readLoadKeys(plan, ORDER_KEY)).toBeNull();
