@@ -123,13 +123,16 @@ export async function versionStatus(admin: Cluster, dataset: string, version: st
   return admin.hget(`{sluice:${dataset}}:version:${version}`, 'status');
 }
 
-/** Memory taken by data (used_memory less every replication buffer), and maxmemory, of every master. */
+/** Memory taken by data (used_memory less every replication buffer and the clients' buffers), and maxmemory, of every master. */
 export async function masterMemory(admin: Cluster): Promise<{ port: number; used: number; max: number }[]> {
   return Promise.all(
     admin.nodes('master').map(async (node) => {
       const info = parseInfo(await node.info('memory'));
       const field = (name: string) => infoNumber(info, name, NaN);
-      return { port: Number(node.options.port), used: field('used_memory') - field('mem_total_replication_buffers'), max: field('maxmemory') };
+      // Less the clients' buffers too: a load's connections leave query and output buffers that
+      // Redis shrinks a moment later (clientsCron), which moved a small load's figure by ~10 %
+      // between runs; what a load stores is what stays (the pre-flight's reserve covers buffers).
+      return { port: Number(node.options.port), used: field('used_memory') - field('mem_total_replication_buffers') - field('mem_clients_normal'), max: field('maxmemory') };
     }),
   );
 }
