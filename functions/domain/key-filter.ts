@@ -41,15 +41,12 @@ export class KeyFilter {
 
   /**
    * Takes bits built elsewhere (by Plan, over these same keys) as the filter of this pair of sets,
-   * so that of() finds it instead of building one. Bits of another size are not taken (false).
+   * so that of() finds it instead of building one. Bits of another size are not taken.
    */
-  static adopt(erased: ReadonlySet<string>, corrected: ReadonlySet<string>, bits: Uint32Array): boolean {
-    if (erased.size === 0 && corrected.size === 0) return false;
-    if (bits.length !== slotsFor(erased.size + corrected.size) / 16) return false;
-    let byCorrected = built.get(erased);
-    if (!byCorrected) built.set(erased, (byCorrected = new WeakMap()));
-    byCorrected.set(corrected, new KeyFilter(erased, corrected, bits));
-    return true;
+  static adopt(erased: ReadonlySet<string>, corrected: ReadonlySet<string>, bits: Uint32Array): void {
+    if (erased.size === 0 && corrected.size === 0) return;
+    if (bits.length !== slotsFor(erased.size + corrected.size) / 16) return;
+    builtFor(erased).set(corrected, new KeyFilter(erased, corrected, bits));
   }
 
   /**
@@ -59,8 +56,7 @@ export class KeyFilter {
    */
   static of(erased: ReadonlySet<string>, corrected: ReadonlySet<string>): KeyFilter | null {
     if (erased.size === 0 && corrected.size === 0) return null;
-    let byCorrected = built.get(erased);
-    if (!byCorrected) built.set(erased, (byCorrected = new WeakMap()));
+    const byCorrected = builtFor(erased);
     let filter = byCorrected.get(corrected);
     if (!filter) byCorrected.set(corrected, (filter = new KeyFilter(erased, corrected)));
     return filter;
@@ -95,3 +91,10 @@ export function slotOf(hash: number, shift: number): number {
 }
 
 const built = new WeakMap<ReadonlySet<string>, WeakMap<ReadonlySet<string>, KeyFilter>>();
+
+/** The filters built (or adopted) over this set of erased keys, by the set of corrected keys. */
+function builtFor(erased: ReadonlySet<string>): WeakMap<ReadonlySet<string>, KeyFilter> {
+  let byCorrected = built.get(erased);
+  if (!byCorrected) built.set(erased, (byCorrected = new WeakMap()));
+  return byCorrected;
+}
