@@ -5,7 +5,7 @@
 // ids, lists of 10 [id, score] pairs as the bench data holds) against none, and for the lists that
 // do lose an item alone. Not part of `npm run bench`; docs/corrections.md quotes it.
 //   node --import tsx bench/corrections-micro.ts [records=1000000]
-import { withoutSuppressedText } from '../functions/domain/erasure.js';
+import { withoutSuppressedText } from '../functions/domain/suppressed-items.js';
 import { KeyFilter, MAYBE_ERASED } from '../functions/domain/key-filter.js';
 import { bucketOf, keyHash } from '../functions/domain/key-layout.js';
 import { recommendations } from '../local/sample-data.js';

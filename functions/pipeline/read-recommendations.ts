@@ -1,6 +1,6 @@
 // The recommendation read API's logic: one user's ranked list, or one rank of it.
 import type { LiveReader } from '../adapters/live-reader.js';
-import { withoutSuppressedText } from '../domain/erasure.js';
+import { withoutSuppressedText } from '../domain/suppressed-items.js';
 import { StoredJson } from '../domain/stored-json.js';
 import { NotFoundError } from '../errors.js';
 

@@ -2,7 +2,7 @@
 // optional field projection, or up to MAX_BATCH_KEYS records from one version at once.
 import type { LiveReader } from '../adapters/live-reader.js';
 import type { DatasetSpec } from '../domain/dataset-spec.js';
-import { withoutSuppressedText } from '../domain/erasure.js';
+import { withoutSuppressedText } from '../domain/suppressed-items.js';
 import { StoredJson } from '../domain/stored-json.js';
 import { NotFoundError } from '../errors.js';
 
