@@ -2,7 +2,7 @@
 // process that ran several, and which functions differ between two groups of them (the loads with
 // tombstones and corrections against those without, say). Times are seconds from the profile's start.
 // Usage: node --import tsx bench/profile-windows.ts <file.cpuprofile> [windows] [--incl=f,g] [--diff=A/B] [--top=12]
-//   windows: label:from-to,... (seconds); without them, each busy stretch (no gap >= 0.6 s) is one, named b1, b2, ...
+//   windows: label:from-to,... (seconds); without them, each busy stretch (no gap >= --gap, 0.6 s) is one, named b1, b2, ...
 //   --incl:  functions whose inclusive time (with their callees) is printed per window
 //   --diff:  two groups of window labels, e.g. --diff=b1,b3,b5/b2,b4,b6: self time of B less A, per function
 import { readProfile, shortUrl, type ProfileNode } from './cpu-profile.js';
@@ -33,12 +33,15 @@ profile.samples.forEach((id, i) => {
   samples.push({ at: t / 1e6, id, ms: delta / 1000, idle: byId.get(id)!.callFrame.functionName === '(idle)' });
 });
 
+/** Idle seconds that end a busy stretch. */
+const GAP = Number(option('gap') ?? 0.6);
+
 function busyStretches(): { label: string; from: number; to: number }[] {
   const out: { label: string; from: number; to: number }[] = [];
   const busyAt = samples.filter((s) => !s.idle).map((s) => s.at);
   for (const at of busyAt) {
     const last = out.at(-1);
-    if (last && at - last.to < 0.6) last.to = at;
+    if (last && at - last.to < GAP) last.to = at;
     else out.push({ label: `b${out.length + 1}`, from: at, to: at });
   }
   // Stretches of a few samples are housekeeping between rounds, not a round.
