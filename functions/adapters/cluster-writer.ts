@@ -193,7 +193,7 @@ export class ClusterBulkWriter implements BulkWriter {
         i++;
         continue;
       }
-      const args: (string | Buffer)[] = [];
+      const args: string[] = [];
       let n = 0;
       for (let h: WriteCommand | undefined = c; h?.op === 'hset' && n < FIELDS_PER_CALL; h = cmds[i + ++n]) args.push(h.key, h.field, h.value);
       pipeline.eval(PUT_FIELDS, 0, ...args);

@@ -2,7 +2,7 @@
 // correction-scripts.ts): a hash of entries by record key, a sorted set of their times, and a
 // generation counter that every put moves on.
 import type { Cluster } from 'ioredis';
-import type { CorrectedKeys, CorrectionEntry, CorrectionLog, CorrectionLogSummary, CorrectionTarget, LoggedPut, LoggedValue } from '../domain/corrections.js';
+import type { CorrectedKeys, CorrectionEntry, CorrectionLog, CorrectionLogSummary, CorrectionTarget, LoggedPut } from '../domain/corrections.js';
 import { controlKeys, correctionKeys, type CorrectionKeys } from '../domain/key-layout.js';
 import { ErasedKeysError } from '../errors.js';
 import { guardRedis } from './redis-errors.js';
@@ -108,14 +108,6 @@ export class CorrectionStore implements CorrectionLog {
     return texts.map((text, i) => (text === null ? null : parseEntry(keys[i]!, text)));
   }
 
-  async loggedValuesOf(keys: readonly string[]): Promise<(LoggedValue | null)[]> {
-    if (keys.length === 0) return [];
-    // As bytes: 100k values decoded to strings only to be encoded again cost a chunk ~10 % of its
-    // extra time (bench: BENCH_ONLY=corrections-load).
-    const raw = await guardRedis(this.redis.hmgetBuffer(this.keys.log, ...keys));
-    return raw.map((bytes, i) => (bytes === null ? null : loggedValue(keys[i]!, bytes)));
-  }
-
   async markSubstituted(version: string, keys: readonly string[]): Promise<void> {
     if (keys.length === 0) return;
     const marks = this.keys.substituted(version);
@@ -174,16 +166,6 @@ export class CorrectionStore implements CorrectionLog {
     return { length, oldestAt: oldest.length === 2 ? Number(oldest[1]) : null };
   }
 }
-
-/** The header of an entry's bytes read as text (it is short), the value left as bytes. */
-export function loggedValue(key: string, bytes: Buffer): LoggedValue {
-  const cut = bytes.indexOf(NEWLINE);
-  if (cut < 0) throw new Error(`the correction log's entry for ${key} has no newline after its header`);
-  const { at } = parseEntry(key, bytes.toString('utf8', 0, cut + 1));
-  return { at, value: bytes.subarray(cut + 1) };
-}
-
-const NEWLINE = 10;
 
 /**
  * An entry's text: `{"gen":N,"at":T,"requestId":"..."}`, a newline, the stored value. The

@@ -2,11 +2,8 @@
 // keys written twice, wait for replicas. adapters/cluster-writer.ts implements it on a Redis
 // cluster; tests/support/in-memory-versions.ts in memory.
 
-/**
- * `object` and `offset` (optional) say where an HSET's record came from, for duplicate samples.
- * A value is text, or bytes read from Redis and written back as they are (a logged correction).
- */
-export type HsetCommand = { op: 'hset'; key: string; field: string; value: string | Buffer; object?: string; offset?: number };
+/** `object` and `offset` (optional) say where an HSET's record came from, for duplicate samples. */
+export type HsetCommand = { op: 'hset'; key: string; field: string; value: string; object?: string; offset?: number };
 /** `hdel` removes one record from a bucket (an erasure). */
 export type WriteCommand = HsetCommand | { op: 'unlink'; key: string } | { op: 'hdel'; key: string; field: string };
 

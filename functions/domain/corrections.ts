@@ -15,13 +15,6 @@ export interface CorrectionEntry {
   gen: number;
 }
 
-/** A logged correction as a load's chunk writes it in place of the batch's record. */
-export interface LoggedValue {
-  at: number;
-  /** The stored value's bytes (UTF-8 JSON text). */
-  value: Buffer;
-}
-
 /** A version a put writes to at once: the live one and every held one, with its bucket count. */
 export interface CorrectionTarget {
   version: string;
@@ -75,8 +68,6 @@ export interface CorrectionLog {
   adoptCorrectedKeys?(read: { gen: number; minAt: number; keys: readonly string[] }): CorrectedKeys;
   /** The entries of these keys, in order; null where the log has none (erased or trimmed since). */
   entriesOf(keys: readonly string[]): Promise<(CorrectionEntry | null)[]>;
-  /** Like entriesOf, but only the time and the stored value's bytes: a chunk writes them as they are, never decoded. */
-  loggedValuesOf(keys: readonly string[]): Promise<(LoggedValue | null)[]>;
   /** Records that a chunk of `version` wrote these keys with their logged correction. */
   markSubstituted(version: string, keys: readonly string[]): Promise<void>;
   /**

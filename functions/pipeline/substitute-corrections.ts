@@ -84,12 +84,11 @@ export class Substitution {
 
   /** An entry gone since the keys were read (erased, or trimmed) leaves the batch's record. */
   private async substitute(group: HsetCommand[]): Promise<void> {
-    const entries = await this.log.loggedValuesOf(group.map((c) => c.field));
+    const entries = await this.log.entriesOf(group.map((c) => c.field));
     entries.forEach((entry, i) => {
       if (!entry || entry.at < this.minAt) return;
-      const command = group[i]!;
-      command.value = entry.value;
-      this.written.push(command.field);
+      group[i]!.value = entry.value;
+      this.written.push(entry.key);
     });
     await this.writer.write(group);
   }

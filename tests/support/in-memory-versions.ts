@@ -284,7 +284,7 @@ export class InMemoryWriter implements BulkWriter {
       let hash = this.data.get(c.key);
       if (!hash) this.data.set(c.key, (hash = new Map()));
       if (hash.has(c.field)) this.existing?.(c);
-      hash.set(c.field, c.value.toString());
+      hash.set(c.field, c.value);
     }
   }
 

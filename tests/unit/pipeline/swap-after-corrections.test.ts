@@ -2,7 +2,7 @@
 // (the Lua scripts themselves run on the real cluster in tests/statemachine/corrections.test.ts):
 // apply vs supersede per the rewind window, a put that races the replay refuses the swap and is
 // applied on the next pass under the fence, and a swap that can never win fails as a TransientError.
-import type { CorrectedKeys, CorrectionEntry, CorrectionLog, LoggedPut, LoggedValue } from '../../../functions/domain/corrections.js';
+import type { CorrectedKeys, CorrectionEntry, CorrectionLog, LoggedPut } from '../../../functions/domain/corrections.js';
 import type { SwapOutcome } from '../../../functions/domain/version-repository.js';
 import type { VersionStatus } from '../../../functions/domain/version-lifecycle.js';
 import { dataKey, bucketOf } from '../../../functions/domain/key-layout.js';
@@ -60,9 +60,6 @@ class InMemoryLog implements CorrectionLog {
   }
   async entriesOf(keys: readonly string[]): Promise<(CorrectionEntry | null)[]> {
     return keys.map((k) => this.byKey.get(k) ?? null);
-  }
-  async loggedValuesOf(keys: readonly string[]): Promise<(LoggedValue | null)[]> {
-    return (await this.entriesOf(keys)).map((e) => e && { at: e.at, value: Buffer.from(e.value) });
   }
   async markSubstituted(version: string, keys: readonly string[]): Promise<void> {
     const marks = this.marks.get(version) ?? new Set<string>();
