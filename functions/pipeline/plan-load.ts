@@ -47,6 +47,13 @@ export async function planLoad(request: IngestRequest, owner: string, deps: Pipe
   const uri = `s3://${request.bucket}/${request.key}`;
   // Ids that come with the request are checked before any I/O: a bad one fails Plan at once.
   const requested = request.explicitVersion ? explicitVersionId(request.explicitVersion) : request.jobName ? versionIdForJob(request.jobName) : undefined;
+  const orderKey = request.orderKey ?? deps.now();
+  // A cache that lost its tombstones gets them back from S3 before this load reads them (invariant
+  // 11); then the keys the chunks will check records against are read once (load-keys.ts), stored
+  // only if the version registers. Both run while the input is listed and inspected.
+  const restored = restoreTombstones(deps);
+  restored.catch(() => undefined); // awaited below, after the input checks that may fail first
+  const loadKeys = restored.then(() => readLoadKeys(deps, orderKey)).catch(() => null);
   const listed = new Set<string>();
   const skipped: SkippedObject[] = [];
   const found = await findObjects(request, deps, listed, skipped);
@@ -64,7 +71,6 @@ export async function planLoad(request: IngestRequest, owner: string, deps: Pipe
     found.map((o) => sniff(() => inspectObject(request.bucket, o, { objects: deps.objects, spec: deps.spec, inputFormat: deps.load.inputFormat, maxRowGroupBytes: deps.load.maxRowGroupBytes }))),
   );
   const version = requested ?? versionIdForObjects(uri, objects);
-  const orderKey = request.orderKey ?? deps.now();
   const plan = planWithin(uri, objects, deps);
   const buckets = bucketCountFor(plan.totalBytes);
   const result: PlanResult = {
@@ -85,11 +91,7 @@ export async function planLoad(request: IngestRequest, owner: string, deps: Pipe
   // Stale loads, failed leftovers and held versions past retention hold memory the pre-flight
   // would count, and a re-ingest of a stale version must not load on top of its old keys.
   await retireBeforeLoad(deps);
-  // A cache that lost its tombstones gets them back from S3 before this load reads them (invariant 11).
-  await restoreTombstones(deps);
-  // The keys the chunks will check records against, read once here (load-keys.ts) while Plan goes
-  // on; stored only if the version registers. A chunk without them lists the keys itself.
-  const loadKeys = readLoadKeys(deps, orderKey).catch(() => null);
+  await restored;
   const completeness = await inputCheck(request, listed, deps);
   const register = () =>
     deps.versions.register({

@@ -46,9 +46,8 @@ export class Substitution {
   }
 
   /**
-   * Holds back a batch's records of keys that may have a correction (the load's key filter said so:
-   * a few are false positives, and their HMGET finds no entry); waits only while full groups'
-   * entries are still being read.
+   * Holds back a batch's records of keys in `corrected` (an entry erased or trimmed since is not
+   * found, and the batch's record stays); waits only while full groups' entries are still being read.
    */
   async hold(commands: readonly HsetCommand[]): Promise<void> {
     for (const command of commands) {
