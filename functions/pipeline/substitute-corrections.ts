@@ -14,9 +14,6 @@ const GROUP = 500;
 /** Groups read and written at once: the chunk reads on meanwhile, and memory stays bounded. */
 const GROUPS_IN_FLIGHT = 4;
 
-/** Substituted keys recorded per call (one HSET of that many fields on the control slot). */
-const MARKS_PER_CALL = 1000;
-
 export class Substitution {
   /** Keys written with their correction (a key twice in the chunk is here twice). */
   private readonly written: string[] = [];
@@ -60,9 +57,8 @@ export class Substitution {
   async finish(): Promise<{ gen: number; substituted: number }> {
     await this.send();
     await Promise.all(this.inFlight);
-    const keys = this.written;
-    for (let i = 0; i < keys.length; i += MARKS_PER_CALL) await this.log.markSubstituted(this.version, keys.slice(i, i + MARKS_PER_CALL));
-    return { gen: this.gen, substituted: keys.length };
+    await this.log.markSubstituted(this.version, this.written);
+    return { gen: this.gen, substituted: this.written.length };
   }
 
   /** A chunk that failed: lets the group in flight land (or fail), so nothing is written after it reports. */

@@ -90,3 +90,18 @@ test('when the chunks marked every applying key, nothing is left; a put after th
   await put(['b'], 6_000);
   expect(await left(gen)).toEqual({ out: ['b=v-b-6000'], superseded: 1 });
 });
+
+test('marks of more keys than one HSET takes are all kept, with the expiry that drops them if the load never finishes', async () => {
+  const dataset = `marks-${process.pid}`;
+  const store = new CorrectionStore(cluster, dataset);
+  const keys = Array.from({ length: 2_500 }, (_, i) => `m${i}`);
+  for (let i = 0; i < keys.length; i += 1000) expect(await store.log(keys.slice(i, i + 1000).map((key) => ({ key, value: `v-${key}` })), 5_000, 'r')).not.toBeNull();
+  const { gen } = await store.correctedKeys(2_000);
+  await store.markSubstituted('v3', keys.slice(0, 2_499)); // the chunks wrote all but the last
+  const marks = `{sluice:${dataset}}:corrections:substituted:v3`;
+  expect(await cluster.hlen(marks)).toBe(2_499);
+  expect(await cluster.ttl(marks)).toBeGreaterThan(0);
+  const left: string[] = [];
+  for await (const page of store.unsubstituted('v3', 2_000, gen)) left.push(...page.entries.map((e) => e.key));
+  expect(left).toEqual(['m2499']);
+});
