@@ -111,15 +111,22 @@ export async function measureCombinedLoad(infra: BenchInfra, workers: LoadWorker
   const commitMs = { none: [] as number[], both: [] as number[] };
   const cpuMs = { none: [] as number[], both: [] as number[] };
   // BENCH_COMBINED_ONLY=tombstones or =corrections: the second load has only that half (which
-  // half costs what); =none: the second load has neither, an A/A run that shows the noise.
+  // half costs what); =none: the second load has neither, an A/A run that shows the noise;
+  // =each: four loads per repetition (neither, tombstones alone, corrections alone, both), so the
+  // halves are compared within one run too.
   const only = process.env.BENCH_COMBINED_ONLY;
+  const each = only === 'each';
+  const halves = { tombstones: [] as number[], corrections: [] as number[] };
   // The first load of a run is slower (JIT, connections, Redis allocations): one unmeasured load first.
   await infra.flush();
   await commit(await planAndLoad(workers, dataset, prefix, 'both-warmup'));
   for (let rep = 0; rep < reps; rep++) {
-    for (const variant of ['none', 'both'] as const) {
+    for (const kind of each ? (['none', 'tombstones', 'corrections', 'both'] as const) : (['none', 'both'] as const)) {
+      const variant = kind === 'none' ? 'none' : 'both';
+      // What the load has: with =each each kind its own, otherwise the second load what BENCH_COMBINED_ONLY says.
+      const has = kind === 'both' && !each ? only : kind;
       await infra.flush();
-      const version = `both-${variant}-${rep}`;
+      const version = `both-${kind}-${rep}`;
       const load = async () => {
         // CPU of everything the load runs on: this driver (Plan, Commit, s3rver), the workers, the Redis masters.
         const workersCpu = () => workers.reduce((n, w) => n + processCpuUs(w.pid), 0) / 1000;
@@ -137,17 +144,21 @@ export async function measureCombinedLoad(infra: BenchInfra, workers: LoadWorker
         return { ms, commitMs: committed.ms, planMs: loaded.planMs, chunksMs: loaded.loadMs, cpuMs: parts.driver + parts.workers + parts.redis, parts };
       };
       let r: { ms: number; commitMs: number; planMs: number; chunksMs: number; cpuMs: number; parts: { driver: number; workers: number; redis: number } };
-      if (variant === 'none' || only === 'none') r = await load();
+      if (has === 'none') r = await load();
       else {
-        if (only !== 'tombstones') await putThroughAdmin(dataset, count, 4, 5);
-        r = only === 'corrections' ? await load() : await withTombstones(dataset, count, load);
+        if (has !== 'tombstones') await putThroughAdmin(dataset, count, 4, 5);
+        r = has === 'corrections' ? await load() : await withTombstones(dataset, count, load);
         const applied = Number((await infra.admin.hget(`{sluice:${dataset}}:version:${version}`, 'correctionsApplied')) ?? 0);
-        if (applied !== count && only !== 'tombstones') throw new Error(`the load applied ${applied} corrections, not ${count}`);
+        if (applied !== count && has !== 'tombstones') throw new Error(`the load applied ${applied} corrections, not ${count}`);
       }
-      ms[variant].push(r.ms);
-      commitMs[variant].push(r.commitMs);
-      cpuMs[variant].push(r.cpuMs);
-      log(`  rep ${rep + 1}, ${variant === 'none' ? 'no tombstones, empty log' : `${n} tombstones + ${n} corrections`}: load ${(r.ms / 1000).toFixed(2)} s (plan ${r.planMs.toFixed(0)} ms, chunks ${(r.chunksMs / 1000).toFixed(2)} s, commit ${r.commitMs.toFixed(0)} ms; CPU ${(r.cpuMs / 1000).toFixed(2)} s: driver ${(r.parts.driver / 1000).toFixed(2)}, workers ${(r.parts.workers / 1000).toFixed(2)}, Redis ${(r.parts.redis / 1000).toFixed(2)})`);
+      if (kind === 'tombstones' || kind === 'corrections') halves[kind].push(r.ms);
+      else {
+        ms[variant].push(r.ms);
+        commitMs[variant].push(r.commitMs);
+        cpuMs[variant].push(r.cpuMs);
+      }
+      const what = { none: 'no tombstones, empty log', tombstones: `${n} tombstones alone`, corrections: `${n} corrections alone`, both: `${n} tombstones + ${n} corrections` }[kind];
+      log(`  rep ${rep + 1}, ${what}: load ${(r.ms / 1000).toFixed(2)} s (plan ${r.planMs.toFixed(0)} ms, chunks ${(r.chunksMs / 1000).toFixed(2)} s, commit ${r.commitMs.toFixed(0)} ms; CPU ${(r.cpuMs / 1000).toFixed(2)} s: driver ${(r.parts.driver / 1000).toFixed(2)}, workers ${(r.parts.workers / 1000).toFixed(2)}, Redis ${(r.parts.redis / 1000).toFixed(2)})`);
     }
   }
   const none = summarise(ms.none);
@@ -179,6 +190,15 @@ export async function measureCombinedLoad(infra: BenchInfra, workers: LoadWorker
       digits: 3,
       target: { text: '<= 1.05x', met: paired.median <= 1.05 },
     },
+    ...(each
+      ? (['tombstones', 'corrections'] as const).map((half) => ({
+          section,
+          name: `per repetition, the load with ${n} ${half} alone / the load with neither (BENCH_COMBINED_ONLY=each)`,
+          unit: '×',
+          summary: summarise(halves[half].map((m, i) => m / ms.none[i]!)),
+          digits: 3,
+        }))
+      : []),
   ];
 }
 

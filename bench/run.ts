@@ -7,8 +7,9 @@
 // (corrections-load: only the load with tombstones and corrections against none; corrections-reads:
 // only the reads with suppressed items against none; corrections includes both); BENCH_QUICK=1 shrinks every size
 // for a smoke run (its figures are not comparable); BENCH_CPU_PROF=<dir> profiles every child.
-// The combined corrections load also takes BENCH_COMBINED_ONLY=tombstones|corrections|none (one
-// half alone, or an A/A run) and BENCH_CMDSTATS=1 (Redis time per command for each load).
+// The combined corrections load also takes BENCH_COMBINED_ONLY=tombstones|corrections|none|each
+// (one half alone, an A/A run, or all four loads per repetition) and BENCH_CMDSTATS=1 (Redis time
+// per command for each load).
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
