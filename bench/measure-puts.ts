@@ -122,7 +122,6 @@ export async function measureCombinedLoad(infra: BenchInfra, workers: LoadWorker
   await commit(await planAndLoad(workers, dataset, prefix, 'both-warmup'));
   for (let rep = 0; rep < reps; rep++) {
     for (const kind of each ? (['none', 'tombstones', 'corrections', 'both'] as const) : (['none', 'both'] as const)) {
-      const variant = kind === 'none' ? 'none' : 'both';
       // What the load has: with =each each kind its own, otherwise the second load what BENCH_COMBINED_ONLY says.
       const has = kind === 'both' && !each ? only : kind;
       await infra.flush();
@@ -153,9 +152,9 @@ export async function measureCombinedLoad(infra: BenchInfra, workers: LoadWorker
       }
       if (kind === 'tombstones' || kind === 'corrections') halves[kind].push(r.ms);
       else {
-        ms[variant].push(r.ms);
-        commitMs[variant].push(r.commitMs);
-        cpuMs[variant].push(r.cpuMs);
+        ms[kind].push(r.ms);
+        commitMs[kind].push(r.commitMs);
+        cpuMs[kind].push(r.cpuMs);
       }
       const what = { none: 'no tombstones, empty log', tombstones: `${n} tombstones alone`, corrections: `${n} corrections alone`, both: `${n} tombstones + ${n} corrections` }[kind];
       log(`  rep ${rep + 1}, ${what}: load ${(r.ms / 1000).toFixed(2)} s (plan ${r.planMs.toFixed(0)} ms, chunks ${(r.chunksMs / 1000).toFixed(2)} s, commit ${r.commitMs.toFixed(0)} ms; CPU ${(r.cpuMs / 1000).toFixed(2)} s: driver ${(r.parts.driver / 1000).toFixed(2)}, workers ${(r.parts.workers / 1000).toFixed(2)}, Redis ${(r.parts.redis / 1000).toFixed(2)})`);
