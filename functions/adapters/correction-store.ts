@@ -5,6 +5,7 @@ import type { Cluster } from 'ioredis';
 import type { CorrectedKeys, CorrectionEntry, CorrectionLog, CorrectionLogSummary, CorrectionTarget, LoggedPut } from '../domain/corrections.js';
 import { controlKeys, correctionKeys, type CorrectionKeys } from '../domain/key-layout.js';
 import { ErasedKeysError } from '../errors.js';
+import { correctionListText, parseList, readList, storeList, type ListKeys } from './key-lists.js';
 import { guardRedis } from './redis-errors.js';
 import * as lua from './correction-scripts.js';
 
@@ -45,7 +46,7 @@ export class CorrectionStore implements CorrectionLog {
     const tail = JSON.stringify({ at, requestId }).slice(1);
     const pairs = entries.flatMap((e) => [e.key, `${tail}\n${e.value}`]);
     const [gen, flat] = (await guardRedis(
-      this.redis.eval(lua.LOG_PUT, 8, this.keys.log, this.keys.at, this.keys.gen, this.current, this.versions, this.keys.fence, this.tombstones, this.keys.bygen, this.versionPrefix, String(at), ...pairs),
+      this.redis.eval(lua.LOG_PUT, 10, this.keys.log, this.keys.at, this.keys.gen, this.current, this.versions, this.keys.fence, this.tombstones, this.keys.bygen, this.keys.list, this.keys.listGen, this.versionPrefix, String(at), ...pairs),
     )) as [number, string[]];
     if (Number(gen) === -1) {
       const named = flat.slice(0, 10).join(', ') + (flat.length > 10 ? `, ... (${flat.length} in all)` : '');
@@ -89,15 +90,41 @@ export class CorrectionStore implements CorrectionLog {
   }
 
   async trim(windowMs: number): Promise<number> {
-    return Number(await guardRedis(this.redis.eval(lua.TRIM, 4, this.keys.log, this.keys.at, this.versions, this.keys.bygen, String(windowMs))));
+    return Number(await guardRedis(this.redis.eval(lua.TRIM, 5, this.keys.log, this.keys.at, this.versions, this.keys.bygen, this.keys.listGen, String(windowMs))));
   }
 
   async correctedKeys(minAt: number): Promise<CorrectedKeys> {
-    const gen = await this.generation();
-    if (this.corrected?.gen === gen && this.corrected.minAt === minAt) return this.corrected;
-    const keys = gen === 0 ? [] : await guardRedis(this.redis.zrangebyscore(this.keys.at, String(minAt), '+inf'));
-    this.corrected = { gen, minAt, keys: new Set(keys) };
+    const current = await this.generation();
+    if (this.corrected?.gen === current && this.corrected.minAt === minAt) return this.corrected;
+    const logged = await this.loggedTimes();
+    const keys = new Set<string>();
+    for (const [key, at] of logged.times) if (at >= minAt) keys.add(key);
+    this.corrected = { gen: logged.gen, minAt, keys };
     return this.corrected;
+  }
+
+  /**
+   * Every logged key with its time, at the generation read with them: from the list the put
+   * script keeps (key-lists.ts), or from the time index when the list is stale (then stored
+   * again, compacted, as it is when re-puts have made it twice as long as the log).
+   */
+  private async loggedTimes(): Promise<{ gen: number; times: Map<string, number> }> {
+    const list = { generation: this.keys.gen, listGeneration: this.keys.listGen, list: this.keys.list };
+    const { generation, text } = await readList(this.redis, list);
+    const times = new Map<string, number>();
+    if (generation === '') return { gen: 0, times };
+    let entries = 0;
+    if (text !== null) {
+      const flat = parseList(text);
+      entries = flat.length / 2;
+      for (let i = 0; i < flat.length; i += 2) times.set(flat[i] as string, flat[i + 1] as number);
+    } else {
+      // Read after the generation: these entries hold at least that generation's puts.
+      const flat = await guardRedis(this.redis.zrange(this.keys.at, '0', '-1', 'WITHSCORES'));
+      for (let i = 0; i < flat.length; i += 2) times.set(flat[i]!, Number(flat[i + 1]));
+    }
+    if (text === null || entries > 2 * times.size + 1000) await storeList(this.redis, list, generation, correctionListText(times));
+    return { gen: Number(generation), times };
   }
 
   adoptCorrectedKeys(read: { gen: number; minAt: number; keys: readonly string[] }): CorrectedKeys {

@@ -1,11 +1,13 @@
 // Tombstones and suppressed items in Redis, on the dataset's control slot (see
 // erasure-scripts.ts). The tombstoned keys are cached per container with the generation token
 // they were read at: a load checks the token (one GET per chunk) and fetches the keys again
-// only after an erase or unerase, so 100k tombstones cost one HKEYS per change, not per chunk.
+// only after an erase or unerase, from the list the erase script keeps (key-lists.ts), or with
+// HKEYS when the list is stale.
 import type { Cluster } from 'ioredis';
 import type { Tombstone } from '../domain/erasure.js';
 import type { ErasureRepository } from '../domain/erasure-repository.js';
 import { controlKeys, correctionKeys, type ControlKeys, type CorrectionKeys } from '../domain/key-layout.js';
+import { parseList, readList, storeList, tombstoneListText, type ListKeys } from './key-lists.js';
 import { guardRedis } from './redis-errors.js';
 import { awaitReplicas, type ReplicaAckOptions } from './replica-ack.js';
 import { ownerOf } from './slot-owner.js';
@@ -17,6 +19,7 @@ const RESTORE_BATCH = 1000;
 export class ErasureStore implements ErasureRepository {
   private readonly keys: ControlKeys;
   private readonly corrections: CorrectionKeys;
+  private readonly list: ListKeys;
   private cached: { generation: string; keys: ReadonlySet<string> } | null = null;
 
   constructor(
@@ -27,6 +30,7 @@ export class ErasureStore implements ErasureRepository {
   ) {
     this.keys = controlKeys(dataset);
     this.corrections = correctionKeys(dataset);
+    this.list = { generation: this.keys.tombstonesGeneration, listGeneration: this.keys.tombstoneListGeneration, list: this.keys.tombstoneList };
   }
 
   private run(script: string, keys: string[], args: (string | number)[]): Promise<unknown> {
@@ -43,7 +47,7 @@ export class ErasureStore implements ErasureRepository {
   async addTombstones(keys: readonly string[], tombstone: Tombstone, token: string): Promise<{ version: string; buckets: number }[]> {
     const k = this.keys;
     const c = this.corrections;
-    const ids = (await this.run(lua.ERASE, [k.tombstones, k.tombstonesAt, k.tombstonesGeneration, k.versions, c.log, c.at, c.gen, c.bygen], [tombstone.at, JSON.stringify(tombstone), token, ...keys])) as string[];
+    const ids = (await this.run(lua.ERASE, [k.tombstones, k.tombstonesAt, k.tombstonesGeneration, k.versions, c.log, c.at, c.gen, c.bygen, k.tombstoneList, k.tombstoneListGeneration], [tombstone.at, JSON.stringify(tombstone), token, ...keys])) as string[];
     await this.replicated(token, `erasure of ${keys.length} keys of ${this.dataset}`);
     if (ids.length === 0) return [];
     const pipeline = this.redis.pipeline();
@@ -73,11 +77,18 @@ export class ErasureStore implements ErasureRepository {
   }
 
   async tombstonesWithGeneration(): Promise<{ generation: string; keys: ReadonlySet<string> }> {
-    const generation = (await guardRedis(this.redis.get(this.keys.tombstonesGeneration))) ?? '';
-    if (this.cached?.generation === generation) return this.cached;
-    // Read after the token: these keys hold at least that generation's changes.
-    const keys = generation === '' ? new Set<string>() : new Set(await guardRedis(this.redis.hkeys(this.keys.tombstones)));
-    this.cached = { generation, keys };
+    const current = (await guardRedis(this.redis.get(this.keys.tombstonesGeneration))) ?? '';
+    if (this.cached?.generation === current) return this.cached;
+    const { generation, text } = await readList(this.redis, this.list);
+    if (text !== null) {
+      this.cached = { generation, keys: new Set(parseList(text) as string[]) };
+      return this.cached;
+    }
+    // Read after the token: these keys hold at least that generation's changes (exactly those,
+    // if the token has not moved when the list is stored).
+    const keys = generation === '' ? [] : await guardRedis(this.redis.hkeys(this.keys.tombstones));
+    if (generation !== '') await storeList(this.redis, this.list, generation, tombstoneListText(keys));
+    this.cached = { generation, keys: new Set(keys) };
     return this.cached;
   }
 

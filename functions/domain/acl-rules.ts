@@ -18,8 +18,9 @@ const SLUICE_ACL_COMMANDS: readonly string[] = [
   '+eval',
   // erasure and suppression: the tombstones (read whole by loads, by time before a swap) and the suppressed set
   '+hkeys', '+zrangebyscore', '+zcount', '+sadd', '+srem', '+scard', '+smembers',
-  // the correction log (puts): its generation counter, its replay read in pages
-  '+incr', '+hscan',
+  // the correction log (puts): its generation counter, its replay read in pages; the key lists
+  // the erase and put scripts keep (adapters/key-lists.ts)
+  '+incr', '+hscan', '+append',
   // chunks and commits wait for replicas to acknowledge; reads fall back to replicas in a failover
   '+wait', '+readonly',
 ];

@@ -54,6 +54,9 @@ export interface ControlKeys {
   tombstonesAt: string;
   tombstonesGeneration: string;
   tombstonesRestored: string;
+  /** The tombstoned keys as one string kept by the erase script, and the generation token it is exact at (adapters/key-lists.ts). */
+  tombstoneList: string;
+  tombstoneListGeneration: string;
   /** Suppressed items of a ranked-items dataset, and a token that changes with them. */
   suppressed: string;
   suppressedGeneration: string;
@@ -74,6 +77,8 @@ export function controlKeys(dataset: string): ControlKeys {
     tombstonesAt: `${tag}:tombstones:at`,
     tombstonesGeneration: `${tag}:tombstones:generation`,
     tombstonesRestored: `${tag}:tombstones:restored`,
+    tombstoneList: `${tag}:tombstones:list`,
+    tombstoneListGeneration: `${tag}:tombstones:list:generation`,
     suppressed: `${tag}:suppressed`,
     suppressedGeneration: `${tag}:suppressed:generation`,
     loadKeys: (id) => `${tag}:load-keys:${id}`,
@@ -90,6 +95,9 @@ export interface CorrectionKeys {
   bygen: string;
   /** Counter moved on by every put; the pointer swap compares it. */
   gen: string;
+  /** The logged keys with their times as one string kept by the put script, and the generation it holds every applying key at (adapters/key-lists.ts). */
+  list: string;
+  listGen: string;
   /** Set while a swap that was refused for new corrections applies them: puts wait. */
   fence: string;
   /** Hash: the keys a load's chunks wrote with their logged correction instead of the batch's record (see load-chunk.ts). */
@@ -104,6 +112,8 @@ export function correctionKeys(dataset: string): CorrectionKeys {
     bygen: `${tag}:corrections:bygen`,
     gen: `${tag}:corrections:gen`,
     fence: `${tag}:corrections:fence`,
+    list: `${tag}:corrections:list`,
+    listGen: `${tag}:corrections:list:gen`,
     substituted: (version) => `${tag}:corrections:substituted:${version}`,
   };
 }

@@ -35,14 +35,16 @@ function container(dataset: string) {
   };
 }
 
-/** Calls of each listing command so far, over every master. */
-async function listings(): Promise<{ hkeys: number; zrangebyscore: number }> {
-  const counts = { hkeys: 0, zrangebyscore: 0 };
-  for (const node of cluster.nodes('master')) {
-    const info = await node.info('commandstats');
-    for (const name of ['hkeys', 'zrangebyscore'] as const) counts[name] += Number(new RegExp(`cmdstat_${name}:calls=(\\d+)`).exec(info)?.[1] ?? 0);
-  }
-  return counts;
+/**
+ * Changes every place a container could read the keys from, except the snapshot, without moving
+ * a generation: a key that shows up in an answer tells where the answer came from.
+ */
+async function tamper(dataset: string): Promise<void> {
+  const tag = `{sluice:${dataset}}`;
+  await cluster.hset(`${tag}:tombstones`, 'in-hash', '{}');
+  await cluster.append(`${tag}:tombstones:list`, ',"in-list"');
+  await cluster.zadd(`${tag}:corrections:at`, ORDER_KEY, 'c-in-index');
+  await cluster.append(`${tag}:corrections:list`, `,"c-in-list",${ORDER_KEY}`);
 }
 
 const ERASED = ['e1', 'quote"and\nnewline', 'é2'];
@@ -58,12 +60,11 @@ async function seed(dataset: string): Promise<void> {
 test("a chunk container takes the Plan's keys and filter and lists neither set; without a snapshot it lists them", async () => {
   const dataset = `snapshot-${process.pid}`;
   await seed(dataset);
+  await tamper(dataset);
   const chunk = container(dataset);
-  const before = await listings();
   await primeLoadKeys(chunk, 'v1');
   const erased = await chunk.erasures.tombstonedKeys();
   const corrected = await chunk.corrections.correctedKeys(MIN_AT);
-  expect(await listings()).toEqual(before);
   expect([...erased].sort()).toEqual([...ERASED].sort());
   expect([...corrected.keys].sort()).toEqual(['c1', 'c2']);
   // The filter over them is the Plan's: the same bits as one built here, and no key of either set missing.
@@ -72,11 +73,12 @@ test("a chunk container takes the Plan's keys and filter and lists neither set; 
   expect(filter).not.toBe(built);
   expect(filter.bits).toEqual(built.bits);
 
-  // A version Plan left no snapshot for: the container lists the keys itself, and gets the same.
+  // A version Plan left no snapshot for: the container reads the keys itself, from the lists the
+  // erase and put scripts keep (adapters/key-lists.ts), not by listing the sets.
   const other = container(dataset);
   await primeLoadKeys(other, 'v2');
-  expect([...(await other.erasures.tombstonedKeys())].sort()).toEqual([...ERASED].sort());
-  expect((await listings()).hkeys).toBe(before.hkeys + 1);
+  expect([...(await other.erasures.tombstonedKeys())].sort()).toEqual([...ERASED, 'in-list'].sort());
+  expect([...(await other.corrections.correctedKeys(MIN_AT)).keys].sort()).toEqual(['c-in-list', 'c1', 'c2']);
 });
 
 test('an unerase and a put after the Plan are seen: the stores still compare their generations', async () => {
@@ -91,15 +93,13 @@ test('an unerase and a put after the Plan are seen: the stores still compare the
   expect([...(await chunk.corrections.correctedKeys(MIN_AT)).keys].sort()).toEqual(['c1', 'c2', 'c3']);
 });
 
-test('a snapshot that cannot be read is passed over: the container lists the keys itself', async () => {
+test('a snapshot that cannot be read is passed over: the container reads the keys itself', async () => {
   const dataset = `snapshot-bad-${process.pid}`;
   await seed(dataset);
   await cluster.set(`{sluice:${dataset}}:load-keys:v1`, '{"tombstones": [not json\n');
   const chunk = container(dataset);
-  const before = await listings();
   await primeLoadKeys(chunk, 'v1');
   expect([...(await chunk.erasures.tombstonedKeys())].sort()).toEqual([...ERASED].sort());
-  expect((await listings()).hkeys).toBe(before.hkeys + 1);
 });
 
 test('nothing erased or corrected: there is no snapshot to store', async () => {

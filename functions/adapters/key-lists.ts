@@ -1,0 +1,71 @@
+// The tombstoned keys and the logged correction keys, each also kept as one string on the control
+// slot: the erase and put scripts append to it as they change the sets (erasure-scripts.ts,
+// correction-scripts.ts). A load reads it with one GET-sized reply where HKEYS or ZRANGEBYSCORE
+// of 100k keys cost ~120 ms of client CPU each (ioredis decodes every element of an array reply
+// on its own) and tens of ms on the control master.
+//
+// A list is trusted only when its own generation equals the set's generation, read in the same
+// script. Every change to a set moves that set's generation; only the scripts that append move the
+// list's generation with it. So a change that does not keep the list (an unerase, a restore, a
+// trim, an erase that drops corrections, anything added later) leaves it stale, and the next
+// reader rebuilds it from the set (storing it only if the generation has not moved meanwhile).
+// Nothing has to remember to keep it: forgetting costs a rebuild, never a missing key.
+//
+// Text: entries each preceded by a comma, every key a JSON string, so "[" + text.slice(1) + "]"
+// is a JSON array. Tombstones: `,"k1","k2"`; corrections: `,"k1",at1,"k2",at2` (a key put
+// again appears again; the last entry is the one the log holds, as ZADD overwrote it).
+import type { Cluster } from 'ioredis';
+import { guardRedis } from './redis-errors.js';
+
+/** KEYS: generation, list generation, list. Returns {generation or '', the list if exact at it, else false}. */
+const READ = `
+local gen = redis.call('GET', KEYS[1])
+if not gen then return {'', false} end
+if redis.call('GET', KEYS[2]) ~= gen then return {gen, false} end
+return {gen, redis.call('GET', KEYS[3]) or ''}
+`;
+
+/** KEYS: generation, list generation, list. ARGV: the generation the text was read at, text. */
+const STORE = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[3], ARGV[2])
+redis.call('SET', KEYS[2], ARGV[1])
+return 1
+`;
+
+export interface ListKeys {
+  generation: string;
+  listGeneration: string;
+  list: string;
+}
+
+/** The list's text parsed: the entries in order (JSON values). */
+export function parseList(text: string): unknown[] {
+  return text === '' ? [] : (JSON.parse(`[${text.slice(1)}]`) as unknown[]);
+}
+
+export function tombstoneListText(keys: Iterable<string>): string {
+  let text = '';
+  for (const key of keys) text += `,${JSON.stringify(key)}`;
+  return text;
+}
+
+export function correctionListText(entries: Iterable<readonly [string, number]>): string {
+  let text = '';
+  for (const [key, at] of entries) text += `,${JSON.stringify(key)},${at}`;
+  return text;
+}
+
+/**
+ * The generation ('' when the set has never changed: it is empty) and the list's text, or null
+ * when the list is not exact at that generation (the caller rebuilds it).
+ */
+export async function readList(redis: Cluster, keys: ListKeys): Promise<{ generation: string; text: string | null }> {
+  const [generation, text] = (await guardRedis(redis.eval(READ, 3, keys.generation, keys.listGeneration, keys.list))) as [string, string | null];
+  return { generation, text: text ?? null };
+}
+
+/** Stores a rebuilt list, if the set is still at `generation` (else a later reader rebuilds it). */
+export async function storeList(redis: Cluster, keys: ListKeys, generation: string, text: string): Promise<void> {
+  await guardRedis(redis.eval(STORE, 3, keys.generation, keys.listGeneration, keys.list, generation, text));
+}
