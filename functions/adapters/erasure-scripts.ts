@@ -1,8 +1,8 @@
 // Lua run on a dataset's control slot for erasure and suppression (KEYS all under the
 // {sluice:<dataset>} hash tag). Each change also sets a generation token, so a container that
 // cached the tombstones or the suppressed items knows with one GET whether its copy is current.
-// Only ERASE keeps the tombstone list (key-lists.ts) up to date: UNERASE and RESTORE move the
-// token past the list's, which makes the next reader rebuild it.
+// ERASE and RESTORE keep the tombstone list (key-lists.ts) up to date; UNERASE moves the token
+// past the list's, which makes the next reader rebuild it.
 
 /**
  * KEYS: tombstones, tombstonesAt, generation, versions, then the correction log's log, at, gen
@@ -51,16 +51,26 @@ return n
 `;
 
 /**
- * KEYS: tombstones, tombstonesAt, generation, restored. ARGV: token, last ('1' on the last
- * batch), then key/at/tombstone JSON triples. Adds what the S3 log holds to what is here (a
- * tombstone is never dropped by a restore); the last batch marks the dataset restored.
+ * KEYS: tombstones, tombstonesAt, generation, restored, the tombstone list and its generation.
+ * ARGV: token, last ('1' on the last batch), then key/at/tombstone JSON triples. Adds what the S3
+ * log holds to what is here (a tombstone is never dropped by a restore); the last batch marks the
+ * dataset restored. Keeps the tombstone list as ERASE does.
  */
 export const RESTORE = `
+local fresh = redis.call('HLEN', KEYS[1]) == 0
+local token = redis.call('GET', KEYS[3])
+local listed = fresh or (token and redis.call('GET', KEYS[6]) == token)
+local added = {}
 for i = 3, #ARGV, 3 do
-  redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 2])
+  if redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 2]) == 1 then added[#added + 1] = ',' .. cjson.encode(ARGV[i]) end
   redis.call('ZADD', KEYS[2], ARGV[i + 1], ARGV[i])
 end
 redis.call('SET', KEYS[3], ARGV[1])
+if listed then
+  if fresh then redis.call('DEL', KEYS[5]) end
+  if #added > 0 then redis.call('APPEND', KEYS[5], table.concat(added)) end
+  redis.call('SET', KEYS[6], ARGV[1])
+end
 if ARGV[2] == '1' then redis.call('SET', KEYS[4], ARGV[1]) end
 return 'ok'
 `;

@@ -119,7 +119,7 @@ export class ErasureStore implements ErasureRepository {
       const slice = entries.slice(from, from + RESTORE_BATCH);
       const last = from + RESTORE_BATCH >= entries.length ? '1' : '0';
       const args = slice.flatMap(([key, t]) => [key, t.at, JSON.stringify(t)]);
-      await this.run(lua.RESTORE, [k.tombstones, k.tombstonesAt, k.tombstonesGeneration, k.tombstonesRestored], [token, last, ...args]);
+      await this.run(lua.RESTORE, [k.tombstones, k.tombstonesAt, k.tombstonesGeneration, k.tombstonesRestored, k.tombstoneList, k.tombstoneListGeneration], [token, last, ...args]);
     }
     await this.replicated(token, `restoring the tombstones of ${this.dataset}`);
   }

@@ -1,13 +1,13 @@
 // The tombstoned keys and the logged correction keys, each also kept as one string on the control
-// slot: the erase and put scripts append to it as they change the sets (erasure-scripts.ts,
+// slot: the erase, restore and put scripts append to it as they change the sets (erasure-scripts.ts,
 // correction-scripts.ts). A load reads it with one GET-sized reply where HKEYS or ZRANGEBYSCORE
 // of 100k keys cost ~120 ms of client CPU each (ioredis decodes every element of an array reply
 // on its own) and tens of ms on the control master.
 //
 // A list is trusted only when its own generation equals the set's generation, read in the same
 // script. Every change to a set moves that set's generation; only the scripts that append move the
-// list's generation with it. So a change that does not keep the list (an unerase, a restore, a
-// trim, an erase that drops corrections, anything added later) leaves it stale, and the next
+// list's generation with it. So a change that does not keep the list (an unerase, a trim, an
+// erase that drops corrections, anything added later) leaves it stale, and the next
 // reader rebuilds it from the set (storing it only if the generation has not moved meanwhile).
 // Nothing has to remember to keep it: forgetting costs a rebuild, never a missing key.
 //

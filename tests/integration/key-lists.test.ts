@@ -99,7 +99,7 @@ test('a reader of the corrections gets exactly the applying keys after any seque
       await erasures.removeTombstones(erased, `u${step}`);
     } else {
       await cluster.zadd(controlKeys(dataset).versions, now, `v${step}`);
-      await cluster.zrem(controlKeys(dataset).versions, ...(await cluster.zrange(controlKeys(dataset).versions, 0, 0)));
+      await cluster.zrem(controlKeys(dataset).versions, ...(await cluster.zrange(controlKeys(dataset).versions, '0', '0')));
       await log.trim(1000 + rnd(2000));
     }
     if (rnd(3) === 0) continue;
