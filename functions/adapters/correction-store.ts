@@ -96,35 +96,31 @@ export class CorrectionStore implements CorrectionLog {
   async correctedKeys(minAt: number): Promise<CorrectedKeys> {
     const current = await this.generation();
     if (this.corrected?.gen === current && this.corrected.minAt === minAt) return this.corrected;
-    const logged = await this.loggedTimes();
-    const keys = new Set<string>();
-    for (const [key, at] of logged.times) if (at >= minAt) keys.add(key);
-    this.corrected = { gen: logged.gen, minAt, keys };
-    return this.corrected;
-  }
-
-  /**
-   * Every logged key with its time, at the generation read with them: from the list the put
-   * script keeps (key-lists.ts), or from the time index when the list is stale (then stored
-   * again, compacted, as it is when re-puts have made it twice as long as the log).
-   */
-  private async loggedTimes(): Promise<{ gen: number; times: Map<string, number> }> {
     const list = { generation: this.keys.gen, listGeneration: this.keys.listGen, list: this.keys.list };
     const { generation, text } = await readList(this.redis, list);
-    const times = new Map<string, number>();
-    if (generation === '') return { gen: 0, times };
-    let entries = 0;
-    if (text !== null) {
-      const flat = parseList(text);
-      entries = flat.length / 2;
-      for (let i = 0; i < flat.length; i += 2) times.set(flat[i] as string, flat[i + 1] as number);
-    } else {
+    // Every logged key with its time, in the order logged: from the list the put script keeps
+    // (key-lists.ts), or from the time index when the list is stale (then stored again).
+    let flat: unknown[];
+    if (generation === '') flat = [];
+    else if (text !== null) flat = parseList(text);
+    else {
       // Read after the generation: these entries hold at least that generation's puts.
-      const flat = await guardRedis(this.redis.zrange(this.keys.at, '0', '-1', 'WITHSCORES'));
-      for (let i = 0; i < flat.length; i += 2) times.set(flat[i]!, Number(flat[i + 1]));
+      flat = (await guardRedis(this.redis.zrange(this.keys.at, '0', '-1', 'WITHSCORES'))).map((v, i) => (i % 2 === 1 ? Number(v) : v));
     }
-    if (text === null || entries > 2 * times.size + 1000) await storeList(this.redis, list, generation, correctionListText(times));
-    return { gen: Number(generation), times };
+    // From the last entry back: a key's last entry is the one the log holds (a put again replaced it).
+    const keys = new Set<string>();
+    const superseded: string[] = [];
+    for (let i = flat.length - 2; i >= 0; i -= 2) {
+      const before = keys.size;
+      const key = flat[i] as string;
+      keys.add(key);
+      if (keys.size !== before && (flat[i + 1] as number) < minAt) superseded.push(key);
+    }
+    // A list that re-puts made twice as long as the log is stored again compacted.
+    if (generation !== '' && (text === null || flat.length / 2 > 2 * keys.size + 1000)) await storeList(this.redis, list, generation, correctionListText(lastEntries(flat)));
+    for (const key of superseded) keys.delete(key);
+    this.corrected = { gen: Number(generation || 0), minAt, keys };
+    return this.corrected;
   }
 
   adoptCorrectedKeys(read: { gen: number; minAt: number; keys: readonly string[] }): CorrectedKeys {
@@ -205,6 +201,16 @@ export class CorrectionStore implements CorrectionLog {
  * writing the entry); one that is not in exactly that form is parsed as JSON. The value, ~100x
  * longer, is only sliced off.
  */
+/** Each key's last [key, at] of a flat list of them, in the order they came. */
+function lastEntries(flat: readonly unknown[]): Map<string, number> {
+  const last = new Map<string, number>();
+  for (let i = 0; i < flat.length; i += 2) {
+    last.delete(flat[i] as string);
+    last.set(flat[i] as string, flat[i + 1] as number);
+  }
+  return last;
+}
+
 export function parseEntry(key: string, text: string): CorrectionEntry {
   const cut = text.indexOf('\n');
   const atFrom = text.indexOf(',"at":');
