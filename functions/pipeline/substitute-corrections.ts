@@ -43,9 +43,8 @@ export class Substitution {
   }
 
   /**
-   * Holds back a batch's records whose keys the key filter flags as maybe corrected (a key with no
-   * entry, the filter's false positives or an entry erased or trimmed since, keeps the batch's
-   * record); waits only while full groups' entries are still being read.
+   * Holds back a batch's records of keys in `corrected` (an entry erased or trimmed since is not
+   * found, and the batch's record stays); waits only while full groups' entries are still being read.
    */
   async hold(commands: readonly HsetCommand[]): Promise<void> {
     for (const command of commands) {
