@@ -20,7 +20,7 @@ let h: Harness;
 
 beforeAll(async () => {
   h = await startHarness();
-  await h.env({ ...datasetVars(DATASET), CHUNK_SIZE_BYTES: '16384', MAP_CONCURRENCY: '4', GRACE_SECONDS: '2' });
+  await h.env({ ...datasetVars(DATASET), CHUNK_SIZE_BYTES: '16384', MAP_CONCURRENCY: '4', GRACE_SECONDS: '2', ERASURE_LOG_URI: `s3://${BUCKET}/sluice-erasures/` });
   for (const [i, body] of jsonLinesParts({ users: 2000, scored: true }, 2).entries()) await putObject(BUCKET, `v1/part-${i}.out`, body);
   for (const [i, body] of jsonLinesParts({ users: 2000, scored: true, itemBase: 1_000_000 }, 2).entries()) await putObject(BUCKET, `v2/part-${i}.out`, body);
 });
@@ -146,7 +146,7 @@ describe('the ACL user Sluice connects as', () => {
     }
   });
 
-  test('is enough for a whole load, swap, retirement and the reads, with nothing denied on any node', async () => {
+  test('is enough for a whole load, swap, retirement, the reads, erasure, corrections and suppression, with nothing denied on any node', async () => {
     for (const n of h.cluster.nodes) await h.cluster.cli(n.port, ['ACL', 'LOG', 'RESET']);
     const first = await runIngestLocally({ s3Uri: `s3://${BUCKET}/v1/`, version: 'v1', orderKey: 1000 });
     expect(first.status).toBe('SUCCEEDED');
@@ -174,6 +174,18 @@ describe('the ACL user Sluice connects as', () => {
     // Cleanup after a failure, too.
     await putObject(BUCKET, 'bad/part-0.out', 'not json at all\n'.repeat(50));
     expect((await runIngestLocally({ s3Uri: `s3://${BUCKET}/bad/`, version: 'bad', orderKey: 4000 })).status).toBe('FAILED');
+    // Erasure, corrections and suppression, then a load that reads them: the scripts' own commands
+    // are checked against the user too (the key lists' APPEND, the log's INCR and ZRANGEBYSCORE).
+    await admin({ action: 'erase', dataset: DATASET, keys: ['u7', 'u8'], reason: 'acl check' });
+    await admin({ action: 'unerase', dataset: DATASET, keys: ['u8'] });
+    await admin({ action: 'put', dataset: DATASET, records: [{ userId: 'u9', recommendations: [{ item: 'i1', score: 0.5 }] }] });
+    await admin({ action: 'suppress', dataset: DATASET, items: ['i2'] });
+    const fourth = await runIngestLocally({ s3Uri: `s3://${BUCKET}/v2/`, version: 'v4', orderKey: 5000 }, { graceWaitMs: 2100 });
+    expect(fourth).toMatchObject({ status: 'SUCCEEDED', output: { result: { commit: { outcome: 'swapped' } } } });
+    expect(await api('/users/u7/recommendations')).toMatchObject({ status: 404 });
+    const u9 = (await api('/users/u9/recommendations')).body;
+    expect(u9).toMatchObject({ version: 'v4' });
+    expect(JSON.stringify(u9)).toContain('"i1"');
     const denials: string[] = [];
     for (const n of h.cluster.nodes) {
       const log = (await h.cluster.cli(n.port, ['ACL', 'LOG'])).trim();
