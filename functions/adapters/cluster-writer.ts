@@ -18,8 +18,10 @@ import { groupByOwner, masterConnection, ownerOf } from './slot-owner.js';
  * cluster would refuse as CROSSSLOT before the script ran. A key whose slot moved away stops the
  * call with an error there; the writer re-sends the batch regrouped, like any failed batch (each
  * HSET of a fixed field is idempotent). Each HSET is atomic on its own, as a single command is.
+ * Returns the positions (1-based) of the fields that were already stored, as HSET's 0 says.
  */
-const PUT_FIELDS = "#!lua flags=allow-cross-slot-keys\nfor i = 1, #ARGV, 3 do redis.call('HSET', ARGV[i], ARGV[i + 1], ARGV[i + 2]) end\nreturn #ARGV / 3";
+const PUT_FIELDS =
+  "#!lua flags=allow-cross-slot-keys\nlocal existing = {}\nfor i = 1, #ARGV, 3 do\n  if redis.call('HSET', ARGV[i], ARGV[i + 1], ARGV[i + 2]) == 0 then existing[#existing + 1] = (i + 2) / 3 end\nend\nreturn existing";
 
 /** HSETs per script call of a packed writer: each call stays well under a millisecond of Redis time. */
 const FIELDS_PER_CALL = 250;
@@ -31,7 +33,7 @@ export interface BulkWriterOptions {
   attempts?: number;
   /** Set: awaitReplicas() waits for every written master's replicas (see replica-ack.ts). */
   replicaAck?: ReplicaAckOptions;
-  /** HSETs sent as script calls of FIELDS_PER_CALL fields (PUT_FIELDS); no existing-field reports. */
+  /** HSETs sent as script calls of FIELDS_PER_CALL fields (PUT_FIELDS). */
   packed?: boolean;
 }
 
@@ -72,7 +74,6 @@ export class ClusterBulkWriter implements BulkWriter {
    * time, and its 0 would then be our own earlier write.
    */
   onExistingField(fn: (command: HsetCommand) => void): void {
-    if (this.options.packed) throw new Error('a packed writer cannot report existing fields');
     this.existing = fn;
   }
 
@@ -203,7 +204,11 @@ export class ClusterBulkWriter implements BulkWriter {
     const replies = await this.exec(connection, pipeline);
     if (!replies) return null;
     // A call that failed may have run part of its HSETs: all of them count as failed and are re-sent.
-    return replies.flatMap(([err], k) => Array.from({ length: spans[k]! }, (): [Error | null, unknown] => [err, err ? null : 1]));
+    // Otherwise each HSET's reply as HSET gives it: 0 for a field already stored.
+    return replies.flatMap(([err, reply], k) => {
+      const existed = new Set(err || !Array.isArray(reply) ? [] : (reply as number[]));
+      return Array.from({ length: spans[k]! }, (_, j): [Error | null, unknown] => [err, err ? null : existed.has(j + 1) ? 0 : 1]);
+    });
   }
 
   /**

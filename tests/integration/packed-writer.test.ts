@@ -29,7 +29,24 @@ test('every field lands in its bucket on every master, as a plain writer writes 
   const masters = new Set(commands.map((c) => cluster.slots[calculateSlot(c.key)]![0]));
   expect(masters.size).toBeGreaterThanOrEqual(3);
   expect(await readBack(commands)).toEqual(commands.map((c) => (c.op === 'hset' ? c.value : null)));
-  expect(() => writer.onExistingField(() => undefined)).toThrow('packed');
+});
+
+test('it reports the fields that were already stored, as HSET replies 0 for them, and no others', async () => {
+  const first = hsets('packed-existing', 1000);
+  const writer = new ClusterBulkWriter(cluster, { batchSize: 300, batchesInFlight: 4, packed: true });
+  const existing: string[] = [];
+  writer.onExistingField((c) => existing.push(c.field));
+  await writer.write(first);
+  await writer.flush();
+  expect(existing).toEqual([]);
+  // Every 7th field again (other values), new fields between them, and one field twice in a batch.
+  const again = first.filter((_, i) => i % 7 === 0).map((c) => ({ ...c, value: 'again' }) as WriteCommand);
+  const fresh = hsets('packed-existing-new', 500);
+  const twice = { op: 'hset', key: 'sluice:packed-existing-twice:0', field: 'k', value: '1' } as const;
+  await writer.write([...fresh.slice(0, 250), ...again, twice, ...fresh.slice(250), { ...twice, value: '2' }]);
+  await writer.flush();
+  expect(existing.sort()).toEqual([...again.map((c) => (c.op === 'hset' ? c.field : '')), 'k'].sort());
+  expect(await cluster.hget(twice.key, twice.field)).toBe('2');
 });
 
 test('an HDEL or UNLINK between HSETs of one key keeps its place', async () => {
