@@ -96,13 +96,12 @@ export class CorrectionStore implements CorrectionLog {
   async correctedKeys(minAt: number): Promise<CorrectedKeys> {
     const current = await this.generation();
     if (this.corrected?.gen === current && this.corrected.minAt === minAt) return this.corrected;
-    const list = { generation: this.keys.gen, listGeneration: this.keys.listGen, list: this.keys.list };
+    const list = { generation: this.keys.gen, listGeneration: this.keys.listGen, list: this.keys.list, set: this.keys.log };
     const { generation, text } = await readList(this.redis, list);
     // Every logged key with its time, in the order logged: from the list the put script keeps
     // (key-lists.ts), or from the time index when the list is stale (then stored again).
     let flat: unknown[];
-    if (generation === '') flat = [];
-    else if (text !== null) flat = parseList(text);
+    if (text !== null) flat = parseList(text);
     else {
       // Read after the generation: these entries hold at least that generation's puts.
       flat = (await guardRedis(this.redis.zrange(this.keys.at, '0', '-1', 'WITHSCORES'))).map((v, i) => (i % 2 === 1 ? Number(v) : v));
@@ -195,12 +194,6 @@ export class CorrectionStore implements CorrectionLog {
   }
 }
 
-/**
- * An entry's text: `{"gen":N,"at":T,"requestId":"..."}`, a newline, the stored value. The
- * header is read by position (a replay reads 100k of them: a JSON.parse each cost as much as
- * writing the entry); one that is not in exactly that form is parsed as JSON. The value, ~100x
- * longer, is only sliced off.
- */
 /** Each key's last [key, at] of a flat list of them, in the order they came. */
 function lastEntries(flat: readonly unknown[]): Map<string, number> {
   const last = new Map<string, number>();
@@ -211,6 +204,12 @@ function lastEntries(flat: readonly unknown[]): Map<string, number> {
   return last;
 }
 
+/**
+ * An entry's text: `{"gen":N,"at":T,"requestId":"..."}`, a newline, the stored value. The
+ * header is read by position (a replay reads 100k of them: a JSON.parse each cost as much as
+ * writing the entry); one that is not in exactly that form is parsed as JSON. The value, ~100x
+ * longer, is only sliced off.
+ */
 export function parseEntry(key: string, text: string): CorrectionEntry {
   const cut = text.indexOf('\n');
   const atFrom = text.indexOf(',"at":');

@@ -30,7 +30,7 @@ export class ErasureStore implements ErasureRepository {
   ) {
     this.keys = controlKeys(dataset);
     this.corrections = correctionKeys(dataset);
-    this.list = { generation: this.keys.tombstonesGeneration, listGeneration: this.keys.tombstoneListGeneration, list: this.keys.tombstoneList };
+    this.list = { generation: this.keys.tombstonesGeneration, listGeneration: this.keys.tombstoneListGeneration, list: this.keys.tombstoneList, set: this.keys.tombstones };
   }
 
   private run(script: string, keys: string[], args: (string | number)[]): Promise<unknown> {
@@ -85,8 +85,9 @@ export class ErasureStore implements ErasureRepository {
       return this.cached;
     }
     // Read after the token: these keys hold at least that generation's changes (exactly those,
-    // if the token has not moved when the list is stored).
-    const keys = generation === '' ? [] : await guardRedis(this.redis.hkeys(this.keys.tombstones));
+    // if the token has not moved when the list is stored). Listed without a token too: an empty
+    // hash costs nothing, and tombstones must not hide behind a lost token.
+    const keys = await guardRedis(this.redis.hkeys(this.keys.tombstones));
     if (generation !== '') await storeList(this.redis, this.list, generation, tombstoneListText(keys));
     this.cached = { generation, keys: new Set(keys) };
     return this.cached;

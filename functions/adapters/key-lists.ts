@@ -17,12 +17,20 @@
 import type { Cluster } from 'ioredis';
 import { guardRedis } from './redis-errors.js';
 
-/** KEYS: generation, list generation, list. Returns {generation or '', the list if exact at it, else false}. */
+/**
+ * KEYS: generation, list generation, list, the set. Returns {generation or '', the list if exact
+ * at it, else false}. A list missing while the set is not empty (lost, not emptied) is stale too.
+ */
 const READ = `
 local gen = redis.call('GET', KEYS[1])
 if not gen then return {'', false} end
 if redis.call('GET', KEYS[2]) ~= gen then return {gen, false} end
-return {gen, redis.call('GET', KEYS[3]) or ''}
+local text = redis.call('GET', KEYS[3])
+if not text then
+  if redis.call('EXISTS', KEYS[4]) == 1 then return {gen, false} end
+  text = ''
+end
+return {gen, text}
 `;
 
 /** KEYS: generation, list generation, list. ARGV: the generation the text was read at, text. */
@@ -37,6 +45,8 @@ export interface ListKeys {
   generation: string;
   listGeneration: string;
   list: string;
+  /** The set the list is of (the tombstones hash, the correction log hash). */
+  set: string;
 }
 
 /** The list's text parsed: the entries in order (JSON values). */
@@ -61,7 +71,7 @@ export function correctionListText(entries: Iterable<readonly [string, number]>)
  * when the list is not exact at that generation (the caller rebuilds it).
  */
 export async function readList(redis: Cluster, keys: ListKeys): Promise<{ generation: string; text: string | null }> {
-  const [generation, text] = (await guardRedis(redis.eval(READ, 3, keys.generation, keys.listGeneration, keys.list))) as [string, string | null];
+  const [generation, text] = (await guardRedis(redis.eval(READ, 4, keys.generation, keys.listGeneration, keys.list, keys.set))) as [string, string | null];
   return { generation, text: text ?? null };
 }
 

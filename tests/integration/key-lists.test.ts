@@ -134,3 +134,15 @@ test('keys put again and again are compacted by the next reader', async () => {
   // Compacted to the last put's times: a window after the first rounds still holds every key.
   expect((await new CorrectionStore(cluster, dataset).correctedKeys(5_007)).keys.size).toBe(500);
 });
+
+test('a list lost while its generation stayed (evicted, deleted by hand) is not read as empty', async () => {
+  const dataset = `lists-lost-${process.pid}`;
+  await new ErasureStore(cluster, dataset).addTombstones(['a', 'b'], tombstone(1), 't1');
+  await new CorrectionStore(cluster, dataset).log([{ key: 'c', value: '[1]' }], 5_000, 'r1');
+  await cluster.del(controlKeys(dataset).tombstoneList, correctionKeys(dataset).list);
+  expect(sorted(await new ErasureStore(cluster, dataset).tombstonedKeys())).toEqual(['a', 'b']);
+  expect(sorted((await new CorrectionStore(cluster, dataset).correctedKeys(0)).keys)).toEqual(['c']);
+  // So is a generation token lost with the tombstones still there.
+  await cluster.del(controlKeys(dataset).tombstonesGeneration);
+  expect(sorted(await new ErasureStore(cluster, dataset).tombstonedKeys())).toEqual(['a', 'b']);
+});
