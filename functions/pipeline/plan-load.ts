@@ -54,25 +54,10 @@ export async function planLoad(request: IngestRequest, owner: string, deps: Pipe
   const restored = restoreTombstones(deps);
   restored.catch(() => undefined); // awaited below, after the input checks that may fail first
   const loadKeys = restored.then(() => readLoadKeys(deps, orderKey)).catch(() => null);
-  const listed = new Set<string>();
-  const skipped: SkippedObject[] = [];
-  const found = await findObjects(request, deps, listed, skipped);
-  if (found.length === 0) {
-    const why = noDataExplanation(skipped, folderOf(request.key));
-    // A manual s3Uri without a trailing slash is an object's key or a prefix: both were tried.
-    throw new InvalidInputError(
-      request.singleObject
-        ? `${uri} is no object Plan can read, and there are no input objects under ${uri}/ (${why}); give a prefix ending in "/" or the key of one object`
-        : `no input objects under ${uri}: ${why}`,
-    );
-  }
-  const sniff = pLimit(16);
-  const objects: InputObject[] = await Promise.all(
-    found.map((o) => sniff(() => inspectObject(request.bucket, o, { objects: deps.objects, spec: deps.spec, inputFormat: deps.load.inputFormat, maxRowGroupBytes: deps.load.maxRowGroupBytes }))),
-  );
-  const version = requested ?? versionIdForObjects(uri, objects);
-  const plan = planWithin(uri, objects, deps);
-  const buckets = bucketCountFor(plan.totalBytes);
+  // A Plan that fails before the restore is awaited lets it finish (or fail) first: a failed
+  // attempt must not still be reading S3 once a retry, or the caller, has taken over.
+  const settleFirst = (err: unknown) => Promise.allSettled([restored, loadKeys]).then(() => Promise.reject(err));
+  const { listed, objects, version, plan, buckets } = await inspectInput(request, deps, requested).catch(settleFirst);
   const result: PlanResult = {
     action: 'load',
     dataset: deps.dataset,
@@ -90,7 +75,7 @@ export async function planLoad(request: IngestRequest, owner: string, deps: Pipe
   };
   // Stale loads, failed leftovers and held versions past retention hold memory the pre-flight
   // would count, and a re-ingest of a stale version must not load on top of its old keys.
-  await retireBeforeLoad(deps);
+  await retireBeforeLoad(deps).catch(settleFirst);
   await restored;
   const completeness = await inputCheck(request, listed, deps);
   const register = () =>
@@ -230,4 +215,29 @@ async function manifestObjects(bucket: string, key: string, deps: PipelineDeps):
     stream.close();
   }
   return parseManifest(Buffer.concat(pieces).toString('utf8'), `s3://${bucket}/${key}`).objects;
+}
+
+/** The input's objects, listed and inspected, and the chunk plan over them; throws on no usable input. */
+async function inspectInput(request: IngestRequest, deps: PipelineDeps, requested: string | undefined) {
+  const uri = `s3://${request.bucket}/${request.key}`;
+  const listed = new Set<string>();
+  const skipped: SkippedObject[] = [];
+  const found = await findObjects(request, deps, listed, skipped);
+  if (found.length === 0) {
+    const why = noDataExplanation(skipped, folderOf(request.key));
+    // A manual s3Uri without a trailing slash is an object's key or a prefix: both were tried.
+    throw new InvalidInputError(
+      request.singleObject
+        ? `${uri} is no object Plan can read, and there are no input objects under ${uri}/ (${why}); give a prefix ending in "/" or the key of one object`
+        : `no input objects under ${uri}: ${why}`,
+    );
+  }
+  const sniff = pLimit(16);
+  const objects: InputObject[] = await Promise.all(
+    found.map((o) => sniff(() => inspectObject(request.bucket, o, { objects: deps.objects, spec: deps.spec, inputFormat: deps.load.inputFormat, maxRowGroupBytes: deps.load.maxRowGroupBytes }))),
+  );
+  const version = requested ?? versionIdForObjects(uri, objects);
+  const plan = planWithin(uri, objects, deps);
+  const buckets = bucketCountFor(plan.totalBytes);
+  return { listed, objects, version, plan, buckets };
 }

@@ -90,3 +90,18 @@ describe('which objects a prefix loads', () => {
     await expect(planLoad(request('csv-only'), 'exec-1', p.deps)).rejects.toThrow('part-0.csv: its name does not end in OBJECT_SUFFIX (.out)');
   });
 });
+
+describe('a Plan that fails', () => {
+  test('fails only once its tombstone restore (which reads S3) has finished: nothing of the attempt runs on after it', async () => {
+    const p = testPipeline();
+    const events: string[] = [];
+    p.deps.erasures.isRestored = () => Promise.resolve(false);
+    p.deps.erasures.restoreFromLog = async () => {
+      await new Promise((r) => setTimeout(r, 50));
+      events.push('restored');
+    };
+    await planLoad(request('nothing/'), 'exec-1', p.deps).catch(() => events.push('failed'));
+    expect(events).toEqual(['restored', 'failed']);
+  });
+});
+
