@@ -1,9 +1,9 @@
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 // Issue 21, corrections: put throughput through the admin path (the real admin handler, in calls as
 // `sluice put` makes them), and a load with 100k corrections in the log to replay before its swap against
 // the same load with an empty log, interleaved in the same run. The load is planned and loaded by
 // the warm workers (bench/ingest.ts) and committed in the driver, where the replay runs.
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import type { Context } from 'aws-lambda';
 import { recommendations } from '../local/sample-data.js';
 import { SCORED } from './protocol.js';
@@ -96,6 +96,16 @@ export async function measureCorrections(
   ];
 }
 
+/** A full collection of this process's heap (V8's gc, exposed once, at first use). */
+let gc: (() => void) | undefined;
+function collectGarbage(): void {
+  if (!gc) {
+    setFlagsFromString('--expose-gc');
+    gc = runInNewContext('gc') as () => void;
+  }
+  gc();
+}
+
 /**
  * Issue 21's figure as the issue names it: a load (plan, chunks, commit) with `count` tombstones
  * AND `count` corrections to replay, against the same load with neither, interleaved in one run.
@@ -106,12 +116,6 @@ export async function measureCorrections(
  * Commit's, replayed packed (bench/replay-micro.ts measures that).
  * Only the load is timed, not setting the tombstones and corrections up.
  */
-/** A full collection of this process's heap (V8's gc, exposed at run time). */
-function collectGarbage(): void {
-  setFlagsFromString('--expose-gc');
-  (runInNewContext('gc') as () => void)();
-}
-
 export async function measureCombinedLoad(infra: BenchInfra, workers: LoadWorker[], dataset: string, prefix: string, records: number, count: number, reps: number, log: (s: string) => void): Promise<Row[]> {
   const n = count.toLocaleString('en-US');
   const section = `Corrections and erasure together: a load of ${records.toLocaleString('en-US')} records with ${n} tombstones and ${n} corrections to replay, against none (issue 21)`;

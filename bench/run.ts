@@ -44,7 +44,6 @@ const REPS = 3;
 const READ_REPS = 5;
 /** Reads with suppressed items against none: shorter rounds, more of them, each a pair measured back to back. */
 const SUPPRESSED_READ_ROUNDS = Number(process.env.BENCH_SUPPRESSED_READ_ROUNDS ?? 12);
-/** The combined corrections load: its cost is a few percent, within a single load's spread. */
 /** BENCH_COMBINED_REPS (default 11): the combined load costs a few percent, the machine moves by more from one pair to the next, so the median takes many pairs. */
 const COMBINED_REPS = Number(process.env.BENCH_COMBINED_REPS ?? 11);
 // The release checks' cost is judged against a 5 % bound: more rounds than 3 (BENCH_CHECK_ROUNDS for more still).

@@ -24,6 +24,8 @@ export class CorrectionStore implements CorrectionLog {
   private readonly current: string;
   private readonly versionPrefix: string;
   private readonly tombstones: string;
+  /** The log's key list (key-lists.ts). */
+  private readonly list: ListKeys;
   /** The last correctedKeys() answer: reused while the generation and minAt are the same (one GET per chunk). */
   private corrected: (CorrectedKeys & { minAt: number }) | null = null;
 
@@ -37,6 +39,7 @@ export class CorrectionStore implements CorrectionLog {
     this.current = control.current;
     this.versionPrefix = control.version('');
     this.tombstones = control.tombstones;
+    this.list = { generation: this.keys.gen, listGeneration: this.keys.listGen, list: this.keys.list, set: this.keys.log };
   }
 
   async log(entries: readonly { key: string; value: string }[], at: number, requestId: string): Promise<LoggedPut | null> {
@@ -96,8 +99,7 @@ export class CorrectionStore implements CorrectionLog {
   async correctedKeys(minAt: number): Promise<CorrectedKeys> {
     const current = await this.generation();
     if (this.corrected?.gen === current && this.corrected.minAt === minAt) return this.corrected;
-    const list = { generation: this.keys.gen, listGeneration: this.keys.listGen, list: this.keys.list, set: this.keys.log };
-    const { generation, text } = await readList(this.redis, list);
+    const { generation, text } = await readList(this.redis, this.list);
     // Every logged key with its time, in the order logged: from the list the put script keeps
     // (key-lists.ts), or from the time index when the list is stale (then stored again).
     let flat: unknown[];
@@ -116,7 +118,7 @@ export class CorrectionStore implements CorrectionLog {
       if (keys.size !== before && (flat[i + 1] as number) < minAt) superseded.push(key);
     }
     // A list that re-puts made twice as long as the log is stored again compacted.
-    if (generation !== '' && (text === null || flat.length / 2 > 2 * keys.size + 1000)) await storeList(this.redis, list, generation, correctionListText(lastEntries(flat)));
+    if (generation !== '' && (text === null || flat.length / 2 > 2 * keys.size + 1000)) await storeList(this.redis, this.list, generation, correctionListText(lastEntries(flat)));
     for (const key of superseded) keys.delete(key);
     this.corrected = { gen: Number(generation || 0), minAt, keys };
     return this.corrected;

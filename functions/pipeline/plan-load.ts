@@ -57,7 +57,7 @@ export async function planLoad(request: IngestRequest, owner: string, deps: Pipe
   // A Plan that fails before the restore is awaited lets it finish (or fail) first: a failed
   // attempt must not still be reading S3 once a retry, or the caller, has taken over.
   const settleFirst = (err: unknown) => Promise.allSettled([restored, loadKeys]).then(() => Promise.reject(err));
-  const { listed, objects, version, plan, buckets } = await inspectInput(request, deps, requested).catch(settleFirst);
+  const { listed, objects, version, plan, buckets } = await inspectInput(uri, request, deps, requested).catch(settleFirst);
   const result: PlanResult = {
     action: 'load',
     dataset: deps.dataset,
@@ -218,8 +218,7 @@ async function manifestObjects(bucket: string, key: string, deps: PipelineDeps):
 }
 
 /** The input's objects, listed and inspected, and the chunk plan over them; throws on no usable input. */
-async function inspectInput(request: IngestRequest, deps: PipelineDeps, requested: string | undefined) {
-  const uri = `s3://${request.bucket}/${request.key}`;
+async function inspectInput(uri: string, request: IngestRequest, deps: PipelineDeps, requested: string | undefined) {
   const listed = new Set<string>();
   const skipped: SkippedObject[] = [];
   const found = await findObjects(request, deps, listed, skipped);
