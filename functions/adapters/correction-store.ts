@@ -5,7 +5,7 @@ import type { Cluster } from 'ioredis';
 import type { CorrectedKeys, CorrectionEntry, CorrectionLog, CorrectionLogSummary, CorrectionTarget, LoggedPut } from '../domain/corrections.js';
 import { controlKeys, correctionKeys, type CorrectionKeys } from '../domain/key-layout.js';
 import { ErasedKeysError } from '../errors.js';
-import { correctionListText, parseList, readList, storeList, type ListKeys } from './key-lists.js';
+import { correctionListText, parseList, readList, staleGeneration, storeList, type ListKeys } from './key-lists.js';
 import { guardRedis } from './redis-errors.js';
 import * as lua from './correction-scripts.js';
 
@@ -102,12 +102,7 @@ export class CorrectionStore implements CorrectionLog {
     const { generation, text } = await readList(this.redis, this.list);
     // Every logged key with its time, in the order logged: from the list the put script keeps
     // (key-lists.ts), or from the time index when the list is stale (then stored again).
-    let flat: unknown[];
-    if (text !== null) flat = parseList(text);
-    else {
-      // Read after the generation: these entries hold at least that generation's puts.
-      flat = (await guardRedis(this.redis.zrange(this.keys.at, '0', '-1', 'WITHSCORES'))).map((v, i) => (i % 2 === 1 ? Number(v) : v));
-    }
+    const flat = text !== null ? parseList(text) : await this.listAndStore(generation);
     // From the last entry back: a key's last entry is the one the log holds (a put again replaced it).
     const keys = new Set<string>();
     const superseded: string[] = [];
@@ -118,15 +113,25 @@ export class CorrectionStore implements CorrectionLog {
       if (keys.size !== before && (flat[i + 1] as number) < minAt) superseded.push(key);
     }
     // A list that re-puts made twice as long as the log is stored again compacted.
-    if (generation !== '' && (text === null || flat.length / 2 > 2 * keys.size + 1000)) await storeList(this.redis, this.list, generation, correctionListText(lastEntries(flat)));
+    if (generation !== '' && text !== null && flat.length / 2 > 2 * keys.size + 1000) await storeList(this.redis, this.list, generation, correctionListText(lastEntries(flat)));
     for (const key of superseded) keys.delete(key);
     this.corrected = { gen: Number(generation || 0), minAt, keys };
     return this.corrected;
   }
 
-  adoptCorrectedKeys(read: { gen: number; minAt: number; keys: readonly string[] }): CorrectedKeys {
-    this.corrected = { gen: read.gen, minAt: read.minAt, keys: new Set(read.keys) };
-    return this.corrected;
+  async refreshKeyList(): Promise<void> {
+    const generation = await staleGeneration(this.redis, this.list);
+    if (generation !== null) await this.listAndStore(generation);
+  }
+
+  /**
+   * Every logged key and its time (flat: key, at, ...) from the time index, the list stored again
+   * at `generation` ('': never). Read after the generation: these entries hold at least its puts.
+   */
+  private async listAndStore(generation: string): Promise<unknown[]> {
+    const flat = (await guardRedis(this.redis.zrange(this.keys.at, '0', '-1', 'WITHSCORES'))).map((v, i) => (i % 2 === 1 ? Number(v) : v));
+    if (generation !== '') await storeList(this.redis, this.list, generation, correctionListText(lastEntries(flat)));
+    return flat;
   }
 
   async entriesOf(keys: readonly string[]): Promise<(CorrectionEntry | null)[]> {

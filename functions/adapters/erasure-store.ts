@@ -7,7 +7,7 @@ import type { Cluster } from 'ioredis';
 import type { Tombstone } from '../domain/erasure.js';
 import type { ErasureRepository } from '../domain/erasure-repository.js';
 import { controlKeys, correctionKeys, type ControlKeys, type CorrectionKeys } from '../domain/key-layout.js';
-import { parseList, readList, storeList, tombstoneListText, type ListKeys } from './key-lists.js';
+import { parseList, readList, staleGeneration, storeList, tombstoneListText, type ListKeys } from './key-lists.js';
 import { guardRedis } from './redis-errors.js';
 import { awaitReplicas, type ReplicaAckOptions } from './replica-ack.js';
 import { ownerOf } from './slot-owner.js';
@@ -73,30 +73,29 @@ export class ErasureStore implements ErasureRepository {
   }
 
   async tombstonedKeys(): Promise<ReadonlySet<string>> {
-    return (await this.tombstonesWithGeneration()).keys;
-  }
-
-  async tombstonesWithGeneration(): Promise<{ generation: string; keys: ReadonlySet<string> }> {
     const current = (await guardRedis(this.redis.get(this.keys.tombstonesGeneration))) ?? '';
-    if (this.cached?.generation === current) return this.cached;
+    if (this.cached?.generation === current) return this.cached.keys;
     const { generation, text } = await readList(this.redis, this.list);
-    if (text !== null) {
-      this.cached = { generation, keys: new Set(parseList(text) as string[]) };
-      return this.cached;
-    }
-    // Read after the token: these keys hold at least that generation's changes (exactly those,
-    // if the token has not moved when the list is stored). Listed without a token too: an empty
-    // hash costs nothing, and tombstones must not hide behind a lost token.
-    const keys = await guardRedis(this.redis.hkeys(this.keys.tombstones));
-    if (generation !== '') await storeList(this.redis, this.list, generation, tombstoneListText(keys));
-    this.cached = { generation, keys: new Set(keys) };
-    return this.cached;
-  }
-
-  adoptTombstones(generation: string, keys: readonly string[]): ReadonlySet<string> {
-    // Always the snapshot's own keys, so that the filter built over them (KeyFilter.adopt) is theirs.
+    const keys = text !== null ? (parseList(text) as string[]) : await this.listAndStore(generation);
     this.cached = { generation, keys: new Set(keys) };
     return this.cached.keys;
+  }
+
+  async refreshKeyList(): Promise<void> {
+    const generation = await staleGeneration(this.redis, this.list);
+    if (generation !== null) await this.listAndStore(generation);
+  }
+
+  /**
+   * The tombstoned keys from the hash, the list stored again at `generation` ('': never, there is
+   * no generation to store it at). Read after the generation: these keys hold at least its changes
+   * (exactly those, if it has not moved when the list is stored). Listed without a generation too:
+   * an empty hash costs nothing, and tombstones must not hide behind a lost token.
+   */
+  private async listAndStore(generation: string): Promise<string[]> {
+    const keys = await guardRedis(this.redis.hkeys(this.keys.tombstones));
+    if (generation !== '') await storeList(this.redis, this.list, generation, tombstoneListText(keys));
+    return keys;
   }
 
   async erasedAmong(keys: readonly string[]): Promise<string[]> {

@@ -1,15 +1,16 @@
 // The tombstoned keys and the logged correction keys, each also kept as one string on the control
 // slot: the erase, restore and put scripts append to it as they change the sets (erasure-scripts.ts,
-// correction-scripts.ts). A load reads it with one GET-sized reply where HKEYS or ZRANGEBYSCORE
-// of 100k keys cost ~120 ms of client CPU each (ioredis decodes every element of an array reply
-// on its own) and tens of ms on the control master.
+// correction-scripts.ts). Each chunk container of a load reads it with one GET-sized reply where
+// HKEYS or ZRANGEBYSCORE of 100k keys cost ~120 ms of client CPU each (ioredis decodes every
+// element of an array reply on its own) and tens of ms on the control master.
 //
 // A list is trusted only when its own generation equals the set's generation, read in the same
 // script. Every change to a set moves that set's generation; only the scripts that append move the
 // list's generation with it. So a change that does not keep the list (an unerase, a trim, an
 // erase that drops corrections, anything added later) leaves it stale, and the next
 // reader rebuilds it from the set (storing it only if the generation has not moved meanwhile).
-// Nothing has to remember to keep it: forgetting costs a rebuild, never a missing key.
+// Nothing has to remember to keep it: forgetting costs a rebuild, never a missing key. A load's
+// Plan rebuilds a stale list before the chunks start, so that they do not each list the set.
 //
 // Text: entries each preceded by a comma, every key a JSON string, so "[" + text.slice(1) + "]"
 // is a JSON array. Tombstones: `,"k1","k2"`; corrections: `,"k1",at1,"k2",at2` (a key put
@@ -31,6 +32,14 @@ if not text then
   text = ''
 end
 return {gen, text}
+`;
+
+/** KEYS as READ. Returns the generation if the list is stale at it (READ would not return it), else nothing. */
+const STALE = `
+local gen = redis.call('GET', KEYS[1])
+if not gen then return false end
+if redis.call('GET', KEYS[2]) == gen and (redis.call('EXISTS', KEYS[3]) == 1 or redis.call('EXISTS', KEYS[4]) == 0) then return false end
+return gen
 `;
 
 /** KEYS: generation, list generation, list. ARGV: the generation the text was read at, text. */
@@ -73,6 +82,14 @@ export function correctionListText(entries: Iterable<readonly [string, number]>)
 export async function readList(redis: Cluster, keys: ListKeys): Promise<{ generation: string; text: string | null }> {
   const [generation, text] = (await guardRedis(redis.eval(READ, 4, keys.generation, keys.listGeneration, keys.list, keys.set))) as [string, string | null];
   return { generation, text: text ?? null };
+}
+
+/**
+ * The generation at which the list is stale, or null when it is exact (or the set has no
+ * generation: then there is nothing to store it at). Costs no transfer of the list.
+ */
+export async function staleGeneration(redis: Cluster, keys: ListKeys): Promise<string | null> {
+  return ((await guardRedis(redis.eval(STALE, 4, keys.generation, keys.listGeneration, keys.list, keys.set))) as string | null) ?? null;
 }
 
 /** Stores a rebuilt list, if the set is still at `generation` (else a later reader rebuilds it). */

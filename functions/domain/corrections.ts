@@ -64,8 +64,8 @@ export interface CorrectionLog {
   // (load-chunk.ts), so its Commit replays only what they did not (replay-corrections.ts).
   /** The keys whose corrections apply from `minAt` on (at >= minAt), and the generation read before them. */
   correctedKeys(minAt: number): Promise<CorrectedKeys>;
-  /** Takes keys read elsewhere (a load's key snapshot) as this container's correctedKeys(minAt) answer, replacing it, while the generation stands. */
-  adoptCorrectedKeys?(read: { gen: number; minAt: number; keys: readonly string[] }): CorrectedKeys;
+  /** Rebuilds the stored key list correctedKeys() reads if it is stale (a load's Plan, before its chunks read it). */
+  refreshKeyList?(): Promise<void>;
   /** The entries of these keys, in order; null where the log has none (erased or trimmed since). */
   entriesOf(keys: readonly string[]): Promise<(CorrectionEntry | null)[]>;
   /** Records that a chunk of `version` wrote these keys with their logged correction. */

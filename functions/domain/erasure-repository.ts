@@ -12,10 +12,8 @@ export interface ErasureRepository {
   tombstoneCount(): Promise<number>;
   /** Every tombstoned key. Cached per container while the tombstones' generation is unchanged: one GET when nothing changed. */
   tombstonedKeys(): Promise<ReadonlySet<string>>;
-  /** The same with the generation token the keys were read at (what a load's key snapshot stores, pipeline/load-keys.ts). */
-  tombstonesWithGeneration?(): Promise<{ generation: string; keys: ReadonlySet<string> }>;
-  /** Takes keys read at `generation` elsewhere (a load's key snapshot) as this container's cache, replacing it; returns the set tombstonedKeys() then gives while the generation stands. */
-  adoptTombstones?(generation: string, keys: readonly string[]): ReadonlySet<string>;
+  /** Rebuilds the stored key list tombstonedKeys() reads if it is stale (a load's Plan, before its chunks read it). */
+  refreshKeyList?(): Promise<void>;
   /** Those of `keys` that are tombstoned now (read uncached: one round trip). */
   erasedAmong(keys: readonly string[]): Promise<string[]>;
   /** Keys tombstoned at or after `at` (epoch ms, the erase calls' clock). */

@@ -22,31 +22,12 @@ export class KeyFilter {
   /** A slot's index is the top 32 - shift bits of the mixed hash. */
   private readonly shift: number;
 
-  private constructor(erased: ReadonlySet<string>, corrected: ReadonlySet<string>, words?: Uint32Array) {
+  private constructor(erased: ReadonlySet<string>, corrected: ReadonlySet<string>) {
     const n = slotsFor(erased.size + corrected.size);
     this.shift = 32 - Math.log2(n);
-    if (words) {
-      this.words = words;
-    } else {
-      this.words = new Uint32Array(n / 16);
-      this.add(erased, MAYBE_ERASED);
-      this.add(corrected, MAYBE_CORRECTED);
-    }
-  }
-
-  /** The filter's bits, as stored in a load's key snapshot (adapters/load-key-snapshots.ts). */
-  get bits(): Uint32Array {
-    return this.words;
-  }
-
-  /**
-   * Takes bits built elsewhere (by Plan, over these same keys) as the filter of this pair of sets,
-   * so that of() finds it instead of building one. Bits of another size are not taken.
-   */
-  static adopt(erased: ReadonlySet<string>, corrected: ReadonlySet<string>, bits: Uint32Array): void {
-    if (erased.size === 0 && corrected.size === 0) return;
-    if (bits.length !== slotsFor(erased.size + corrected.size) / 16) return;
-    builtFor(erased).set(corrected, new KeyFilter(erased, corrected, bits));
+    this.words = new Uint32Array(n / 16);
+    this.add(erased, MAYBE_ERASED);
+    this.add(corrected, MAYBE_CORRECTED);
   }
 
   /**
@@ -92,7 +73,7 @@ export function slotOf(hash: number, shift: number): number {
 
 const built = new WeakMap<ReadonlySet<string>, WeakMap<ReadonlySet<string>, KeyFilter>>();
 
-/** The filters built (or adopted) over this set of erased keys, by the set of corrected keys. */
+/** The filters built over this set of erased keys, by the set of corrected keys. */
 function builtFor(erased: ReadonlySet<string>): WeakMap<ReadonlySet<string>, KeyFilter> {
   let byCorrected = built.get(erased);
   if (!byCorrected) built.set(erased, (byCorrected = new WeakMap()));

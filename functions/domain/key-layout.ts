@@ -60,8 +60,6 @@ export interface ControlKeys {
   /** Suppressed items of a ranked-items dataset, and a token that changes with them. */
   suppressed: string;
   suppressedGeneration: string;
-  /** A load's key snapshot (pipeline/load-keys.ts): the keys its chunks check records against, read once by Plan. */
-  loadKeys(id: string): string;
 }
 
 export function controlKeys(dataset: string): ControlKeys {
@@ -81,7 +79,6 @@ export function controlKeys(dataset: string): ControlKeys {
     tombstoneListGeneration: `${tag}:tombstones:list:generation`,
     suppressed: `${tag}:suppressed`,
     suppressedGeneration: `${tag}:suppressed:generation`,
-    loadKeys: (id) => `${tag}:load-keys:${id}`,
   };
 }
 

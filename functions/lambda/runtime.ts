@@ -20,7 +20,6 @@ import { IamAuthRenewal, TOKEN_REFRESH_MS } from '../adapters/redis-iam-auth.js'
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { VersionStore } from '../adapters/version-store.js';
 import { ErasureStore } from '../adapters/erasure-store.js';
-import { RedisLoadKeySnapshots } from '../adapters/load-key-snapshots.js';
 import { CorrectionStore } from '../adapters/correction-store.js';
 import type { DatasetSpec } from '../domain/dataset-spec.js';
 import type { WriterOptions } from '../domain/bulk-writer.js';
@@ -180,7 +179,6 @@ async function build(): Promise<Runtime> {
         erasures: new ErasureStore(redis, spec.name, replicaAck),
         erasureLog,
         corrections: new CorrectionStore(redis, spec.name),
-        loadKeys: new RedisLoadKeySnapshots(redis, spec.name),
       },
       reader: new LiveReader(redis, spec.name, config.read.pointerCacheMs, config.redis.commandTimeoutMs, now, config.read.replicaFallbackMs),
     }),

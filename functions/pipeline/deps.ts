@@ -7,7 +7,6 @@ import type { BulkWriter, WriterOptions } from '../domain/bulk-writer.js';
 import type { CorrectionLog } from '../domain/corrections.js';
 import type { DatasetSpec } from '../domain/dataset-spec.js';
 import type { ErasureRepository } from '../domain/erasure-repository.js';
-import type { LoadKeySnapshots } from '../domain/load-keys.js';
 import type { RecordShape } from '../domain/record-shape.js';
 import type { VersionRepository } from '../domain/version-repository.js';
 
@@ -30,6 +29,4 @@ export interface PipelineDeps {
   erasureLog?: ErasureLogLocation;
   /** The dataset's correction log (puts). The runtime always gives it; without it (unit tests) no version gets corrections. */
   corrections?: CorrectionLog;
-  /** Load key snapshots (pipeline/load-keys.ts); without them each chunk container lists the keys itself. */
-  loadKeys?: LoadKeySnapshots;
 }

@@ -14,7 +14,6 @@ import { isBad } from '../domain/record-shape.js';
 import { BadDataError, InsufficientMemoryError, InterruptedError, VersionStateError } from '../errors.js';
 import type { PipelineDeps } from './deps.js';
 import { startHeartbeat, type Heartbeat } from './heartbeat.js';
-import { primeLoadKeys } from './load-keys.js';
 import { Substitution } from './substitute-corrections.js';
 import { openShapedRecords, type ShapedBatch } from './record-source.js';
 
@@ -47,9 +46,8 @@ export async function loadChunk(input: LoadChunkInput, deps: PipelineDeps, onPro
   const buckets = await deps.versions.assertLoading(version, owner);
   const chunk = await chunkToLoad(input, deps);
   const result: ChunkResult = { index: chunk.index, records: 0, badRecords: 0, bytes: 0, samples: [], erased: 0 };
-  // Read once per container (from the version's key snapshot when Plan left one, load-keys.ts) and
-  // reused while no erase or unerase happened (one GET per chunk).
-  await primeLoadKeys(deps, version);
+  // Read once per container (one stored list, adapters/key-lists.ts) and reused while no erase or
+  // unerase happened (one GET per chunk).
   const tombstones = await deps.erasures.tombstonedKeys();
   const touched = new Set<number>();
   const writer = deps.newWriter();

@@ -11,7 +11,6 @@ import { explicitVersionId, versionIdForJob, versionIdForObjects } from '../doma
 import { InsufficientMemoryError, InvalidInputError, TooManyChunksError, VersionStateError } from '../errors.js';
 import { deleteVersion } from './delete-version.js';
 import type { PipelineDeps } from './deps.js';
-import { readLoadKeys } from './load-keys.js';
 import { restoreTombstones } from './restore-tombstones.js';
 import { inspectObject } from './inspect-object.js';
 import { orderKeyText } from './order-key-text.js';
@@ -49,14 +48,14 @@ export async function planLoad(request: IngestRequest, owner: string, deps: Pipe
   const requested = request.explicitVersion ? explicitVersionId(request.explicitVersion) : request.jobName ? versionIdForJob(request.jobName) : undefined;
   const orderKey = request.orderKey ?? deps.now();
   // A cache that lost its tombstones gets them back from S3 before this load reads them (invariant
-  // 11); then the keys the chunks will check records against are read once (load-keys.ts), stored
-  // only if the version registers. Both run while the input is listed and inspected.
+  // 11); then the key lists the chunks read are rebuilt if stale. Both run while the input is
+  // listed and inspected.
   const restored = restoreTombstones(deps);
   restored.catch(() => undefined); // awaited below, after the input checks that may fail first
-  const loadKeys = restored.then(() => readLoadKeys(deps, orderKey)).catch(() => null);
+  const lists = restored.then(() => refreshKeyLists(deps)).catch(() => undefined);
   // A Plan that fails before the restore is awaited lets it finish (or fail) first: a failed
   // attempt must not still be reading S3 once a retry, or the caller, has taken over.
-  const settleFirst = (err: unknown) => Promise.allSettled([restored, loadKeys]).then(() => Promise.reject(err));
+  const settleFirst = (err: unknown) => Promise.allSettled([restored, lists]).then(() => Promise.reject(err));
   const { listed, objects, version, plan, buckets } = await inspectInput(uri, request, deps, requested).catch(settleFirst);
   const result: PlanResult = {
     action: 'load',
@@ -77,6 +76,7 @@ export async function planLoad(request: IngestRequest, owner: string, deps: Pipe
   // would count, and a re-ingest of a stale version must not load on top of its old keys.
   await retireBeforeLoad(deps).catch(settleFirst);
   await restored;
+  await lists;
   const completeness = await inputCheck(request, listed, deps);
   const register = () =>
     deps.versions.register({
@@ -108,13 +108,21 @@ export async function planLoad(request: IngestRequest, owner: string, deps: Pipe
       await deps.versions.markFailed(version, owner, `${what}: ${(err as Error).message}`, deps.now()).catch(() => undefined);
       throw err;
     }
-    const keys = await loadKeys;
-    if (keys) await deps.loadKeys?.save(version, keys).catch(() => undefined);
     return result;
   }
   const reason = await skippedVersionReason(registered, version, orderKey, deps);
   const existing = registered.outcome === 'stale' ? 'older' : registered.outcome === 'duplicate' ? registered.status : 'loading';
   return { ...result, action: 'skip', reason, existing, chunks: [], chunkCount: 0 };
+}
+
+/**
+ * Each chunk container reads the tombstoned and the corrected keys from one stored list apiece
+ * (adapters/key-lists.ts). A list left stale by an unerase or a trim would have every container
+ * list the whole set on the control slot's master at once: rebuilt here, once, instead. Only a
+ * saving: a failure leaves the containers to rebuild it.
+ */
+async function refreshKeyLists(deps: PipelineDeps): Promise<void> {
+  await Promise.all([deps.erasures.refreshKeyList?.(), deps.corrections?.refreshKeyList?.()]);
 }
 
 /** Why Plan skips a version, in words an operator can act on (with the --dataset the commands need). */

@@ -146,3 +146,38 @@ test('a list lost while its generation stayed (evicted, deleted by hand) is not 
   await cluster.del(controlKeys(dataset).tombstonesGeneration);
   expect(sorted(await new ErasureStore(cluster, dataset).tombstonedKeys())).toEqual(['a', 'b']);
 });
+
+describe("a load's Plan rebuilds a stale list, once, so that its chunk containers read it instead of each listing the set", () => {
+  /** Adds to the set without moving its generation: a key that shows up tells the answer came from the set. */
+  const tag = (dataset: string) => `{sluice:${dataset}}`;
+
+  test('tombstones: after an unerase', async () => {
+    const dataset = `lists-refresh-erase-${process.pid}`;
+    const plan = new ErasureStore(cluster, dataset);
+    await plan.addTombstones(['a', 'b'], tombstone(1), 't1');
+    await plan.removeTombstones(['a'], 't2');
+    await plan.refreshKeyList();
+    await cluster.hset(`${tag(dataset)}:tombstones`, 'in-hash', '{}');
+    expect(sorted(await new ErasureStore(cluster, dataset).tombstonedKeys())).toEqual(['b']);
+    // An exact list is left as it is (nothing listed, nothing stored): the appended key stays.
+    await cluster.append(controlKeys(dataset).tombstoneList, ',"in-list"');
+    await plan.refreshKeyList();
+    expect(sorted(await new ErasureStore(cluster, dataset).tombstonedKeys())).toEqual(['b', 'in-list']);
+  });
+
+  test('corrections: after a trim', async () => {
+    const dataset = `lists-refresh-trim-${process.pid}`;
+    const plan = new CorrectionStore(cluster, dataset);
+    await plan.log([{ key: 'old', value: '[1]' }], 1_000, 'r1');
+    await plan.log([{ key: 'new', value: '[2]' }, { key: 'again', value: '[2]' }], 9_000, 'r2');
+    await plan.log([{ key: 'again', value: '[3]' }], 9_500, 'r3');
+    await versionAt(dataset, 10_000);
+    expect(await plan.trim(2_000)).toBe(1);
+    await plan.refreshKeyList();
+    await cluster.zadd(correctionKeys(dataset).at, 9_000, 'in-index');
+    const read = await new CorrectionStore(cluster, dataset).correctedKeys(0);
+    expect(sorted(read.keys)).toEqual(['again', 'new']);
+    // Rebuilt with each key's time: a window after the first put of "again" still holds it.
+    expect(sorted((await new CorrectionStore(cluster, dataset).correctedKeys(9_200)).keys)).toEqual(['again']);
+  });
+});

@@ -64,9 +64,6 @@ test('erase, then load a night whose files hold the key: never served, counted a
   expect(await status('u109', 'v2')).toBe(404);
   expect((await list('u1')).body).toMatchObject({ version: 'v2' });
   expect((await datasetStatus(await pipeline())).tombstones).toBeGreaterThanOrEqual(10);
-  // Plan left the keys its chunks check for the version (pipeline/load-keys.ts), the erased ones among them.
-  const snapshot = await (await pipeline()).loadKeys!.load('v2');
-  expect(snapshot?.tombstones.keys).toEqual(expect.arrayContaining(keys));
 });
 
 test('erase, then roll back: the retained version no longer has the key either', async () => {

@@ -105,3 +105,36 @@ describe('a Plan that fails', () => {
   });
 });
 
+describe('the key lists the chunks read', () => {
+  /** Records when the tombstones are restored and the lists refreshed; each takes a while. */
+  function watched() {
+    const p = testPipeline();
+    p.objects.objects.set('out/job/part-0.out', Buffer.from(line('u1')));
+    const events: string[] = [];
+    const slowly = (what: string) => async () => {
+      await new Promise((r) => setTimeout(r, 30));
+      events.push(what);
+    };
+    p.deps.erasures.isRestored = () => Promise.resolve(false);
+    p.deps.erasures.restoreFromLog = slowly('restored');
+    p.deps.erasures.refreshKeyList = slowly('tombstone list');
+    return { p, events };
+  }
+
+  test('are refreshed after the tombstones are restored (a restore changes them), before Plan returns', async () => {
+    const { p, events } = watched();
+    const plan = await planLoad(request('job'), 'exec-1', p.deps);
+    events.push(plan.action);
+    expect(events).toEqual(['restored', 'tombstone list', 'load']);
+  });
+
+  test('a Plan that fails waits for the refresh too, and a refresh that fails fails no Plan (it only saves the chunks work)', async () => {
+    const failing = watched();
+    await planLoad(request('nothing/'), 'exec-1', failing.p.deps).catch(() => failing.events.push('failed'));
+    expect(failing.events).toEqual(['restored', 'tombstone list', 'failed']);
+    const { p } = watched();
+    p.deps.erasures.refreshKeyList = () => Promise.reject(new Error('READONLY'));
+    expect(await planLoad(request('job'), 'exec-1', p.deps)).toMatchObject({ action: 'load' });
+  });
+});
+
