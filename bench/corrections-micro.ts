@@ -1,12 +1,13 @@
 // What erasure and suppression add per record and per answer, in one thread with no I/O (the
 // shared machine makes the end-to-end figures of measure-corrections.ts noisy): a load's
-// tombstone lookup per record (a Set of 100k erased keys, none of which the input holds: every
+// tombstone lookup per record (a set of 100k erased keys as a load holds them, key-set.ts; none of which the input holds: every
 // lookup misses) against none, and a read's suppression filter per answer (1,000 suppressed item
 // ids, lists of 10 [id, score] pairs as the bench data holds) against none, and for the lists that
 // do lose an item alone. Not part of `npm run bench`; docs/corrections.md quotes it.
 //   node --import tsx bench/corrections-micro.ts [records=1000000]
 import { withoutSuppressedText } from '../functions/domain/suppressed-items.js';
 import { KeyFilter, MAYBE_ERASED } from '../functions/domain/key-filter.js';
+import { ListedKeys, type KeySet } from '../functions/domain/key-set.js';
 import { bucketOf, keyHash } from '../functions/domain/key-layout.js';
 import { recommendations } from '../local/sample-data.js';
 import { summarise } from './stats.js';
@@ -17,10 +18,10 @@ const ROUNDS = 5;
 // Keys as the parser hands them over: strings sliced from a line, so none carries a cached hash.
 const lines = Array.from({ length: records }, (_, i) => `{"userId":"u${i}","x":1}`);
 const keyOf = (line: string) => line.slice(11, line.indexOf('"', 11));
-const tombstones = new Set(Array.from({ length: 100_000 }, (_, i) => `erased-${i}`));
+const tombstones = ListedKeys.of(Array.from({ length: 100_000 }, (_, i) => `erased-${i}`));
 
 let sink = 0;
-function lookups(set: ReadonlySet<string> | null): number {
+function lookups(set: KeySet | null): number {
   const t = performance.now();
   for (let i = 0; i < records; i++) {
     const key = keyOf(lines[i]!);
@@ -32,13 +33,13 @@ function lookups(set: ReadonlySet<string> | null): number {
 
 // As a load does it (load-chunk.ts): the key's hash (which its bucket needs) probes the filter, and
 // only a key whose "maybe erased" bit is set is looked up in the set.
-const filter = KeyFilter.of(tombstones, new Set())!;
+const filter = KeyFilter.of(tombstones, ListedKeys.of([]))!;
 function filtered(withFilter: boolean): number {
   const t = performance.now();
   for (let i = 0; i < records; i++) {
     const key = keyOf(lines[i]!);
     const hash = keyHash(key);
-    if (withFilter && filter.probe(hash) & MAYBE_ERASED && tombstones.has(key)) continue;
+    if (withFilter && filter.probe(hash) & MAYBE_ERASED && tombstones.has(key, hash)) continue;
     sink += bucketOf(key, 4096, hash);
   }
   return ((performance.now() - t) * 1e6) / records;

@@ -5,7 +5,8 @@ import type { Cluster } from 'ioredis';
 import type { CorrectedKeys, CorrectionEntry, CorrectionLog, CorrectionLogSummary, CorrectionTarget, LoggedPut } from '../domain/corrections.js';
 import { controlKeys, correctionKeys, type CorrectionKeys } from '../domain/key-layout.js';
 import { ErasedKeysError } from '../errors.js';
-import { correctionListText, parseList, readList, staleGeneration, storeList, type ListKeys } from './key-lists.js';
+import { ListedKeys } from '../domain/key-set.js';
+import { correctionListText, readList, staleGeneration, storeList, type ListKeys } from './key-lists.js';
 import { guardRedis } from './redis-errors.js';
 import * as lua from './correction-scripts.js';
 
@@ -100,21 +101,11 @@ export class CorrectionStore implements CorrectionLog {
     const current = await this.generation();
     if (this.corrected?.gen === current && this.corrected.minAt === minAt) return this.corrected;
     const { generation, text } = await readList(this.redis, this.list);
-    // Every logged key with its time, in the order logged: from the list the put script keeps
-    // (key-lists.ts), or from the time index when the list is stale (then stored again).
-    const flat = text !== null ? parseList(text) : await this.listAndStore(generation);
-    // From the last entry back: a key's last entry is the one the log holds (a put again replaced it).
-    const keys = new Set<string>();
-    const superseded: string[] = [];
-    for (let i = flat.length - 2; i >= 0; i -= 2) {
-      const before = keys.size;
-      const key = flat[i] as string;
-      keys.add(key);
-      if (keys.size !== before && (flat[i + 1] as number) < minAt) superseded.push(key);
-    }
+    // Every logged key with its time, in the order logged (a key's last entry counts): from the list
+    // the put script keeps (key-lists.ts), or from the time index when it is stale (then stored again).
+    const keys = ListedKeys.corrections(text ?? (await this.listAndStore(generation)), minAt);
     // A list that re-puts made twice as long as the log is stored again compacted.
-    if (generation !== '' && text !== null && flat.length / 2 > 2 * keys.size + 1000) await storeList(this.redis, this.list, generation, correctionListText(lastEntries(flat)));
-    for (const key of superseded) keys.delete(key);
+    if (generation !== '' && text !== null && keys.listed > 2 * keys.distinctKeys + 1000) await storeList(this.redis, this.list, generation, correctionListText(keys.entries()));
     this.corrected = { gen: Number(generation || 0), minAt, keys };
     return this.corrected;
   }
@@ -125,13 +116,13 @@ export class CorrectionStore implements CorrectionLog {
   }
 
   /**
-   * Every logged key and its time (flat: key, at, ...) from the time index, the list stored again
-   * at `generation` ('': never). Read after the generation: these entries hold at least its puts.
+   * Every logged key and its time from the time index as a list's text, stored again at
+   * `generation` ('': never). Read after the generation: these entries hold at least its puts.
    */
-  private async listAndStore(generation: string): Promise<unknown[]> {
-    const flat = (await guardRedis(this.redis.zrange(this.keys.at, '0', '-1', 'WITHSCORES'))).map((v, i) => (i % 2 === 1 ? Number(v) : v));
-    if (generation !== '') await storeList(this.redis, this.list, generation, correctionListText(lastEntries(flat)));
-    return flat;
+  private async listAndStore(generation: string): Promise<string> {
+    const text = correctionListText(pairs(await guardRedis(this.redis.zrange(this.keys.at, '0', '-1', 'WITHSCORES'))));
+    if (generation !== '') await storeList(this.redis, this.list, generation, text);
+    return text;
   }
 
   async entriesOf(keys: readonly string[]): Promise<(CorrectionEntry | null)[]> {
@@ -201,14 +192,9 @@ export class CorrectionStore implements CorrectionLog {
   }
 }
 
-/** Each key's last [key, at] of a flat list of them, in the order they came. */
-function lastEntries(flat: readonly unknown[]): Map<string, number> {
-  const last = new Map<string, number>();
-  for (let i = 0; i < flat.length; i += 2) {
-    last.delete(flat[i] as string);
-    last.set(flat[i] as string, flat[i + 1] as number);
-  }
-  return last;
+/** [member, score] of a ZRANGE WITHSCORES reply. */
+function* pairs(flat: readonly string[]): Iterable<[string, number]> {
+  for (let i = 0; i < flat.length; i += 2) yield [flat[i]!, Number(flat[i + 1])];
 }
 
 /**

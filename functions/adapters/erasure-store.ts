@@ -7,7 +7,8 @@ import type { Cluster } from 'ioredis';
 import type { Tombstone } from '../domain/erasure.js';
 import type { ErasureRepository } from '../domain/erasure-repository.js';
 import { controlKeys, correctionKeys, type ControlKeys, type CorrectionKeys } from '../domain/key-layout.js';
-import { parseList, readList, staleGeneration, storeList, tombstoneListText, type ListKeys } from './key-lists.js';
+import { ListedKeys, type KeySet } from '../domain/key-set.js';
+import { readList, staleGeneration, storeList, tombstoneListText, type ListKeys } from './key-lists.js';
 import { guardRedis } from './redis-errors.js';
 import { awaitReplicas, type ReplicaAckOptions } from './replica-ack.js';
 import { ownerOf } from './slot-owner.js';
@@ -20,7 +21,7 @@ export class ErasureStore implements ErasureRepository {
   private readonly keys: ControlKeys;
   private readonly corrections: CorrectionKeys;
   private readonly list: ListKeys;
-  private cached: { generation: string; keys: ReadonlySet<string> } | null = null;
+  private cached: { generation: string; keys: KeySet } | null = null;
 
   constructor(
     private readonly redis: Cluster,
@@ -72,12 +73,11 @@ export class ErasureStore implements ErasureRepository {
     return guardRedis(this.redis.hlen(this.keys.tombstones));
   }
 
-  async tombstonedKeys(): Promise<ReadonlySet<string>> {
+  async tombstonedKeys(): Promise<KeySet> {
     const current = (await guardRedis(this.redis.get(this.keys.tombstonesGeneration))) ?? '';
     if (this.cached?.generation === current) return this.cached.keys;
     const { generation, text } = await readList(this.redis, this.list);
-    const keys = text !== null ? (parseList(text) as string[]) : await this.listAndStore(generation);
-    this.cached = { generation, keys: new Set(keys) };
+    this.cached = { generation, keys: ListedKeys.tombstones(text ?? (await this.listAndStore(generation))) };
     return this.cached.keys;
   }
 
@@ -87,15 +87,15 @@ export class ErasureStore implements ErasureRepository {
   }
 
   /**
-   * The tombstoned keys from the hash, the list stored again at `generation` ('': never, there is
+   * The tombstoned keys from the hash as a list's text, stored again at `generation` ('': never, there is
    * no generation to store it at). Read after the generation: these keys hold at least its changes
    * (exactly those, if it has not moved when the list is stored). Listed without a generation too:
    * an empty hash costs nothing, and tombstones must not hide behind a lost token.
    */
-  private async listAndStore(generation: string): Promise<string[]> {
-    const keys = await guardRedis(this.redis.hkeys(this.keys.tombstones));
-    if (generation !== '') await storeList(this.redis, this.list, generation, tombstoneListText(keys));
-    return keys;
+  private async listAndStore(generation: string): Promise<string> {
+    const text = tombstoneListText(await guardRedis(this.redis.hkeys(this.keys.tombstones)));
+    if (generation !== '') await storeList(this.redis, this.list, generation, text);
+    return text;
   }
 
   async erasedAmong(keys: readonly string[]): Promise<string[]> {

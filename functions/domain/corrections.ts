@@ -1,6 +1,7 @@
 // Corrections (puts) between nightly loads: what one is, the rule that decides whether a version
 // about to go live gets it or supersedes it, and the port of the per-dataset correction log.
 // adapters/correction-store.ts implements the log on the dataset's control slot.
+import type { KeySet } from './key-set.js';
 
 /** One correction as the log keeps it: the stored value (shaped like a load's), when, and by which request. */
 export interface CorrectionEntry {
@@ -82,7 +83,7 @@ export interface CorrectionLog {
 export interface CorrectedKeys {
   /** The log's generation, read before the keys: an entry logged after it may be missing. */
   gen: number;
-  keys: ReadonlySet<string>;
+  keys: KeySet;
 }
 
 const HOUR_MS = 3_600_000;

@@ -3,6 +3,7 @@
 // the durable log) and suppressed items. adapters/erasure-store.ts implements it on Redis (Lua on
 // the control slot); tests/unit/pipeline/fixtures.ts in memory.
 import type { Tombstone } from './erasure.js';
+import type { KeySet } from './key-set.js';
 
 export interface ErasureRepository {
   /** Records tombstones for `keys`; returns every version holding data at that moment, with its bucket count. */
@@ -11,7 +12,7 @@ export interface ErasureRepository {
   removeTombstones(keys: readonly string[], token: string): Promise<number>;
   tombstoneCount(): Promise<number>;
   /** Every tombstoned key. Cached per container while the tombstones' generation is unchanged: one GET when nothing changed. */
-  tombstonedKeys(): Promise<ReadonlySet<string>>;
+  tombstonedKeys(): Promise<KeySet>;
   /** Rebuilds the stored key list tombstonedKeys() reads if it is stale (a load's Plan, before its chunks read it). */
   refreshKeyList?(): Promise<void>;
   /** Those of `keys` that are tombstoned now (read uncached: one round trip). */

@@ -5,7 +5,7 @@
 // answers most misses from one word: each slot holds two bits, "maybe erased" and "maybe
 // corrected", so a key is looked up only in the set its bit names. No false negatives: every key
 // of a set has its bit set.
-import { keyHash } from './key-layout.js';
+import type { KeySet } from './key-set.js';
 
 export const MAYBE_ERASED = 1;
 export const MAYBE_CORRECTED = 2;
@@ -22,7 +22,7 @@ export class KeyFilter {
   /** A slot's index is the top 32 - shift bits of the mixed hash. */
   private readonly shift: number;
 
-  private constructor(erased: ReadonlySet<string>, corrected: ReadonlySet<string>) {
+  private constructor(erased: KeySet, corrected: KeySet) {
     const n = slotsFor(erased.size + corrected.size);
     this.shift = 32 - Math.log2(n);
     this.words = new Uint32Array(n / 16);
@@ -35,7 +35,7 @@ export class KeyFilter {
    * pair of set objects: the stores hand out the same set while it is current, so a container
    * builds it once per erase or put.
    */
-  static of(erased: ReadonlySet<string>, corrected: ReadonlySet<string>): KeyFilter | null {
+  static of(erased: KeySet, corrected: KeySet): KeyFilter | null {
     if (erased.size === 0 && corrected.size === 0) return null;
     const byCorrected = builtFor(erased);
     let filter = byCorrected.get(corrected);
@@ -49,9 +49,9 @@ export class KeyFilter {
     return (this.words[i >>> 4]! >>> ((i & 15) << 1)) & 3;
   }
 
-  private add(keys: ReadonlySet<string>, bit: number): void {
-    for (const key of keys) {
-      const i = slotOf(keyHash(key), this.shift);
+  private add(keys: KeySet, bit: number): void {
+    for (const hash of keys.hashes()) {
+      const i = slotOf(hash, this.shift);
       this.words[i >>> 4]! |= bit << ((i & 15) << 1);
     }
   }
@@ -71,10 +71,10 @@ export function slotOf(hash: number, shift: number): number {
   return Math.imul(hash, 0x9e3779b1) >>> shift;
 }
 
-const built = new WeakMap<ReadonlySet<string>, WeakMap<ReadonlySet<string>, KeyFilter>>();
+const built = new WeakMap<KeySet, WeakMap<KeySet, KeyFilter>>();
 
 /** The filters built over this set of erased keys, by the set of corrected keys. */
-function builtFor(erased: ReadonlySet<string>): WeakMap<ReadonlySet<string>, KeyFilter> {
+function builtFor(erased: KeySet): WeakMap<KeySet, KeyFilter> {
   let byCorrected = built.get(erased);
   if (!byCorrected) built.set(erased, (byCorrected = new WeakMap()));
   return byCorrected;

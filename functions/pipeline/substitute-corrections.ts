@@ -5,6 +5,7 @@
 // batch. The chunk's statistics and counts stay the batch's; only the value written differs.
 import type { BulkWriter, HsetCommand } from '../domain/bulk-writer.js';
 import type { CorrectionLog } from '../domain/corrections.js';
+import type { KeySet } from '../domain/key-set.js';
 import type { PipelineDeps } from './deps.js';
 import { windowOf } from './replay-corrections.js';
 
@@ -26,7 +27,7 @@ export class Substitution {
     /** The log's generation read before `corrected`: puts after it are the Commit's. */
     private readonly gen: number,
     /** The keys whose logged corrections apply to this version. */
-    readonly corrected: ReadonlySet<string>,
+    readonly corrected: KeySet,
     /** Corrections logged at or after this time apply (the version's order key minus the rewind window). */
     private readonly minAt: number,
     private readonly writer: BulkWriter,

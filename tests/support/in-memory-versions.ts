@@ -9,6 +9,7 @@ import type { BulkWriter, HsetCommand, WriteCommand } from '../../functions/doma
 import type { Chunk } from '../../functions/domain/chunk-plan.js';
 import type { Tombstone } from '../../functions/domain/erasure.js';
 import type { ErasureRepository } from '../../functions/domain/erasure-repository.js';
+import { ListedKeys, type KeySet } from '../../functions/domain/key-set.js';
 import { bucketOf, dataKey } from '../../functions/domain/key-layout.js';
 import type { ChunkResult } from '../../functions/domain/load-summary.js';
 import type { VersionStatus } from '../../functions/domain/version-lifecycle.js';
@@ -318,8 +319,8 @@ export class InMemoryErasures implements ErasureRepository {
     return this.tombstones.size;
   }
 
-  async tombstonedKeys(): Promise<ReadonlySet<string>> {
-    return new Set(this.tombstones.keys());
+  async tombstonedKeys(): Promise<KeySet> {
+    return ListedKeys.of(this.tombstones.keys());
   }
 
   async erasedAmong(keys: readonly string[]): Promise<string[]> {

@@ -3,12 +3,13 @@
 import fc from 'fast-check';
 import { KeyFilter, MAYBE_CORRECTED, MAYBE_ERASED } from '../../../functions/domain/key-filter.js';
 import { bucketOf, keyHash } from '../../../functions/domain/key-layout.js';
+import { ListedKeys } from '../../../functions/domain/key-set.js';
 import { propertyRuns } from '../../support/property-runs.js';
 
 test('every key of either set gets its own bit, whatever the keys (no false negatives)', () => {
   fc.assert(
     fc.property(fc.uniqueArray(fc.string({ unit: 'grapheme', maxLength: 40 }), { maxLength: 300 }), fc.uniqueArray(fc.string({ unit: 'binary', maxLength: 40 }), { maxLength: 300 }), (erased, corrected) => {
-      const filter = KeyFilter.of(new Set(erased), new Set(corrected));
+      const filter = KeyFilter.of(ListedKeys.of(erased), ListedKeys.of(corrected));
       if (erased.length + corrected.length === 0) return expect(filter).toBeNull();
       for (const key of erased) expect(filter!.probe(keyHash(key)) & MAYBE_ERASED).toBe(MAYBE_ERASED);
       for (const key of corrected) expect(filter!.probe(keyHash(key)) & MAYBE_CORRECTED).toBe(MAYBE_CORRECTED);
@@ -18,8 +19,8 @@ test('every key of either set gets its own bit, whatever the keys (no false nega
 });
 
 test('most absent keys are answered by the filter alone, and a set is asked only for its own bit', () => {
-  const erased = new Set(Array.from({ length: 100_000 }, (_, i) => `erased-${i}`));
-  const corrected = new Set(Array.from({ length: 100_000 }, (_, i) => `u${i * 10}`));
+  const erased = ListedKeys.of(Array.from({ length: 100_000 }, (_, i) => `erased-${i}`));
+  const corrected = ListedKeys.of(Array.from({ length: 100_000 }, (_, i) => `u${i * 10}`));
   const filter = KeyFilter.of(erased, corrected)!;
   let erasedBit = 0;
   let correctedBit = 0;
@@ -36,11 +37,11 @@ test('most absent keys are answered by the filter alone, and a set is asked only
 });
 
 test('built once per pair of sets, and again when either set is replaced', () => {
-  const erased = new Set(['a']);
-  const corrected = new Set(['b']);
+  const erased = ListedKeys.of(['a']);
+  const corrected = ListedKeys.of(['b']);
   expect(KeyFilter.of(erased, corrected)).toBe(KeyFilter.of(erased, corrected));
-  expect(KeyFilter.of(erased, new Set(['b']))).not.toBe(KeyFilter.of(erased, corrected));
-  expect(KeyFilter.of(new Set(), new Set())).toBeNull();
+  expect(KeyFilter.of(erased, ListedKeys.of(['b']))).not.toBe(KeyFilter.of(erased, corrected));
+  expect(KeyFilter.of(ListedKeys.of([]), ListedKeys.of([]))).toBeNull();
 });
 
 test('the hash is FNV-1a over UTF-16 code units, as buckets have always been placed (readers of older versions rely on it)', () => {

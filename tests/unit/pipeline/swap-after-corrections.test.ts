@@ -3,6 +3,7 @@
 // apply vs supersede per the rewind window, a put that races the replay refuses the swap and is
 // applied on the next pass under the fence, and a swap that can never win fails as a TransientError.
 import type { CorrectedKeys, CorrectionEntry, CorrectionLog, LoggedPut } from '../../../functions/domain/corrections.js';
+import { ListedKeys } from '../../../functions/domain/key-set.js';
 import type { SwapOutcome } from '../../../functions/domain/version-repository.js';
 import type { VersionStatus } from '../../../functions/domain/version-lifecycle.js';
 import { dataKey, bucketOf } from '../../../functions/domain/key-layout.js';
@@ -56,7 +57,7 @@ class InMemoryLog implements CorrectionLog {
   }
   readonly marks = new Map<string, Set<string>>();
   async correctedKeys(minAt: number): Promise<CorrectedKeys> {
-    return { gen: this.gen, keys: new Set([...this.byKey.values()].filter((e) => e.at >= minAt).map((e) => e.key)) };
+    return { gen: this.gen, keys: ListedKeys.of([...this.byKey.values()].filter((e) => e.at >= minAt).map((e) => e.key)) };
   }
   async entriesOf(keys: readonly string[]): Promise<(CorrectionEntry | null)[]> {
     return keys.map((k) => this.byKey.get(k) ?? null);
