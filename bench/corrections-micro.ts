@@ -5,6 +5,9 @@
 // ids, lists of 10 [id, score] pairs as the bench data holds) against none, and for the lists that
 // do lose an item alone. Not part of `npm run bench`; docs/corrections.md quotes it.
 //   node --import tsx bench/corrections-micro.ts [records=1000000]
+// ioredis is loaded first, as in the load workers and the read server: it changes how fast V8 runs
+// string code in the whole process (bench/string-scan-micro.ts).
+import 'ioredis';
 import { withoutSuppressedText } from '../functions/domain/suppressed-items.js';
 import { KeyFilter, MAYBE_ERASED } from '../functions/domain/key-filter.js';
 import { ListedKeys, type KeySet } from '../functions/domain/key-set.js';

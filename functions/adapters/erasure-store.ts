@@ -87,10 +87,10 @@ export class ErasureStore implements ErasureRepository {
   }
 
   /**
-   * The tombstoned keys from the hash as a list's text, stored again at `generation` ('': never, there is
-   * no generation to store it at). Read after the generation: these keys hold at least its changes
-   * (exactly those, if it has not moved when the list is stored). Listed without a generation too:
-   * an empty hash costs nothing, and tombstones must not hide behind a lost token.
+   * The tombstoned keys from the hash as a list's text, stored again at `generation` ('': never,
+   * there is no generation to store it at). Read after the generation: these keys hold at least its
+   * changes (exactly those, if it has not moved when the list is stored). Listed without a
+   * generation too: an empty hash costs nothing, and tombstones must not hide behind a lost token.
    */
   private async listAndStore(generation: string): Promise<string> {
     const text = tombstoneListText(await guardRedis(this.redis.hkeys(this.keys.tombstones)));

@@ -78,6 +78,8 @@ describe('a list filtered by its tokens, without a parse', () => {
     expect(withoutSuppressedText('[1000000000000000000000, 4]', suppressed)).toBe('[4]');
     expect(withoutSuppressedText('[-0, 4]', suppressed)).toBe('[4]');
     expect(withoutSuppressedText('[[55, 0.1000], [56, 100.5]]', suppressed)).toBe('[[55, 0.1000], [56, 100.5]]');
+    // Compact [id, score] pairs are read straight through (no parse: the kept pair's own text, 0.40 not 0.4).
+    expect(withoutSuppressedText('[[100,0.50],[7,4.0e-1],[8,-1]]', suppressed)).toBe('[[7,4.0e-1],[8,-1]]');
     // 2^32 + 100 shares 100's slot in the filter of integers: the set decides.
     const big = new Set(['4294967396']);
     expect(withoutSuppressedText('[100, 4294967396]', big)).toBe('[100]');
