@@ -2,14 +2,18 @@
 // read from a key list's text (adapters/key-lists.ts: `,"k1","k2"` or `,"k1",at1,"k2",at2`). Each
 // key is kept as its place in that text with its hash, not as a string of its own: for 100k keys,
 // JSON.parse and a Set of the strings cost 30-60 ms of a container's CPU per list and left 100k
-// strings to the garbage collector; the key filter (key-filter.ts) is built from the hashes. A key
-// with an escape in its JSON (a quote, a backslash, a control character, or "/" as Lua's cjson
-// writes it) is decoded and kept as a string.
+// strings to the garbage collector; the key filter (key-filter.ts) is built from the hashes. The
+// text is read as UTF-8 bytes, not with charCodeAt, which runs several times slower in a process
+// that has loaded ioredis (bench/string-scan-micro.ts). A key with an escape in its JSON (a quote,
+// a backslash, a control character, or "/" as Lua's cjson writes it) or a character beyond ASCII
+// is decoded and kept as a string.
 import { keyHash } from './key-layout.js';
 
 const COMMA = 44;
 const QUOTE = 34;
 const BACKSLASH = 92;
+/** Bytes from here on belong to characters beyond ASCII. */
+const NON_ASCII = 0x80;
 
 /** What a load checks record keys against. `hash`, where the caller has it, must be keyHash(key). */
 export interface KeySet extends Iterable<string> {
@@ -29,13 +33,13 @@ export class ListedKeys implements KeySet {
   private start = new Int32Array(INITIAL);
   private end = new Int32Array(INITIAL);
   private at = new Float64Array(INITIAL);
-  /** Keys with an escape in their JSON text, by entry, decoded. */
+  /** Keys with an escape or a character beyond ASCII, by entry, decoded (the others are ASCII: a byte per character). */
   private readonly decoded = new Map<number, string>();
   /** Open addressing: entry + 1 per slot, 0 for an empty slot; at most half full. */
   private slots = new Int32Array(INITIAL * 2);
 
   private constructor(
-    private readonly text: string,
+    private readonly bytes: Buffer,
     private readonly minAt: number,
   ) {}
 
@@ -87,42 +91,44 @@ export class ListedKeys implements KeySet {
   }
 
   private static read(text: string, timed: boolean, minAt: number): ListedKeys {
-    const set = new ListedKeys(text, minAt);
-    const n = text.length;
+    const bytes = Buffer.from(text, 'utf8');
+    const set = new ListedKeys(bytes, minAt);
+    const n = bytes.length;
     let i = 0;
     while (i < n) {
-      if (text.charCodeAt(i) !== COMMA || text.charCodeAt(i + 1) !== QUOTE) throw unexpected(text, i);
+      if (bytes[i] !== COMMA || bytes[i + 1] !== QUOTE) throw unexpected(bytes, i);
       const from = i + 2;
-      // The same FNV-1a as keyHash, over the characters between the quotes.
+      // The same FNV-1a as keyHash, over the characters between the quotes (ASCII: one byte each).
       let hash = 0x811c9dc5;
       let j = from;
-      let c = text.charCodeAt(j);
-      while (c !== QUOTE && c !== BACKSLASH && j < n) {
+      let c = j < n ? bytes[j]! : QUOTE;
+      while (c !== QUOTE && c !== BACKSLASH && c < NON_ASCII) {
         hash = Math.imul(hash ^ c, 0x01000193);
-        c = text.charCodeAt(++j);
+        c = ++j < n ? bytes[j]! : QUOTE;
       }
+      if (j >= n) throw unexpected(bytes, from - 1);
       let decoded: string | undefined;
-      if (c === BACKSLASH) {
-        // Rare: find the closing quote past the escapes and decode the whole string.
-        while (j < n && text.charCodeAt(j) !== QUOTE) j += text.charCodeAt(j) === BACKSLASH ? 2 : 1;
-        if (j >= n) throw unexpected(text, from - 1);
-        decoded = JSON.parse(text.slice(from - 1, j + 1)) as string;
+      if (c !== QUOTE) {
+        // Rare: find the closing quote past the escapes (no byte of a longer UTF-8 character is a
+        // quote or a backslash) and decode the whole string.
+        while (j < n && bytes[j] !== QUOTE) j += bytes[j] === BACKSLASH ? 2 : 1;
+        if (j >= n) throw unexpected(bytes, from - 1);
+        decoded = JSON.parse(bytes.toString('utf8', from - 1, j + 1)) as string;
         hash = keyHash(decoded);
       }
-      if (j >= n) throw unexpected(text, from - 1);
       let at = 0;
       i = j + 1;
       if (timed) {
-        if (text.charCodeAt(i) !== COMMA) throw unexpected(text, i);
+        if (bytes[i] !== COMMA) throw unexpected(bytes, i);
         let k = i + 1;
         // Times are whole milliseconds: digits read in place; anything else through Number.
         let digits = true;
-        for (; k < n && (c = text.charCodeAt(k)) !== COMMA; k++) {
+        for (; k < n && (c = bytes[k]!) !== COMMA; k++) {
           if (c >= 48 && c <= 57) at = at * 10 + (c - 48);
           else digits = false;
         }
-        if (!digits) at = Number(text.slice(i + 1, k));
-        if (k === i + 1 || !Number.isFinite(at)) throw unexpected(text, i + 1);
+        if (!digits) at = Number(bytes.toString('utf8', i + 1, k));
+        if (k === i + 1 || !Number.isFinite(at)) throw unexpected(bytes, i + 1);
         i = k;
       }
       set.add(hash >>> 0, from, j, decoded, at);
@@ -178,22 +184,22 @@ export class ListedKeys implements KeySet {
     if (decoded !== undefined) return decoded === key;
     const from = this.start[e]!;
     if (this.end[e]! - from !== key.length) return false;
-    for (let k = 0; k < key.length; k++) if (this.text.charCodeAt(from + k) !== key.charCodeAt(k)) return false;
+    for (let k = 0; k < key.length; k++) if (this.bytes[from + k] !== key.charCodeAt(k)) return false;
     return true;
   }
 
-  /** Entry e is the key written plainly at text[from, to). */
+  /** Entry e is the key written plainly (ASCII, no escape) at bytes[from, to). */
   private isRange(e: number, from: number, to: number): boolean {
     const decoded = this.decoded.size > 0 ? this.decoded.get(e) : undefined;
-    if (decoded !== undefined) return decoded === this.text.slice(from, to);
+    if (decoded !== undefined) return decoded === this.bytes.toString('latin1', from, to);
     const start = this.start[e]!;
     if (this.end[e]! - start !== to - from) return false;
-    for (let k = 0; k < to - from; k++) if (this.text.charCodeAt(start + k) !== this.text.charCodeAt(from + k)) return false;
+    for (let k = 0; k < to - from; k++) if (this.bytes[start + k] !== this.bytes[from + k]) return false;
     return true;
   }
 
   private keyOf(e: number): string {
-    return this.decoded.get(e) ?? this.text.slice(this.start[e], this.end[e]);
+    return this.decoded.get(e) ?? this.bytes.toString('latin1', this.start[e], this.end[e]);
   }
 }
 
@@ -205,6 +211,6 @@ function mix(hash: number): number {
   return Math.imul(hash ^ (hash >>> 16), 0x45d9f3b) >>> 0;
 }
 
-function unexpected(text: string, at: number): SyntaxError {
-  return new SyntaxError(`key list: unexpected text at ${at}: ${JSON.stringify(text.slice(at, at + 20))}`);
+function unexpected(bytes: Buffer, at: number): SyntaxError {
+  return new SyntaxError(`key list: unexpected text at byte ${at}: ${JSON.stringify(bytes.toString('utf8', at, at + 20))}`);
 }
