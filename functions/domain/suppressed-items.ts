@@ -240,9 +240,9 @@ function pairEnd(text: string, i: number, suppressed: ReadonlySet<string>, names
 }
 
 /**
- * A list's JSON text (no backslash in it) without its suppressed items, read element by element
- * without a parse: the same text when none is suppressed (most lists), else the kept elements'
- * own text joined again. An element's name is the one itemName gives: a string or number is its
+ * A list's JSON text (ASCII with no backslash, its bytes taken) without its suppressed items,
+ * read element by element without a parse: the same text when none is suppressed (most lists),
+ * else the kept elements' own text joined again. An element's name is the one itemName gives: a string or number is its
  * own, an array's is its first member; an object whose strings or numbers may name one, or text
  * that is no list, is left to the caller's parse (undefined).
  */
@@ -312,8 +312,9 @@ function cutSuppressed(text: string, suppressed: ReadonlySet<string>, names: Sup
 /**
  * A stored list's JSON text without its suppressed items: the same text when none of its items is
  * suppressed (most lists: no re-serialising), else the list less those items. Lists are read by
- * their tokens (cutSuppressed); text with escapes, objects that may name an item and names no
- * token can carry (true, null, an object's or list's text) take a parse instead.
+ * their tokens (cutSuppressed); text with escapes or characters beyond ASCII, objects that may
+ * name an item and names no token can carry (true, null, an object's or list's text) take a parse
+ * instead.
  */
 export function withoutSuppressedText(text: string, suppressed: ReadonlySet<string>): string {
   if (suppressed.size === 0) return text;
