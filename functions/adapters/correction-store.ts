@@ -5,8 +5,8 @@ import type { Cluster } from 'ioredis';
 import type { CorrectedKeys, CorrectionEntry, CorrectionLog, CorrectionLogSummary, CorrectionTarget, LoggedPut } from '../domain/corrections.js';
 import { controlKeys, correctionKeys, type CorrectionKeys } from '../domain/key-layout.js';
 import { ErasedKeysError } from '../errors.js';
-import { ListedKeys } from '../domain/key-set.js';
-import { correctionListText, readList, staleGeneration, storeList, type ListKeys } from './key-lists.js';
+import { correctionListText, ListedKeys } from '../domain/key-set.js';
+import { readList, staleGeneration, storeList, type ListKeys } from './key-lists.js';
 import { guardRedis } from './redis-errors.js';
 import * as lua from './correction-scripts.js';
 

@@ -12,34 +12,26 @@
 // Nothing has to remember to keep it: forgetting costs a rebuild, never a missing key. A load's
 // Plan rebuilds a stale list before the chunks start, so that they do not each list the set.
 //
-// Text: entries each preceded by a comma, every key a JSON string, so "[" + text.slice(1) + "]"
-// is a JSON array. Tombstones: `,"k1","k2"`; corrections: `,"k1",at1,"k2",at2` (a key put
+// Text (written and read by domain/key-set.ts): entries each preceded by a comma, every key a JSON
+// string, so "[" + text.slice(1) + "]" is a JSON array. Tombstones: `,"k1","k2"`; corrections: `,"k1",at1,"k2",at2` (a key put
 // again appears again; the last entry is the one the log holds, as ZADD overwrote it).
 import type { Cluster } from 'ioredis';
 import { guardRedis } from './redis-errors.js';
 
 /**
- * KEYS: generation, list generation, list, the set. Returns {generation or '', the list if exact
- * at it, else false}. A list missing while the set is not empty (lost, not emptied) is stale too.
+ * KEYS: generation, list generation, list, the set. ARGV: 'text' or 'check'. Returns {generation
+ * or '', the list's text (or 1 for 'check') if exact at it, else false}. A list missing while the
+ * set is not empty (lost, not emptied) is stale too.
  */
 const READ = `
 local gen = redis.call('GET', KEYS[1])
 if not gen then return {'', false} end
 if redis.call('GET', KEYS[2]) ~= gen then return {gen, false} end
-local text = redis.call('GET', KEYS[3])
-if not text then
-  if redis.call('EXISTS', KEYS[4]) == 1 then return {gen, false} end
-  text = ''
-end
-return {gen, text}
-`;
-
-/** KEYS as READ. Returns the generation if the list is stale at it (READ would not return it), else nothing. */
-const STALE = `
-local gen = redis.call('GET', KEYS[1])
-if not gen then return false end
-if redis.call('GET', KEYS[2]) == gen and (redis.call('EXISTS', KEYS[3]) == 1 or redis.call('EXISTS', KEYS[4]) == 0) then return false end
-return gen
+local missing = redis.call('EXISTS', KEYS[3]) == 0
+if missing and redis.call('EXISTS', KEYS[4]) == 1 then return {gen, false} end
+if ARGV[1] == 'check' then return {gen, 1} end
+if missing then return {gen, ''} end
+return {gen, redis.call('GET', KEYS[3])}
 `;
 
 /** KEYS: generation, list generation, list. ARGV: the generation the text was read at, text. */
@@ -58,29 +50,12 @@ export interface ListKeys {
   set: string;
 }
 
-/** The list's text parsed: the entries in order (JSON values). */
-export function parseList(text: string): unknown[] {
-  return text === '' ? [] : (JSON.parse(`[${text.slice(1)}]`) as unknown[]);
-}
-
-export function tombstoneListText(keys: Iterable<string>): string {
-  let text = '';
-  for (const key of keys) text += `,${JSON.stringify(key)}`;
-  return text;
-}
-
-export function correctionListText(entries: Iterable<readonly [string, number]>): string {
-  let text = '';
-  for (const [key, at] of entries) text += `,${JSON.stringify(key)},${at}`;
-  return text;
-}
-
 /**
  * The generation ('' when the set has never changed: it is empty) and the list's text, or null
  * when the list is not exact at that generation (the caller rebuilds it).
  */
 export async function readList(redis: Cluster, keys: ListKeys): Promise<{ generation: string; text: string | null }> {
-  const [generation, text] = (await guardRedis(redis.eval(READ, 4, keys.generation, keys.listGeneration, keys.list, keys.set))) as [string, string | null];
+  const [generation, text] = (await guardRedis(redis.eval(READ, 4, keys.generation, keys.listGeneration, keys.list, keys.set, 'text'))) as [string, string | null];
   return { generation, text: text ?? null };
 }
 
@@ -89,7 +64,8 @@ export async function readList(redis: Cluster, keys: ListKeys): Promise<{ genera
  * generation: then there is nothing to store it at). Costs no transfer of the list.
  */
 export async function staleGeneration(redis: Cluster, keys: ListKeys): Promise<string | null> {
-  return ((await guardRedis(redis.eval(STALE, 4, keys.generation, keys.listGeneration, keys.list, keys.set))) as string | null) ?? null;
+  const [generation, exact] = (await guardRedis(redis.eval(READ, 4, keys.generation, keys.listGeneration, keys.list, keys.set, 'check'))) as [string, number | null];
+  return generation !== '' && exact === null ? generation : null;
 }
 
 /** Stores a rebuilt list, if the set is still at `generation` (else a later reader rebuilds it). */

@@ -15,6 +15,20 @@ const BACKSLASH = 92;
 /** Bytes from here on belong to characters beyond ASCII. */
 const NON_ASCII = 0x80;
 
+/** A tombstone list's text: `,"k1","k2"`. */
+export function tombstoneListText(keys: Iterable<string>): string {
+  let text = '';
+  for (const key of keys) text += `,${JSON.stringify(key)}`;
+  return text;
+}
+
+/** A correction list's text: `,"k1",at1,"k2",at2`. */
+export function correctionListText(entries: Iterable<readonly [string, number]>): string {
+  let text = '';
+  for (const [key, at] of entries) text += `,${JSON.stringify(key)},${at}`;
+  return text;
+}
+
 /** What a load checks record keys against. `hash`, where the caller has it, must be keyHash(key). */
 export interface KeySet extends Iterable<string> {
   readonly size: number;
@@ -58,9 +72,7 @@ export class ListedKeys implements KeySet {
 
   /** A set of these keys (in-memory stores, tests). */
   static of(keys: Iterable<string>): ListedKeys {
-    let text = '';
-    for (const key of keys) text += `,${JSON.stringify(key)}`;
-    return ListedKeys.tombstones(text);
+    return ListedKeys.tombstones(tombstoneListText(keys));
   }
 
   has(key: string, hash = keyHash(key)): boolean {

@@ -2,9 +2,8 @@
 // lists mean when parsed as JSON: a key missing from the set would load an erased user or lose a
 // correction; a key in it that is not in the list would drop or replace a record it should not.
 import fc from 'fast-check';
-import { correctionListText, parseList, tombstoneListText } from '../../../functions/adapters/key-lists.js';
 import { keyHash } from '../../../functions/domain/key-layout.js';
-import { ListedKeys } from '../../../functions/domain/key-set.js';
+import { correctionListText, ListedKeys, tombstoneListText } from '../../../functions/domain/key-set.js';
 import { propertyRuns } from '../../support/property-runs.js';
 
 /** Keys of every kind: plain, unicode, with quotes, backslashes, control characters and "/". */
@@ -12,6 +11,9 @@ const key = fc.oneof(fc.string({ unit: 'grapheme', maxLength: 12 }), fc.string({
 
 /** How a list's text writes a key: JSON.stringify (a reader's rebuild), or as Lua's cjson does ("/" escaped). */
 const written = (k: string, lua: boolean) => (lua ? JSON.stringify(k).replaceAll('/', '\\/') : JSON.stringify(k));
+
+/** A list's entries as JSON reads them: the reference the sets are held to. */
+const parseList = (text: string): unknown[] => (text === '' ? [] : (JSON.parse(`[${text.slice(1)}]`) as unknown[]));
 
 /** The set the text means: every key, a key's last time counting, kept if at or after minAt. */
 function meaning(text: string, minAt: number): Set<string> {
